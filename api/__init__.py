@@ -1,0 +1,1 @@
+"""HTTP API: Flask application factory, blueprints per role, auth, OpenAPI."""

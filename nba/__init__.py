@@ -1,0 +1,1 @@
+"""nba: next-best-action optimizer for customer retention."""

@@ -1,0 +1,64 @@
+"""One frozen Settings object, read from NBA_* environment variables and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RewardMode = Literal["acceptance", "net_value", "retention_value"]
+
+
+class Settings(BaseSettings):
+    """Everything an nba process can be configured with; defaults give a working service."""
+
+    model_config = SettingsConfigDict(env_prefix="NBA_", frozen=True, extra="ignore")
+
+    data_dir: Path = Path(".nba")
+    database_url: str | None = None
+    policy: str = "vw"
+    policy_params: dict[str, Any] = Field(default_factory=dict)
+    reward_mode: RewardMode = "acceptance"
+    reward_scale: float = Field(100.0, gt=0)
+    reward_window_days: float = Field(7.0, gt=0)
+    default_accepted: bool = False
+    no_action_enabled: bool = True
+    online_learning: bool = True
+    save_interval_s: float = Field(60.0, gt=0)
+    max_body_bytes: int = 1_000_000
+    max_batch: int = 1000
+    bootstrap_admin_key: str | None = None
+    seed: int | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_driver(cls, url: str | None) -> str | None:
+        if url and url.startswith("postgresql://"):
+            return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one, else a SQLite file in `data_dir`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'nba.db').resolve()}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings for an entry point: TOML file (NBA_CONFIG), then env, then overrides."""
+    file_values: dict[str, Any] = {}
+    config_path = os.environ.get("NBA_CONFIG")
+    if config_path:
+        with open(config_path, "rb") as f:
+            file_values = tomllib.load(f)
+    env_names = {name for name in Settings.model_fields if f"NBA_{name.upper()}" in os.environ}
+    base = {k: v for k, v in file_values.items() if k not in env_names}
+    settings = Settings(**base)
+    return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,161 @@
+"""Domain values of nba: offers, decisions and outcomes as they cross layers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from policies.base import Features
+
+CATEGORIES = ("discount", "device", "loyalty", "data_bonus", "upsell", "service", "none")
+STATUSES = ("active", "paused", "retired")
+NO_ACTION_ID = "no_action"
+
+ContextValue = float | int | str | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A simple rule on one context field, e.g. `tenure_months ge 24` or `plan in [gold]`.
+
+    Operators: eq, ne, lt, le, gt, ge, in, not_in. A missing field fails the condition.
+    """
+
+    field: str
+    op: str
+    value: float | str | bool | tuple[float | str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """Who may receive an offer: churn-score range, segment / plan / channel lists, conditions.
+
+    Empty lists mean "any". `segments` match the context field `segment`, `plans` the field
+    `plan`; `channels` match the request's channel.
+    """
+
+    churn_min: float = 0.0
+    churn_max: float = 1.0
+    segments: tuple[str, ...] = ()
+    plans: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Caps:
+    """Contact and budget limits: per customer within a window, and in total."""
+
+    max_per_customer: int | None = None
+    window_days: int = 30
+    budget_accepts: int | None = None
+    budget_money: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """One retention offer (a bandit arm) at one version."""
+
+    id: str
+    name: str
+    category: str
+    description: str = ""
+    cost: float = 0.0
+    value: float | None = None
+    features: Features = ()
+    eligibility: Eligibility = field(default_factory=Eligibility)
+    caps: Caps = field(default_factory=Caps)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    status: str = "active"
+    version: int = 1
+    created_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True, slots=True)
+class EligibleOffer:
+    """The snapshot of one eligible offer that a decision logs (enough to relearn later)."""
+
+    offer_id: str
+    version: int
+    category: str
+    features: Features = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One logged decision: the full row of the decision log.
+
+    `probabilities` and `scores` follow `eligible`; `propensity` is the chosen offer's
+    probability.
+    """
+
+    id: str
+    ts: datetime
+    customer_id: str
+    churn_score: float
+    context: tuple[tuple[str, ContextValue], ...]
+    channel: str | None
+    eligible: tuple[EligibleOffer, ...]
+    probabilities: tuple[float, ...]
+    scores: tuple[float, ...]
+    chosen: str
+    propensity: float
+    policy: str
+    model_version: int | None
+
+    @property
+    def chosen_index(self) -> int:
+        return next(i for i, e in enumerate(self.eligible) if e.offer_id == self.chosen)
+
+    @property
+    def context_dict(self) -> dict[str, ContextValue]:
+        return dict(self.context)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What came of a decision: accepted or not, its value, the reward learned from it.
+
+    `source` is `reported` (the CRM said) or `default` (no answer inside the reward window).
+    """
+
+    decision_id: str
+    accepted: bool
+    value: float | None
+    ts: datetime
+    source: str
+    reward: float
+
+
+@dataclass(frozen=True, slots=True)
+class ModelVersion:
+    """A saved policy state with its metadata; `data` is the policy's `save()` bytes."""
+
+    version: int
+    policy: str
+    params: tuple[tuple[str, object], ...]
+    data: bytes
+    watermark: datetime | None
+    created_at: datetime
+    metrics: tuple[tuple[str, float], ...] = ()
+    is_active: bool = False
+    is_pinned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key's record: the secret itself is never stored, only its hash."""
+
+    id: str
+    role: str
+    name: str
+    created_at: datetime
+    is_revoked: bool = False
+
+
+ROLES = ("crm", "marketer", "analyst", "admin")

@@ -1,0 +1,47 @@
+"""The error hierarchy of nba; `api/errors.py` and the CLI map it to replies in one place."""
+
+from __future__ import annotations
+
+
+class NbaError(Exception):
+    """Root of every error nba raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, field: str | None = None, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.details: dict[str, object] = dict(details)
+        if field is not None:
+            self.details["field"] = field
+
+
+class InvalidInput(NbaError):
+    """The caller sent something malformed; nothing was written."""
+
+    code = "invalid_input"
+
+    def __init__(self, field: str, problem: str, **details: object) -> None:
+        super().__init__(f"{field}: {problem}", field=field, **details)
+
+
+class NotFound(NbaError):
+    """An id that names nothing."""
+
+    code = "not_found"
+
+    def __init__(self, kind: str, identifier: str) -> None:
+        super().__init__(f"{kind} {identifier!r} not found", kind=kind, id=identifier)
+
+
+class Conflict(NbaError):
+    """The request contradicts what is already recorded."""
+
+    code = "conflict"
+
+
+class NoEligibleOffer(NbaError):
+    """No offer is eligible for this request (and `no_action` is disabled)."""
+
+    code = "no_eligible_offer"

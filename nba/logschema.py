@@ -1,0 +1,68 @@
+"""The logged-data schema of DESIGN.md: one row per decision, shared by export, OPE and simulator.
+
+Columns: decision_id, ts, customer_id, churn_score, context (JSON text), eligible (list of
+offer ids), probabilities (list, same order), offer_id (chosen), propensity, reward (null when
+no outcome yet), accepted, policy, model_version.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+COLUMNS = (
+    "decision_id",
+    "ts",
+    "customer_id",
+    "churn_score",
+    "context",
+    "eligible",
+    "probabilities",
+    "offer_id",
+    "propensity",
+    "reward",
+    "accepted",
+    "policy",
+    "model_version",
+)
+
+
+def write_log(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a decision log as Parquet (default) or CSV (lists as JSON text), by suffix."""
+    path = Path(path)
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"decision log lacks columns {missing}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".csv":
+        out = frame.copy()
+        for column in ("eligible", "probabilities"):
+            out[column] = out[column].map(_list_to_json)
+        out.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    return path
+
+
+def read_log(path: str | Path) -> pd.DataFrame:
+    """Read a decision log written by `write_log` (Parquet or CSV), lists restored."""
+    path = Path(path)
+    if path.suffix == ".csv":
+        frame = pd.read_csv(path)
+        for column in ("eligible", "probabilities"):
+            frame[column] = frame[column].map(_json_to_list)
+        return frame
+    return pd.read_parquet(path)
+
+
+def _list_to_json(values: object) -> str:
+    import json
+
+    return json.dumps(list(values))  # type: ignore[call-overload]
+
+
+def _json_to_list(text: str) -> list:
+    import json
+
+    return json.loads(text)

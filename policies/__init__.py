@@ -1,0 +1,1 @@
+"""Policies behind one interface: Vowpal Wabbit, numpy linear bandits, baselines."""

@@ -1,0 +1,93 @@
+"""Values that cross the policy boundary, and the one interface every policy implements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+FeatureValue = float | int | str | bool
+Features = tuple[tuple[str, FeatureValue], ...]
+
+
+def freeze_features(features: Mapping[str, FeatureValue] | None) -> Features:
+    """Turn a flat mapping into the sorted tuple of pairs that frozen values hold."""
+    return tuple(sorted((features or {}).items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What is known of one customer at decision time: the churn score and flat context fields."""
+
+    churn_score: float
+    features: Features = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One eligible offer as the policy sees it: id, category and the learner's features."""
+
+    offer_id: str
+    category: str
+    features: Features = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """A policy's answer for one context: probabilities and scores in the candidates' order.
+
+    `probabilities` sum to 1; `scores` are the policy's estimate of each offer's expected
+    reward (higher is better), comparable only within one ranking.
+    """
+
+    offer_ids: tuple[str, ...]
+    probabilities: tuple[float, ...]
+    scores: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One logged decision with its reward: what `learn` consumes.
+
+    `chosen` indexes `candidates`; `propensity` is the logged probability of that choice,
+    in (0, 1]; `reward` is on the policy's scale, in [-1, 1] (acceptance gives 0 or 1).
+    """
+
+    context: Context
+    candidates: tuple[Candidate, ...]
+    chosen: int
+    propensity: float
+    reward: float
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One feature behind an offer's score and its contribution."""
+
+    feature: str
+    weight: float
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """Numbers in, probabilities out. `rank` is pure; `learn` takes logged events."""
+
+    name: str
+    params: Mapping[str, object]
+
+    def rank(self, context: Context, candidates: Sequence[Candidate]) -> Ranking: ...
+
+    def learn(self, events: Iterable[Event]) -> None: ...
+
+    def save(self) -> bytes: ...
+
+    def load(self, data: bytes) -> None: ...
+
+
+@runtime_checkable
+class Explainer(Protocol):
+    """Optional: policies that can name the features behind one candidate's score."""
+
+    def explain(
+        self, context: Context, candidates: Sequence[Candidate], index: int, top: int = 5
+    ) -> tuple[Reason, ...]: ...

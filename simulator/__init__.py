@@ -1,0 +1,1 @@
+"""Offline simulator: customer populations, ground truth, scenarios, closed-loop runs."""
