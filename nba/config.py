@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     no_action_enabled: bool = True
     online_learning: bool = True
     save_interval_s: float = Field(60.0, gt=0)
+    default_outcome_interval_s: float = Field(600.0, gt=0)
+    offer_cache_s: float = Field(2.0, ge=0)
     max_body_bytes: int = 1_000_000
     max_batch: int = 1000
     bootstrap_admin_key: str | None = None

@@ -1,0 +1,37 @@
+"""Bearer API keys with roles: 401 without a valid key, 403 for a role not allowed."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import current_app, g, request
+from werkzeug.exceptions import Forbidden, Unauthorized
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def requires(*roles: str) -> Callable[[F], F]:
+    """Allow the named roles (and `admin`, which may do everything) to call the route."""
+    allowed = frozenset(roles) | {"admin"}
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: object, **kwargs: object) -> object:
+            header = request.headers.get("Authorization", "")
+            scheme, _, secret = header.partition(" ")
+            if scheme.lower() != "bearer" or not secret.strip():
+                raise Unauthorized("an 'Authorization: Bearer <api key>' header is required")
+            key = current_app.extensions["nba"].keys.authenticate(secret.strip())
+            if key is None:
+                raise Unauthorized("the API key is not valid")
+            if key.role not in allowed:
+                raise Forbidden(f"role {key.role!r} may not call this endpoint")
+            g.api_key = key
+            return view(*args, **kwargs)
+
+        wrapped.roles = tuple(sorted(allowed))  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,32 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from api.errors import register_error_handlers
+from api.metrics import Metrics
+from api.routes import admin, analyst, crm, marketer, public
+from nba.config import Settings
+from nba.runtime import Runtime, build_runtime
+
+
+def create_app(
+    settings: Settings | None = None, *, runtime: Runtime | None = None, start_jobs: bool = True
+) -> Flask:
+    """Build the app around a Runtime (built from `settings` unless given)."""
+    if runtime is None:
+        runtime = build_runtime(settings or Settings())
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["nba"] = runtime
+    metrics = Metrics()
+    metrics.install(app)
+    app.extensions["nba_metrics"] = metrics
+    register_error_handlers(app)
+    for module in (crm, marketer, analyst, admin, public):
+        app.register_blueprint(module.blueprint)
+    if start_jobs:
+        runtime.start_jobs()
+    return app

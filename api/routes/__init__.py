@@ -1,0 +1,1 @@
+"""Blueprints, one per user role, plus the public health and documentation routes."""

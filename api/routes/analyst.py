@@ -1,0 +1,34 @@
+"""Analyst endpoints: export the decision log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from api.auth import requires
+from api.routes._runtime import runtime
+from nba.exports import decision_log, export_bytes
+from nba.inputs import parse_time
+
+blueprint = Blueprint("analyst", __name__, url_prefix="/v1")
+
+MEDIA = {"parquet": "application/vnd.apache.parquet", "csv": "text/csv"}
+
+
+@blueprint.get("/exports/decisions")
+@requires("analyst")
+def export_decisions() -> Response:
+    """The decision log in the logged-data schema (`?from=&to=&channel=&format=parquet|csv`)."""
+    fmt = request.args.get("format", "parquet")
+    start, end = request.args.get("from"), request.args.get("to")
+    frame = decision_log(
+        runtime().database,
+        start=parse_time(start, "from") if start else None,
+        end=parse_time(end, "to") if end else None,
+        channel=request.args.get("channel"),
+    )
+    data = export_bytes(frame, fmt)
+    return Response(
+        data,
+        mimetype=MEDIA[fmt],
+        headers={"Content-Disposition": f"attachment; filename=decisions.{fmt}"},
+    )

@@ -1,0 +1,52 @@
+"""Marketer endpoints: offer CRUD (an edit makes a new version; DELETE retires) and stats."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request
+
+from api import schemas
+from api.auth import requires
+from api.bodies import read_body
+from api.routes._runtime import runtime
+from nba.domain import ROLES
+
+blueprint = Blueprint("marketer", __name__, url_prefix="/v1/offers")
+
+
+@blueprint.get("")
+@requires(*ROLES)
+def list_offers() -> tuple[dict, int]:
+    """Every offer at its latest version (`?status=active|paused|retired` filters)."""
+    offers = runtime().catalog.list(request.args.get("status"))
+    return {"offers": [schemas.offer_reply(o) for o in offers]}, 200
+
+
+@blueprint.post("")
+@requires("marketer")
+def add_offer() -> tuple[dict, int]:
+    """Add a new offer (version 1)."""
+    _, data = read_body(schemas.OfferBody)
+    return schemas.offer_reply(runtime().catalog.add(data)), 201
+
+
+@blueprint.get("/<offer_id>")
+@requires(*ROLES)
+def get_offer(offer_id: str) -> tuple[dict, int]:
+    """One offer at its latest version (`?version=N` for an older one)."""
+    version = request.args.get("version", type=int)
+    return schemas.offer_reply(runtime().catalog.get(offer_id, version)), 200
+
+
+@blueprint.patch("/<offer_id>")
+@requires("marketer")
+def edit_offer(offer_id: str) -> tuple[dict, int]:
+    """Change an offer; the change becomes a new version."""
+    _, data = read_body(schemas.OfferPatch)
+    return schemas.offer_reply(runtime().catalog.edit(offer_id, data)), 200
+
+
+@blueprint.delete("/<offer_id>")
+@requires("marketer")
+def retire_offer(offer_id: str) -> tuple[dict, int]:
+    """Retire an offer: it is never shown again, its history stays."""
+    return schemas.offer_reply(runtime().catalog.set_status(offer_id, "retired")), 200

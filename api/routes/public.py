@@ -1,0 +1,48 @@
+"""Unauthenticated endpoints: health, readiness, metrics, OpenAPI and its HTML page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template
+
+from api.openapi import openapi_document
+from api.routes._runtime import runtime
+
+blueprint = Blueprint("public", __name__)
+
+
+@blueprint.get("/healthz")
+def healthz() -> tuple[dict, int]:
+    """The process is up."""
+    return {"status": "ok", "checks": {}}, 200
+
+
+@blueprint.get("/readyz")
+def readyz() -> tuple[dict, int]:
+    """The process can serve: database answers and a policy is loaded."""
+    database_ok = runtime().database.ping()
+    checks = {"database": "ok" if database_ok else "unreachable", "policy": "ok"}
+    status = 200 if database_ok else 503
+    return {"status": "ok" if database_ok else "unavailable", "checks": checks}, status
+
+
+@blueprint.get("/metrics")
+def metrics() -> Response:
+    """Prometheus metrics of this process."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    return Response(
+        generate_latest(current_app.extensions["nba_metrics"].registry),
+        mimetype=CONTENT_TYPE_LATEST,
+    )
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> tuple[dict, int]:
+    """The OpenAPI 3 description of every endpoint."""
+    return openapi_document(), 200
+
+
+@blueprint.get("/docs")
+def docs() -> str:
+    """A readable page of the API."""
+    return render_template("docs.html", spec=openapi_document())

@@ -1,0 +1,50 @@
+"""`nba decide`: one decision from the command line, logged like any other."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from nba.cli._common import database_options, echo_json, nba_errors, open_runtime, settings_from
+from nba.inputs import decision_request
+
+
+@click.command("decide")
+@click.option("--customer", "customer_id", required=True, help="Customer id.")
+@click.option("--churn", "churn_score", type=float, required=True, help="Churn score in [0, 1].")
+@click.option("--context", "context_json", default="{}", help="Context as a JSON object.")
+@click.option("--channel", default=None)
+@click.option("--explain", is_flag=True, help="Show the features behind the chosen offer.")
+@database_options
+@nba_errors
+def command(
+    customer_id: str,
+    churn_score: float,
+    context_json: str,
+    channel: str | None,
+    explain: bool,
+    database_url: str | None,
+    data_dir: str | None,
+) -> None:
+    """Ask for the best offer for one customer and print the reply as JSON."""
+    from api.schemas import decision_reply
+
+    try:
+        context = json.loads(context_json)
+    except ValueError as error:
+        raise click.BadParameter(f"not JSON: {error}", param_hint="--context") from None
+    request = decision_request(
+        {
+            "customer_id": customer_id,
+            "churn_score": churn_score,
+            "context": context,
+            "channel": channel,
+            "explain": explain,
+        }
+    )
+    runtime = open_runtime(settings_from(database_url, data_dir))
+    try:
+        echo_json(decision_reply(runtime.service.decide(request)))
+    finally:
+        runtime.database.dispose()

@@ -1,0 +1,69 @@
+"""`nba serve`: the HTTP service under gunicorn (a production WSGI server)."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from gunicorn.app.base import BaseApplication
+
+from nba.cli._common import database_options, settings_from
+from nba.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class _Server(BaseApplication):
+    """gunicorn running `api.create_app(settings)` in each worker."""
+
+    def __init__(self, settings: Settings, options: dict[str, object]) -> None:
+        self._settings = settings
+        self._options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> object:
+        from api import create_app
+
+        app = create_app(self._settings)
+        runtime = app.extensions["nba"]
+
+        def worker_exit(server: object, worker: object) -> None:
+            runtime.close()
+
+        self.cfg.set("worker_exit", worker_exit)
+        return app
+
+
+@click.command("serve")
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 8000).")
+@click.option("--workers", type=int, default=1, show_default=True)
+@click.option("--threads", type=int, default=4, show_default=True)
+@click.option("--policy", default=None, help="Policy name for a fresh model (default vw).")
+@database_options
+def command(
+    host: str | None,
+    port: int | None,
+    workers: int,
+    threads: int,
+    policy: str | None,
+    database_url: str | None,
+    data_dir: str | None,
+) -> None:
+    """Serve the HTTP API."""
+    settings = settings_from(database_url, data_dir, host=host, port=port, policy=policy)
+    options = {
+        "bind": f"{settings.host}:{settings.port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 60,
+        "graceful_timeout": 30,
+        "accesslog": None,
+    }
+    click.echo(f"serving on http://{settings.host}:{settings.port}", err=True)
+    _Server(settings, options).run()

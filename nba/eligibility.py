@@ -1,0 +1,113 @@
+"""Which offers may be shown to one customer now: status, dates, churn range, segments, caps."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from nba.domain import Condition, ContextValue, Offer
+
+OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What caps are checked against: this customer's recent contacts and each offer's spend."""
+
+    contacts: Mapping[str, int] = field(default_factory=dict)
+    accepts: Mapping[str, int] = field(default_factory=dict)
+    money: Mapping[str, float] = field(default_factory=dict)
+
+
+def is_eligible(
+    offer: Offer,
+    *,
+    churn_score: float,
+    context: Mapping[str, ContextValue],
+    channel: str | None,
+    now: datetime,
+    usage: Usage | None = None,
+) -> bool:
+    """True when the offer may be shown for this request at `now`."""
+    if not offer.is_active:
+        return False
+    if offer.starts_at is not None and now < offer.starts_at:
+        return False
+    if offer.ends_at is not None and now >= offer.ends_at:
+        return False
+    rules = offer.eligibility
+    if not rules.churn_min <= churn_score <= rules.churn_max:
+        return False
+    if rules.segments and context.get("segment") not in rules.segments:
+        return False
+    if rules.plans and context.get("plan") not in rules.plans:
+        return False
+    if rules.channels and channel not in rules.channels:
+        return False
+    if not all(condition_holds(c, context) for c in rules.conditions):
+        return False
+    return usage is None or _within_caps(offer, usage)
+
+
+def eligible_offers(
+    offers: Sequence[Offer],
+    *,
+    churn_score: float,
+    context: Mapping[str, ContextValue],
+    channel: str | None,
+    now: datetime,
+    usage: Usage | None = None,
+) -> list[Offer]:
+    """The offers of `offers` that are eligible, in their given order."""
+    return [
+        o
+        for o in offers
+        if is_eligible(
+            o, churn_score=churn_score, context=context, channel=channel, now=now, usage=usage
+        )
+    ]
+
+
+def condition_holds(condition: Condition, context: Mapping[str, ContextValue]) -> bool:
+    """Evaluate one field condition; a missing or incomparable field fails it."""
+    if condition.field not in context or context[condition.field] is None:
+        return condition.op == "not_in"
+    actual = context[condition.field]
+    expected = condition.value
+    op = condition.op
+    if op in ("in", "not_in"):
+        members = expected if isinstance(expected, tuple) else (expected,)
+        return (actual in members) == (op == "in")
+    if op == "eq":
+        return actual == expected
+    if op == "ne":
+        return actual != expected
+    if isinstance(actual, bool) or not isinstance(actual, int | float):
+        return False
+    if isinstance(expected, bool) or not isinstance(expected, int | float):
+        return False
+    if math.isnan(actual):
+        return False
+    return {
+        "lt": actual < expected,
+        "le": actual <= expected,
+        "gt": actual > expected,
+        "ge": actual >= expected,
+    }[op]
+
+
+def _within_caps(offer: Offer, usage: Usage) -> bool:
+    caps = offer.caps
+    if (
+        caps.max_per_customer is not None
+        and usage.contacts.get(offer.id, 0) >= caps.max_per_customer
+    ):
+        return False
+    if caps.budget_accepts is not None and usage.accepts.get(offer.id, 0) >= caps.budget_accepts:
+        return False
+    return not (
+        caps.budget_money is not None
+        and usage.money.get(offer.id, 0.0) + offer.cost > caps.budget_money
+    )

@@ -1,0 +1,69 @@
+"""API keys: create, authenticate (with a short cache), revoke."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from nba.domain import ROLES, ApiKey
+from nba.errors import InvalidInput
+from nba.storage import Database, keys
+
+
+class KeyRing:
+    """Looks API keys up by their hash; remembers answers for `ttl_s` seconds.
+
+    A revoked key therefore stops working in this process within `ttl_s`.
+    """
+
+    def __init__(self, database: Database, ttl_s: float = 10.0) -> None:
+        self._database = database
+        self._ttl_s = ttl_s
+        self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+        self._lock = threading.Lock()
+
+    def create(self, role: str, name: str = "") -> tuple[ApiKey, str]:
+        """A new key for `role`; returns its record and the secret (shown once)."""
+        _check_role(role)
+        with self._database.session() as session:
+            return keys.add_api_key(session, role, name)
+
+    def ensure(self, secret: str, role: str, name: str) -> ApiKey:
+        """Register a given secret (e.g. NBA_BOOTSTRAP_ADMIN_KEY) if it is not known yet."""
+        _check_role(role)
+        if len(secret) < 16:
+            raise InvalidInput("bootstrap_admin_key", "must be at least 16 characters")
+        with self._database.session() as session:
+            return keys.ensure_api_key(session, secret, role, name)
+
+    def authenticate(self, secret: str) -> ApiKey | None:
+        """The key record for a presented secret, or None."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(secret)
+        if hit is not None and now - hit[0] < self._ttl_s:
+            return hit[1]
+        with self._database.session() as session:
+            found = keys.find_api_key(session, secret)
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[secret] = (now, found)
+        return found
+
+    def revoke(self, key_id: str) -> None:
+        """Revoke a key by id."""
+        with self._database.session() as session:
+            keys.revoke_api_key(session, key_id)
+        with self._lock:
+            self._cache.clear()
+
+    def list(self) -> list[ApiKey]:
+        """Every key's record (never the secrets)."""
+        with self._database.session() as session:
+            return keys.list_api_keys(session)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        raise InvalidInput("role", f"must be one of {', '.join(ROLES)}, got {role!r}")

@@ -1,0 +1,172 @@
+"""The validated, frozen arrays of one off-policy evaluation: what every estimator reads.
+
+Shapes: `reward`, `action`, `pscore` are (n,); `action_dist` and `estimated_rewards` are
+(n, n_actions). `action[i]` is a column index into `action_dist`; `pscore[i]` is the logging
+policy's probability of that action on row i; `action_dist[i]` is the candidate policy's
+distribution on row i's context. Inputs are checked once here, naming the argument and the
+offending rows; estimators trust a `Batch` and never check again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from nba.errors import InvalidInput
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+SUM_TOLERANCE = 1e-6
+_SHOWN_ROWS = 10
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Batch:
+    """Logged rounds plus one candidate's distribution; the derived arrays are computed once.
+
+    `weight` is the importance weight action_dist[i, action[i]] / pscore[i]; `q_pi` is the
+    reward model's value of the candidate on row i and `q_logged` its prediction for the
+    logged action (both None without `estimated_rewards`). Arrays are read-only views.
+    """
+
+    reward: FloatArray
+    action: IntArray
+    pscore: FloatArray
+    action_dist: FloatArray
+    estimated_rewards: FloatArray | None = None
+    weight: FloatArray = field(init=False, repr=False)
+    q_pi: FloatArray | None = field(init=False, repr=False)
+    q_logged: FloatArray | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        rows = np.arange(self.n)
+        weight = self.action_dist[rows, self.action] / self.pscore
+        object.__setattr__(self, "weight", _frozen(weight))
+        q = self.estimated_rewards
+        q_pi = None if q is None else _frozen(np.einsum("ij,ij->i", self.action_dist, q))
+        q_logged = None if q is None else _frozen(q[rows, self.action])
+        object.__setattr__(self, "q_pi", q_pi)
+        object.__setattr__(self, "q_logged", q_logged)
+
+    @property
+    def n(self) -> int:
+        """Number of logged rounds."""
+        return int(self.reward.shape[0])
+
+    @property
+    def n_actions(self) -> int:
+        """Number of columns of `action_dist`."""
+        return int(self.action_dist.shape[1])
+
+
+def make_batch(
+    reward: npt.ArrayLike,
+    action: npt.ArrayLike,
+    pscore: npt.ArrayLike,
+    action_dist: npt.ArrayLike,
+    estimated_rewards: npt.ArrayLike | None = None,
+) -> Batch:
+    """Check the arrays and freeze them into a `Batch`.
+
+    Raises `InvalidInput(field, problem, rows=[...])` for: wrong dimensions or mismatched
+    lengths, NaN or infinite values, pscore outside (0, 1], action indices outside
+    [0, n_actions), negative candidate probabilities, rows of `action_dist` not summing to 1
+    (tolerance 1e-6). `rows` lists up to ten offending row indices; `n_rows` counts them all.
+    """
+    reward_a = _float_array("reward", reward, ndim=1)
+    n = reward_a.shape[0]
+    if n == 0:
+        raise InvalidInput("reward", "is empty; need at least one logged round")
+    action_dist_a = _float_array("action_dist", action_dist, ndim=2)
+    n_actions = action_dist_a.shape[1]
+    pscore_a = _float_array("pscore", pscore, ndim=1)
+    action_a = _action_array(action)
+    for name, array in (("action", action_a), ("pscore", pscore_a), ("action_dist", action_dist_a)):
+        if array.shape[0] != n:
+            raise InvalidInput(
+                name, f"has {array.shape[0]} rows but reward has {n}; lengths must match"
+            )
+    _reject_rows("reward", ~np.isfinite(reward_a), "must be finite (no NaN or inf)")
+    _reject_rows("pscore", ~(pscore_a > 0) | ~(pscore_a <= 1), "must be in (0, 1]")
+    _reject_rows(
+        "action", (action_a < 0) | (action_a >= n_actions), f"must index 0..{n_actions - 1}"
+    )
+    _reject_rows(
+        "action_dist", ~np.isfinite(action_dist_a).all(axis=1), "must be finite (no NaN or inf)"
+    )
+    _reject_rows("action_dist", (action_dist_a < 0).any(axis=1), "probabilities must be >= 0")
+    sums = action_dist_a.sum(axis=1)
+    _reject_rows("action_dist", np.abs(sums - 1.0) > SUM_TOLERANCE, "rows must sum to 1", sums=sums)
+    q = None
+    if estimated_rewards is not None:
+        q = _float_array("estimated_rewards", estimated_rewards, ndim=2)
+        if q.shape != action_dist_a.shape:
+            raise InvalidInput(
+                "estimated_rewards",
+                f"has shape {q.shape} but action_dist has {action_dist_a.shape}; must match",
+            )
+        _reject_rows(
+            "estimated_rewards", ~np.isfinite(q).all(axis=1), "must be finite (no NaN or inf)"
+        )
+        q = _frozen(q)
+    return Batch(
+        reward=_frozen(reward_a),
+        action=_frozen(action_a),
+        pscore=_frozen(pscore_a),
+        action_dist=_frozen(action_dist_a),
+        estimated_rewards=q,
+    )
+
+
+def bad_rows_message(mask: npt.NDArray[np.bool_]) -> tuple[list[int], str]:
+    """The first offending row indices and a phrase naming them, e.g. 'rows [3, 7] (2 of 10)'."""
+    rows = np.flatnonzero(mask)
+    shown = [int(r) for r in rows[:_SHOWN_ROWS]]
+    more = ", ..." if rows.size > _SHOWN_ROWS else ""
+    return shown, f"rows {str(shown)[:-1]}{more}] ({rows.size} of {mask.size})"
+
+
+def _reject_rows(
+    name: str,
+    mask: npt.NDArray[np.bool_],
+    problem: str,
+    sums: FloatArray | None = None,
+) -> None:
+    if not mask.any():
+        return
+    rows, phrase = bad_rows_message(mask)
+    got = ""
+    if sums is not None:
+        got = f"; got sums {[round(float(s), 6) for s in sums[rows[:3]]]}"
+    raise InvalidInput(name, f"{problem}: {phrase}{got}", rows=rows, n_rows=int(mask.sum()))
+
+
+def _float_array(name: str, values: npt.ArrayLike, ndim: int) -> FloatArray:
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(name, f"must be numeric: {error}") from None
+    if array.ndim != ndim:
+        raise InvalidInput(name, f"must be {ndim}-dimensional, got shape {array.shape}")
+    return array
+
+
+def _action_array(values: npt.ArrayLike) -> IntArray:
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise InvalidInput("action", f"must be 1-dimensional, got shape {array.shape}")
+    if array.dtype.kind == "f":
+        fractional = ~np.isfinite(array) | (array != np.round(array))
+        _reject_rows("action", fractional, "must be integer column indices")
+    elif array.dtype.kind not in "iu":
+        raise InvalidInput("action", f"must be integer column indices, got dtype {array.dtype}")
+    return array.astype(np.int64, copy=False)
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view

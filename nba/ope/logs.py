@@ -1,0 +1,213 @@
+"""A decision log (nba.logschema columns) as OPE arrays over one global index of offers.
+
+Each row's `eligible` list varies, so every offer id seen anywhere (eligible or chosen) gets a
+column, in sorted order; `logging_dist[i]` holds row i's logged `probabilities` on its own
+eligible offers and 0 elsewhere, and `eligible[i]` marks those columns. Rows are checked at
+once and errors name the field, the row positions and their decision ids.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from nba.errors import InvalidInput
+from nba.logschema import read_log
+from nba.ope.batch import SUM_TOLERANCE, FloatArray, IntArray, bad_rows_message
+
+BAND_EDGES = (0.3, 0.6)
+BANDS = ("low", "medium", "high")
+"""Churn bands as the rules baseline uses them: low < 0.3 <= medium < 0.6 <= high."""
+
+MissingReward = Literal["drop", "default"]
+REQUIRED = ("decision_id", "churn_score", "eligible", "probabilities", "offer_id", "propensity")
+_TOP_CATEGORIES = 20
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class LoggedData:
+    """The kept rows of a decision log and their arrays; column j of the (n, n_offers) arrays
+    is `offer_ids[j]`."""
+
+    frame: pd.DataFrame
+    offer_ids: tuple[str, ...]
+    action: IntArray
+    pscore: FloatArray
+    reward: FloatArray
+    logging_dist: FloatArray
+    eligible: npt.NDArray[np.bool_]
+    churn_score: FloatArray
+
+    @property
+    def n(self) -> int:
+        """Number of kept rows."""
+        return int(self.action.shape[0])
+
+    def bands(self) -> npt.NDArray[np.str_]:
+        """The churn band name of each row."""
+        return np.asarray(BANDS)[np.digitize(self.churn_score, BAND_EDGES)]
+
+    def contexts(self) -> list[dict[str, object]]:
+        """Each row's context fields (`context` JSON text, or `ctx_*` columns)."""
+        return _contexts(self.frame)
+
+    def features(self) -> FloatArray:
+        """Numeric features of the reward model: churn score, numeric and one-hot context fields.
+
+        Missing numbers become the column mean; a text field is one-hot over its
+        20 most common values.
+        """
+        table = pd.DataFrame(self.contexts(), index=range(self.n))
+        table.insert(0, "churn_score", self.churn_score)
+        columns = []
+        for name in table.columns:
+            values = table[name]
+            numeric = pd.to_numeric(values, errors="coerce")
+            if numeric.notna().sum() >= values.notna().sum() and numeric.notna().any():
+                columns.append(numeric.fillna(numeric.mean()).to_numpy(dtype=np.float64))
+                continue
+            text = values.astype("string")
+            for value in text.value_counts().index[:_TOP_CATEGORIES]:
+                columns.append((text == value).fillna(False).to_numpy(dtype=np.float64))
+        return np.column_stack(columns)
+
+
+def read_decision_log(path: str | Path) -> pd.DataFrame:
+    """Read a decision log by suffix: Parquet (default), CSV, or VW DSJSON (.json, .dsjson)."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInput("log", f"no such file: {path}")
+    if path.suffix in (".json", ".dsjson", ".jsonl"):
+        from nba.ope.dsjson import read_dsjson
+
+        return read_dsjson(path)
+    return read_log(path)
+
+
+def from_frame(
+    frame: pd.DataFrame,
+    missing_reward: MissingReward = "drop",
+    default_reward: float = 0.0,
+) -> LoggedData:
+    """Check a decision log and build its arrays.
+
+    Rows whose reward is null are dropped (`missing_reward="drop"`) or given
+    `default_reward` ("default"). Raises InvalidInput naming the field and rows for: missing
+    columns, eligible / probabilities of different lengths, repeated offers in a row,
+    probabilities not summing to 1, a chosen offer not among the eligible ones, propensity
+    outside (0, 1] or different from the logged probability of the chosen offer.
+    """
+    missing = [c for c in (*REQUIRED, "reward") if c not in frame.columns]
+    if missing:
+        raise InvalidInput("log", f"lacks columns {missing}; see nba.logschema.COLUMNS")
+    if missing_reward not in ("drop", "default"):
+        raise InvalidInput("missing_reward", f"must be 'drop' or 'default', got {missing_reward!r}")
+    frame = frame.reset_index(drop=True)
+    reward = pd.to_numeric(frame["reward"], errors="coerce").to_numpy(dtype=np.float64)
+    null = ~np.isfinite(reward)
+    if missing_reward == "drop":
+        frame = frame.loc[~null].reset_index(drop=True)
+        reward = reward[~null]
+    else:
+        reward = np.where(null, default_reward, reward)
+    if len(frame) == 0:
+        raise InvalidInput("reward", "no row has a reward; nothing to evaluate")
+    n = len(frame)
+    eligible_lists = [_as_list(v) for v in frame["eligible"]]
+    prob_lists = [_as_list(v) for v in frame["probabilities"]]
+    lengths = np.array([len(e) for e in eligible_lists])
+    _reject(
+        frame,
+        "probabilities",
+        lengths != [len(p) for p in prob_lists],
+        "must have one probability per eligible offer",
+    )
+    _reject(frame, "eligible", lengths == 0, "must list at least one offer")
+    flat_ids = np.array([str(o) for e in eligible_lists for o in e], dtype=object)
+    chosen = frame["offer_id"].astype("string").to_numpy(dtype=object)
+    offer_ids = tuple(sorted(set(flat_ids.tolist()) | set(chosen.tolist())))
+    column = {offer: j for j, offer in enumerate(offer_ids)}
+    k = len(offer_ids)
+    rows = np.repeat(np.arange(n), lengths)
+    cols = np.array([column[o] for o in flat_ids], dtype=np.int64)
+    repeats = np.bincount(rows * k + cols, minlength=n * k).reshape(n, k).max(axis=1) > 1
+    _reject(frame, "eligible", repeats, "lists an offer twice")
+    probs = np.array([float(p) for ps in prob_lists for p in ps], dtype=np.float64)
+    bad = np.zeros(n, dtype=bool)
+    np.logical_or.at(bad, rows, ~np.isfinite(probs) | (probs < 0) | (probs > 1))
+    _reject(frame, "probabilities", bad, "must be finite and in [0, 1]")
+    sums = np.bincount(rows, weights=probs, minlength=n)
+    _reject(frame, "probabilities", np.abs(sums - 1) > SUM_TOLERANCE, "must sum to 1")
+    logging_dist = np.zeros((n, k))
+    logging_dist[rows, cols] = probs
+    eligible = np.zeros((n, k), dtype=bool)
+    eligible[rows, cols] = True
+    action = np.array([column[o] for o in chosen], dtype=np.int64)
+    _reject(
+        frame, "offer_id", ~eligible[np.arange(n), action], "must be one of the eligible offers"
+    )
+    pscore = pd.to_numeric(frame["propensity"], errors="coerce").to_numpy(dtype=np.float64)
+    _reject(frame, "propensity", ~((pscore > 0) & (pscore <= 1)), "must be in (0, 1]")
+    logged = logging_dist[np.arange(n), action]
+    _reject(
+        frame,
+        "propensity",
+        np.abs(pscore - logged) > SUM_TOLERANCE,
+        "must equal the logged probability of the chosen offer",
+    )
+    churn = pd.to_numeric(frame["churn_score"], errors="coerce").to_numpy(dtype=np.float64)
+    _reject(frame, "churn_score", ~np.isfinite(churn), "must be a number")
+    return LoggedData(
+        frame=frame,
+        offer_ids=offer_ids,
+        action=action,
+        pscore=pscore,
+        reward=reward,
+        logging_dist=logging_dist,
+        eligible=eligible,
+        churn_score=churn,
+    )
+
+
+def _reject(frame: pd.DataFrame, field: str, mask: npt.ArrayLike, problem: str) -> None:
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return
+    rows, phrase = bad_rows_message(mask)
+    ids = [str(frame["decision_id"].iloc[r]) for r in rows[:3]]
+    raise InvalidInput(
+        field, f"{problem}: {phrase}, decision ids {ids}", rows=rows, decision_ids=ids
+    )
+
+
+def _as_list(value: object) -> list[object]:
+    if isinstance(value, str):
+        value = json.loads(value)
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    return list(value)  # type: ignore[call-overload]
+
+
+def _contexts(frame: pd.DataFrame) -> list[dict[str, object]]:
+    ctx_columns = [c for c in frame.columns if c.startswith("ctx_")]
+    if ctx_columns:
+        renamed = frame[ctx_columns].rename(columns=lambda c: c[4:])
+        return renamed.to_dict(orient="records")  # type: ignore[return-value]
+    if "context" not in frame.columns:
+        return [{} for _ in range(len(frame))]
+    out: list[dict[str, object]] = []
+    for text in frame["context"]:
+        if isinstance(text, dict):
+            out.append(dict(text))
+        elif isinstance(text, str) and text:
+            parsed = json.loads(text)
+            out.append(parsed if isinstance(parsed, dict) else {})
+        else:
+            out.append({})
+    return out

@@ -1,0 +1,32 @@
+"""Turn an outcome into the reward a policy learns, by the configured reward mode.
+
+`acceptance`: accepted → 1, declined → 0. `net_value`: accepted → (outcome value, else the
+offer's value) - offer cost, divided by `scale` and clipped to [-1, 1]; declined → 0.
+"""
+
+from __future__ import annotations
+
+from nba.errors import InvalidInput
+
+MODES = ("acceptance", "net_value", "retention_value")
+
+
+def reward_for(
+    mode: str,
+    *,
+    accepted: bool,
+    value: float | None,
+    offer_cost: float,
+    offer_value: float | None,
+    scale: float,
+) -> float:
+    """The reward on the policies' scale ([-1, 1]) for one outcome."""
+    if mode in ("acceptance", "retention_value"):
+        # retention_value learns from acceptance as its interim signal until retention is known.
+        return 1.0 if accepted else 0.0
+    if mode == "net_value":
+        if not accepted:
+            return 0.0
+        gained = value if value is not None else (offer_value or 0.0)
+        return max(-1.0, min(1.0, (gained - offer_cost) / scale))
+    raise InvalidInput("reward_mode", f"must be one of {MODES}, got {mode!r}")

@@ -1,0 +1,268 @@
+"""The decision loop: eligibility, rank, sample, log; outcomes recorded once and learned."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from sqlalchemy.exc import IntegrityError
+
+from nba.config import Settings
+from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, Offer, Outcome
+from nba.eligibility import Usage, eligible_offers
+from nba.errors import Conflict, NoEligibleOffer, NotFound
+from nba.inputs import DecisionRequest, OutcomeReport
+from nba.learning import ModelKeeper
+from nba.offer_cache import OfferCache
+from nba.reward import reward_for
+from nba.storage import Database, decisions, offers, outcomes
+from policies.base import Candidate, Context, Reason
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The default clock."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionResult:
+    """A committed decision, and the reasons behind it when `explain` was asked for."""
+
+    decision: Decision
+    reasons: tuple[Reason, ...] | None = None
+    explain_note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeResult:
+    """The outcome on record for a decision; `created` is False for a repeated report."""
+
+    outcome: Outcome
+    created: bool
+
+
+class DecisionService:
+    """Answers CRM requests and records outcomes; owns each transaction."""
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        keeper: ModelKeeper,
+        offer_cache: OfferCache,
+        settings: Settings,
+        rng: np.random.Generator,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._database = database
+        self._keeper = keeper
+        self._offers = offer_cache
+        self._settings = settings
+        self._rng = rng
+        self._rng_lock = threading.Lock()
+        self._clock = clock
+
+    def decide(self, request: DecisionRequest) -> DecisionResult:
+        """Choose an offer for one customer; replies only after the log row is committed."""
+        return self.decide_batch([request])[0]
+
+    def decide_batch(self, requests: Sequence[DecisionRequest]) -> list[DecisionResult]:
+        """Decide several requests; all rows are committed together, or none."""
+        now = self._clock()
+        planned = [self.prepare(request, now) for request in requests]
+        with self._database.session() as session:
+            for result in planned:
+                decisions.add_decision(session, result.decision)
+        for result in planned:
+            d = result.decision
+            log.debug("decision_id=%s offer=%s p=%.4f", d.id, d.chosen, d.propensity)
+        return planned
+
+    def prepare(self, request: DecisionRequest, now: datetime) -> DecisionResult:
+        """The decision for a request, ranked and sampled but not yet logged (benchmarks)."""
+        chosen_offers = self._eligible(request, now)
+        context = Context(
+            churn_score=request.churn_score,
+            features=tuple((k, v) for k, v in request.context if v is not None),
+        )
+        candidates = [Candidate(o.id, o.category, o.features) for o in chosen_offers]
+        ranking = self._keeper.rank(context, candidates)
+        with self._rng_lock:
+            index = int(self._rng.choice(len(candidates), p=_normalised(ranking.probabilities)))
+            decision_id = str(uuid.UUID(bytes=self._rng.bytes(16), version=4))
+        decision = Decision(
+            id=decision_id,
+            ts=now,
+            customer_id=request.customer_id,
+            churn_score=request.churn_score,
+            context=request.context,
+            channel=request.channel,
+            eligible=tuple(
+                EligibleOffer(o.id, o.version, o.category, o.features) for o in chosen_offers
+            ),
+            probabilities=tuple(float(p) for p in ranking.probabilities),
+            scores=tuple(float(s) for s in ranking.scores),
+            chosen=candidates[index].offer_id,
+            propensity=float(ranking.probabilities[index]),
+            policy=self._keeper.policy_name,
+            model_version=self._keeper.model_version,
+        )
+        if not request.explain:
+            return DecisionResult(decision)
+        reasons = self._keeper.explain(context, candidates, index)
+        if reasons is None:
+            note = f"policy {self._keeper.policy_name!r} cannot attribute its scores to features"
+            return DecisionResult(decision, None, note)
+        return DecisionResult(decision, reasons)
+
+    def _eligible(self, request: DecisionRequest, now: datetime) -> list[Offer]:
+        active = self._offers.active()
+        if request.offer_ids is not None:
+            known = {o.id for o in active}
+            for offer_id in request.offer_ids:
+                if offer_id not in known:
+                    self._raise_unknown_offer(offer_id)
+            wanted = set(request.offer_ids) | {NO_ACTION_ID}
+            active = tuple(o for o in active if o.id in wanted)
+        if not self._settings.no_action_enabled:
+            active = tuple(o for o in active if o.id != NO_ACTION_ID)
+        context = dict(request.context)
+        usage = self._usage(request.customer_id, active, now)
+        found = eligible_offers(
+            active,
+            churn_score=request.churn_score,
+            context=context,
+            channel=request.channel,
+            now=now,
+            usage=usage,
+        )
+        if not found:
+            raise NoEligibleOffer("no offer is eligible for this customer", field="offer_ids")
+        return found
+
+    def _raise_unknown_offer(self, offer_id: str) -> None:
+        with self._database.session() as session:
+            stored = offers.get_offer(session, offer_id)
+        if stored is None:
+            raise NotFound("offer", offer_id)
+        raise NoEligibleOffer(
+            f"offer {offer_id!r} is {stored.status}, not active", field="offer_ids"
+        )
+
+    def _usage(self, customer_id: str, active: Sequence[Offer], now: datetime) -> Usage | None:
+        capped = [o for o in active if o.caps.max_per_customer is not None]
+        budgeted = [o for o in active if o.caps.budget_accepts is not None or o.caps.budget_money]
+        if not capped and not budgeted:
+            return None
+        with self._database.session() as session:
+            contacts: dict[str, int] = {}
+            for offer in capped:
+                since = now - timedelta(days=offer.caps.window_days)
+                contacts.update(offers.offer_counts(session, customer_id, [offer.id], since))
+            spent = offers.offer_budget_used(session, [o.id for o in budgeted]) if budgeted else {}
+        return Usage(
+            contacts=contacts,
+            accepts={k: v[0] for k, v in spent.items()},
+            money={k: v[1] for k, v in spent.items()},
+        )
+
+    def record_outcome(self, report: OutcomeReport) -> OutcomeResult:
+        """Record what the customer did, once; learn it online right away."""
+        now = self._clock()
+        with self._database.session() as session:
+            decision = decisions.get_decision(session, report.decision_id)
+            if decision is None:
+                raise NotFound("decision", report.decision_id)
+            existing = outcomes.get_outcome(session, report.decision_id)
+            if existing is not None:
+                return OutcomeResult(_same_or_conflict(existing, report), created=False)
+            offer = offers.get_offer(session, decision.chosen, _chosen_version(decision))
+            outcome = Outcome(
+                decision_id=decision.id,
+                accepted=report.accepted,
+                value=report.value,
+                ts=now,
+                source="reported",
+                reward=self._reward(offer, report.accepted, report.value),
+            )
+        try:
+            with self._database.session() as session:
+                outcomes.add_outcome(session, outcome)
+        except IntegrityError:
+            # Another request recorded this decision's outcome between our read and write.
+            with self._database.session() as session:
+                existing = outcomes.get_outcome(session, report.decision_id)
+            if existing is None:
+                raise
+            return OutcomeResult(_same_or_conflict(existing, report), created=False)
+        if self._settings.online_learning:
+            self._keeper.learn(decision, outcome)
+        return OutcomeResult(outcome, created=True)
+
+    def apply_default_outcomes(self, limit: int = 1000) -> int:
+        """Give decisions older than the reward window the default outcome; returns how many."""
+        now = self._clock()
+        cutoff = now - timedelta(days=self._settings.reward_window_days)
+        with self._database.session() as session:
+            stale = decisions.decisions_without_outcome(session, cutoff, limit)
+        recorded = 0
+        for decision in stale:
+            with self._database.session() as session:
+                offer = offers.get_offer(session, decision.chosen, _chosen_version(decision))
+                accepted = self._settings.default_accepted
+                outcome = Outcome(
+                    decision.id, accepted, None, now, "default", self._reward(offer, accepted, None)
+                )
+                try:
+                    with session.begin_nested():
+                        outcomes.add_outcome(session, outcome)
+                except IntegrityError:
+                    continue
+            recorded += 1
+            if self._settings.online_learning:
+                self._keeper.learn(decision, outcome)
+        return recorded
+
+    def get_decision(self, decision_id: str) -> tuple[Decision, Outcome | None]:
+        """A logged decision with its outcome, if any."""
+        with self._database.session() as session:
+            decision = decisions.get_decision(session, decision_id)
+            if decision is None:
+                raise NotFound("decision", decision_id)
+            return decision, outcomes.get_outcome(session, decision_id)
+
+    def _reward(self, offer: Offer | None, accepted: bool, value: float | None) -> float:
+        return reward_for(
+            self._settings.reward_mode,
+            accepted=accepted,
+            value=value,
+            offer_cost=offer.cost if offer else 0.0,
+            offer_value=offer.value if offer else None,
+            scale=self._settings.reward_scale,
+        )
+
+
+def _chosen_version(decision: Decision) -> int:
+    return decision.eligible[decision.chosen_index].version
+
+
+def _same_or_conflict(existing: Outcome, report: OutcomeReport) -> Outcome:
+    if existing.accepted == report.accepted and existing.value == report.value:
+        return existing
+    raise Conflict(
+        f"decision {report.decision_id!r} already has a different outcome",
+        field="accepted",
+        recorded={"accepted": existing.accepted, "value": existing.value},
+    )
+
+
+def _normalised(probabilities: Sequence[float]) -> np.ndarray:
+    p = np.asarray(probabilities, dtype=np.float64)
+    return p / p.sum()

@@ -1,0 +1,116 @@
+"""The database handle: one engine and its transactions for one URL, and its migrations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_BUSY_TIMEOUT_MS = 5000
+# Any constant works; it only has to be the same for every process migrating one database.
+_MIGRATION_LOCK_ID = 0x6E6261
+
+
+class Database:
+    """Engine + session factory for one database URL.
+
+    SQLite (the embedded default) runs in WAL mode with foreign keys on and a 5 s busy
+    timeout on every connection. Its transactions are begun by nba, not by the sqlite3 driver:
+    `session()` starts with `BEGIN IMMEDIATE`, so writers queue on the busy timeout instead of
+    failing with "database is locked" when a read-then-write transaction meets another
+    writer. PostgreSQL connections are checked with a pre-ping.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.engine: sa.Engine = sa.create_engine(url)
+            event.listen(self.engine, "connect", _sqlite_on_connect)
+            event.listen(self.engine, "begin", _sqlite_on_begin)
+        else:
+            self.engine = sa.create_engine(url, pool_pre_ping=True)
+        # Sessions that may write begin IMMEDIATE on SQLite; plain connections (ping, reads)
+        # begin DEFERRED so that they never wait for the write lock.
+        self._write_engine = self.engine.execution_options(nba_sqlite_begin="IMMEDIATE")
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether this database is SQLite (the embedded default)."""
+        return self.engine.dialect.name == "sqlite"
+
+    def upgrade(self) -> None:
+        """Run the Alembic migrations up to head; running it again changes nothing."""
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with self._write_engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several API workers may start at once; only one migrates at a time.
+                connection.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+                )
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        log.info("database schema at head url=%s", self.engine.url.render_as_string())
+
+    @contextmanager
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """One transaction: commits on success, rolls back on an exception, closes always.
+
+        `readonly=True` is for sessions that only read: on SQLite they begin DEFERRED and so
+        do not queue behind writers (writing in one may then fail with "database is locked").
+        It forbids nothing by itself and changes nothing on PostgreSQL.
+        """
+        bind = self.engine if readonly else self._write_engine
+        with Session(bind, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def ping(self) -> bool:
+        """Whether the database answers `SELECT 1` (for /readyz)."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except SQLAlchemyError:
+            log.warning("database ping failed", exc_info=True)
+            return False
+        return True
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def _sqlite_on_connect(dbapi_connection: object, _record: object) -> None:
+    # Take BEGIN away from the sqlite3 driver (see _sqlite_on_begin) so that SELECTs and DDL
+    # run inside the transaction and SAVEPOINTs work.
+    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: sa.Connection) -> None:
+    mode = connection.get_execution_options().get("nba_sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")

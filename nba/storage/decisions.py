@@ -1,0 +1,183 @@
+"""The decision log: one row per decision, and its export in the logged-data schema."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypeVar
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from nba.domain import Decision
+from nba.errors import InvalidInput
+from nba.logschema import COLUMNS
+from nba.storage import _json
+from nba.storage.tables import DecisionRow, OutcomeRow
+
+_Q = TypeVar("_Q", bound=sa.Select)  # type: ignore[type-arg]
+
+
+def add_decision(session: Session, decision: Decision) -> None:
+    """Log one decision."""
+    chosen_version = next(
+        (e.version for e in decision.eligible if e.offer_id == decision.chosen), None
+    )
+    if chosen_version is None:
+        raise InvalidInput("chosen", f"{decision.chosen!r} is not among the eligible offers")
+    session.add(
+        DecisionRow(
+            id=decision.id,
+            ts=decision.ts,
+            customer_id=decision.customer_id,
+            churn_score=decision.churn_score,
+            context=dict(decision.context),
+            channel=decision.channel,
+            eligible=_json.eligible_to_json(decision.eligible),
+            probabilities=list(decision.probabilities),
+            scores=list(decision.scores),
+            chosen=decision.chosen,
+            chosen_version=chosen_version,
+            propensity=decision.propensity,
+            policy=decision.policy,
+            model_version=decision.model_version,
+        )
+    )
+    session.flush()
+
+
+def get_decision(session: Session, decision_id: str) -> Decision | None:
+    """One logged decision by id, or None."""
+    row = session.get(DecisionRow, decision_id)
+    return None if row is None else to_decision(row)
+
+
+def list_decisions(
+    session: Session,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    channel: str | None = None,
+    offer_ids: Sequence[str] | None = None,
+    limit: int | None = None,
+) -> list[Decision]:
+    """Decisions with `start <= ts < end`, on `channel`, choosing one of `offer_ids`, by ts."""
+    query = _filtered(select(DecisionRow), start, end, channel, offer_ids)
+    query = query.order_by(DecisionRow.ts, DecisionRow.id).limit(limit)
+    return [to_decision(row) for row in session.exec(query)]
+
+
+def decisions_without_outcome(
+    session: Session, before: datetime, limit: int = 1000
+) -> list[Decision]:
+    """The oldest decisions made before `before` that have no outcome yet."""
+    query = (
+        select(DecisionRow)
+        .outerjoin(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+        .where(col(OutcomeRow.decision_id).is_(None))
+        .where(DecisionRow.ts < before)
+        .order_by(DecisionRow.ts, DecisionRow.id)
+        .limit(limit)
+    )
+    return [to_decision(row) for row in session.exec(query)]
+
+
+def count_decisions(session: Session) -> int:
+    """How many decisions are logged."""
+    return int(session.exec(select(sa.func.count()).select_from(DecisionRow)).one())
+
+
+def log_frame(
+    session: Session,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    channel: str | None = None,
+    offer_ids: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """The decision log in the logged-data schema (`nba.logschema.COLUMNS`), ordered by ts.
+
+    One row per decision from one outer-joined query; `reward` and `accepted` are null where
+    no outcome came yet. `context` is JSON text, `eligible` a list of offer ids and
+    `probabilities` a list in the same order. Filters as in `list_decisions`.
+    """
+    query = select(
+        DecisionRow.id,
+        DecisionRow.ts,
+        DecisionRow.customer_id,
+        DecisionRow.churn_score,
+        DecisionRow.context,
+        DecisionRow.eligible,
+        DecisionRow.probabilities,
+        DecisionRow.chosen,
+        DecisionRow.propensity,
+        OutcomeRow.reward,
+        OutcomeRow.accepted,
+        DecisionRow.policy,
+        DecisionRow.model_version,
+    ).outerjoin(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+    query = _filtered(query, start, end, channel, offer_ids).order_by(
+        DecisionRow.ts, DecisionRow.id
+    )
+    rows = session.exec(query).all()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
+    data = dict(zip(COLUMNS, columns, strict=True))
+    frame = pd.DataFrame(
+        {
+            "decision_id": pd.Series(data["decision_id"], dtype=object),
+            "ts": pd.to_datetime(pd.Series(data["ts"], dtype=object), utc=True),
+            "customer_id": pd.Series(data["customer_id"], dtype=object),
+            "churn_score": pd.Series(data["churn_score"], dtype="float64"),
+            "context": pd.Series([json.dumps(c) for c in data["context"]], dtype=object),
+            "eligible": pd.Series(
+                [[e["offer_id"] for e in eligible] for eligible in data["eligible"]], dtype=object
+            ),
+            "probabilities": pd.Series([list(p) for p in data["probabilities"]], dtype=object),
+            "offer_id": pd.Series(data["offer_id"], dtype=object),
+            "propensity": pd.Series(data["propensity"], dtype="float64"),
+            "reward": pd.Series(
+                [float("nan") if r is None else r for r in data["reward"]], dtype="float64"
+            ),
+            "accepted": pd.Series(data["accepted"], dtype="boolean"),
+            "policy": pd.Series(data["policy"], dtype=object),
+            "model_version": pd.Series(data["model_version"], dtype="Int64"),
+        }
+    )
+    return frame[list(COLUMNS)]
+
+
+def to_decision(row: DecisionRow) -> Decision:
+    """The domain value of a decision row (used by the outcomes queries too)."""
+    return Decision(
+        id=row.id,
+        ts=row.ts,
+        customer_id=row.customer_id,
+        churn_score=row.churn_score,
+        context=tuple(row.context.items()),
+        channel=row.channel,
+        eligible=_json.eligible_from_json(row.eligible),
+        probabilities=tuple(float(p) for p in row.probabilities),
+        scores=tuple(float(s) for s in row.scores),
+        chosen=row.chosen,
+        propensity=row.propensity,
+        policy=row.policy,
+        model_version=row.model_version,
+    )
+
+
+def _filtered(
+    query: _Q,
+    start: datetime | None,
+    end: datetime | None,
+    channel: str | None,
+    offer_ids: Sequence[str] | None,
+) -> _Q:
+    if start is not None:
+        query = query.where(DecisionRow.ts >= start)
+    if end is not None:
+        query = query.where(DecisionRow.ts < end)
+    if channel is not None:
+        query = query.where(DecisionRow.channel == channel)
+    if offer_ids is not None:
+        query = query.where(col(DecisionRow.chosen).in_(list(offer_ids)))
+    return query

@@ -1,0 +1,1 @@
+"""Alembic migrations of the nba schema, run by `Database.upgrade()`."""

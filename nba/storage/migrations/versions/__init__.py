@@ -1,0 +1,1 @@
+"""Alembic revisions of the nba schema, one file each."""

@@ -1,0 +1,132 @@
+"""SQLModel tables of nba; these classes never leave `nba/storage` (convert at its edge)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    PostgreSQL stores `timestamptz`; SQLite has no time zones, so the value is stored as naive
+    UTC and marked UTC again when read. A naive input is taken to be UTC already.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+# Plain JSON (not JSONB) on PostgreSQL too: it keeps the text as written, so key order of
+# contexts and features survives a round trip on both backends.
+JSON = sa.JSON()
+
+
+class OfferRow(SQLModel, table=True):
+    """One version of one offer; editing an offer adds a row with the next version."""
+
+    __tablename__ = "offers"
+
+    id: str = Field(primary_key=True, index=True)
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    name: str
+    description: str = ""
+    category: str
+    cost: float = 0.0
+    value: float | None = None
+    features: dict = Field(default_factory=dict, sa_type=JSON)
+    eligibility: dict = Field(default_factory=dict, sa_type=JSON)
+    caps: dict = Field(default_factory=dict, sa_type=JSON)
+    starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    status: str = "active"
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DecisionRow(SQLModel, table=True):
+    """One logged decision with everything needed to relearn and evaluate it later."""
+
+    __tablename__ = "decisions"
+
+    id: str = Field(primary_key=True)
+    ts: datetime = Field(sa_type=UTCDateTime, index=True)
+    customer_id: str = Field(index=True)
+    churn_score: float
+    context: dict = Field(default_factory=dict, sa_type=JSON)
+    channel: str | None = None
+    eligible: list = Field(default_factory=list, sa_type=JSON)
+    probabilities: list = Field(default_factory=list, sa_type=JSON)
+    scores: list = Field(default_factory=list, sa_type=JSON)
+    chosen: str
+    chosen_version: int
+    propensity: float
+    policy: str
+    model_version: int | None = None
+
+
+class OutcomeRow(SQLModel, table=True):
+    """The one outcome of a decision; its primary key is the decision's id."""
+
+    __tablename__ = "outcomes"
+
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_outcomes_decision_id"),
+    )
+
+    decision_id: str = Field(primary_key=True)
+    accepted: bool
+    value: float | None = None
+    ts: datetime = Field(sa_type=UTCDateTime, index=True)
+    source: str
+    reward: float
+
+
+class ModelVersionRow(SQLModel, table=True):
+    """A saved policy state; `data` holds the policy's `save()` bytes."""
+
+    __tablename__ = "model_versions"
+
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    policy: str
+    params: dict = Field(default_factory=dict, sa_type=JSON)
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    watermark: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    metrics: dict = Field(default_factory=dict, sa_type=JSON)
+    is_active: bool = False
+    is_pinned: bool = False
+
+
+class ApiKeyRow(SQLModel, table=True):
+    """An API key's record: only the SHA-256 hash of the secret is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: str = Field(primary_key=True)
+    key_hash: str = Field(index=True, unique=True)
+    role: str
+    name: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    is_revoked: bool = False
+
+
+metadata = SQLModel.metadata

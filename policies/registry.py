@@ -1,0 +1,62 @@
+"""Policies by name: `get("vw-bag", rng=rng, bag_size=3)` and the list of `names()`."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from policies.base import Policy
+from policies.baselines import ChurnBandRules, UniformRandom
+from policies.linear import LinearThompson, LinUCB
+from policies.vw import VWPolicy
+
+__all__ = ["get", "names"]
+
+_Factory = Callable[..., Policy]
+
+# name → (class, parameters the name fixes)
+_REGISTRY: dict[str, tuple[_Factory, Mapping[str, object]]] = {
+    "vw": (VWPolicy, {}),
+    "vw-squarecb": (VWPolicy, {"exploration": "squarecb"}),
+    "vw-epsilon": (VWPolicy, {"exploration": "epsilon"}),
+    "vw-softmax": (VWPolicy, {"exploration": "softmax"}),
+    "vw-bag": (VWPolicy, {"exploration": "bag"}),
+    "vw-cover": (VWPolicy, {"exploration": "cover"}),
+    "vw-rnd": (VWPolicy, {"exploration": "rnd"}),
+    "vw-regcb": (VWPolicy, {"exploration": "regcb"}),
+    "random": (UniformRandom, {}),
+    "rules": (ChurnBandRules, {}),
+    "linucb": (LinUCB, {}),
+    "lints": (LinearThompson, {}),
+}
+
+
+def names() -> tuple[str, ...]:
+    """Every registered policy name."""
+    return tuple(_REGISTRY)
+
+
+def get(name: str, rng: np.random.Generator | None = None, **params: object) -> Policy:
+    """Build the named policy; unknown names or parameters raise ValueError at once.
+
+    `rng` seeds whatever the policy draws (VW's `--random_seed`, Thompson draws); `params`
+    are the constructor arguments, as stored in `policy.params`, so
+    `get(p.name, **p.params).load(p.save())` restores a policy.
+    """
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown policy {name!r}; known: {', '.join(_REGISTRY)}")
+    factory, fixed = _REGISTRY[name]
+    known = [p for p in inspect.signature(factory).parameters if p != "rng"]
+    for key in params:
+        if key not in known:
+            raise ValueError(
+                f"{key}: unknown parameter for policy {name!r}; known: {', '.join(known) or 'none'}"
+            )
+    for key, value in fixed.items():
+        if key in params and params[key] != value:
+            raise ValueError(f"{key}: policy {name!r} fixes it to {value!r}, got {params[key]!r}")
+    policy = factory(rng=rng, **{**params, **fixed})
+    policy.name = name
+    return policy

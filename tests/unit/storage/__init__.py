@@ -1,0 +1,1 @@
+"""Tests of nba.storage against real SQLite and (when configured) PostgreSQL."""

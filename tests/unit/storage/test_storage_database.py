@@ -1,0 +1,140 @@
+"""Database: connection settings, migrations, transactions, concurrency."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from nba.storage import Database, add_decision, add_offer, count_decisions, get_offer, list_offers
+from nba.storage.tables import metadata
+
+from .factories import decision, offer
+
+TABLES = {"offers", "decisions", "outcomes", "model_versions", "api_keys"}
+
+
+def _pragma(db: Database, name: str) -> object:
+    with db.engine.connect() as connection:
+        return connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'nba.db'}")
+    try:
+        assert db.is_sqlite
+        assert _pragma(db, "journal_mode") == "wal"
+        assert _pragma(db, "foreign_keys") == 1
+        assert _pragma(db, "busy_timeout") == 5000
+    finally:
+        db.dispose()
+
+
+def test_sqlite_database_creates_its_parent_directory(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "nba.db"
+    db = Database(f"sqlite:///{path}")
+    try:
+        db.upgrade()
+        assert path.exists()
+    finally:
+        db.dispose()
+
+
+def test_upgrade_twice_changes_nothing(db: Database) -> None:
+    with db.session() as session:
+        add_offer(session, offer())
+    db.upgrade()
+    with db.engine.connect() as connection:
+        assert set(sa.inspect(connection).get_table_names()) >= TABLES
+        revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    assert revision == [("0001",)]
+    with db.session() as session:
+        assert [o.id for o in list_offers(session)] == ["discount_10"]
+
+
+def test_migrated_schema_matches_table_metadata(db: Database) -> None:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_ping_is_true_when_the_database_answers(db: Database) -> None:
+    assert db.ping()
+
+
+def test_ping_is_false_when_nothing_listens() -> None:
+    db = Database("postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2")
+    try:
+        assert not db.ping()
+        assert not db.is_sqlite
+    finally:
+        db.dispose()
+
+
+def test_session_commits_when_the_block_succeeds(db: Database) -> None:
+    with db.session() as session:
+        add_offer(session, offer())
+    with db.session(readonly=True) as session:
+        assert get_offer(session, "discount_10") is not None
+
+
+def test_session_rolls_back_every_row_when_the_block_raises(db: Database) -> None:
+    with pytest.raises(RuntimeError), db.session() as session:
+        add_offer(session, offer())
+        add_decision(session, decision())
+        raise RuntimeError("boom")
+    with db.session() as session:
+        assert list_offers(session) == []
+        assert count_decisions(session) == 0
+
+
+def test_two_threads_writing_decisions_never_find_the_database_locked(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'nba.db'}")
+    db.upgrade()
+    errors: list[BaseException] = []
+
+    def write(customer_id: str) -> None:
+        try:
+            for _ in range(40):
+                with db.session() as session:
+                    count_decisions(session)  # read, then write in the same transaction
+                    add_decision(session, decision(customer_id=customer_id))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(f"c{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        with db.session(readonly=True) as session:
+            assert count_decisions(session) == 80
+    finally:
+        db.dispose()
+
+
+def test_readonly_session_reads_while_a_writer_holds_the_lock(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'nba.db'}")
+    db.upgrade()
+    seen: list[int] = []
+    try:
+        with db.session() as writer:
+            add_decision(writer, decision())
+            reader = threading.Thread(target=lambda: seen.append(_count(db)))
+            reader.start()
+            reader.join(timeout=2)
+            assert seen == [0]
+        assert _count(db) == 1
+    finally:
+        db.dispose()
+
+
+def _count(db: Database) -> int:
+    with db.session(readonly=True) as session:
+        return count_decisions(session)
