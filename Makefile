@@ -1,8 +1,10 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# PostgreSQL cases of the suite run when this server answers and are skipped otherwise.
+export NBA_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: demo test lint bench clean serve
 

@@ -9,10 +9,12 @@ context and averaged over a large independent sample of contexts.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 
 from nba.ope.batch import FloatArray, IntArray
 
@@ -115,3 +117,49 @@ def _epsilon_greedy(scores: FloatArray, epsilon: float) -> FloatArray:
     dist = np.full((n, k), epsilon / k)
     dist[np.arange(n), scores.argmax(axis=1)] += 1.0 - epsilon
     return dist
+
+
+def decision_log(n: int, rng: np.random.Generator, n_offers: int = 5) -> pd.DataFrame:
+    """A small decision log in nba.logschema columns: eligibility varies per row.
+
+    Offers `no_action` and `offer_1..`; each other offer is eligible with probability 0.7;
+    the logging policy is epsilon-greedy (epsilon 0.3) on a churn-dependent score; about 5%
+    of rewards are still null.
+    """
+    offers = np.array(["no_action", *(f"offer_{j}" for j in range(1, n_offers))])
+    churn = rng.random(n)
+    tenure = rng.integers(1, 120, n)
+    eligible = rng.random((n, n_offers)) < 0.7
+    eligible[:, 0] = True
+    slope = np.linspace(-0.5, 1.0, n_offers)
+    mu = 1.0 / (1.0 + np.exp(-(-1.5 + np.outer(churn, slope * 2) + 0.003 * tenure[:, None])))
+    score = np.where(eligible, np.outer(churn, slope), -np.inf)
+    best = score.argmax(axis=1)
+    count = eligible.sum(axis=1, keepdims=True)
+    dist = np.where(eligible, 0.3 / count, 0.0)
+    dist[np.arange(n), best] += 0.7
+    chosen = (rng.random(n)[:, None] > dist.cumsum(axis=1)).sum(axis=1).clip(0, n_offers - 1)
+    chosen = np.where(eligible[np.arange(n), chosen], chosen, best)
+    reward = (rng.random(n) < mu[np.arange(n), chosen]).astype(float)
+    reward[rng.random(n) < 0.05] = np.nan
+    rows = np.arange(n)
+    return pd.DataFrame(
+        {
+            "decision_id": [f"d{i:06d}" for i in rows],
+            "ts": pd.Timestamp("2026-01-01", tz="UTC") + pd.to_timedelta(rows, unit="min"),
+            "customer_id": [f"c{i % 997:04d}" for i in rows],
+            "churn_score": churn,
+            "context": [
+                json.dumps({"tenure_months": int(t), "plan": p})
+                for t, p in zip(tenure, rng.choice(["basic", "plus"], n), strict=True)
+            ],
+            "eligible": [offers[e].tolist() for e in eligible],
+            "probabilities": [d[e].tolist() for d, e in zip(dist, eligible, strict=True)],
+            "offer_id": offers[chosen],
+            "propensity": dist[rows, chosen],
+            "reward": reward,
+            "accepted": pd.array(np.where(np.isnan(reward), None, reward > 0), dtype="boolean"),
+            "policy": "epsilon-greedy",
+            "model_version": pd.array([1] * n, dtype="Int64"),
+        }
+    )

@@ -1,0 +1,314 @@
+"""Candidate policies to evaluate on a decision log, each giving (n, n_offers) probabilities.
+
+Spec strings (the CLI's `--policy`):
+
+- `random`: uniform over each row's eligible offers
+- `rules` or `rules:FILE.yaml|json`: churn-band rules (see `RulesCandidate`)
+- `table:FILE.csv|parquet`: precomputed probabilities, columns decision_id, offer_id,
+  probability
+- `policy:NAME[,key=value...]`: a `policies` learner trained on the log itself with
+  progressive validation: row i is scored by a model that learned only rows before i
+- `model:FILE`: a saved model, a JSON envelope {"policy", "params", "model_b64"}; or
+  `model:NAME:FILE` with the raw bytes of `policy.save()`
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from nba.errors import InvalidInput
+from nba.ope.batch import SUM_TOLERANCE, FloatArray, bad_rows_message
+from nba.ope.logs import BAND_EDGES, BANDS, LoggedData
+
+Progress = Callable[[int], None]
+
+DEFAULT_PREFERENCES: dict[str, tuple[str, ...]] = {
+    "low": ("none", "upsell"),
+    "medium": ("loyalty", "data_bonus"),
+    "high": ("discount", "device", "service"),
+}
+
+
+class Candidate(Protocol):
+    """Anything that gives a distribution over the offers of every logged row."""
+
+    name: str
+
+    def action_dist(
+        self, data: LoggedData, rng: np.random.Generator, progress: Progress | None = None
+    ) -> FloatArray: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UniformCandidate:
+    """Uniform random over each row's eligible offers."""
+
+    name: str = "random"
+
+    def action_dist(
+        self, data: LoggedData, rng: np.random.Generator, progress: Progress | None = None
+    ) -> FloatArray:
+        """1/k on each of the row's k eligible offers."""
+        return data.eligible / data.eligible.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True, slots=True)
+class RulesCandidate:
+    """Churn-band rules: the band's preferred offers share 1 - epsilon, epsilon goes to all.
+
+    Bands: low below `low_below`, medium below `high_from`, else high (as the `rules`
+    baseline of `policies`). A preference entry matches an offer id or, through
+    `categories` (offer id -> category; the log does not carry categories), a category.
+    With no preferred offer eligible on a row the row is uniform.
+    """
+
+    preferences: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_PREFERENCES)
+    )
+    categories: Mapping[str, str] = field(default_factory=dict)
+    low_below: float = BAND_EDGES[0]
+    high_from: float = BAND_EDGES[1]
+    epsilon: float = 0.1
+    name: str = "rules"
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> RulesCandidate:
+        """Read `preferences`, `categories`, `low_below`, `high_from`, `epsilon` (YAML or JSON)."""
+        path = Path(path)
+        if not path.exists():
+            raise InvalidInput("policy", f"rules file not found: {path}")
+        import yaml
+
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict):
+            raise InvalidInput("rules", f"{path}: must be a mapping")
+        unknown = set(data) - {"preferences", "categories", "low_below", "high_from", "epsilon"}
+        if unknown:
+            raise InvalidInput("rules", f"{path}: unknown keys {sorted(unknown)}")
+        prefs = data.get("preferences", DEFAULT_PREFERENCES)
+        if not isinstance(prefs, dict) or not set(prefs) <= set(BANDS):
+            raise InvalidInput("rules.preferences", f"must map bands {BANDS} to lists")
+        epsilon = float(data.get("epsilon", 0.1))
+        if not 0 <= epsilon <= 1:
+            raise InvalidInput("rules.epsilon", f"must be in [0, 1], got {epsilon}")
+        return cls(
+            preferences={band: tuple(str(v) for v in prefs.get(band, ())) for band in BANDS},
+            categories={str(k): str(v) for k, v in (data.get("categories") or {}).items()},
+            low_below=float(data.get("low_below", BAND_EDGES[0])),
+            high_from=float(data.get("high_from", BAND_EDGES[1])),
+            epsilon=epsilon,
+            name=f"rules:{path.name}",
+        )
+
+    def action_dist(
+        self, data: LoggedData, rng: np.random.Generator, progress: Progress | None = None
+    ) -> FloatArray:
+        """Preferred eligible offers share 1 - epsilon; epsilon is spread over all eligible."""
+        band = np.digitize(data.churn_score, (self.low_below, self.high_from))
+        preferred = np.array(
+            [
+                [o in wanted or self.categories.get(o) in wanted for o in data.offer_ids]
+                for wanted in (set(self.preferences.get(b, ())) for b in BANDS)
+            ]
+        )
+        eligible = data.eligible.astype(np.float64)
+        hits = eligible * preferred[band]
+        count = hits.sum(axis=1, keepdims=True)
+        uniform = eligible / eligible.sum(axis=1, keepdims=True)
+        greedy = np.where(count > 0, hits / np.maximum(count, 1.0), uniform)
+        return (1.0 - self.epsilon) * greedy + self.epsilon * uniform
+
+
+@dataclass(frozen=True, slots=True)
+class TableCandidate:
+    """Precomputed probabilities per logged row: decision_id, offer_id, probability.
+
+    Offers a row does not list get 0; every kept decision must appear and its rows sum to 1.
+    """
+
+    path: Path
+    name: str = "table"
+
+    def action_dist(
+        self, data: LoggedData, rng: np.random.Generator, progress: Progress | None = None
+    ) -> FloatArray:
+        """The table pivoted onto the log's rows and offer columns."""
+        if not self.path.exists():
+            raise InvalidInput("policy", f"table file not found: {self.path}")
+        suffix = self.path.suffix
+        table = pd.read_csv(self.path) if suffix == ".csv" else pd.read_parquet(self.path)
+        missing = {"decision_id", "offer_id", "probability"} - set(table.columns)
+        if missing:
+            raise InvalidInput("table", f"{self.path.name} lacks columns {sorted(missing)}")
+        row_of = {str(d): i for i, d in enumerate(data.frame["decision_id"])}
+        column_of = {o: j for j, o in enumerate(data.offer_ids)}
+        ids = table["decision_id"].astype(str)
+        offers = table["offer_id"].astype(str)
+        unknown = sorted(set(offers) - set(column_of))
+        if unknown:
+            raise InvalidInput("table.offer_id", f"offers not in the log: {unknown[:10]}")
+        known = ids.isin(row_of).to_numpy()
+        rows = ids[known].map(row_of).to_numpy(dtype=np.int64)
+        cols = offers[known].map(column_of).to_numpy(dtype=np.int64)
+        dist = np.zeros((data.n, len(data.offer_ids)))
+        dist[rows, cols] = table["probability"].to_numpy(dtype=np.float64)[known]
+        absent = ~np.isin(np.arange(data.n), rows)
+        if absent.any():
+            _, phrase = bad_rows_message(absent)
+            raise InvalidInput("table.decision_id", f"log {phrase} have no probabilities")
+        off = np.abs(dist.sum(axis=1) - 1.0) > SUM_TOLERANCE
+        if off.any():
+            _, phrase = bad_rows_message(off)
+            raise InvalidInput("table.probability", f"must sum to 1 per decision: log {phrase}")
+        return dist
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyCandidate:
+    """A `policies` policy on the logged contexts: trained by progressive validation, or loaded.
+
+    With `model` None the policy starts untrained and walks the log in time order: rows
+    [i, i + learn_every) are scored, then learned (with their logged propensity and reward
+    times `reward_scale`), so no row is scored by a model that saw it. With `model` (bytes of
+    `save()`), the loaded policy scores every row and learns nothing.
+    """
+
+    policy: str
+    params: Mapping[str, object] = field(default_factory=dict)
+    model: bytes | None = None
+    categories: Mapping[str, str] = field(default_factory=dict)
+    learn_every: int = 1
+    reward_scale: float = 1.0
+    name: str = "policy"
+
+    def action_dist(
+        self, data: LoggedData, rng: np.random.Generator, progress: Progress | None = None
+    ) -> FloatArray:
+        """Rank every row's eligible offers with the policy; see the class docstring."""
+        import policies
+        from policies.base import Candidate as Offer
+        from policies.base import Context, Event
+
+        try:
+            learner = policies.get(self.policy, rng=rng, **dict(self.params))
+            if self.model is not None:
+                learner.load(self.model)
+        except ValueError as error:
+            raise InvalidInput("policy", f"{self.name}: {error}") from None
+        order = np.argsort(_times(data.frame), kind="stable")
+        contexts = data.contexts()
+        dist = np.zeros((data.n, len(data.offer_ids)))
+        column_of = {o: j for j, o in enumerate(data.offer_ids)}
+        step = max(1, int(self.learn_every))
+        for start in range(0, data.n, step):
+            events = []
+            for i in order[start : start + step]:
+                offers = tuple(
+                    Offer(o, self.categories.get(o, o))
+                    for o, ok in zip(data.offer_ids, data.eligible[i], strict=True)
+                    if ok
+                )
+                context = Context(float(data.churn_score[i]), _features(contexts[i]))
+                ranking = learner.rank(context, offers)
+                for offer_id, p in zip(ranking.offer_ids, ranking.probabilities, strict=True):
+                    dist[i, column_of[offer_id]] = p
+                chosen = [o.offer_id for o in offers].index(data.offer_ids[data.action[i]])
+                reward = float(data.reward[i]) * self.reward_scale
+                events.append(Event(context, offers, chosen, float(data.pscore[i]), reward))
+            if self.model is None:
+                learner.learn(events)
+            if progress is not None:
+                progress(len(events))
+        return dist / dist.sum(axis=1, keepdims=True)
+
+
+def parse_candidate(spec: str, categories: Mapping[str, str] | None = None) -> Candidate:
+    """A candidate from a spec string (see the module docstring); InvalidInput if malformed."""
+    kind, _, rest = spec.partition(":")
+    cats = dict(categories or {})
+    if kind in ("random", "uniform") and not rest:
+        return UniformCandidate(name=spec)
+    if kind == "rules":
+        rules = RulesCandidate.from_file(rest) if rest else RulesCandidate()
+        return RulesCandidate(
+            rules.preferences,
+            {**cats, **rules.categories},
+            rules.low_below,
+            rules.high_from,
+            rules.epsilon,
+            spec,
+        )
+    if kind == "table" and rest:
+        return TableCandidate(Path(rest), name=spec)
+    if kind == "policy" and rest:
+        name, *pairs = rest.split(",")
+        return PolicyCandidate(name, _params(pairs, spec), categories=cats, name=spec)
+    if kind == "model" and rest:
+        return _model_candidate(rest, cats, spec)
+    raise InvalidInput(
+        "policy",
+        f"cannot parse {spec!r}; expected random, rules[:FILE], table:FILE, "
+        "policy:NAME[,key=value...] or model:[NAME:]FILE",
+    )
+
+
+def _model_candidate(rest: str, categories: dict[str, str], spec: str) -> PolicyCandidate:
+    name, _, file = rest.partition(":") if not Path(rest).exists() else ("", "", rest)
+    path = Path(file or name)
+    if not path.exists():
+        raise InvalidInput("policy", f"model file not found: {path}")
+    if file:
+        return PolicyCandidate(name, model=path.read_bytes(), categories=categories, name=spec)
+    try:
+        envelope = json.loads(path.read_text(encoding="utf-8"))
+        return PolicyCandidate(
+            str(envelope["policy"]),
+            dict(envelope.get("params") or {}),
+            model=base64.b64decode(envelope["model_b64"]),
+            categories=categories,
+            name=spec,
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise InvalidInput(
+            "policy", f"{path}: not a model envelope {{policy, params, model_b64}}: {error}"
+        ) from None
+
+
+def _params(pairs: Sequence[str], spec: str) -> dict[str, object]:
+    params: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise InvalidInput("policy", f"{spec!r}: parameters are key=value, got {pair!r}")
+        try:
+            params[key] = json.loads(value)
+        except ValueError:
+            params[key] = value
+    return params
+
+
+def _features(context: Mapping[str, object]) -> tuple[tuple[str, float | int | str | bool], ...]:
+    from policies.base import freeze_features
+
+    kept = {}
+    for key, value in context.items():
+        if isinstance(value, bool | int | str) or (
+            isinstance(value, float) and math.isfinite(value)
+        ):
+            kept[str(key)] = value
+    return freeze_features(kept)
+
+
+def _times(frame: pd.DataFrame) -> np.ndarray:
+    if "ts" not in frame.columns or frame["ts"].isna().any():
+        return np.arange(len(frame))
+    return pd.to_datetime(frame["ts"], utc=True).to_numpy()

@@ -1,0 +1,226 @@
+"""One evaluation run: several candidates on one decision log, each against the logging policy.
+
+The reward model is fitted once (cross-fitted, on the log's features) and shared by every
+candidate, so their model-based estimates differ only through their probabilities. Every
+candidate gets the same bootstrap seed (common random numbers), and the breakdowns by churn
+band and by offer use `dr` (or the first estimator that needs no model) with normal intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nba.ope.batch import FloatArray
+from nba.ope.candidates import Candidate
+from nba.ope.estimators import MODEL_BASED
+from nba.ope.evaluate import Estimate, evaluate
+from nba.ope.logs import BANDS, LoggedData
+from nba.ope.reward_model import cross_fit
+
+Progress = Callable[[str, int, int], None]
+"""progress(label, done_now, total): called as work advances, `done_now` rows or resamples."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CandidateResult:
+    """One candidate's estimates, breakdowns and importance weights."""
+
+    name: str
+    estimates: tuple[Estimate, ...]
+    by_band: tuple[dict[str, object], ...]
+    by_offer: tuple[dict[str, object], ...]
+    weights: FloatArray
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Evaluation:
+    """All candidates of one run, with the logging policy's own value as the baseline."""
+
+    source: str
+    n_rows: int
+    offer_ids: tuple[str, ...]
+    estimators: tuple[str, ...]
+    alpha: float
+    n_bootstrap: int
+    seed: int | None
+    baseline: Estimate
+    candidates: tuple[CandidateResult, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready: settings, the baseline, and per candidate estimates and breakdowns."""
+        return {
+            "source": self.source,
+            "n_rows": self.n_rows,
+            "offer_ids": list(self.offer_ids),
+            "estimators": list(self.estimators),
+            "alpha": self.alpha,
+            "n_bootstrap": self.n_bootstrap,
+            "seed": self.seed,
+            "baseline": self.baseline.as_dict(),
+            "candidates": [
+                {
+                    "name": c.name,
+                    "estimates": [e.as_dict() for e in c.estimates],
+                    "by_band": [_clean(r) for r in c.by_band],
+                    "by_offer": [_clean(r) for r in c.by_offer],
+                }
+                for c in self.candidates
+            ],
+        }
+
+
+def run_evaluation(
+    data: LoggedData,
+    candidates: Sequence[Candidate],
+    estimators: Sequence[str],
+    alpha: float = 0.05,
+    n_bootstrap: int = 200,
+    seed: int | None = None,
+    source: str = "",
+    progress: Progress | None = None,
+) -> Evaluation:
+    """Evaluate each candidate on `data`; see the module docstring."""
+    root = np.random.default_rng(seed)
+    model_rng, policy_rng, boot_rng = root.spawn(3)
+    boot_seed = int(boot_rng.integers(2**63))
+    q = None
+    if MODEL_BASED.intersection(estimators):
+        q = cross_fit(data.reward, data.action, len(data.offer_ids), model_rng, data.features())
+    (baseline,) = evaluate(
+        data.reward,
+        data.action,
+        data.pscore,
+        data.logging_dist,
+        estimators=["on_policy"],
+        alpha=alpha,
+        n_bootstrap=n_bootstrap,
+        random_state=boot_seed,
+    )
+    results = []
+    for candidate, rng in zip(candidates, policy_rng.spawn(len(candidates)), strict=True):
+        step = _stepper(progress, f"{candidate.name}: scoring", data.n)
+        dist = candidate.action_dist(data, rng, step)
+        step = _stepper(progress, f"{candidate.name}: bootstrap", n_bootstrap)
+        estimates = evaluate(
+            data.reward,
+            data.action,
+            data.pscore,
+            dist,
+            q,
+            estimators=estimators,
+            alpha=alpha,
+            n_bootstrap=n_bootstrap,
+            random_state=boot_seed,
+            logging_dist=data.logging_dist,
+            progress=step,
+        )
+        weights = dist[np.arange(data.n), data.action] / data.pscore
+        results.append(
+            CandidateResult(
+                name=candidate.name,
+                estimates=estimates,
+                by_band=_by_band(data, dist, q, estimators, alpha),
+                by_offer=_by_offer(data, dist, q, weights),
+                weights=weights,
+            )
+        )
+    return Evaluation(
+        source=source,
+        n_rows=data.n,
+        offer_ids=data.offer_ids,
+        estimators=tuple(estimators),
+        alpha=alpha,
+        n_bootstrap=n_bootstrap,
+        seed=seed,
+        baseline=baseline,
+        candidates=tuple(results),
+    )
+
+
+def _by_band(
+    data: LoggedData,
+    dist: FloatArray,
+    q: FloatArray | None,
+    estimators: Sequence[str],
+    alpha: float,
+) -> tuple[dict[str, object], ...]:
+    name = "dr" if q is not None else next((e for e in estimators if e not in MODEL_BASED), "ips")
+    bands = data.bands()
+    rows = []
+    for band in BANDS:
+        keep = bands == band
+        if keep.sum() < 2:
+            continue
+        (e,) = evaluate(
+            data.reward[keep],
+            data.action[keep],
+            data.pscore[keep],
+            dist[keep],
+            None if q is None else q[keep],
+            estimators=[name],
+            alpha=alpha,
+            interval="normal",
+        )
+        rows.append(
+            {
+                "band": band,
+                "rows": int(keep.sum()),
+                "estimator": name,
+                "value": e.value,
+                "ci_low": e.ci_low,
+                "ci_high": e.ci_high,
+                "logging_value": float(data.reward[keep].mean()),
+                "lift": e.lift,
+                "lift_ci_low": e.lift_ci_low,
+                "lift_ci_high": e.lift_ci_high,
+            }
+        )
+    return tuple(rows)
+
+
+def _by_offer(
+    data: LoggedData, dist: FloatArray, q: FloatArray | None, weights: FloatArray
+) -> tuple[dict[str, object], ...]:
+    """Per offer: shares under both policies and the offer's additive share of the estimate.
+
+    DR's value is a sum over offers of mean(pi(a|x) q(x, a) + 1[a_i = a] w_i (r_i - q_i));
+    without a model the IPS share mean(1[a_i = a] w_i r_i) is given instead.
+    """
+    n = data.n
+    k = len(data.offer_ids)
+    logged = np.bincount(data.action, minlength=k) / n
+    if q is None:
+        contribution = np.bincount(data.action, weights=weights * data.reward, minlength=k) / n
+        kind = "ips"
+    else:
+        residual = weights * (data.reward - q[np.arange(n), data.action])
+        correction = np.bincount(data.action, weights=residual, minlength=k) / n
+        contribution = (dist * q).mean(axis=0) + correction
+        kind = "dr"
+    return tuple(
+        {
+            "offer_id": offer,
+            "logging_share": float(data.logging_dist[:, j].mean()),
+            "logged_share": float(logged[j]),
+            "candidate_share": float(dist[:, j].mean()),
+            "contribution": float(contribution[j]),
+            "contribution_estimator": kind,
+        }
+        for j, offer in enumerate(data.offer_ids)
+    )
+
+
+def _stepper(progress: Progress | None, label: str, total: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    return lambda done: progress(label, done, total)
+
+
+def _clean(record: dict[str, object]) -> dict[str, object]:
+    return {
+        k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in record.items()
+    }

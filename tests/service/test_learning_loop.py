@@ -1,0 +1,128 @@
+"""The service learns outcomes once, saves model versions, and a restart loses no learning."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from nba.inputs import DecisionRequest, OutcomeReport
+from nba.runtime import build_runtime
+from nba.storage import count_outcomes, list_model_versions
+from tests.conftest import SAMPLE_OFFERS
+
+
+def _request(i: int, churn: float = 0.6) -> DecisionRequest:
+    return DecisionRequest(f"c{i}", churn, (("plan", "gold"), ("tenure_months", 24)))
+
+
+def _rank_probabilities(runtime) -> tuple[float, ...]:
+    result = runtime.service.prepare(_request(0), runtime.service._clock())
+    return result.decision.probabilities
+
+
+def test_restart_continues_from_saved_model_plus_later_outcomes(settings):
+    first = build_runtime(settings)
+    for spec in SAMPLE_OFFERS:
+        first.catalog.add(spec)
+    for i in range(40):
+        d = first.service.decide(_request(i)).decision
+        first.service.record_outcome(OutcomeReport(d.id, d.chosen == "discount_10"))
+    saved = first.keeper.save(first.database)
+    assert saved == 1
+    for i in range(40, 60):
+        d = first.service.decide(_request(i)).decision
+        first.service.record_outcome(OutcomeReport(d.id, d.chosen == "discount_10"))
+    expected = _rank_probabilities(first)
+    first.database.dispose()  # a crash: no save on the way out
+
+    second = build_runtime(settings)
+    try:
+        assert second.keeper.model_version == 1
+        assert _rank_probabilities(second) == expected
+    finally:
+        second.close()
+
+
+def test_close_saves_a_new_model_version(settings):
+    runtime = build_runtime(settings)
+    d = runtime.service.decide(_request(1)).decision
+    runtime.service.record_outcome(OutcomeReport(d.id, True))
+    runtime.close()
+    reopened = build_runtime(settings)
+    try:
+        with reopened.database.session() as session:
+            versions = list_model_versions(session)
+        assert [v.version for v in versions] == [1]
+        assert reopened.keeper.model_version == 1
+        assert reopened.keeper.catch_up(reopened.database) == 0
+    finally:
+        reopened.close()
+
+
+def test_scheduler_saves_the_model_periodically(settings):
+    runtime = build_runtime(settings.model_copy(update={"save_interval_s": 0.3}))
+    try:
+        runtime.start_jobs()
+        d = runtime.service.decide(_request(1)).decision
+        runtime.service.record_outcome(OutcomeReport(d.id, True))
+        deadline = time.monotonic() + 10
+        while runtime.keeper.model_version is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert runtime.keeper.model_version == 1
+    finally:
+        runtime.close()
+
+
+def test_decisions_past_the_reward_window_get_the_default_outcome(settings):
+    runtime = build_runtime(settings)
+    try:
+        old = runtime.service.decide(_request(1)).decision
+        later = old.ts + timedelta(days=settings.reward_window_days + 1)
+        runtime.service._clock = lambda: later
+        fresh = runtime.service.decide(_request(2)).decision
+        assert runtime.service.apply_default_outcomes() == 1
+        _, outcome = runtime.service.get_decision(old.id)
+        assert outcome is not None and outcome.source == "default" and outcome.reward == 0.0
+        assert runtime.service.get_decision(fresh.id)[1] is None
+        assert runtime.service.apply_default_outcomes() == 0
+    finally:
+        runtime.close()
+
+
+def test_concurrent_identical_outcomes_are_recorded_and_learned_once(settings):
+    runtime = build_runtime(settings)
+    try:
+        d = runtime.service.decide(_request(1)).decision
+        created = []
+
+        def report() -> None:
+            created.append(runtime.service.record_outcome(OutcomeReport(d.id, True)).created)
+
+        threads = [threading.Thread(target=report) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(created) == [False] * 5 + [True]
+        assert runtime.keeper.pending == 1
+        with runtime.database.session() as session:
+            assert count_outcomes(session) == 1
+    finally:
+        runtime.close()
+
+
+def test_net_value_reward_uses_value_minus_cost(settings):
+    runtime = build_runtime(settings.model_copy(update={"reward_mode": "net_value"}))
+    try:
+        for spec in SAMPLE_OFFERS:
+            runtime.catalog.add(spec)
+        request = DecisionRequest("c", 0.9, (("tenure_months", 1),), offer_ids=("discount_10",))
+        while True:
+            d = runtime.service.decide(request).decision
+            if d.chosen == "discount_10":
+                break
+        accepted = runtime.service.record_outcome(OutcomeReport(d.id, True)).outcome
+        assert accepted.reward == (30.0 - 5.0) / settings.reward_scale
+    finally:
+        runtime.close()

@@ -1,0 +1,123 @@
+"""The shared encoding: VW lines that user text cannot break, and hashed numeric vectors."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+import vowpal_wabbit_next as vw
+from hypothesis import given
+from hypothesis import strategies as st
+
+from policies import Candidate, Context, NumericEncoder, event_lines, freeze_features
+from policies.encoding import action_line, shared_line, token
+
+logging.getLogger("vowpal_wabbit_next.driver").setLevel(logging.WARNING)
+_WS = vw.Workspace(["--cb_explore_adf", "-q", "sa"])
+_PARSER = vw.TextFormatParser(_WS)
+
+nasty_text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(list("|: \t\r\n\x00\x0b\x0c\x1f\x7f=\u00a0\u2028\u3000é😀")),
+        st.characters(),
+    ),
+    max_size=12,
+)
+numbers = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False).filter(
+        lambda x: x == 0 or abs(x) > 1e-6
+    ),
+)
+values = st.one_of(nasty_text, numbers, st.booleans())
+feature_maps = st.dictionaries(nasty_text, values, max_size=6).filter(
+    lambda d: not {token(k) for k in d} & {"churn", "churn_dec", "offer", "category"}
+)
+
+
+def _expected_count(features: dict[str, object]) -> int:
+    # VW drops zero-valued features; categoricals always have value 1.
+    return sum(1 for v in features.values() if isinstance(v, str | bool) or v != 0)
+
+
+def _groups(example: vw.Example) -> set[int]:
+    return {g for g in example.feat_group_indices if len(example[chr(g)]) > 0}
+
+
+@given(context=feature_maps, offer=feature_maps, offer_id=nasty_text, category=nasty_text)
+def test_user_text_never_injects_a_namespace_or_a_feature(context, offer, offer_id, category):
+    lines = event_lines(
+        Context(0.5, freeze_features(context)),
+        [Candidate(offer_id, category, freeze_features(offer))],
+        (0, -1.0, 0.5),
+    )
+    shared, action = (_PARSER.parse_line(line) for line in lines)
+    assert _groups(shared) == {ord("s")}
+    assert len(shared["s"]) == _expected_count(context) + 2  # + churn, churn_dec
+    assert _groups(action) == {ord("a")}
+    assert len(action["a"]) == _expected_count(offer) + 2  # + category, offer
+    assert action.get_label().label == (0, -1.0, 0.5)
+
+
+def test_an_event_is_a_shared_line_then_one_line_per_candidate_with_the_label_on_the_chosen():
+    lines = event_lines(
+        Context(0.82, freeze_features({"plan": "gold plus", "age": 35, "vip": True})),
+        [Candidate("none", "none"), Candidate("disc|10", "discount", (("pct", 10),))],
+        (1, -1.0, 0.25),
+    )
+    assert lines == [
+        "shared |s age:35 plan=gold_plus vip=true churn:0.82 churn_dec=8",
+        "|a category=none offer=none",
+        "0:-1:0.25 |a pct:10 category=discount offer=disc_10",
+    ]
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), 1e40])
+def test_a_non_finite_number_is_a_value_error_naming_the_feature(bad):
+    with pytest.raises(ValueError, match="'tenure'"):
+        shared_line(Context(0.5, (("tenure", bad),)))
+    with pytest.raises(ValueError, match="'pct'"):
+        action_line(Candidate("x", "none", (("pct", bad),)))
+
+
+@pytest.mark.parametrize("score", [-0.1, 1.01, float("nan"), "0.5", True])
+def test_a_bad_churn_score_is_a_value_error(score):
+    with pytest.raises(ValueError, match="churn_score"):
+        shared_line(Context(score))
+
+
+@pytest.mark.parametrize("line", [lambda: shared_line(Context(0.5, (("churn", 1),)))])
+def test_a_reserved_feature_name_is_a_value_error(line):
+    with pytest.raises(ValueError, match="reserved"):
+        line()
+
+
+def test_a_feature_of_an_unsupported_type_is_a_value_error_naming_it():
+    with pytest.raises(ValueError, match="'tags'"):
+        shared_line(Context(0.5, (("tags", ["a"]),)))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("score, decile", [(0.0, 0), (0.29, 2), (0.82, 8), (1.0, 9)])
+def test_the_churn_decile_is_the_band_of_the_score(score, decile):
+    assert f"churn_dec={decile}" in shared_line(Context(score))
+
+
+def test_numeric_encoding_is_deterministic_and_has_one_row_per_candidate():
+    encoder = NumericEncoder(dim=64)
+    context = Context(0.4, freeze_features({"plan": "gold", "age": 30}))
+    offers = [Candidate("a", "discount", (("pct", 10),)), Candidate("b", "none")]
+    x = encoder.encode(context, offers)
+    assert x.shape == (2, 64)
+    assert np.array_equal(x, NumericEncoder(dim=64).encode(context, offers))
+    assert not np.array_equal(x[0], x[1])
+
+
+def test_numeric_encoding_crosses_shared_and_action_features_only_when_asked():
+    context = Context(0.4, freeze_features({"plan": "gold"}))
+    offers = [Candidate("a", "discount")]
+    crossed = NumericEncoder(dim=1024).encode(context, offers)
+    plain = NumericEncoder(dim=1024, interactions=False).encode(context, offers)
+    # constant + 3 shared + 2 action, plus 3 x 2 products when crossed (barring collisions)
+    assert np.count_nonzero(plain) == 6
+    assert np.count_nonzero(crossed) == 12
