@@ -294,7 +294,7 @@ class OfferCatalog:
 
     def get(self, offer_id: str, version: int | None = None) -> Offer:
         """The latest (or a given) version of an offer."""
-        with self._database.session() as session:
+        with self._database.session(readonly=True) as session:
             offer = offers.get_offer(session, offer_id, version)
         if offer is None:
             raise NotFound("offer", offer_id if version is None else f"{offer_id}@{version}")
@@ -304,5 +304,5 @@ class OfferCatalog:
         """The latest version of every offer, optionally of one status."""
         if status is not None:
             _status(status, "status")
-        with self._database.session() as session:
+        with self._database.session(readonly=True) as session:
             return offers.list_offers(session, status)

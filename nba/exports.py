@@ -22,7 +22,7 @@ def decision_log(
     """One row per decision in [start, end), with reward and acceptance when known."""
     if start and end and start >= end:
         raise InvalidInput("to", "must be after from")
-    with database.session() as session:
+    with database.session(readonly=True) as session:
         return decisions.log_frame(session, start=start, end=end, channel=channel)
 
 

@@ -43,7 +43,7 @@ class KeyRing:
             hit = self._cache.get(secret)
         if hit is not None and now - hit[0] < self._ttl_s:
             return hit[1]
-        with self._database.session() as session:
+        with self._database.session(readonly=True) as session:
             found = keys.find_api_key(session, secret)
         with self._lock:
             if len(self._cache) > 10_000:
@@ -60,7 +60,7 @@ class KeyRing:
 
     def list(self) -> list[ApiKey]:
         """Every key's record (never the secrets)."""
-        with self._database.session() as session:
+        with self._database.session(readonly=True) as session:
             return keys.list_api_keys(session)
 
 

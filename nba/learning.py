@@ -41,7 +41,7 @@ class ModelKeeper:
         rng: np.random.Generator,
     ) -> ModelKeeper:
         """Load the active model version (else a fresh policy) and learn outcomes past its mark."""
-        with database.session() as session:
+        with database.session(readonly=True) as session:
             active = models.active_model_version(session)
         if active is not None:
             policy = policies.get(active.policy, rng=rng, **dict(active.params))
@@ -93,7 +93,7 @@ class ModelKeeper:
         """Learn every stored outcome newer than the watermark; returns how many."""
         learned = 0
         while True:
-            with database.session() as session:
+            with database.session(readonly=True) as session:
                 rows = outcomes.outcomes_since(session, self.watermark, limit=batch)
             if not rows:
                 break

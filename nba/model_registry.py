@@ -25,7 +25,7 @@ class ModelRegistry:
 
     def list(self) -> list[ModelVersion]:
         """Every version, newest first (metadata only)."""
-        with self._database.session() as session:
+        with self._database.session(readonly=True) as session:
             return models.list_model_versions(session)
 
     def activate(self, version: int) -> ModelVersion:

@@ -45,7 +45,7 @@ class OfferCache:
         with self._lock:
             if now - self._loaded_at < self._ttl_s:
                 return
-            with self._database.session() as session:
+            with self._database.session(readonly=True) as session:
                 loaded = tuple(offers.list_offers(session, status="active"))
             self._offers = loaded
             self._by_id = {o.id: o for o in loaded}

@@ -148,7 +148,7 @@ class DecisionService:
         return found
 
     def _raise_unknown_offer(self, offer_id: str) -> None:
-        with self._database.session() as session:
+        with self._database.session(readonly=True) as session:
             stored = offers.get_offer(session, offer_id)
         if stored is None:
             raise NotFound("offer", offer_id)
@@ -161,7 +161,7 @@ class DecisionService:
         budgeted = [o for o in active if o.caps.budget_accepts is not None or o.caps.budget_money]
         if not capped and not budgeted:
             return None
-        with self._database.session() as session:
+        with self._database.session(readonly=True) as session:
             contacts: dict[str, int] = {}
             for offer in capped:
                 since = now - timedelta(days=offer.caps.window_days)
@@ -176,7 +176,7 @@ class DecisionService:
     def record_outcome(self, report: OutcomeReport) -> OutcomeResult:
         """Record what the customer did, once; learn it online right away."""
         now = self._clock()
-        with self._database.session() as session:
+        with self._database.session(readonly=True) as session:
             decision = decisions.get_decision(session, report.decision_id)
             if decision is None:
                 raise NotFound("decision", report.decision_id)
@@ -197,7 +197,7 @@ class DecisionService:
                 outcomes.add_outcome(session, outcome)
         except IntegrityError:
             # Another request recorded this decision's outcome between our read and write.
-            with self._database.session() as session:
+            with self._database.session(readonly=True) as session:
                 existing = outcomes.get_outcome(session, report.decision_id)
             if existing is None:
                 raise
@@ -210,7 +210,7 @@ class DecisionService:
         """Give decisions older than the reward window the default outcome; returns how many."""
         now = self._clock()
         cutoff = now - timedelta(days=self._settings.reward_window_days)
-        with self._database.session() as session:
+        with self._database.session(readonly=True) as session:
             stale = decisions.decisions_without_outcome(session, cutoff, limit)
         recorded = 0
         for decision in stale:
@@ -232,7 +232,7 @@ class DecisionService:
 
     def get_decision(self, decision_id: str) -> tuple[Decision, Outcome | None]:
         """A logged decision with its outcome, if any."""
-        with self._database.session() as session:
+        with self._database.session(readonly=True) as session:
             decision = decisions.get_decision(session, decision_id)
             if decision is None:
                 raise NotFound("decision", decision_id)

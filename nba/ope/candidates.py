@@ -262,11 +262,11 @@ def parse_candidate(spec: str, categories: Mapping[str, str] | None = None) -> C
 
 
 def _model_candidate(rest: str, categories: dict[str, str], spec: str) -> PolicyCandidate:
-    name, _, file = rest.partition(":") if not Path(rest).exists() else ("", "", rest)
-    path = Path(file or name)
+    name, _, file = ("", "", rest) if Path(rest).exists() else rest.partition(":")
+    path = Path(file or rest)
     if not path.exists():
         raise InvalidInput("policy", f"model file not found: {path}")
-    if file:
+    if name:
         return PolicyCandidate(name, model=path.read_bytes(), categories=categories, name=spec)
     try:
         envelope = json.loads(path.read_text(encoding="utf-8"))

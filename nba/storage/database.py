@@ -107,6 +107,10 @@ def _sqlite_on_connect(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # In WAL mode NORMAL still survives a crash or kill -9 of the process (a committed
+    # transaction is in the WAL file); only a power cut may lose the last commits. It saves
+    # an fsync per commit, which is most of a decision's latency on SQLite.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     cursor.close()
 

@@ -7,9 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import policies
-from policies import Candidate, Context, Policy, Ranking, freeze_features
+from policies import Candidate, Context, Event, Policy, Ranking, freeze_features
 
 NAMES = policies.names()
 
@@ -126,3 +128,32 @@ def test_a_bad_parameter_fails_at_once_naming_it(name, params, field) -> None:
 def test_candidates_are_plain_values() -> None:
     candidate = Candidate("a", "none", freeze_features({"b": 1}))
     assert candidate == Candidate("a", "none", (("b", 1),))
+
+
+_TRAINED: dict[str, Policy] = {}
+_text = st.text(st.sampled_from(list("ab|: =\t\r\x00é")), max_size=6)
+_values = st.one_of(_text, st.integers(-1000, 1000), st.booleans(), st.floats(-10, 10))
+_features = st.dictionaries(_text.map(lambda s: "k" + s), _values, max_size=4)
+_candidates = st.lists(
+    st.builds(
+        Candidate,
+        offer_id=st.sampled_from(["a", "b", "c", "d|x", "e f"]),
+        category=st.sampled_from(["discount", "loyalty", "none", "up:sell"]),
+        features=_features.map(freeze_features),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@pytest.mark.parametrize("name", ["vw", "vw-bag", "vw-regcb", "rules", "linucb", "lints"])
+@settings(max_examples=40)
+@given(churn=st.floats(0, 1), context=_features, candidates=_candidates)
+def test_probabilities_sum_to_one_for_any_candidates_and_context(name, churn, context, candidates):
+    if name not in _TRAINED:
+        _TRAINED[name] = policies.get(name, rng=np.random.default_rng(0))
+        _TRAINED[name].learn([Event(Context(0.5), tuple(candidates), 0, 0.5, 1.0)] * 20)
+    ranking = _TRAINED[name].rank(Context(churn, freeze_features(context)), candidates)
+    assert math.isclose(sum(ranking.probabilities), 1.0, abs_tol=1e-6)
+    assert len(ranking.probabilities) == len(candidates)
+    assert all(p > 0 for p in ranking.probabilities)

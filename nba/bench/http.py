@@ -1,0 +1,203 @@
+"""HTTP phases: `nba serve` as a subprocess on a fresh SQLite database, driven by a few clients.
+
+On a small machine the load generator takes some of the CPU the server would otherwise have:
+each row notes the CPU per request of both. Latency is measured from each request's scheduled
+send time, so a server that falls behind is not hidden by the client waiting for it
+(coordinated omission).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+import numpy as np
+import requests
+
+from nba.bench.measure import BenchOptions, Row, progress, row
+from nba.bench.workload import make_offers
+from nba.catalog import OfferCatalog
+from nba.keys import KeyRing
+from nba.storage import Database
+
+__all__ = ["bench_http"]
+
+
+@contextmanager
+def _server(options: BenchOptions, tmp: Path) -> Iterator[tuple[str, str, int]]:
+    """A fresh `nba serve` on a free port with the bench offers: (base URL, crm key, pid)."""
+    url = f"sqlite:///{tmp / 'nba.db'}"
+    database = Database(url)
+    try:
+        database.upgrade()
+        secret = KeyRing(database).create("crm", "bench")[1]
+        catalog = OfferCatalog(database)
+        catalog.ensure_no_action()
+        for spec in make_offers(options.offers):
+            catalog.add(spec)
+    finally:
+        database.dispose()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable,
+        "-c",
+        "from nba.cli import main; main()",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(options.workers),
+        "--threads",
+        str(options.threads),
+        "--database-url",
+        url,
+    ]
+    env = {**os.environ, "NBA_SAVE_INTERVAL_S": "3600"}
+    if options.seed is not None:
+        env["NBA_SEED"] = str(options.seed)
+    with open(tmp / "server.log", "wb") as log_file:
+        process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, env=env)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            _wait_ready(base, process, tmp / "server.log")
+            yield base, secret, process.pid
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_ready(base: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-2000:]
+            raise click.ClickException(f"nba serve exited with {process.returncode}:\n{tail}")
+        try:
+            if requests.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise click.ClickException("nba serve was not ready within 60 s")
+
+
+def _cpu_s(pid: int) -> float | None:
+    # Linux only: user + system CPU of the gunicorn master and its workers, from /proc.
+    try:
+        pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+        ticks = 0
+        for p in pids:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+Send = Callable[[requests.Session, int], bool]
+
+
+def _load(
+    send: Send, *, count: int, rate: float | None, seconds: float, clients: int, label: str
+) -> tuple[list[float], int, float]:
+    """Call `send` from `clients` threads: `count` calls open-loop at `rate`/s, or as fast as
+    they go for `seconds` when `rate` is None; returns latencies (s), errors, wall time (s)."""
+    latencies: list[float] = []
+    errors: list[int] = []
+    start = time.perf_counter() + 0.05
+    deadline = start + seconds
+
+    def client(first: int) -> None:
+        with requests.Session() as session:
+            i = first
+            while (i < count) if rate else (time.perf_counter() < deadline):
+                # Open loop: the clock starts at the scheduled time, even if this thread is late.
+                due = start + i / rate if rate else time.perf_counter()
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                try:
+                    ok = send(session, i)
+                except requests.RequestException:
+                    ok = False
+                latencies.append(time.perf_counter() - due)
+                if not ok:
+                    errors.append(i)
+                i += clients
+
+    workers = [threading.Thread(target=client, args=(j,), daemon=True) for j in range(clients)]
+    for worker in workers:
+        worker.start()
+    with progress(label, length=count if rate else int(seconds * 10)) as bar:
+        while any(w.is_alive() for w in workers):
+            time.sleep(0.1)
+            done = len(latencies) if rate else int((time.perf_counter() - start) * 10)
+            bar.update(max(done - bar.pos, 0))
+    return latencies, len(errors), time.perf_counter() - start
+
+
+def bench_http(
+    options: BenchOptions, bodies: list[dict[str, object]], rng: np.random.Generator
+) -> list[Row]:
+    """Open-loop decisions, then their outcomes, then closed-loop decisions, on `nba serve`."""
+    payloads = [json.dumps(b).encode() for b in bodies]
+    count = max(int(options.rate * options.seconds), 1)
+    ids: list[str | None] = [None] * count
+    rows: list[Row] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="nba-bench-http-") as tmp,
+        _server(options, Path(tmp)) as (base, secret, pid),
+    ):
+        headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+
+        def decide(session: requests.Session, i: int) -> bool:
+            body = payloads[i % len(payloads)]
+            reply = session.post(f"{base}/v1/decisions", data=body, headers=headers, timeout=30)
+            if reply.status_code == 200 and i < count:
+                ids[i] = reply.json()["decision_id"]
+            return reply.status_code == 200
+
+        def outcome(session: requests.Session, i: int) -> bool:
+            url = f"{base}/v1/decisions/{known[i]}/outcome"
+            body = b'{"accepted": true}' if accepted[i] else b'{"accepted": false}'
+            return session.post(url, data=body, headers=headers, timeout=30).status_code == 200
+
+        def phase(name: str, send: Send, calls: int, rate: float | None, seconds: float) -> None:
+            server0, client0 = _cpu_s(pid), time.process_time()
+            lat, errors, wall = _load(
+                send, count=calls, rate=rate, seconds=seconds, clients=options.clients, label=name
+            )
+            server1, client1 = _cpu_s(pid), time.process_time()
+            note = f"CPU ms/req: client {(client1 - client0) / max(len(lat), 1) * 1e3:.2f}"
+            if server0 is not None and server1 is not None:
+                note += f", server {(server1 - server0) / max(len(lat), 1) * 1e3:.2f}"
+            if name != "http warm-up":
+                rows.append(row(name, lat, wall, errors, note))
+
+        phase("http warm-up", decide, 0, None, 1.0)
+        ids[:] = [None] * count
+        phase("http decide, open loop", decide, count, options.rate, options.seconds)
+        known = [i for i in ids if i is not None]
+        accepted = (rng.random(len(known)) < 0.15).tolist()
+        phase("http outcome, open loop", outcome, len(known), options.rate, options.seconds)
+        phase("http decide, closed loop", decide, 0, None, min(options.seconds, 5.0))
+    return rows

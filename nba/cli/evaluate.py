@@ -1,0 +1,190 @@
+"""`nba evaluate`: off-policy evaluation of candidate policies on a decision log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from nba.cli._common import nba_errors
+from nba.errors import InvalidInput
+from nba.ope.evaluate import DEFAULT_ESTIMATORS
+
+
+@click.command("evaluate")
+@click.argument("log", type=click.Path(dir_okay=False))
+@click.option(
+    "--policy",
+    "policies",
+    multiple=True,
+    required=True,
+    help="Candidate spec, repeatable: random, rules[:FILE], table:FILE, "
+    "policy:NAME[,key=value...] (progressive validation), model:[NAME:]FILE.",
+)
+@click.option(
+    "--estimators",
+    default=",".join(DEFAULT_ESTIMATORS),
+    show_default=True,
+    help="Comma-separated: on_policy, ips, snips, cips, dm, dr, sndr, switch_dr, dr_os.",
+)
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="1 - CI level.")
+@click.option(
+    "--n-bootstrap",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Bootstrap resamples; 0 gives point estimates only.",
+)
+@click.option("--seed", type=int, default=None, help="Seed of everything drawn (default: new).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default="out/evaluate",
+    show_default=True,
+    help="Folder for evaluation.json and report.html.",
+)
+@click.option(
+    "--missing-reward",
+    type=click.Choice(["drop", "default"]),
+    default="drop",
+    show_default=True,
+    help="Rows without a reward: drop them, or use --default-reward.",
+)
+@click.option("--default-reward", type=float, default=0.0, show_default=True)
+@click.option(
+    "--categories",
+    "categories_file",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="YAML/JSON mapping offer id -> category, for rules and policies.",
+)
+@click.option(
+    "--learn-every",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Progressive validation: learn after every N rows (each row is scored first).",
+)
+@nba_errors
+def evaluate(
+    log: str,
+    policies: tuple[str, ...],
+    estimators: str,
+    alpha: float,
+    n_bootstrap: int,
+    seed: int | None,
+    out_dir: str,
+    missing_reward: str,
+    default_reward: float,
+    categories_file: str | None,
+    learn_every: int,
+) -> None:
+    """Estimate each --policy's value on LOG (.parquet, .csv, or VW .dsjson) vs the logging one.
+
+    Prints a table, writes OUT/evaluation.json and OUT/report.html; the last line printed is
+    the JSON file's path.
+    """
+    from dataclasses import replace
+
+    from nba.ope.candidates import PolicyCandidate, parse_candidate
+    from nba.ope.logs import from_frame, read_decision_log
+    from nba.ope.report import write_html, write_json
+    from nba.ope.run import run_evaluation
+
+    names = tuple(e.strip() for e in estimators.split(",") if e.strip())
+    categories = _categories(categories_file)
+    candidates = []
+    for spec in policies:
+        candidate = parse_candidate(spec, categories)
+        if isinstance(candidate, PolicyCandidate):
+            candidate = replace(candidate, learn_every=learn_every)
+        candidates.append(candidate)
+    frame = read_decision_log(log)
+    data = from_frame(frame, missing_reward, default_reward)  # type: ignore[arg-type]
+    dropped = len(frame) - data.n
+    click.echo(
+        f"{data.n} decisions ({dropped} without reward dropped), {len(data.offer_ids)} offers",
+        err=True,
+    )
+    if seed is None:
+        seed = int(np.random.default_rng().integers(2**31))
+    with _Bars() as bars:
+        evaluation = run_evaluation(
+            data, candidates, names, alpha, n_bootstrap, seed, str(log), bars.advance
+        )
+    out = Path(out_dir)
+    json_path = write_json(evaluation, out / "evaluation.json")
+    html_path = write_html(evaluation, out / "report.html")
+    click.echo(_table(evaluation))
+    for c in evaluation.candidates:
+        share = c.estimates[0].unsupported_share
+        if share > 0:
+            click.echo(
+                f"warning: {c.name} puts probability on offers without logging support on "
+                f"{100 * share:.1f}% of rows; estimates are biased there",
+                err=True,
+            )
+    click.echo(f"report: {html_path}", err=True)
+    click.echo(str(json_path))
+
+
+class _Bars:
+    """One tqdm bar per phase label, on stderr, silent when stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        self._bars: dict[str, object] = {}
+
+    def __enter__(self) -> _Bars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for bar in self._bars.values():
+            bar.close()  # type: ignore[attr-defined]
+
+    def advance(self, label: str, done: int, total: int) -> None:
+        """Advance the bar of `label` by `done` of `total`."""
+        from tqdm import tqdm
+
+        if label not in self._bars:
+            self._bars[label] = tqdm(total=total, desc=label, disable=None, leave=False)
+        self._bars[label].update(done)  # type: ignore[attr-defined]
+
+
+def _categories(path: str | None) -> dict[str, str]:
+    if path is None:
+        return {}
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise InvalidInput("categories", f"{path}: must map offer ids to categories")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _table(evaluation: object) -> str:
+    from nba.ope.run import Evaluation
+
+    assert isinstance(evaluation, Evaluation)
+    level = round(100 * (1 - evaluation.alpha))
+    base = evaluation.baseline
+    lines = [
+        f"logging policy: {base.value:.4f} [{_f(base.ci_low)}, {_f(base.ci_high)}] "
+        f"({level}% CI, n={evaluation.n_rows})",
+        f"{'candidate':<24} {'estimator':<10} {'value':>8} {'CI':>19} {'lift':>8} "
+        f"{'lift CI':>19} {'ESS':>8} {'max w':>7} {'unsupp':>6}",
+    ]
+    for c in evaluation.candidates:
+        for e in c.estimates:
+            lines.append(
+                f"{c.name[:24]:<24} {e.name:<10} {e.value:8.4f} "
+                f"{'[' + _f(e.ci_low) + ', ' + _f(e.ci_high) + ']':>19} {e.lift:8.4f} "
+                f"{'[' + _f(e.lift_ci_low) + ', ' + _f(e.lift_ci_high) + ']':>19} "
+                f"{e.ess:8.0f} {e.max_weight:7.2f} {100 * e.unsupported_share:5.1f}%"
+            )
+    return "\n".join(lines)
+
+
+def _f(value: float) -> str:
+    return "n/a" if value != value else f"{value:.4f}"
