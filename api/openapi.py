@@ -46,6 +46,8 @@ ENDPOINTS = (
              schemas.OfferPatch, schemas.OfferReply, errors=(400, 404)),
     Endpoint("delete", "/v1/offers/{offer_id}", "Retire an offer", ("marketer",), None,
              schemas.OfferReply, errors=(404,)),
+    Endpoint("get", "/v1/offers/{offer_id}/stats", "Offer performance with 95% intervals",
+             ("marketer", "analyst"), None, schemas.StatsReply, errors=(400, 404)),
     Endpoint("get", "/v1/exports/decisions", "The decision log (Parquet or CSV)", ("analyst",),
              None, None, media="application/vnd.apache.parquet", errors=(400,)),
     Endpoint("get", "/v1/models", "Model versions", ("admin",), None, schemas.ModelList),

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from nba.domain import Decision, ModelVersion, Offer, Outcome
 from nba.service import DecisionResult
+from nba.stats import OfferStats, Rate
 
 ContextValue = float | int | str | bool | None
 
@@ -237,6 +238,26 @@ class KeyReply(BaseModel):
     key: str
 
 
+class RateReply(BaseModel):
+    """Shows, answered, accepts and the acceptance rate with its Wilson 95% interval."""
+
+    shows: int
+    answered: int
+    accepts: int
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+class StatsReply(BaseModel):
+    """GET /v1/offers/{id}/stats."""
+
+    offer_id: str
+    overall: RateReply
+    by_churn_band: dict[str, RateReply]
+    by_day: dict[str, RateReply]
+
+
 class ErrorDetail(BaseModel):
     """The error body of every failed request."""
 
@@ -375,3 +396,24 @@ def model_reply(model: ModelVersion) -> dict[str, object]:
 
 
 EligibilityBody.model_rebuild()
+
+
+def _rate(rate: Rate) -> dict[str, object]:
+    return {
+        "shows": rate.shows,
+        "answered": rate.answered,
+        "accepts": rate.accepts,
+        "rate": rate.rate,
+        "ci_low": rate.ci_low,
+        "ci_high": rate.ci_high,
+    }
+
+
+def stats_reply(stats: OfferStats) -> dict[str, object]:
+    """The JSON form of an offer's performance."""
+    return {
+        "offer_id": stats.offer_id,
+        "overall": _rate(stats.overall),
+        "by_churn_band": {band: _rate(r) for band, r in stats.by_band},
+        "by_day": {day: _rate(r) for day, r in stats.by_day},
+    }

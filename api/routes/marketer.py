@@ -8,7 +8,9 @@ from api import schemas
 from api.auth import requires
 from api.bodies import read_body
 from api.routes._runtime import runtime
+from nba import stats as nba_stats
 from nba.domain import ROLES
+from nba.inputs import parse_time
 
 blueprint = Blueprint("marketer", __name__, url_prefix="/v1/offers")
 
@@ -50,3 +52,17 @@ def edit_offer(offer_id: str) -> tuple[dict, int]:
 def retire_offer(offer_id: str) -> tuple[dict, int]:
     """Retire an offer: it is never shown again, its history stays."""
     return schemas.offer_reply(runtime().catalog.set_status(offer_id, "retired")), 200
+
+
+@blueprint.get("/<offer_id>/stats")
+@requires("marketer", "analyst")
+def offer_stats(offer_id: str) -> tuple[dict, int]:
+    """Shows, accepts and acceptance rate (95% interval) overall, by churn band, by day."""
+    start, end = request.args.get("from"), request.args.get("to")
+    stats = nba_stats.offer_stats(
+        runtime().database,
+        offer_id,
+        start=parse_time(start, "from") if start else None,
+        end=parse_time(end, "to") if end else None,
+    )
+    return schemas.stats_reply(stats), 200

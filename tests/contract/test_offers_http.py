@@ -123,3 +123,23 @@ def test_nothing_eligible_is_422(settings):
         assert reply.json["error"]["code"] == "no_eligible_offer"
     finally:
         runtime.close()
+
+
+def test_offer_stats_count_shows_and_accepts_with_an_interval(client, headers):
+    body = {"customer_id": "c", "churn_score": 0.8, "offer_ids": ["device_upgrade"]}
+    accepted = 0
+    for i in range(40):
+        decision = client.post("/v1/decisions", json=body, headers=headers("crm")).json
+        if decision["offer_id"] == "device_upgrade":
+            outcome = {"accepted": i % 2 == 0}
+            accepted += outcome["accepted"]
+            client.post(f"/v1/decisions/{decision['decision_id']}/outcome", json=outcome,
+                        headers=headers("crm"))  # fmt: skip
+    stats = client.get("/v1/offers/device_upgrade/stats", headers=headers("analyst")).json
+    overall = stats["overall"]
+    assert overall["shows"] == overall["answered"] > 0
+    assert overall["accepts"] == accepted
+    assert overall["ci_low"] <= overall["rate"] <= overall["ci_high"]
+    assert stats["by_churn_band"]["high"]["shows"] == overall["shows"]
+    assert stats["by_churn_band"]["low"]["rate"] is None
+    assert sum(d["shows"] for d in stats["by_day"].values()) == overall["shows"]

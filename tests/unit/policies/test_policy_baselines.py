@@ -23,7 +23,9 @@ def test_uniform_random_gives_every_candidate_the_same_probability():
 )
 def test_rules_put_most_probability_on_the_bands_preferred_offers(churn, preferred):
     ranking = ChurnBandRules().rank(Context(churn), OFFERS)
-    mass = sum(p for o, p in zip(ranking.offer_ids, ranking.probabilities) if o in preferred)
+    mass = sum(
+        p for o, p in zip(ranking.offer_ids, ranking.probabilities, strict=True) if o in preferred
+    )
     assert mass == pytest.approx(0.9 + 0.1 * len(preferred) / 4)
     assert min(ranking.probabilities) == pytest.approx(0.1 / 4)
 

@@ -87,7 +87,9 @@ def test_resumed_training_of_randomised_explorers_ranks_within_a_percent(world, 
     for segment in "ABAB":
         context = world.context_for(segment, rng)
         expected = whole.rank(context, world.offers).probabilities
-        assert resumed.rank(context, world.offers).probabilities == pytest.approx(expected, abs=0.01)
+        assert resumed.rank(context, world.offers).probabilities == pytest.approx(
+            expected, abs=0.01
+        )
 
 
 def test_loading_a_model_of_another_exploration_is_a_value_error(world):
@@ -161,7 +163,9 @@ def test_explain_names_the_candidates_features_with_finite_weights(world):
     reasons = policy.explain(context, world.offers, 0, top=5)
     assert len(reasons) == 5
     assert all(math.isfinite(r.weight) for r in reasons)
-    assert [abs(r.weight) for r in reasons] == sorted((abs(r.weight) for r in reasons), reverse=True)
+    assert [abs(r.weight) for r in reasons] == sorted(
+        (abs(r.weight) for r in reasons), reverse=True
+    )
     names = {r.feature for r in policy.explain(context, world.offers, 0, top=1000)}
     assert "offer=discount_10" in names and "segment=A*offer=discount_10" in names
     assert not any("loyalty" in n for n in names)  # only this candidate's terms
