@@ -94,6 +94,16 @@ def _check_churn(churn_score: float) -> float:
 
 
 def _feature(key: object, value: FeatureValue, reserved: frozenset[str]) -> EncodedFeature:
+    if type(key) is str and type(value) in _CACHEABLE:
+        # The type is part of the cache key: True == 1 but they encode differently.
+        return _cached_feature(key, value, type(value), reserved)
+    return _encode_feature(key, value, reserved)
+
+
+_CACHEABLE = frozenset({str, bool, int, float})
+
+
+def _encode_feature(key: object, value: FeatureValue, reserved: frozenset[str]) -> EncodedFeature:
     if not isinstance(key, str):
         raise ValueError(f"feature {key!r}: names must be strings")
     name = token(key)
@@ -108,6 +118,13 @@ def _feature(key: object, value: FeatureValue, reserved: frozenset[str]) -> Enco
     raise ValueError(
         f"feature {key!r}: must be a number, string or bool, got {type(value).__name__}"
     )
+
+
+@lru_cache(maxsize=1 << 16)
+def _cached_feature(
+    key: str, value: FeatureValue, kind: type, reserved: frozenset[str]
+) -> EncodedFeature:
+    return _encode_feature(key, value, reserved)
 
 
 def shared_features(context: Context) -> tuple[EncodedFeature, ...]:
@@ -175,7 +192,7 @@ def _slot(key: str, dim: int) -> tuple[int, float]:
 
 
 class NumericEncoder:
-    """Hashed dense vectors of the same features, with sharedxaction interactions.
+    """Hashed dense vectors of the same features, with shared-by-action interactions.
 
     `encode(context, candidates)` gives a float64 array of shape (len(candidates), dim):
     a constant, every shared and action feature, and (if `interactions`) every product of

@@ -1,17 +1,21 @@
 """Vowpal Wabbit contextual bandit (`--cb_explore_adf -q sa`) behind the Policy interface.
 
-Traps of vowpal-wabbit-next 0.7.0 handled here (shared/vw-next-notes.md): the pmf is ordered
-by score, so it is mapped back by action index; a model is loaded with no arguments; parsed
-offer lines are cached in a bounded LRU (an `Example` costs ~32 KB and the pool never frees
-it); a `threading.Lock` guards the Workspace because VW holds the GIL and calls back into
-Python for logging; text reaches the parser only through `policies.encoding`, which makes
-parse errors impossible. `--quiet` is not passed: it would also hide VW's warnings (such as
-propensities reset to 1); the chatty startup banner is silenced by setting the
-`vowpal_wabbit_next.driver` logger to WARNING instead.
+Traps of vowpal-wabbit-next 0.7.0 handled here (shared/vw-next-notes.md):
+- the pmf is ordered by score, so it is mapped back by action index;
+- a model is loaded with no arguments (arguments would silently override saved options);
+- parsed offer lines are kept in a bounded cache, oldest evicted first (an `Example` costs
+  ~32 KB and the pool never frees it); reusing them gave identical pmfs and halved `rank`
+  (80 vs 161 us for 10 offers, benchmarks/vw_predict.py);
+- a `threading.Lock` guards the Workspace: VW holds the GIL and calls back into Python to log;
+- text reaches the parser only through `policies.encoding`, which makes parse errors
+  impossible (one would poison the process-wide example pool);
+- `--quiet` is not passed, as it would also hide VW's warnings (such as propensities reset
+  to 1); the startup banner is silenced by setting `vowpal_wabbit_next.driver` to WARNING.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
@@ -38,10 +42,11 @@ log = logging.getLogger(__name__)
 
 EXPLORATIONS = ("squarecb", "epsilon", "softmax", "bag", "cover", "rnd", "regcb")
 _SCORES = ("probability", "reward")
+_CHUNK = 1024
 
 
 class VWPolicy:
-    """A VW `--cb_explore_adf` learner with sharedxaction interactions.
+    """A VW `--cb_explore_adf` learner with shared-by-action interactions.
 
     `rank` returns VW's exploration distribution in the candidates' order. `scores` are,
     with `scores="probability"` (the default, no extra cost), the probabilities themselves as
@@ -166,23 +171,23 @@ class VWPolicy:
 
     def _examples(self, context: Context, candidates: Sequence[Candidate]) -> list[vw.Example]:
         limit = int(self.params["cache_size"])  # type: ignore[call-overload]
+        cache = self._cache
         examples = [self._parse(shared_line(context))]
         used: set[tuple[object, ...]] = set()
         for candidate in candidates:
             # Equal candidates can still differ in text (True == 1), so the types are in the key.
-            key = (candidate, *(type(v) for _, v in candidate.features))
-            example = self._cache.get(key)
-            if example is None or key in used:
-                # One Example object must not appear twice in one event: VW merges the shared
-                # features into it in place.
-                example = self._parse(action_line(candidate))
-                if limit and key not in used:
-                    self._cache[key] = example
-                    if len(self._cache) > limit:
-                        self._cache.popitem(last=False)
-            else:
-                self._cache.move_to_end(key)
+            key = (candidate, *[type(v) for _, v in candidate.features])
+            seen = len(used)
             used.add(key)
+            example = cache.get(key) if len(used) > seen else None
+            if example is None:
+                # A fresh Example for a repeated candidate too: VW merges the shared features
+                # into each action Example in place, so one object must not appear twice.
+                example = self._parse(action_line(candidate))
+                if limit and len(used) > seen:
+                    cache[key] = example
+                    if len(cache) > limit:
+                        cache.popitem(last=False)  # oldest first: bounded, never all offers
             examples.append(example)
         return examples
 
@@ -206,8 +211,8 @@ class VWPolicy:
         scores = probs if tree is None else self._tree_scores(tree, k)
         return Ranking(
             offer_ids=tuple(c.offer_id for c in candidates),
-            probabilities=tuple(float(p) for p in probs),
-            scores=tuple(float(s) for s in scores),
+            probabilities=tuple(probs.tolist()),
+            scores=tuple(scores.tolist()),
         )
 
     def _tree_scores(self, tree: vw.DebugNode, k: int) -> np.ndarray:
@@ -232,11 +237,18 @@ class VWPolicy:
         return rows[-1] if exploration == "rnd" else rows[0]
 
     def learn(self, events: Iterable[Event]) -> None:
-        """Learn from logged events; every event is validated before any is learned."""
-        batch = [event_lines(e.context, e.candidates, event_label(e)) for e in events]
-        with self._lock:
-            for lines in batch:
-                self._ws.learn_one([self._parse(line) for line in lines])
+        """Learn from logged events, in order.
+
+        Events are validated and encoded in chunks of 1,024 before any event of the chunk is
+        learned, so a bad event (ValueError) leaves the model as it was after the previous
+        chunk; a batch of at most 1,024 events is all or nothing.
+        """
+        iterator = iter(events)
+        while chunk := list(itertools.islice(iterator, _CHUNK)):
+            batch = [event_lines(e.context, e.candidates, event_label(e)) for e in chunk]
+            with self._lock:
+                for lines in batch:
+                    self._ws.learn_one([self._parse(line) for line in lines])
 
     def save(self) -> bytes:
         """The full VW model (weights, optimizer state and options) as bytes."""
@@ -270,7 +282,7 @@ class VWPolicy:
 
         A contribution is to the predicted reward (-cost), so positive raises the offer. Terms
         include the constant, each shared and action feature and the interaction products, read
-        by name from a throw-away copy of the model with `record_feature_names=True` (~10 ms).
+        by name from a throw-away copy of the model with `record_feature_names=True` (10-20 ms).
         For `bag` the members' contributions are averaged; for cover and rnd they come from the
         first (regressor) learner. Terms whose weight is exactly zero are left out.
         """

@@ -83,7 +83,7 @@ def _wait_until_ready(base_url: str, server: subprocess.Popen, timeout_s: float 
         try:
             if requests.get(f"{base_url}/readyz", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.2)
     raise click.ClickException(f"the service did not become ready in {timeout_s:.0f} s")

@@ -89,17 +89,22 @@ def make_batch(
             raise InvalidInput(
                 name, f"has {array.shape[0]} rows but reward has {n}; lengths must match"
             )
-    _reject_rows("reward", ~np.isfinite(reward_a), "must be finite (no NaN or inf)")
-    _reject_rows("pscore", ~(pscore_a > 0) | ~(pscore_a <= 1), "must be in (0, 1]")
-    _reject_rows(
-        "action", (action_a < 0) | (action_a >= n_actions), f"must index 0..{n_actions - 1}"
-    )
-    _reject_rows(
-        "action_dist", ~np.isfinite(action_dist_a).all(axis=1), "must be finite (no NaN or inf)"
-    )
-    _reject_rows("action_dist", (action_dist_a < 0).any(axis=1), "probabilities must be >= 0")
-    sums = action_dist_a.sum(axis=1)
-    _reject_rows("action_dist", np.abs(sums - 1.0) > SUM_TOLERANCE, "rows must sum to 1", sums=sums)
+    # Whole-array reductions first (fast); the per-row masks only when something is wrong.
+    if not np.isfinite(reward_a.sum()):
+        _reject_rows("reward", ~np.isfinite(reward_a), "must be finite (no NaN or inf)")
+    if not (pscore_a.min() > 0 and pscore_a.max() <= 1):
+        _reject_rows("pscore", ~(pscore_a > 0) | ~(pscore_a <= 1), "must be in (0, 1]")
+    if action_a.min() < 0 or action_a.max() >= n_actions:
+        bad = (action_a < 0) | (action_a >= n_actions)
+        _reject_rows("action", bad, f"must index 0..{n_actions - 1}")
+    ones = np.ones(n_actions)
+    sums = action_dist_a @ ones
+    if not (np.abs(sums - 1.0) <= SUM_TOLERANCE).all() or action_dist_a.min() < 0:
+        _reject_rows("action_dist", ~np.isfinite(sums), "must be finite (no NaN or inf)")
+        _reject_rows("action_dist", (action_dist_a < 0).any(axis=1), "probabilities must be >= 0")
+        _reject_rows(
+            "action_dist", np.abs(sums - 1.0) > SUM_TOLERANCE, "rows must sum to 1", sums=sums
+        )
     q = None
     if estimated_rewards is not None:
         q = _float_array("estimated_rewards", estimated_rewards, ndim=2)
@@ -108,9 +113,10 @@ def make_batch(
                 "estimated_rewards",
                 f"has shape {q.shape} but action_dist has {action_dist_a.shape}; must match",
             )
-        _reject_rows(
-            "estimated_rewards", ~np.isfinite(q).all(axis=1), "must be finite (no NaN or inf)"
-        )
+        row_sums = q @ ones
+        if not np.isfinite(row_sums.sum()):
+            bad = ~np.isfinite(q).all(axis=1)
+            _reject_rows("estimated_rewards", bad, "must be finite (no NaN or inf)")
         q = _frozen(q)
     return Batch(
         reward=_frozen(reward_a),

@@ -36,11 +36,11 @@ def diagnose(b: Batch, logging_dist: npt.ArrayLike | None = None) -> Diagnostics
     """Diagnostics of one batch; `logging_dist` (n, n_actions) makes the support check exact."""
     w = b.weight
     total = float(w.sum())
-    squares = float((w**2).sum())
+    squares = float(w @ w)
     ess = total**2 / squares if squares > 0 else 0.0
     if logging_dist is None:
         deterministic = b.pscore >= _DETERMINISTIC
-        elsewhere = 1.0 - b.action_dist[np.arange(b.n), b.action]
+        elsewhere = 1.0 - w * b.pscore
         unsupported = deterministic & (elsewhere > 1e-12)
         known = False
     else:

@@ -10,8 +10,9 @@ all resampled means of all estimators come from one matrix product per chunk of 
 Ratio estimators (SNIPS, SNDR) are recomputed on every resample, numerator and normaliser
 both. Weights are drawn as 16-bit uniforms mapped through the Poisson(1) inverse CDF
 (resolution 2^-16), and the product runs in float32 on centred terms, so the error stays
-far below the interval's width while 1,000,000 x 200 runs in about a second with chunks of
-about 25,000,000 weights (~150 MB). Intervals are percentile intervals of the resamples.
+far below the interval's width. Rows are processed in blocks of about 2,000,000 weights
+(8 MB) for all resamples at once, so memory stays small whatever n and n_bootstrap are.
+Intervals are percentile intervals of the resamples.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from nba.ope.terms import Decomposition
 
 Progress = Callable[[int], None]
 
-CHUNK_WEIGHTS = 25_000_000
+BLOCK_WEIGHTS = 2_000_000
 
 
 def _poisson_table() -> np.ndarray:
@@ -43,42 +44,54 @@ def bootstrap(
     n_bootstrap: int,
     rng: np.random.Generator,
     progress: Progress | None = None,
-    chunk_weights: int = CHUNK_WEIGHTS,
+    block_weights: int = BLOCK_WEIGHTS,
 ) -> list[FloatArray]:
     """Resampled estimates, one (n_bootstrap,) array per decomposition, from shared weights."""
-    if not decompositions:
-        return []
+    if not decompositions or n_bootstrap == 0:
+        return [np.empty(0) for _ in decompositions]
     terms = np.concatenate([d.terms for d in decompositions], axis=1)
-    n = terms.shape[0]
+    n, k = terms.shape
     means = terms.mean(axis=0)
-    centred = (terms - means).astype(np.float32)
+    # The last column (ones) makes each resample's total weight come out of the same product.
+    centred = np.empty((n, k + 1), dtype=np.float32)
+    np.subtract(terms, means, out=centred[:, :k], casting="same_kind")
+    centred[:, k] = 1.0
     del terms
-    chunk = max(1, min(n_bootstrap, chunk_weights // n))
-    resampled = np.empty((n_bootstrap, centred.shape[1]))
-    for start in range(0, n_bootstrap, chunk):
-        size = min(chunk, n_bootstrap - start)
-        weights = poisson_weights(size, n, rng)
-        totals = weights.sum(axis=1, dtype=np.float64)
-        shift = (weights @ centred).astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            resampled[start : start + size] = means + shift / totals[:, None]
+    # Blocks of rows keep every buffer small (below malloc's mmap threshold, so reused
+    # without page faults) and cache-sized; the weights of a block are drawn for all resamples.
+    rows = max(1, min(n, block_weights // n_bootstrap))
+    sums = np.zeros((n_bootstrap, k + 1), dtype=np.float64)
+    weights = np.empty((n_bootstrap, rows), dtype=np.float32)
+    for start in range(0, n, rows):
+        stop = min(n, start + rows)
+        block = weights[:, : stop - start]
+        poisson_weights(n_bootstrap, stop - start, rng, out=block)
+        sums += block @ centred[start:stop]
         if progress is not None:
-            progress(size)
+            progress(0)
+    if progress is not None:
+        progress(n_bootstrap)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        resampled = means + sums[:, :k] / sums[:, k : k + 1]
     out = []
     column = 0
     for d in decompositions:
-        k = d.terms.shape[1]
-        out.append(np.asarray(d.combine(resampled[:, column : column + k]), dtype=np.float64))
-        column += k
+        width = d.terms.shape[1]
+        out.append(np.asarray(d.combine(resampled[:, column : column + width]), dtype=np.float64))
+        column += width
     return out
 
 
-def poisson_weights(n_resamples: int, n: int, rng: np.random.Generator) -> np.ndarray:
+def poisson_weights(
+    n_resamples: int, n: int, rng: np.random.Generator, out: np.ndarray | None = None
+) -> np.ndarray:
     """An (n_resamples, n) float32 matrix of independent Poisson(1) row weights."""
     count = n_resamples * n
     raw = rng.bit_generator.random_raw((count + 3) // 4)
-    uniforms = np.asarray(raw, dtype=np.uint64).view(np.uint16)[:count]
-    return _POISSON_OF_UINT16[uniforms].reshape(n_resamples, n)
+    uniforms = np.asarray(raw, dtype=np.uint64).view(np.uint16)[:count].reshape(n_resamples, n)
+    if out is None:
+        return _POISSON_OF_UINT16[uniforms]
+    return np.take(_POISSON_OF_UINT16, uniforms, out=out)
 
 
 def percentile_interval(resamples: FloatArray, alpha: float) -> tuple[float, float]:

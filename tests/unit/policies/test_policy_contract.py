@@ -147,7 +147,7 @@ _candidates = st.lists(
 
 
 @pytest.mark.parametrize("name", ["vw", "vw-bag", "vw-regcb", "rules", "linucb", "lints"])
-@settings(max_examples=40)
+@settings(max_examples=40, deadline=None)
 @given(churn=st.floats(0, 1), context=_features, candidates=_candidates)
 def test_probabilities_sum_to_one_for_any_candidates_and_context(name, churn, context, candidates):
     if name not in _TRAINED:

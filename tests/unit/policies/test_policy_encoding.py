@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pytest
 import vowpal_wabbit_next as vw
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policies import Candidate, Context, NumericEncoder, event_lines, freeze_features
@@ -40,6 +40,7 @@ def _groups(example: vw.Example) -> set[int]:
     return {g for g in example.feat_group_indices if len(example[chr(g)]) > 0}
 
 
+@settings(deadline=None)
 @given(context=feature_maps, offer=feature_maps, offer_id=nasty_text, category=nasty_text)
 def test_user_text_never_injects_a_namespace_or_a_feature(context, offer, offer_id, category):
     lines = event_lines(
