@@ -122,6 +122,8 @@ class Outcome:
     """What came of a decision: accepted or not, its value, the reward learned from it.
 
     `source` is `reported` (the CRM said) or `default` (no answer inside the reward window).
+    `ts` is when nba recorded it (learning watermarks follow it); `occurred_at` is when the
+    customer answered, as the CRM reported it.
     """
 
     decision_id: str
@@ -130,6 +132,33 @@ class Outcome:
     ts: datetime
     source: str
     reward: float
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """Whether the customer stayed, reported weeks after the decision (or defaulted)."""
+
+    decision_id: str
+    retained: bool
+    value: float | None
+    ts: datetime
+    source: str
+    reward: float
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """An off-policy evaluation job: what to evaluate, on which logs, and its results."""
+
+    id: str
+    status: str  # pending, running, done, failed
+    spec: tuple[tuple[str, object], ...]
+    created_at: datetime
+    finished_at: datetime | None = None
+    results: tuple[tuple[str, object], ...] = ()
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,8 @@ from numbers import Real
 
 from policies.base import Candidate, Event
 
+_MIN_PROPENSITY = 1e-9
+
 
 def real(name: str, value: object, low: float, high: float, *, open_low: bool = False) -> float:
     """A finite number in [low, high] (or (low, high] with `open_low`), else ValueError."""
@@ -45,9 +47,10 @@ def event_label(event: Event) -> tuple[int, float, float]:
     if not isinstance(event, Event):
         raise ValueError(f"events: expected Event, got {type(event).__name__}")
     p = event.propensity
-    if isinstance(p, bool) or not isinstance(p, Real) or not 0.0 < float(p) <= 1.0:
+    if isinstance(p, bool) or not isinstance(p, Real) or not _MIN_PROPENSITY <= float(p) <= 1.0:
         # VW silently skips p=0 and resets p<0 or p>1: refuse instead of learning nothing.
-        raise ValueError(f"propensity: must be in (0, 1], got {p!r}")
+        # Below 1e-9 the weight 1/p is absurd and VW's float parser is unreliable.
+        raise ValueError(f"propensity: must be in (0, 1] (at least 1e-9), got {p!r}")
     r = event.reward
     if isinstance(r, bool) or not isinstance(r, Real) or not -1.0 <= float(r) <= 1.0:
         raise ValueError(f"reward: must be a number in [-1, 1], got {r!r}")

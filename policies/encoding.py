@@ -131,7 +131,7 @@ def shared_features(context: Context) -> tuple[EncodedFeature, ...]:
     """The shared (context) features of one decision, validated and sanitised."""
     churn = _check_churn(context.churn_score)
     encoded = [_feature(k, v, RESERVED_SHARED_KEYS) for k, v in context.features]
-    encoded.append(("churn", churn))
+    encoded.append(("churn", number(churn, "churn_score")))
     encoded.append((f"churn_dec={churn_decile(churn)}", 1.0))
     return tuple(encoded)
 

@@ -28,6 +28,7 @@ def add_outcome(session: Session, outcome: Outcome) -> None:
                 ts=outcome.ts,
                 source=outcome.source,
                 reward=outcome.reward,
+                occurred_at=outcome.occurred_at,
             )
         )
 
@@ -68,4 +69,5 @@ def _to_outcome(row: OutcomeRow) -> Outcome:
         ts=row.ts,
         source=row.source,
         reward=row.reward,
+        occurred_at=row.occurred_at,
     )

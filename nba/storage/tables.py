@@ -98,6 +98,49 @@ class OutcomeRow(SQLModel, table=True):
     ts: datetime = Field(sa_type=UTCDateTime, index=True)
     source: str
     reward: float
+    occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RetentionRow(SQLModel, table=True):
+    """Whether the customer of a decision stayed; its primary key is the decision's id."""
+
+    __tablename__ = "retention"
+
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_retention_decision_id"),
+    )
+
+    decision_id: str = Field(primary_key=True)
+    retained: bool
+    value: float | None = None
+    ts: datetime = Field(sa_type=UTCDateTime, index=True)
+    source: str
+    reward: float
+    occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EvaluationRow(SQLModel, table=True):
+    """An off-policy evaluation job and its stored results."""
+
+    __tablename__ = "evaluations"
+
+    id: str = Field(primary_key=True)
+    status: str = Field(index=True)
+    spec: dict = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    results: dict = Field(default_factory=dict, sa_type=JSON)
+    error: str | None = None
+
+
+class LockRow(SQLModel, table=True):
+    """A named lease shared by every process on the database (e.g. the single trainer)."""
+
+    __tablename__ = "locks"
+
+    name: str = Field(primary_key=True)
+    owner: str
+    expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ModelVersionRow(SQLModel, table=True):

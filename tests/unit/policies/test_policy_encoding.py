@@ -107,6 +107,12 @@ def test_a_feature_of_an_unsupported_type_is_a_value_error_naming_it():
         shared_line(Context(0.5, (("tags", ["a"]),)))  # type: ignore[arg-type]
 
 
+def test_tiny_numbers_are_written_as_zero_because_vw_parses_them_as_inf():
+    line = shared_line(Context(4.9e-153, (("x", 1.1337029052902251e-198),)))
+    assert line == "shared |s x:0 churn:0 churn_dec=0"
+    assert _PARSER.parse_line(line)["s"].values == [1.0]  # zeros dropped, nothing infinite
+
+
 @pytest.mark.parametrize("score, decile", [(0.0, 0), (0.29, 2), (0.82, 8), (1.0, 9)])
 def test_the_churn_decile_is_the_band_of_the_score(score, decile):
     assert f"churn_dec={decile}" in shared_line(Context(score))

@@ -24,6 +24,7 @@ def test_default_vw_policy_serves_each_segments_best_offer_in_over_90_percent(wo
         ("propensity", 0.0, "propensity"),
         ("propensity", -0.2, "propensity"),
         ("propensity", 1.5, "propensity"),
+        ("propensity", 1e-12, "propensity"),
         ("propensity", float("nan"), "propensity"),
         ("reward", float("nan"), "reward"),
         ("reward", 2.0, "reward"),
