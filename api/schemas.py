@@ -155,6 +155,7 @@ class OutcomeReply(BaseModel):
     ts: datetime
     source: str
     reward: float
+    occurred_at: datetime | None = Field(None, description="when the customer answered")
 
 
 class EligibleReply(BaseModel):
@@ -310,6 +311,7 @@ def outcome_reply(outcome: Outcome) -> dict[str, object]:
         "ts": outcome.ts.isoformat(),
         "source": outcome.source,
         "reward": outcome.reward,
+        "occurred_at": outcome.occurred_at.isoformat() if outcome.occurred_at else None,
     }
 
 

@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from nba.config import Settings
 from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, Offer, Outcome
 from nba.eligibility import Usage, eligible_offers
-from nba.errors import Conflict, NoEligibleOffer, NotFound
+from nba.errors import Conflict, InvalidInput, NoEligibleOffer, NotFound
 from nba.inputs import DecisionRequest, OutcomeReport
 from nba.learning import ModelKeeper
 from nba.offer_cache import OfferCache
@@ -78,8 +79,7 @@ class DecisionService:
         now = self._clock()
         planned = [self.prepare(request, now) for request in requests]
         with self._database.session() as session:
-            for result in planned:
-                decisions.add_decision(session, result.decision)
+            decisions.add_decisions(session, [result.decision for result in planned])
         for result in planned:
             d = result.decision
             log.debug("decision_id=%s offer=%s p=%.4f", d.id, d.chosen, d.propensity)
@@ -174,37 +174,48 @@ class DecisionService:
         )
 
     def record_outcome(self, report: OutcomeReport) -> OutcomeResult:
-        """Record what the customer did, once; learn it online right away."""
+        """Record what the customer did, once; learn it online right away.
+
+        One write transaction reads the decision and any earlier outcome and inserts the new
+        one, so two identical reports racing each other record and learn it once.
+        """
         now = self._clock()
-        with self._database.session(readonly=True) as session:
+        with self._database.session() as session:
             decision = decisions.get_decision(session, report.decision_id)
             if decision is None:
                 raise NotFound("decision", report.decision_id)
             existing = outcomes.get_outcome(session, report.decision_id)
             if existing is not None:
                 return OutcomeResult(_same_or_conflict(existing, report), created=False)
-            offer = offers.get_offer(session, decision.chosen, _chosen_version(decision))
+            if report.ts is not None and report.ts < decision.ts:
+                raise InvalidInput("ts", "must not be before the decision was made")
             outcome = Outcome(
                 decision_id=decision.id,
                 accepted=report.accepted,
                 value=report.value,
                 ts=now,
                 source="reported",
-                reward=self._reward(offer, report.accepted, report.value),
+                reward=self._reward(self._offer(session, decision), report.accepted, report.value),
+                occurred_at=report.ts,
             )
-        try:
-            with self._database.session() as session:
+            try:
                 outcomes.add_outcome(session, outcome)
-        except IntegrityError:
-            # Another request recorded this decision's outcome between our read and write.
-            with self._database.session(readonly=True) as session:
+            except IntegrityError:
+                # Another process recorded this decision's outcome after our read (PostgreSQL).
                 existing = outcomes.get_outcome(session, report.decision_id)
-            if existing is None:
-                raise
-            return OutcomeResult(_same_or_conflict(existing, report), created=False)
+                if existing is None:
+                    raise
+                return OutcomeResult(_same_or_conflict(existing, report), created=False)
         if self._settings.online_learning:
             self._keeper.learn(decision, outcome)
         return OutcomeResult(outcome, created=True)
+
+    def _offer(self, session: Session, decision: Decision) -> Offer | None:
+        version = _chosen_version(decision)
+        cached = self._offers.get(decision.chosen)
+        if cached is not None and cached.version == version:
+            return cached
+        return offers.get_offer(session, decision.chosen, version)
 
     def apply_default_outcomes(self, limit: int = 1000) -> int:
         """Give decisions older than the reward window the default outcome; returns how many."""
@@ -215,14 +226,11 @@ class DecisionService:
         recorded = 0
         for decision in stale:
             with self._database.session() as session:
-                offer = offers.get_offer(session, decision.chosen, _chosen_version(decision))
                 accepted = self._settings.default_accepted
-                outcome = Outcome(
-                    decision.id, accepted, None, now, "default", self._reward(offer, accepted, None)
-                )
+                reward = self._reward(self._offer(session, decision), accepted, None)
+                outcome = Outcome(decision.id, accepted, None, now, "default", reward)
                 try:
-                    with session.begin_nested():
-                        outcomes.add_outcome(session, outcome)
+                    outcomes.add_outcome(session, outcome)
                 except IntegrityError:
                     continue
             recorded += 1

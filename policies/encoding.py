@@ -9,10 +9,10 @@ VW and the numpy linear policies see "the same features":
   `offer=<id>`.
 
 User keys and values pass through `token()` (whitespace, `|`, `:`, control characters and
-lone surrogates become `_`) and numbers through `number()` (finite, |x| <= 1e9), so no
-user text can start a namespace, split a feature or make VW's text parser fail. A parse
-error must never happen: in vowpal-wabbit-next 0.7.0 it poisons the process-wide example
-pool (see shared/vw-next-notes.md, section 3).
+lone surrogates become `_`; in keys `=` too) and numbers through `number()` (finite,
+|x| <= 1e9), so no user text can start a namespace, split a feature or make VW's text
+parser fail. A parse error must never happen: in vowpal-wabbit-next 0.7.0 it poisons the
+process-wide example pool (see shared/vw-next-notes.md, section 3).
 """
 
 from __future__ import annotations
@@ -106,7 +106,8 @@ _CACHEABLE = frozenset({str, bool, int, float})
 def _encode_feature(key: object, value: FeatureValue, reserved: frozenset[str]) -> EncodedFeature:
     if not isinstance(key, str):
         raise ValueError(f"feature {key!r}: names must be strings")
-    name = token(key)
+    # `=` in a name would make a number look like a categorical (`a=b:1`), so it goes too.
+    name = token(key).replace("=", "_")
     if name in reserved:
         raise ValueError(f"feature {key!r}: the name is reserved by the encoder")
     if isinstance(value, bool):

@@ -15,7 +15,7 @@ from nba.errors import InvalidInput
 from nba.ope.batch import Batch, make_batch
 from nba.ope.diagnostics import diagnose
 from nba.ope.estimators import ESTIMATORS, MODEL_BASED, TUNED
-from nba.ope.intervals import bootstrap, normal_interval, percentile_interval
+from nba.ope.intervals import Scheme, bootstrap, normal_interval, percentile_interval
 from nba.ope.reward_model import cross_fit
 from nba.ope.terms import Decomposition, decompose
 from nba.ope.tuning import select_lambda
@@ -74,6 +74,7 @@ def evaluate(
     lambda_: float | Mapping[str, float] | None = None,
     *,
     interval: Interval = "bootstrap",
+    scheme: Scheme = "mammen",
     logging_dist: npt.ArrayLike | None = None,
     features: npt.ArrayLike | None = None,
     n_folds: int = 5,
@@ -86,7 +87,9 @@ def evaluate(
     means when `features` is None too. `lambda_` (a number for every tuned estimator, or a
     mapping by name) fixes the hyper-parameter of `cips`, `switch_dr` and `dr_os`; absent, it
     is chosen by the estimated-MSE search of `tuning.py` and then held fixed in the bootstrap.
-    `n_bootstrap=0` returns point estimates only. `logging_dist` (n, n_actions) makes the
+    `n_bootstrap=0` returns point estimates only; `scheme` picks the bootstrap weights
+    ("mammen" or "poisson", see `intervals.py`); `interval="normal"` gives delta-method
+    intervals instead, without resampling. `logging_dist` (n, n_actions) makes the
     unsupported-offer check exact. `progress` is called with the number of resamples done.
     """
     names = _checked_names(estimators)
@@ -108,13 +111,20 @@ def evaluate(
             100 * diagnostics.unsupported_share,
             "" if diagnostics.support_known else " (a lower bound: only pscore was given)",
         )
-    parts = [decompose(name, batch, lambdas.get(name)) for name in names]
-    baseline = decompose("on_policy", batch)
-    bounds = _intervals(parts, baseline, batch, alpha, n_bootstrap, interval, boot_rng, progress)
-    baseline_value = baseline.value
+    values = [_value(name, batch, lambdas.get(name)) for name in names]
+    baseline_value = float(batch.reward.mean())
+    if interval == "bootstrap" and n_bootstrap == 0:
+        bounds = [(math.nan,) * 5] * len(names)
+    else:
+        parts = [decompose(name, batch, lambdas.get(name)) for name in names]
+        baseline = decompose("on_policy", batch)
+        bounds = _intervals(
+            parts, baseline, alpha, n_bootstrap, interval, scheme, boot_rng, progress
+        )
     results = []
-    for name, part, (low, high, se, lift_low, lift_high) in zip(names, parts, bounds, strict=True):
-        value = part.value
+    for name, value, (low, high, se, lift_low, lift_high) in zip(
+        names, values, bounds, strict=True
+    ):
         results.append(
             Estimate(
                 name=name,
@@ -142,10 +152,10 @@ def evaluate(
 def _intervals(
     parts: list[Decomposition],
     baseline: Decomposition,
-    batch: Batch,
     alpha: float,
     n_bootstrap: int,
     interval: Interval,
+    scheme: Scheme,
     rng: np.random.Generator,
     progress: Callable[[int], None] | None,
 ) -> list[tuple[float, float, float, float, float]]:
@@ -160,9 +170,7 @@ def _intervals(
             lift_low, lift_high, _ = normal_interval(lift, influence - base_influence, alpha)
             out.append((low, high, se, lift_low, lift_high))
         return out
-    if n_bootstrap == 0:
-        return [(nan, nan, nan, nan, nan)] * len(parts)
-    *resampled, base = bootstrap([*parts, baseline], n_bootstrap, rng, progress)
+    *resampled, base = bootstrap([*parts, baseline], n_bootstrap, rng, progress, scheme)
     out = []
     for values in resampled:
         low, high = percentile_interval(values, alpha)
@@ -170,6 +178,12 @@ def _intervals(
         se = float(np.nanstd(values, ddof=1)) if n_bootstrap > 1 else nan
         out.append((low, high, se, lift_low, lift_high))
     return out
+
+
+def _value(name: str, batch: Batch, lambda_: float | None) -> float:
+    if lambda_ is None:
+        return ESTIMATORS[name](batch)
+    return ESTIMATORS[name](batch, lambda_=lambda_)
 
 
 def _checked_names(estimators: Sequence[str]) -> tuple[str, ...]:

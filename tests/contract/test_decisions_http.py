@@ -135,3 +135,19 @@ def _decision_count(runtime) -> int:
 
     with runtime.database.session() as session:
         return count_decisions(session)
+
+
+def test_outcome_keeps_when_the_customer_answered(client, headers):
+    decision = decide(client, headers)
+    url = f"/v1/decisions/{decision['decision_id']}/outcome"
+    reply = client.post(url, json={"accepted": False, "ts": "2999-01-01T10:00:00Z"},
+                        headers=headers("crm"))  # fmt: skip
+    assert reply.json["occurred_at"] == "2999-01-01T10:00:00+00:00"
+
+
+def test_outcome_answered_before_the_decision_is_400(client, headers):
+    decision = decide(client, headers)
+    url = f"/v1/decisions/{decision['decision_id']}/outcome"
+    reply = client.post(url, json={"accepted": True, "ts": "2001-01-01T00:00:00Z"},
+                        headers=headers("crm"))  # fmt: skip
+    assert reply.status_code == 400 and reply.json["error"]["details"]["field"] == "ts"

@@ -27,7 +27,9 @@ nasty_text = st.text(
 numbers = st.one_of(st.integers(-(10**6), 10**6), st.floats(-1e9, 1e9))
 values = st.one_of(nasty_text, numbers, st.booleans())
 feature_maps = st.dictionaries(nasty_text, values, max_size=6).filter(
-    lambda d: not {token(k) for k in d} & {"churn", "churn_dec", "offer", "category"}
+    lambda d: (
+        not {token(k).replace("=", "_") for k in d} & {"churn", "churn_dec", "offer", "category"}
+    )
 )
 
 
@@ -58,7 +60,7 @@ def test_user_text_never_injects_a_namespace_or_a_feature(context, offer, offer_
 
 
 @pytest.mark.parametrize(
-    "text", ["x|b evil", "x |b evil", "a:1 b", "\r|b", "x\x00|a y", "shared |s z", "1:2:3 |a"]
+    "text", ["x|b evil", "x |b evil", "a:1 b", "\r|b", "x\x00|a y", "shared |s z", "1:2:3 |a", "="]
 )
 def test_known_injection_strings_stay_one_categorical_feature(text):
     shared, action = (
@@ -136,3 +138,9 @@ def test_numeric_encoding_crosses_shared_and_action_features_only_when_asked():
     # constant + 3 shared + 2 action, plus 3 x 2 products when crossed (barring collisions)
     assert np.count_nonzero(plain) == 6
     assert np.count_nonzero(crossed) == 12
+
+
+def test_a_numeric_feature_whose_name_has_an_equals_sign_stays_numeric():
+    line = shared_line(Context(0.5, (("a=b", 2.5),)))
+    assert line.startswith("shared |s a_b:2.5 ")
+    assert _PARSER.parse_line(line)["s"].values[0] == 2.5

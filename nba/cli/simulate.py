@@ -1,0 +1,97 @@
+"""`nba simulate`: several policies side by side on a simulated customer stream."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from simulator import lineup, report, runner
+from simulator import scenarios as scenario_lib
+
+
+@click.command("simulate")
+@click.option(
+    "--scenario",
+    type=click.Choice(sorted(scenario_lib.SCENARIOS)),
+    default="stationary",
+    show_default=True,
+    help="Built-in scenario.",
+)
+@click.option(
+    "--policies",
+    "policy_names",
+    default="vw-epsilon,vw-squarecb,rules,random",
+    show_default=True,
+    help="Comma-separated policy names (nba's registry, rules-best, oracle, mabwiser-*).",
+)
+@click.option("--steps", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--seeds", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("simulation"),
+    show_default=True,
+    help="Directory for results, logs, plots and summary.md.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True
+)
+@click.option(
+    "--reward",
+    type=click.Choice(["acceptance", "net_value"]),
+    default="acceptance",
+    show_default=True,
+)
+@click.option("--population", type=click.IntRange(min=10), default=None, help="Customers.")
+@click.option(
+    "--last", type=click.IntRange(min=1), default=10_000, show_default=True, help="Summary window."
+)
+@click.option("--learn-batch", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--logs/--no-logs", default=True, show_default=True, help="Write decision logs.")
+def simulate(
+    scenario: str,
+    policy_names: str,
+    steps: int,
+    seeds: int,
+    out: Path,
+    fmt: str,
+    reward: str,
+    population: int | None,
+    last: int,
+    learn_batch: int,
+    logs: bool,
+) -> None:
+    """Run policies on the same simulated customers for several seeds and write a report."""
+    names = [n.strip() for n in policy_names.split(",") if n.strip()]
+    if not names:
+        raise click.BadParameter("name at least one policy", param_hint="--policies")
+    try:
+        factories = lineup.factories(names)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--policies") from error
+    params = {} if population is None else {"population_size": population}
+    world = scenario_lib.get(scenario, **params)
+    total = steps * seeds * len(factories)
+    with tqdm(total=total, desc=f"simulate {scenario}", unit="dec", leave=False) as bar:
+        results = runner.compare(
+            world,
+            factories,
+            steps,
+            seeds,
+            reward_mode=reward,
+            learn_batch=learn_batch,
+            progress=bar.update,
+        )
+    share = getattr(world, "new_offer", None)
+    report.write_report(
+        results,
+        out,
+        fmt=fmt,
+        last=min(last, steps),
+        share_offer=share.id if share is not None else None,
+        logs=logs,
+    )
+    click.echo(report.summary_markdown(results, min(last, steps)), nl=False)
+    click.echo(str(out))
