@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nba.domain import Decision, ModelVersion, Offer, Outcome
+from nba.domain import Decision, Evaluation, ModelVersion, Offer, Outcome
 from nba.service import DecisionResult
 from nba.stats import OfferStats, Rate
 
@@ -104,6 +104,23 @@ class KeyBody(Body):
 
     role: Literal["crm", "marketer", "analyst", "admin"]
     name: str = Field("", max_length=200)
+
+
+class EvaluationBody(Body):
+    """POST /v1/evaluations: candidates, estimators and the slice of the log to use."""
+
+    policies: list[str] = Field(
+        min_length=1,
+        description="random, rules, policy:NAME[,key=value...] (progressive validation), "
+        "version:N (a saved model version)",
+    )
+    estimators: list[str] | None = None
+    from_: str | None = Field(None, alias="from", description="ISO time, inclusive")
+    to: str | None = Field(None, description="ISO time, exclusive")
+    channel: str | None = None
+    alpha: float = Field(0.05, gt=0, lt=1)
+    n_bootstrap: int = Field(200, ge=0, le=2000)
+    seed: int | None = None
 
 
 class RankedOffer(BaseModel):
@@ -257,6 +274,18 @@ class StatsReply(BaseModel):
     overall: RateReply
     by_churn_band: dict[str, RateReply]
     by_day: dict[str, RateReply]
+
+
+class EvaluationReply(BaseModel):
+    """An evaluation job: its spec, status, and results (estimates with intervals) when done."""
+
+    id: str
+    status: Literal["pending", "running", "done", "failed"]
+    spec: dict[str, object]
+    created_at: datetime
+    finished_at: datetime | None
+    results: dict[str, object] | None
+    error: str | None
 
 
 class ErrorDetail(BaseModel):
@@ -418,4 +447,17 @@ def stats_reply(stats: OfferStats) -> dict[str, object]:
         "overall": _rate(stats.overall),
         "by_churn_band": {band: _rate(r) for band, r in stats.by_band},
         "by_day": {day: _rate(r) for day, r in stats.by_day},
+    }
+
+
+def evaluation_reply(job: Evaluation) -> dict[str, object]:
+    """The JSON form of an evaluation job."""
+    return {
+        "id": job.id,
+        "status": job.status,
+        "spec": dict(job.spec),
+        "created_at": job.created_at.isoformat(),
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+        "results": dict(job.results) if job.results else None,
+        "error": job.error,
     }

@@ -76,7 +76,7 @@ def plot(results: dict[str, dict], path: Path) -> None:
     axes[0].axhline(0, color="black", lw=0.8)
     axes[2].axhline(0.95, color="black", lw=0.8, label="nominal 0.95")
     axes[2].axhline(0.90, color="red", lw=0.8, ls="--", label="floor 0.90")
-    axes[2].set_ylim(0.5, 1.0)
+    axes[2].set_ylim(0.0, 1.0)
     axes[2].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)

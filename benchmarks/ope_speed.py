@@ -4,9 +4,10 @@
 
 Times (best of --repeats): all point estimates together (`n_bootstrap=0`), the four that obp
 is usually timed on (ips, snips, dm, dr), and all estimators with 200-resample bootstrap
-intervals; peak memory of the bootstrap run via tracemalloc (numpy reports its buffers there)
-beyond the inputs. When the benchmark environment exists (a venv with obp 0.5.7, see
-docs/ope.md), the same arrays go to obp in a subprocess and the values are compared.
+intervals (default weights, and once with Poisson weights); peak memory of the bootstrap run
+via tracemalloc (numpy reports its buffers there) beyond the inputs. When the benchmark
+environment exists (a venv with obp 0.5.7, see docs/ope.md), the same arrays go to obp in a
+subprocess and the values are compared.
 """
 
 from __future__ import annotations
@@ -82,13 +83,15 @@ def main(
     t_all_fixed, _ = best_time(repeats, lambda: point(ALL, lambdas))
     t_four, _ = best_time(repeats, lambda: point(FOUR))
 
-    def boot() -> object:
+    def boot(scheme: str = "mammen") -> object:
         return evaluate(
             a["reward"], a["action"], a["pscore"], a["action_dist"], a["estimated_rewards"],
             estimators=ALL, n_bootstrap=n_bootstrap, random_state=1, lambda_=lambdas,
+            scheme=scheme,
         )  # fmt: skip
 
     t_boot, boot_estimates = best_time(max(1, repeats - 1), boot)
+    t_boot_poisson, _ = best_time(1, lambda: boot("poisson"))
     tracemalloc.start()
     boot()
     _, peak = tracemalloc.get_traced_memory()
@@ -102,6 +105,7 @@ def main(
             "point_all_fixed_lambda_s": round(t_all_fixed, 3),
             "point_ips_snips_dm_dr_s": round(t_four, 3),
             f"bootstrap{n_bootstrap}_all_s": round(t_boot, 3),
+            f"bootstrap{n_bootstrap}_all_poisson_scheme_s": round(t_boot_poisson, 3),
             "bootstrap_peak_mb_beyond_inputs": round(peak / 2**20, 1),
             "inputs_mb": round(input_mb, 1),
             "values": {e.name: e.value for e in estimates},  # type: ignore[union-attr]

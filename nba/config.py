@@ -31,6 +31,30 @@ class Settings(BaseSettings):
     save_interval_s: float = Field(60.0, gt=0)
     default_outcome_interval_s: float = Field(600.0, gt=0)
     offer_cache_s: float = Field(2.0, ge=0)
+    # Model lifecycle: one trainer of record (a database lease), every worker polls and swaps.
+    trainer_enabled: bool = True
+    train_batch: int = Field(1000, gt=0)
+    train_max_events: int = Field(200_000, gt=0)
+    trainer_lease_s: float = Field(60.0, gt=0)
+    model_poll_s: float = Field(1.0, gt=0)
+    evaluate_versions: bool = True
+    evaluation_decisions: int = Field(5000, gt=0)
+    # Retention as the reward: answers weeks later; a default when none comes in the window.
+    retention_window_days: float = Field(60.0, gt=0)
+    retention_default_retained: bool = True
+    retention_default_value: float = Field(100.0, ge=0)
+    # Apprentice mode: the churn-band rules decide (with exploration) while the learner trains.
+    apprentice: bool = False
+    apprentice_epsilon: float = Field(0.1, gt=0, le=1)
+    apprentice_min_outcomes: int = Field(500, gt=0)
+    apprentice_interval_s: float = Field(300.0, gt=0)
+    # Drift: rolling acceptance rate per offer, recent window against the one before it.
+    drift_window: int = Field(300, gt=0)
+    drift_z: float = Field(4.0, gt=0)
+    drift_interval_s: float = Field(300.0, gt=0)
+    # Cold start: a new offer gets at least this probability for its first shows.
+    new_offer_shows: int = Field(200, ge=0)
+    new_offer_min_probability: float = Field(0.0, ge=0, lt=1)
     max_body_bytes: int = 1_000_000
     max_batch: int = 1000
     bootstrap_admin_key: str | None = None

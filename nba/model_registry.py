@@ -1,4 +1,4 @@
-"""The operator's view of model versions: list, activate (rollback), train now."""
+"""The operator's view of model versions: list, activate (rollback), pin, train now."""
 
 from __future__ import annotations
 
@@ -6,21 +6,28 @@ import logging
 
 import numpy as np
 
-import policies
 from nba.domain import ModelVersion
-from nba.errors import NotFound
+from nba.errors import Conflict, NotFound
 from nba.learning import ModelKeeper
 from nba.storage import Database, models
+from nba.trainer import Trainer
 
 log = logging.getLogger(__name__)
 
 
 class ModelRegistry:
-    """Model versions in the database and the live policy of this process."""
+    """Model versions in the database, the trainer, and the live policy of this process."""
 
-    def __init__(self, database: Database, keeper: ModelKeeper, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        database: Database,
+        keeper: ModelKeeper,
+        trainer: Trainer,
+        rng: np.random.Generator,
+    ) -> None:
         self._database = database
         self._keeper = keeper
+        self._trainer = trainer
         self._rng = rng
 
     def list(self) -> list[ModelVersion]:
@@ -28,26 +35,36 @@ class ModelRegistry:
         with self._database.session(readonly=True) as session:
             return models.list_model_versions(session)
 
+    def get(self, version: int) -> ModelVersion:
+        """One version's metadata; NotFound if missing."""
+        for model in self.list():
+            if model.version == version:
+                return model
+        raise NotFound("model version", str(version))
+
     def activate(self, version: int) -> ModelVersion:
-        """Make `version` the active model and serve it in this process at once."""
+        """Make `version` the active model (every worker picks it up within a poll interval).
+
+        Training continues from the activated version; outcomes learned only by versions
+        that are left behind by a rollback are not learned again.
+        """
         with self._database.session() as session:
-            if models.get_model_version(session, version) is None:
-                raise NotFound("model version", str(version))
             chosen = models.activate_model_version(session, version)
-            stored = models.get_model_version(session, version)
-        assert stored is not None
-        policy = policies.get(stored.policy, rng=self._rng, **dict(stored.params))
-        policy.load(stored.data)
-        self._keeper.replace(policy, version=version, watermark=stored.watermark)
+        self._keeper.refresh(self._database, self._rng)
         log.info("activated model version %s", version)
         return chosen
 
-    def train(self) -> ModelVersion:
-        """Learn every stored outcome past the watermark, then save a new version."""
-        self._keeper.catch_up(self._database)
-        version = self._keeper.save(self._database, force=True)
-        assert version is not None
+    def pin(self, version: int, pinned: bool = True) -> ModelVersion:
+        """Pin a version: while the active version is pinned, training never activates another."""
         with self._database.session() as session:
-            saved = models.get_model_version(session, version)
-        assert saved is not None
-        return saved
+            changed = models.set_pinned(session, version, pinned)
+        log.info("%s model version %s", "pinned" if pinned else "unpinned", version)
+        return changed
+
+    def train(self) -> ModelVersion:
+        """Learn every outcome no version has learned, then save a new version now."""
+        run = self._trainer.run(force=True)
+        if run.version is None:
+            raise Conflict(f"another trainer is running ({run.held_by}); try again shortly")
+        self._keeper.refresh(self._database, self._rng)
+        return run.version

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,13 +17,14 @@ from nba.model_registry import ModelRegistry
 from nba.offer_cache import OfferCache
 from nba.service import DecisionService
 from nba.storage import Database
+from nba.trainer import Trainer
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Runtime:
-    """Everything one nba process needs, built from Settings; `close()` saves the model."""
+    """Everything one nba process needs, built from Settings; `close()` trains what is left."""
 
     settings: Settings
     database: Database
@@ -31,48 +33,68 @@ class Runtime:
     keeper: ModelKeeper
     service: DecisionService
     models: ModelRegistry
+    trainer: Trainer
+    refresh_rng: np.random.Generator
     scheduler: BackgroundScheduler | None = field(default=None)
 
-    def start_jobs(self) -> None:
-        """Start the scheduler: periodic model saves and default outcomes."""
+    def start_jobs(self, *, serving: bool = True) -> None:
+        """Start the scheduler: training (lease-guarded), model pick-up, defaults, monitors."""
         if self.scheduler is not None:
             return
+        s = self.settings
         scheduler = BackgroundScheduler(daemon=True, timezone="UTC")
-        scheduler.add_job(
-            self.save_model,
-            "interval",
-            seconds=self.settings.save_interval_s,
-            id="save_model",
-            max_instances=1,
-            coalesce=True,
-        )
-        scheduler.add_job(
-            self.service.apply_default_outcomes,
-            "interval",
-            seconds=self.settings.default_outcome_interval_s,
-            id="default_outcomes",
-            max_instances=1,
-            coalesce=True,
-        )
+
+        def every(job: Callable[[], object], seconds: float, name: str) -> None:
+            scheduler.add_job(
+                _logged(job, name), "interval", seconds=seconds, id=name,
+                max_instances=1, coalesce=True,
+            )  # fmt: skip
+
+        if s.trainer_enabled:
+            every(self.save_model, s.save_interval_s, "train")
+        if serving:
+            every(self.refresh_model, s.model_poll_s, "refresh_model")
+        every(self.service.apply_default_outcomes, s.default_outcome_interval_s, "defaults")
+        if s.reward_mode == "retention_value":
+            every(self.service.apply_default_retention, s.default_outcome_interval_s, "retention")
         scheduler.start()
         self.scheduler = scheduler
         log.info("scheduler started")
 
     def save_model(self) -> int | None:
-        """Save the live policy as a new model version if it learned since the last save."""
-        try:
-            return self.keeper.save(self.database)
-        except Exception:
-            log.exception("saving the model failed")
+        """Train from the database if this process gets the lease; returns a new version."""
+        run = self.trainer.run()
+        if run.version is None:
             return None
+        self.refresh_model()
+        return run.version.version
+
+    def refresh_model(self) -> int | None:
+        """Serve the active model version if it changed (hot swap); returns the new one."""
+        swapped = self.keeper.refresh(self.database, self.refresh_rng)
+        if swapped is not None and self.settings.online_learning:
+            self.keeper.catch_up(self.database)  # transient: outcomes the version lacks
+        return swapped
 
     def close(self) -> None:
-        """Stop jobs, save what was learned, release the database."""
+        """Stop jobs, train what was left (if this process may), release the database."""
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
-        self.save_model()
+        if self.settings.trainer_enabled:
+            _logged(self.save_model, "train on close")()
         self.database.dispose()
+
+
+def _logged(job: Callable[[], object], name: str) -> Callable[[], object]:
+    def run() -> object:
+        try:
+            return job()
+        except Exception:
+            log.exception("job %s failed", name)
+            return None
+
+    return run
 
 
 def build_runtime(settings: Settings) -> Runtime:
@@ -80,7 +102,7 @@ def build_runtime(settings: Settings) -> Runtime:
     database = Database(settings.resolved_database_url)
     database.upgrade()
     root = np.random.default_rng(settings.seed)
-    policy_rng, service_rng, registry_rng = root.spawn(3)
+    policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng = root.spawn(5)
     cache = OfferCache(database, ttl_s=settings.offer_cache_s)
     catalog = OfferCatalog(database, cache)
     catalog.ensure_no_action()
@@ -92,6 +114,7 @@ def build_runtime(settings: Settings) -> Runtime:
         policy_name=settings.policy,
         policy_params=dict(settings.policy_params),
         rng=policy_rng,
+        catch_up=settings.online_learning,
     )
     service = DecisionService(
         database=database,
@@ -100,5 +123,8 @@ def build_runtime(settings: Settings) -> Runtime:
         settings=settings,
         rng=service_rng,
     )
-    registry = ModelRegistry(database, keeper, registry_rng)
-    return Runtime(settings, database, catalog, keys, keeper, service, registry)
+    trainer = Trainer(database, settings, trainer_rng)
+    registry = ModelRegistry(database, keeper, trainer, registry_rng)
+    return Runtime(
+        settings, database, catalog, keys, keeper, service, registry, trainer, refresh_rng
+    )

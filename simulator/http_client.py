@@ -151,6 +151,4 @@ def run_http(
     rngs = streams(seed)
     world = scenario.world(rngs[0])
     driver = HttpDriver(base_url, api_key, session=session, name=name)
-    return simulate(
-        scenario, world, driver, steps, rngs, seed, reward_mode, reward_scale, progress
-    )
+    return simulate(scenario, world, driver, steps, rngs, seed, reward_mode, reward_scale, progress)

@@ -125,7 +125,9 @@ def generate(n: int, rng: np.random.Generator) -> Population:
     """Draw `n` customers with correlated signals and their hidden true churn probability."""
     driver = rng.choice(len(DRIVERS), size=n, p=_DRIVER_SHARES).astype(np.int64)
     price, service, disengaged, loyal = (driver == k for k in range(4))
-    price_f, service_f, dis_f, loyal_f = (a.astype(float) for a in (price, service, disengaged, loyal))
+    price_f, service_f, dis_f, loyal_f = (
+        a.astype(float) for a in (price, service, disengaged, loyal)
+    )
 
     tenure = np.where(loyal, rng.gamma(3.0, 22.0, n), rng.gamma(1.6, 14.0, n))
     tenure = np.clip(np.round(tenure), 1, 120).astype(np.int64)
@@ -136,8 +138,12 @@ def generate(n: int, rng: np.random.Generator) -> Population:
     )
     plan = _categorical(rng, np.exp(plan_logits))
     contract_w = np.array(
-        [[0.45, 0.15, 0.05, 0.35], [0.40, 0.30, 0.20, 0.10], [0.45, 0.20, 0.10, 0.25]]
-        + [[0.15, 0.35, 0.45, 0.05]]
+        [
+            [0.45, 0.15, 0.05, 0.35],  # price
+            [0.40, 0.30, 0.20, 0.10],  # service
+            [0.45, 0.20, 0.10, 0.25],  # disengaged
+            [0.15, 0.35, 0.45, 0.05],  # loyal
+        ]
     )[driver]
     contract_w[:, 1:3] *= (1.0 + 0.15 * years)[:, None]
     contract = _categorical(rng, contract_w)
@@ -190,8 +196,12 @@ def generate(n: int, rng: np.random.Generator) -> Population:
     suspended = (rng.random(n) < 0.05).astype(np.int64)
 
     channel_w = np.array(
-        [[0.3, 0.3, 0.2, 0.1, 0.1], [0.55, 0.15, 0.1, 0.1, 0.1], [0.1, 0.3, 0.35, 0.2, 0.05]]
-        + [[0.25, 0.35, 0.15, 0.05, 0.2]]
+        [
+            [0.30, 0.30, 0.20, 0.10, 0.10],  # price
+            [0.55, 0.15, 0.10, 0.10, 0.10],  # service: complainers call
+            [0.10, 0.30, 0.35, 0.20, 0.05],  # disengaged
+            [0.25, 0.35, 0.15, 0.05, 0.20],  # loyal
+        ]
     )[driver]
     channel = _categorical(rng, channel_w)
 

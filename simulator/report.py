@@ -1,4 +1,4 @@
-"""Reports over simulated runs: summary table (mean ± 95% CI over seeds), PNG plots, result files."""
+"""Reports over runs: summary table (mean ± 95% CI over seeds), PNG plots, result files."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the Agg backend must be chosen first)
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+matplotlib.use("Agg")  # no display: plots are files
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from nba.logschema import write_log  # noqa: E402
-from simulator.result import BANDS, RunResult  # noqa: E402
+from nba.logschema import write_log
+from simulator.result import BANDS, RunResult
 
 # Two-sided 97.5% Student t quantiles for 1..10 degrees of freedom; 1.96 beyond.
 _T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228)
@@ -76,9 +76,9 @@ def summary_markdown(results: Sequence[RunResult], last: int = 10_000) -> str:
     """The summary as a Markdown table, best policy first (mean ± 95% CI over seeds)."""
     table = summary(results, last).sort_values("last_reward", ascending=False)
     head = (
-        "| scenario | policy | seeds | mean reward | reward, last {n} | oracle, last {n} "
-        "| % of oracle, last {n} | regret | decisions/s |"
-    ).format(n=last)
+        f"| scenario | policy | seeds | mean reward | reward, last {last} | oracle, last {last} "
+        f"| % of oracle, last {last} | regret | decisions/s |"
+    )
     lines = [head, "|" + " --- |" * 9]
     for row in table.itertuples():
         lines.append(

@@ -1,4 +1,4 @@
-"""The result of one simulated run: per-step arrays, the decision log, rewards, regret, offer mix."""
+"""One simulated run: per-step arrays, the decision log, rewards, regret, offer mix."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def context_fields(population: Population, index: int) -> dict[str, float | int 
 class RunResult:
     """Everything one run produced; arrays have one entry (row) per step.
 
-    `expected` (steps × offers) is each offer's true expected reward at that step, given the
+    `expected` (steps x offers) is each offer's true expected reward at that step, given the
     customer's fatigue then; `probabilities` are the policy's (0 where inactive); `source`
     codes index SOURCES (what the policy learned: reported outcome, default, or nothing yet).
     """
@@ -156,7 +156,11 @@ class RunResult:
         mine = pd.Series((self.chosen == j).astype(float)).rolling(window, min_periods=1).mean()
         best = pd.Series((self.oracle_choice == j).astype(float))
         return pd.DataFrame(
-            {"step": np.arange(self.steps), "share": mine, "oracle_share": best.rolling(window, 1).mean()}
+            {
+                "step": np.arange(self.steps),
+                "share": mine,
+                "oracle_share": best.rolling(window, 1).mean(),
+            }
         )
 
     @cached_property
@@ -171,7 +175,9 @@ class RunResult:
                 contexts[i] = context_fields(self.population, i)
             context_text.append(json.dumps({**contexts[i], "recent_contacts": contacts}))
         eligible = [ids[row].tolist() for row in self.active]
-        probabilities = [p[a].tolist() for p, a in zip(self.probabilities, self.active, strict=True)]
+        probabilities = [
+            p[a].tolist() for p, a in zip(self.probabilities, self.active, strict=True)
+        ]
         pending = self.source == 0
         accepted = pd.array(np.where(self.source == 1, self.accepted, False), dtype="boolean")
         accepted[pending] = pd.NA

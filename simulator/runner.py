@@ -328,9 +328,7 @@ def run(
     rngs = streams(seed)
     world = scenario.world(rngs[0])
     driver = PolicyDriver(policy, rngs[5].random(steps), learn_batch)
-    return simulate(
-        scenario, world, driver, steps, rngs, seed, reward_mode, reward_scale, progress
-    )
+    return simulate(scenario, world, driver, steps, rngs, seed, reward_mode, reward_scale, progress)
 
 
 def compare(

@@ -31,7 +31,7 @@ Mask = npt.NDArray[np.bool_]
 class World:
     """One drawn world: customers, their churn scores, signals and the true response model.
 
-    `logits` (customers × offers) are the acceptance logits before fatigue and time effects;
+    `logits` (customers x offers) are the acceptance logits before fatigue and time effects;
     `values` the gross value of an accept; columns follow `model.offers`.
     """
 
@@ -62,7 +62,12 @@ def build_world(
     sig = signals(population)
     model = ResponseModel.default(offers, responses)
     return World(
-        population, scores, sig, model, model.logits(sig, population.channel), model.values(sig, population)
+        population,
+        scores,
+        sig,
+        model,
+        model.logits(sig, population.channel),
+        model.values(sig, population),
     )
 
 

@@ -1,11 +1,14 @@
-"""Analyst endpoints: export the decision log."""
+"""Analyst endpoints: export the decision log, off-policy evaluation jobs."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
+from api import schemas
 from api.auth import requires
+from api.bodies import read_body
 from api.routes._runtime import runtime
+from nba.evaluations import EvaluationJobs
 from nba.exports import decision_log, export_bytes
 from nba.inputs import parse_time
 
@@ -32,3 +35,22 @@ def export_decisions() -> Response:
         mimetype=MEDIA[fmt],
         headers={"Content-Disposition": f"attachment; filename=decisions.{fmt}"},
     )
+
+
+@blueprint.post("/evaluations")
+@requires("analyst")
+def start_evaluation() -> tuple[dict, int]:
+    """Start an off-policy evaluation job on the decision log; poll its id for results."""
+    _, data = read_body(schemas.EvaluationBody)
+    return schemas.evaluation_reply(_jobs().submit(data)), 202
+
+
+@blueprint.get("/evaluations/<evaluation_id>")
+@requires("analyst")
+def get_evaluation(evaluation_id: str) -> tuple[dict, int]:
+    """An evaluation job: status, and results when done."""
+    return schemas.evaluation_reply(_jobs().get(evaluation_id)), 200
+
+
+def _jobs() -> EvaluationJobs:
+    return current_app.extensions["nba_evaluations"]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import numpy as np
 
-from nba.cli._common import nba_errors
+from nba.cli._common import database_options, nba_errors
 from nba.errors import InvalidInput
 from nba.ope.evaluate import DEFAULT_ESTIMATORS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @click.command("evaluate")
@@ -67,6 +71,9 @@ from nba.ope.evaluate import DEFAULT_ESTIMATORS
     show_default=True,
     help="Progressive validation: learn after every N rows (each row is scored first).",
 )
+@click.option("--from", "start", default=None, help="With LOG=db: ISO time, inclusive.")
+@click.option("--to", "end", default=None, help="With LOG=db: ISO time, exclusive.")
+@database_options
 @nba_errors
 def evaluate(
     log: str,
@@ -80,11 +87,16 @@ def evaluate(
     default_reward: float,
     categories_file: str | None,
     learn_every: int,
+    start: str | None,
+    end: str | None,
+    database_url: str | None,
+    data_dir: str | None,
 ) -> None:
     """Estimate each --policy's value on LOG (.parquet, .csv, or VW .dsjson) vs the logging one.
 
-    Prints a table, writes OUT/evaluation.json and OUT/report.html; the last line printed is
-    the JSON file's path.
+    LOG `db` reads the decision log from the database (--database-url / --data-dir, with
+    --from / --to) instead of a file. Prints a table, writes OUT/evaluation.json and
+    OUT/report.html; the last line printed is the JSON file's path.
     """
     from dataclasses import replace
 
@@ -101,7 +113,10 @@ def evaluate(
         if isinstance(candidate, PolicyCandidate):
             candidate = replace(candidate, learn_every=learn_every)
         candidates.append(candidate)
-    frame = read_decision_log(log)
+    if log == "db":
+        frame = _database_log(database_url, data_dir, start, end)
+    else:
+        frame = read_decision_log(log)
     data = from_frame(frame, missing_reward, default_reward)  # type: ignore[arg-type]
     dropped = len(frame) - data.n
     click.echo(
@@ -150,6 +165,24 @@ class _Bars:
         if label not in self._bars:
             self._bars[label] = tqdm(total=total, desc=label, disable=None, leave=False)
         self._bars[label].update(done)  # type: ignore[attr-defined]
+
+
+def _database_log(
+    database_url: str | None, data_dir: str | None, start: str | None, end: str | None
+) -> pd.DataFrame:
+    from nba.cli._common import open_database, settings_from
+    from nba.exports import decision_log
+    from nba.inputs import parse_time
+
+    database = open_database(settings_from(database_url, data_dir))
+    try:
+        return decision_log(
+            database,
+            start=parse_time(start, "from") if start else None,
+            end=parse_time(end, "to") if end else None,
+        )
+    finally:
+        database.dispose()
 
 
 def _categories(path: str | None) -> dict[str, str]:

@@ -1,19 +1,47 @@
 """Off-policy evaluation: estimate a candidate policy's value on logged decisions."""
 
 from nba.ope.batch import Batch, make_batch
+from nba.ope.candidates import (
+    Candidate,
+    PolicyCandidate,
+    RulesCandidate,
+    TableCandidate,
+    UniformCandidate,
+    parse_candidate,
+)
 from nba.ope.diagnostics import Diagnostics, diagnose
+from nba.ope.dsjson import read_dsjson, write_dsjson
 from nba.ope.estimators import ESTIMATORS
 from nba.ope.evaluate import DEFAULT_ESTIMATORS, Estimate, evaluate
+from nba.ope.logs import LoggedData, from_frame, read_decision_log
+from nba.ope.report import write_html, write_json
 from nba.ope.reward_model import cross_fit
+from nba.ope.run import CandidateResult, Evaluation, run_evaluation
 
 __all__ = [
     "DEFAULT_ESTIMATORS",
     "ESTIMATORS",
     "Batch",
+    "Candidate",
+    "CandidateResult",
     "Diagnostics",
     "Estimate",
+    "Evaluation",
+    "LoggedData",
+    "PolicyCandidate",
+    "RulesCandidate",
+    "TableCandidate",
+    "UniformCandidate",
     "cross_fit",
     "diagnose",
     "evaluate",
+    "from_frame",
     "make_batch",
+    "parse_candidate",
+    "read_decision_log",
+    "read_dsjson",
+    "run_evaluation",
+    "write_dsjson",
+    "write_html",
+    "write_json",
 ]

@@ -56,23 +56,59 @@ def lambda_grid(name: str, weight: FloatArray) -> tuple[float, ...]:
 
 def select_lambda(name: str, b: Batch) -> float:
     """The lambda on `lambda_grid` with the smallest estimated MSE (see the module docstring)."""
-    return min(lambda_grid(name, b.weight), key=lambda lam: estimated_mse(name, b, lam))
+    search = _Search(name, b)
+    return min(lambda_grid(name, b.weight), key=search.mse)
 
 
 def estimated_mse(name: str, b: Batch, lambda_: float) -> float:
     """Bias upper bound squared plus variance of estimator `name` at `lambda_`."""
-    w = b.weight
-    if name == "cips":
-        residual = b.reward
-        base = np.zeros(b.n)
-        adjusted = np.minimum(w, lambda_)
-    else:
-        if b.q_pi is None or b.q_logged is None:
-            raise InvalidInput("estimated_rewards", f"is required by the {name!r} estimator")
-        residual = b.reward - b.q_logged
-        base = b.q_pi
-        adjusted = w * (w <= lambda_) if name == "switch_dr" else shrunk_weight(w, lambda_)
-    terms = base + adjusted * residual
-    gap = (w - adjusted) * residual
-    bias = abs(gap.mean()) + _Z95 * gap.std() / np.sqrt(b.n)
-    return float(bias**2 + terms.var() / b.n)
+    return _Search(name, b).mse(lambda_)
+
+
+class _Search:
+    """What every lambda shares: the unbiased estimator's terms t0 and the weighted residual.
+
+    The estimator at lambda has terms t0 - d(lambda), so var(t) = var(t0) + var(d) -
+    2 cov(t0, d) needs only three dot products with d per lambda.
+    """
+
+    def __init__(self, name: str, b: Batch) -> None:
+        self.name = name
+        self.n = b.n
+        self.w = b.weight
+        if name == "cips":
+            self.residual = b.reward
+            self.t0 = b.weight * b.reward
+        elif name in ("switch_dr", "dr_os"):
+            if b.q_pi is None or b.q_logged is None:
+                raise InvalidInput("estimated_rewards", f"is required by the {name!r} estimator")
+            self.residual = b.reward - b.q_logged
+            self.t0 = b.q_pi + b.weight * self.residual
+        else:
+            raise InvalidInput("lambda_", f"estimator {name!r} has no lambda to tune")
+        self.weighted = self.w * self.residual
+        self.squared = self.w**2 if name == "dr_os" else self.w
+        self.t0_mean = float(self.t0.mean())
+        self.t0_var = float(self.t0.var())
+
+    def gap(self, lambda_: float) -> FloatArray:
+        """d_i(lambda) = (w_i - w~_i(lambda)) (r_i - q_i)."""
+        if np.isinf(lambda_):
+            return np.zeros(self.n)
+        if self.name == "cips":
+            return np.maximum(self.w - lambda_, 0.0) * self.residual
+        if self.name == "switch_dr":
+            return self.weighted * (self.w > lambda_)
+        if lambda_ <= 0:
+            return self.weighted
+        return self.weighted * (self.squared / (self.squared + lambda_))
+
+    def mse(self, lambda_: float) -> float:
+        """B(lambda)^2 + var(t(lambda)) / n."""
+        d = self.gap(lambda_)
+        mean = float(d.sum()) / self.n
+        var_d = max(float(d @ d) / self.n - mean**2, 0.0)
+        cov = float(self.t0 @ d) / self.n - self.t0_mean * mean
+        var_t = max(self.t0_var + var_d - 2.0 * cov, 0.0)
+        bias = abs(mean) + _Z95 * np.sqrt(var_d / self.n)
+        return float(bias**2 + var_t / self.n)

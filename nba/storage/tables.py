@@ -84,12 +84,13 @@ class DecisionRow(SQLModel, table=True):
 
 
 class OutcomeRow(SQLModel, table=True):
-    """The one outcome of a decision; its primary key is the decision's id."""
+    """The one outcome of a decision; `learned_version` is the model version that learned it."""
 
     __tablename__ = "outcomes"
 
     __table_args__ = (
         sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_outcomes_decision_id"),
+        sa.Index("ix_outcomes_learned_version", "learned_version", "ts"),
     )
 
     decision_id: str = Field(primary_key=True)
@@ -99,6 +100,7 @@ class OutcomeRow(SQLModel, table=True):
     source: str
     reward: float
     occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    learned_version: int | None = None
 
 
 class RetentionRow(SQLModel, table=True):
@@ -108,6 +110,7 @@ class RetentionRow(SQLModel, table=True):
 
     __table_args__ = (
         sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_retention_decision_id"),
+        sa.Index("ix_retention_learned_version", "learned_version", "ts"),
     )
 
     decision_id: str = Field(primary_key=True)
@@ -117,6 +120,7 @@ class RetentionRow(SQLModel, table=True):
     source: str
     reward: float
     occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    learned_version: int | None = None
 
 
 class EvaluationRow(SQLModel, table=True):
@@ -141,6 +145,16 @@ class LockRow(SQLModel, table=True):
     name: str = Field(primary_key=True)
     owner: str
     expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class StateRow(SQLModel, table=True):
+    """A named piece of shared state (e.g. apprentice graduation), as JSON."""
+
+    __tablename__ = "state"
+
+    name: str = Field(primary_key=True)
+    value: dict = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ModelVersionRow(SQLModel, table=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 from click.testing import CliRunner
 
 from nba.cli.evaluate import evaluate
@@ -59,3 +60,45 @@ def test_unknown_estimator_is_a_clear_error(tmp_path):
     args = [str(log), "--policy", "random", "--estimators", "ips,magic", "--out", str(tmp_path)]
     result = CliRunner().invoke(evaluate, args)
     assert result.exit_code == 1 and "magic" in result.output
+
+
+def test_mass_on_offers_never_eligible_is_warned_about(tmp_path):
+    frame = decision_log(100, np.random.default_rng(6))
+    log = write_log(frame, tmp_path / "log.parquet")
+    kept = frame.dropna(subset=["reward"])
+    offers = sorted({o for row in frame["eligible"] for o in row})
+    rows = [
+        {"decision_id": d, "offer_id": o, "probability": 1 / len(offers)}
+        for d in kept["decision_id"]
+        for o in offers
+    ]
+    table = tmp_path / "probs.csv"
+    pd.DataFrame(rows).to_csv(table, index=False)
+    args = [str(log), "--policy", f"table:{table}", "--n-bootstrap", "0", "--out", str(tmp_path)]
+    result = CliRunner().invoke(evaluate, args)
+    assert result.exit_code == 0, result.output
+    assert "without logging support" in result.stderr
+    report = json.loads((tmp_path / "evaluation.json").read_text())
+    estimate = report["candidates"][0]["estimates"][0]
+    assert estimate["unsupported_share"] > 0.5 and estimate["ci_low"] is None
+
+
+def test_evaluate_reads_the_decision_log_from_the_database(runtime, tmp_path):
+    from nba.inputs import DecisionRequest, OutcomeReport
+
+    rng = np.random.default_rng(8)
+    for i in range(60):
+        request = DecisionRequest(
+            f"c{i}", float(rng.random()), (("tenure_months", int(rng.integers(1, 60))),)
+        )
+        result = runtime.service.decide(request)
+        if i % 6:
+            accepted = bool(rng.random() < 0.3)
+            runtime.service.record_outcome(OutcomeReport(result.decision.id, accepted))
+    args = ["db", "--database-url", runtime.settings.resolved_database_url, "--policy",
+            "random", "--estimators", "ips,snips", "--n-bootstrap", "20", "--seed", "1",
+            "--out", str(tmp_path / "out")]  # fmt: skip
+    result = CliRunner().invoke(evaluate, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "out" / "evaluation.json").read_text())
+    assert report["n_rows"] == 50

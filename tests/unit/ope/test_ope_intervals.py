@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from nba.ope import evaluate
-from nba.ope.intervals import poisson_weights
+from nba.ope.intervals import mammen_weights, poisson_weights
 from nba.ope.synthetic import make_environment
 
 
@@ -60,11 +60,21 @@ def test_bootstrap_and_normal_intervals_roughly_agree(arrays):
         assert b.se == pytest.approx(n.se, rel=0.25), b.name
 
 
-def test_poisson_weights_have_mean_and_variance_one(rng):
-    weights = poisson_weights(20, 50_000, rng)
-    assert weights.dtype == np.float32 and weights.shape == (20, 50_000)
+@pytest.mark.parametrize("draw", [poisson_weights, mammen_weights])
+def test_bootstrap_weights_have_the_first_three_moments_of_poisson_one(rng, draw):
+    weights = draw(20, 50_000, rng).astype(np.float64)
+    assert weights.shape == (20, 50_000) and (weights >= 0).all()
     assert weights.mean() == pytest.approx(1.0, abs=0.005)
     assert weights.var() == pytest.approx(1.0, abs=0.01)
+    assert ((weights - 1) ** 3).mean() == pytest.approx(1.0, abs=0.03)
+
+
+def test_both_weight_schemes_give_nearly_the_same_intervals(arrays):
+    mammen = _run(arrays, n_bootstrap=2000, random_state=4)
+    poisson = _run(arrays, n_bootstrap=2000, random_state=4, scheme="poisson")
+    for m, p in zip(mammen, poisson, strict=True):
+        assert m.ci_low == pytest.approx(p.ci_low, abs=0.2 * m.se), m.name
+        assert m.ci_high == pytest.approx(p.ci_high, abs=0.2 * m.se), m.name
 
 
 @pytest.mark.parametrize("logging", ["uniform", "epsilon_greedy"])
@@ -74,7 +84,7 @@ def test_dr_and_snips_intervals_cover_the_truth_in_90_percent_of_seeds(logging):
     covered = {"dr": 0, "snips": 0}
     seeds = np.random.default_rng(13).spawn(50)
     for rng in seeds:
-        log = env.sample(1000, rng)
+        log = env.sample(3000, rng)
         estimates = evaluate(
             log.reward,
             log.action,

@@ -1,0 +1,191 @@
+"""Off-policy evaluation jobs over the stored decision log, run in the background.
+
+A job names its candidates by spec (`random`, `rules`, `policy:NAME[,key=value...]` for
+progressive validation, `version:N` for a saved model version), its estimators and a time
+window of the log. Candidates that read server files (`table:`, `model:`) are for the CLI only.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from nba.domain import Evaluation
+from nba.errors import InvalidInput, NotFound
+from nba.inputs import parse_time
+from nba.ope.candidates import Candidate, PolicyCandidate, parse_candidate
+from nba.ope.estimators import ESTIMATORS
+from nba.ope.evaluate import DEFAULT_ESTIMATORS
+from nba.ope.logs import from_frame
+from nba.ope.run import run_evaluation
+from nba.storage import Database, decisions, evaluations, models, offers
+
+log = logging.getLogger(__name__)
+
+SPEC_FIELDS = ("policies", "estimators", "from", "to", "channel", "alpha", "n_bootstrap", "seed")
+
+
+def parse_spec(data: Mapping[str, object]) -> dict[str, object]:
+    """Validate a job spec (the JSON body of POST /v1/evaluations); errors name the field."""
+    for key in data:
+        if key not in SPEC_FIELDS:
+            raise InvalidInput(key, "is not a known evaluation field")
+    specs = data.get("policies")
+    if not isinstance(specs, list) or not specs or not all(isinstance(s, str) for s in specs):
+        raise InvalidInput("policies", "must be a non-empty list of candidate specs")
+    for i, spec in enumerate(specs):
+        kind = spec.partition(":")[0]
+        if kind not in ("random", "uniform", "rules", "policy", "version") or (
+            kind == "rules" and ":" in spec
+        ):
+            raise InvalidInput(
+                f"policies[{i}]",
+                f"{spec!r}: expected random, rules, policy:NAME[,key=value...] or version:N",
+            )
+    estimators = data.get("estimators", list(DEFAULT_ESTIMATORS))
+    if not isinstance(estimators, list) or not estimators:
+        raise InvalidInput("estimators", "must be a non-empty list")
+    for name in estimators:
+        if name not in ESTIMATORS:
+            raise InvalidInput("estimators", f"unknown {name!r}; known: {', '.join(ESTIMATORS)}")
+    alpha = data.get("alpha", 0.05)
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
+        raise InvalidInput("alpha", "must be a number in (0, 1)")
+    n_bootstrap = data.get("n_bootstrap", 200)
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int):
+        raise InvalidInput("n_bootstrap", "must be an integer")
+    if not 0 <= n_bootstrap <= 2000:
+        raise InvalidInput("n_bootstrap", "must be in [0, 2000]")
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise InvalidInput("seed", "must be an integer")
+    window = {k: parse_time(data[k], k).isoformat() for k in ("from", "to") if data.get(k)}
+    channel = data.get("channel")
+    if channel is not None and not isinstance(channel, str):
+        raise InvalidInput("channel", "must be a string")
+    return {
+        "policies": specs,
+        "estimators": estimators,
+        "alpha": float(alpha),
+        "n_bootstrap": n_bootstrap,
+        "seed": seed,
+        "channel": channel,
+        **window,
+    }
+
+
+class EvaluationJobs:
+    """Stores evaluation jobs and runs them one at a time on a background scheduler."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+        self._scheduler: BackgroundScheduler | None = None
+
+    def submit(self, data: Mapping[str, object]) -> Evaluation:
+        """Validate and store a job, then run it in the background."""
+        spec = parse_spec(data)
+        with self._database.session() as session:
+            job = evaluations.add_evaluation(session, uuid.uuid4().hex, spec)
+        self._scheduler_started().add_job(self.run, args=[job.id], id=job.id)
+        return job
+
+    def get(self, evaluation_id: str) -> Evaluation:
+        """A job with its status and, when done, its results."""
+        with self._database.session(readonly=True) as session:
+            job = evaluations.get_evaluation(session, evaluation_id)
+        if job is None:
+            raise NotFound("evaluation", evaluation_id)
+        return job
+
+    def run(self, evaluation_id: str) -> Evaluation:
+        """Run one job now (the scheduler calls this); failures are stored, not raised."""
+        with self._database.session() as session:
+            job = evaluations.set_evaluation_status(session, evaluation_id, "running")
+        spec = dict(job.spec)
+        try:
+            results = self._evaluate(spec)
+        except Exception as error:
+            if not isinstance(error, InvalidInput | NotFound):
+                log.exception("evaluation %s failed", evaluation_id)
+            with self._database.session() as session:
+                return evaluations.set_evaluation_status(
+                    session, evaluation_id, "failed", error=str(error), finished_at=_now()
+                )
+        with self._database.session() as session:
+            done = evaluations.set_evaluation_status(
+                session, evaluation_id, "done", results=results, finished_at=_now()
+            )
+        log.info("evaluation %s done", evaluation_id)
+        return done
+
+    def close(self) -> None:
+        """Stop the background scheduler (a running job finishes first)."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+            self._scheduler = None
+
+    def _scheduler_started(self) -> BackgroundScheduler:
+        if self._scheduler is None:
+            self._scheduler = BackgroundScheduler(
+                timezone="UTC", executors={"default": {"type": "threadpool", "max_workers": 1}}
+            )
+            self._scheduler.start()
+        return self._scheduler
+
+    def _evaluate(self, spec: dict[str, object]) -> dict[str, object]:
+        with self._database.session(readonly=True) as session:
+            frame = decisions.log_frame(
+                session,
+                start=parse_time(spec["from"], "from") if spec.get("from") else None,
+                end=parse_time(spec["to"], "to") if spec.get("to") else None,
+                channel=spec.get("channel"),  # type: ignore[arg-type]
+            )
+            categories = {o.id: o.category for o in offers.list_offers(session)}
+        if frame["reward"].notna().sum() == 0:
+            raise InvalidInput("from", "no decision with an outcome in this window")
+        data = from_frame(frame)
+        candidates = [self._candidate(s, categories) for s in spec["policies"]]  # type: ignore[union-attr]
+        result = run_evaluation(
+            data,
+            candidates,
+            spec["estimators"],  # type: ignore[arg-type]
+            alpha=float(spec["alpha"]),  # type: ignore[arg-type]
+            n_bootstrap=int(spec["n_bootstrap"]),  # type: ignore[call-overload]
+            seed=spec.get("seed"),  # type: ignore[arg-type]
+            source="decision log",
+        )
+        return _finite(result.as_dict())
+
+    def _candidate(self, spec: str, categories: dict[str, str]) -> Candidate:
+        kind, _, rest = spec.partition(":")
+        if kind != "version":
+            return parse_candidate(spec, categories)
+        if not rest.isdigit():
+            raise InvalidInput("policies", f"{spec!r}: version:N needs a version number")
+        with self._database.session(readonly=True) as session:
+            stored = models.get_model_version(session, int(rest))
+        if stored is None:
+            raise NotFound("model version", rest)
+        return PolicyCandidate(
+            stored.policy, dict(stored.params), stored.data, categories, name=spec
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _finite(value: object) -> object:
+    """JSON has no NaN: replace non-finite floats by None, recursively."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

@@ -1,0 +1,108 @@
+"""What the trainer of record has learned: outcomes not yet in any model version, and marks.
+
+An outcome's `learned_version` is set in the same transaction that stores the model version
+that learned it, so each outcome is learned into the saved lineage exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select, update
+
+from nba.domain import Decision, Outcome
+from nba.storage.decisions import to_decision
+from nba.storage.tables import DecisionRow, ModelVersionRow, OutcomeRow, StateRow, utcnow
+
+_CHUNK = 500
+
+Key = tuple[datetime, str]
+"""A position in (outcome ts, decision id) order."""
+
+
+def unlearned_outcomes(
+    session: Session, after: Key | None, limit: int
+) -> list[tuple[Decision, Outcome]]:
+    """Outcomes no model version has learned, after `after` in (ts, decision id) order."""
+    query = (
+        select(DecisionRow, OutcomeRow)
+        .join(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+        .where(col(OutcomeRow.learned_version).is_(None))
+    )
+    if after is not None:
+        ts, decision_id = after
+        query = query.where(
+            (col(OutcomeRow.ts) > ts)
+            | ((col(OutcomeRow.ts) == ts) & (col(OutcomeRow.decision_id) > decision_id))
+        )
+    query = query.order_by(col(OutcomeRow.ts), col(OutcomeRow.decision_id)).limit(limit)
+    return [(to_decision(d), _outcome(o)) for d, o in session.exec(query)]
+
+
+def mark_outcomes_learned(session: Session, decision_ids: Sequence[str], version: int) -> int:
+    """Mark outcomes as learned by `version` unless already marked; returns how many changed."""
+    changed = 0
+    for start in range(0, len(decision_ids), _CHUNK):
+        chunk = list(decision_ids[start : start + _CHUNK])
+        result = session.exec(  # type: ignore[call-overload]
+            update(OutcomeRow)
+            .where(col(OutcomeRow.decision_id).in_(chunk))
+            .where(col(OutcomeRow.learned_version).is_(None))
+            .values(learned_version=version)
+            .execution_options(synchronize_session=False)
+        )
+        changed += result.rowcount
+    return changed
+
+
+def learned_counts(session: Session) -> tuple[int, int]:
+    """(outcomes learned by some version, outcomes not learned yet)."""
+    learned = col(OutcomeRow.learned_version).is_not(None)
+    query = select(
+        sa.func.count().filter(learned), sa.func.count().filter(sa.not_(learned))
+    ).select_from(OutcomeRow)
+    done, todo = session.exec(query).one()
+    return int(done), int(todo)
+
+
+def active_version_number(session: Session) -> int | None:
+    """The active model version's number only (cheap enough to poll every second)."""
+    query = (
+        select(ModelVersionRow.version)
+        .where(col(ModelVersionRow.is_active).is_(True))
+        .order_by(col(ModelVersionRow.version).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def get_state(session: Session, name: str) -> dict | None:
+    """A named piece of shared state, or None."""
+    row = session.get(StateRow, name)
+    return None if row is None else dict(row.value)
+
+
+def set_state(session: Session, name: str, value: dict) -> None:
+    """Store a named piece of shared state (replacing it)."""
+    row = session.get(StateRow, name)
+    if row is None:
+        row = StateRow(name=name, value=value, updated_at=utcnow())
+    else:
+        row.value = value
+        row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+
+
+def _outcome(row: OutcomeRow) -> Outcome:
+    return Outcome(
+        decision_id=row.decision_id,
+        accepted=row.accepted,
+        value=row.value,
+        ts=row.ts,
+        source=row.source,
+        reward=row.reward,
+        occurred_at=row.occurred_at,
+    )

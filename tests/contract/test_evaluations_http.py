@@ -1,0 +1,74 @@
+"""Off-policy evaluation jobs over HTTP: start, poll, results with intervals; bad specs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from nba.inputs import DecisionRequest, OutcomeReport
+
+
+def _fill_log(runtime, n: int = 300) -> None:
+    for i in range(n):
+        request = DecisionRequest(f"c{i}", (i % 10) / 10, (("tenure_months", i % 40),))
+        d = runtime.service.decide(request).decision
+        runtime.service.record_outcome(OutcomeReport(d.id, d.chosen == "device_upgrade"))
+
+
+def _wait(client, headers, job_id: str, timeout_s: float = 90) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/evaluations/{job_id}", headers=headers("analyst")).json
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError("evaluation did not finish")
+
+
+def test_evaluation_job_runs_in_the_background_and_stores_results(client, headers, runtime):
+    _fill_log(runtime)
+    runtime.keeper.save(runtime.database, force=True)
+    body = {"policies": ["random", "rules", "version:1"], "estimators": ["ips", "snips", "dr"],
+            "n_bootstrap": 50, "seed": 3}  # fmt: skip
+    reply = client.post("/v1/evaluations", json=body, headers=headers("analyst"))
+    assert reply.status_code == 202
+    assert reply.json["status"] in ("pending", "running", "done")
+    job = _wait(client, headers, reply.json["id"])
+    assert job["status"] == "done", job["error"]
+    results = job["results"]
+    assert results["n_rows"] == 300
+    names = [c["name"] for c in results["candidates"]]
+    assert names == ["random", "rules", "version:1"]
+    for candidate in results["candidates"]:
+        for estimate in candidate["estimates"]:
+            assert estimate["ci_low"] <= estimate["value"] <= estimate["ci_high"]
+
+
+def test_evaluation_without_outcomes_fails_with_a_reason(client, headers):
+    reply = client.post("/v1/evaluations", json={"policies": ["random"], "n_bootstrap": 0},
+                        headers=headers("analyst"))  # fmt: skip
+    job = _wait(client, headers, reply.json["id"])
+    assert job["status"] == "failed" and "outcome" in job["error"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "policies"),
+        ({"policies": []}, "policies"),
+        ({"policies": ["table:/etc/passwd"]}, "policies.0"),
+        ({"policies": ["random"], "estimators": ["magic"]}, "estimators"),
+        ({"policies": ["random"], "alpha": 2}, "alpha"),
+        ({"policies": ["random"], "n_bootstrap": -1}, "n_bootstrap"),
+        ({"policies": ["random"], "from": "soon"}, "from"),
+    ],
+)
+def test_bad_evaluation_spec_is_400_naming_the_field(client, headers, body, field):
+    reply = client.post("/v1/evaluations", json=body, headers=headers("analyst"))
+    assert reply.status_code == 400, reply.json
+    assert reply.json["error"]["details"]["field"].replace("[", ".").rstrip("]") == field
+
+
+def test_unknown_evaluation_is_404(client, headers):
+    assert client.get("/v1/evaluations/nope", headers=headers("analyst")).status_code == 404
