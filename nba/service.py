@@ -120,6 +120,9 @@ class DecisionService:
         if reasons is None:
             note = f"policy {self._keeper.policy_name!r} cannot attribute its scores to features"
             return DecisionResult(decision, None, note)
+        if not reasons:
+            note = "the model has learned no weight for these features yet"
+            return DecisionResult(decision, reasons, note)
         return DecisionResult(decision, reasons)
 
     def _eligible(self, request: DecisionRequest, now: datetime) -> list[Offer]:

@@ -68,7 +68,7 @@ def test_unknown_offer_id_is_404_and_nothing_is_logged(client, headers, runtime)
 
 def test_explain_gives_reasons_or_says_why_not(client, headers):
     reply = decide(client, headers, {**BODY, "explain": True})
-    assert ("reasons" in reply) != ("explain_note" in reply)
+    assert "reasons" in reply or "explain_note" in reply
     for reason in reply.get("reasons", []):
         assert isinstance(reason["feature"], str) and isinstance(reason["weight"], float)
 
