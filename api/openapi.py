@@ -67,6 +67,18 @@ ENDPOINTS = (
     Endpoint("get", "/metrics", "Prometheus metrics", None, media="text/plain"),
     Endpoint("get", "/openapi.json", "This document", None),
     Endpoint("get", "/docs", "This document as a page", None, media="text/html"),
+    Endpoint("post", "/v1/decisions/{decision_id}/retention", "Report whether the customer stayed",
+             ("crm",), schemas.RetentionBody, schemas.RetentionReply, errors=(400, 404, 409)),
+    Endpoint("post", "/v1/models/{version}/pin", "Pin a version: training never replaces it",
+             ("admin",), None, schemas.ModelReply, errors=(404,)),
+    Endpoint("post", "/v1/models/{version}/unpin", "Unpin a version", ("admin",), None,
+             schemas.ModelReply, errors=(404,)),
+    Endpoint("get", "/v1/models/compare", "Compare two versions off-policy (?a=&b=)",
+             ("admin",), None, schemas.ModelComparison, errors=(400, 404)),
+    Endpoint("get", "/v1/apprentice", "Apprentice mode status and evidence", ("admin",),
+             None, schemas.ApprenticeReply),
+    Endpoint("post", "/v1/apprentice/graduate", "Let the learner serve now", ("admin",), None,
+             schemas.ApprenticeReply),
 )  # fmt: skip
 
 

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nba.domain import Decision, Evaluation, ModelVersion, Offer, Outcome
+from nba.apprentice import ApprenticeStatus
+from nba.domain import Decision, Evaluation, ModelVersion, Offer, Outcome, Retention
 from nba.service import DecisionResult
 from nba.stats import OfferStats, Rate
 
@@ -460,4 +461,70 @@ def evaluation_reply(job: Evaluation) -> dict[str, object]:
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
         "results": dict(job.results) if job.results else None,
         "error": job.error,
+    }
+
+
+class RetentionBody(Body):
+    """POST /v1/decisions/{id}/retention: did the customer stay (weeks later)."""
+
+    retained: bool
+    value: float | None = Field(default=None, ge=0, description="the customer's value")
+    ts: str | None = Field(default=None, description="ISO-8601 time the answer was known")
+
+
+class RetentionReply(BaseModel):
+    """A retention answer on record."""
+
+    decision_id: str
+    retained: bool
+    value: float | None
+    ts: datetime
+    source: str
+    reward: float
+    occurred_at: datetime | None = None
+
+
+class ModelComparison(BaseModel):
+    """GET /v1/models/compare: two versions evaluated off-policy on the same recent log."""
+
+    n: int
+    logged_value: float
+    estimator: str
+    versions: dict[str, dict[str, object]]
+    better: int | None
+
+
+class ApprenticeReply(BaseModel):
+    """Apprentice mode: whether the baseline still decides, and the evidence of the last check."""
+
+    enabled: bool
+    graduated: bool
+    serving: str
+    graduated_by: str | None
+    graduated_at: str | None
+    evidence: dict[str, float]
+
+
+def retention_reply(retention: Retention) -> dict[str, object]:
+    """The JSON form of a retention answer."""
+    return {
+        "decision_id": retention.decision_id,
+        "retained": retention.retained,
+        "value": retention.value,
+        "ts": retention.ts.isoformat(),
+        "source": retention.source,
+        "reward": retention.reward,
+        "occurred_at": retention.occurred_at.isoformat() if retention.occurred_at else None,
+    }
+
+
+def apprentice_reply(status: ApprenticeStatus) -> dict[str, object]:
+    """The JSON form of the apprentice status."""
+    return {
+        "enabled": status.enabled,
+        "graduated": status.graduated,
+        "serving": "baseline" if status.is_serving_baseline else "learner",
+        "graduated_by": status.graduated_by,
+        "graduated_at": status.graduated_at,
+        "evidence": dict(status.evidence),
     }

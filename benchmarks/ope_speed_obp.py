@@ -81,9 +81,11 @@ def main() -> None:
         )
 
     t_boot, interval = best(max(1, repeats - 1), dr_interval)
+    interleaved = _interleaved(a, value, dr_interval, repeats) if "--with-nba" in sys.argv else {}
     print(
         json.dumps(
             {
+                "interleaved_with_nba": interleaved,
                 "point_ips_snips_dm_dr_s": round(t_four, 3),
                 "point_all_s": round(t_all, 3),
                 f"bootstrap{n_boot}_dr_s": round(t_boot, 3),
@@ -92,6 +94,46 @@ def main() -> None:
             }
         )
     )
+
+
+def _interleaved(
+    a: dict[str, np.ndarray],
+    value: Callable[[str], float],
+    dr_interval: Callable[[], object],
+    repeats: int,
+) -> dict[str, float]:
+    """obp and nba (imported from this checkout) timed turn about in one process, same numpy."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from nba.ope import evaluate
+
+    def nba(names: tuple[str, ...], n_bootstrap: int) -> object:
+        return evaluate(
+            a["reward"],
+            a["action"],
+            a["pscore"],
+            a["action_dist"],
+            a["estimated_rewards"],
+            estimators=names,
+            n_bootstrap=n_bootstrap,
+            random_state=1,
+            lambda_={"switch_dr": 5.0, "dr_os": 100.0},
+        )
+
+    four = ("ips", "snips", "dm", "dr")
+    every = (*four, "sndr", "switch_dr", "dr_os")
+    times: dict[str, list[float]] = {}
+    runs = {
+        "obp_point_ips_snips_dm_dr_s": lambda: [value(n) for n in four],
+        "nba_point_ips_snips_dm_dr_s": lambda: nba(four, 0),
+        "obp_bootstrap200_dr_s": dr_interval,
+        "nba_bootstrap200_all_s": lambda: nba(every, 200),
+    }
+    for _ in range(repeats):
+        for key, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times.setdefault(key, []).append(time.perf_counter() - start)
+    return {key: round(min(values), 3) for key, values in times.items()}
 
 
 if __name__ == "__main__":

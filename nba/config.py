@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     trainer_enabled: bool = True
     train_batch: int = Field(1000, gt=0)
     train_max_events: int = Field(200_000, gt=0)
-    trainer_lease_s: float = Field(60.0, gt=0)
+    trainer_lease_s: float = Field(15.0, gt=0)
     model_poll_s: float = Field(1.0, gt=0)
     evaluate_versions: bool = True
     evaluation_decisions: int = Field(5000, gt=0)

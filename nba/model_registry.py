@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import numpy as np
 
+from nba.config import Settings
 from nba.domain import ModelVersion
-from nba.errors import Conflict, NotFound
-from nba.learning import ModelKeeper
-from nba.storage import Database, models
+from nba.errors import Conflict, InvalidInput, NotFound
+from nba.learning import ModelKeeper, load_policy
+from nba.model_evaluation import (
+    MIN_ROWS,
+    LoggedBatch,
+    baseline_policy,
+    estimate,
+    logged_batch,
+    summary,
+)
+from nba.storage import Database, models, recent_rewards, update_model_metrics
 from nba.trainer import Trainer
 
 log = logging.getLogger(__name__)
@@ -24,11 +34,14 @@ class ModelRegistry:
         keeper: ModelKeeper,
         trainer: Trainer,
         rng: np.random.Generator,
+        settings: Settings,
     ) -> None:
         self._database = database
         self._keeper = keeper
         self._trainer = trainer
         self._rng = rng
+        self._rng_lock = threading.Lock()
+        self._settings = settings
 
     def list(self) -> list[ModelVersion]:
         """Every version, newest first (metadata only)."""
@@ -50,7 +63,8 @@ class ModelRegistry:
         """
         with self._database.session() as session:
             chosen = models.activate_model_version(session, version)
-        self._keeper.refresh(self._database, self._rng)
+        with self._rng_lock:
+            self._keeper.refresh(self._database, self._rng)
         log.info("activated model version %s", version)
         return chosen
 
@@ -66,5 +80,68 @@ class ModelRegistry:
         run = self._trainer.run(force=True)
         if run.version is None:
             raise Conflict(f"another trainer is running ({run.held_by}); try again shortly")
-        self._keeper.refresh(self._database, self._rng)
+        with self._rng_lock:
+            self._keeper.refresh(self._database, self._rng)
         return run.version
+
+    def evaluate(self, version: int) -> dict[str, float]:
+        """Off-policy evaluation of a version, its base version and the baseline on the recent
+        log, stored in the version's metrics (`ope_*`); empty if the log is too short."""
+        batch = self._recent()
+        if batch is None:
+            return {}
+        target = self._full(version)
+        metrics = {"ope_n": float(batch.n), "ope_logged_value": float(batch.reward.mean())}
+        with self._rng_lock:
+            metrics |= summary("ope", estimate(load_policy(target, self._rng), batch, self._rng))
+            base = int(dict(target.metrics).get("base_version", 0))
+            if base:
+                previous = load_policy(self._full(base), self._rng)
+                metrics |= summary("ope_previous", estimate(previous, batch, self._rng))
+            rules = baseline_policy(self._rng)
+            metrics |= summary("ope_baseline", estimate(rules, batch, self._rng))
+        with self._database.session() as session:
+            update_model_metrics(session, version, metrics)
+        log.info("evaluated model version %s: snips %.4f (baseline %.4f) on %d decisions",
+                 version, metrics["ope_snips"], metrics["ope_baseline_snips"], batch.n)  # fmt: skip
+        return metrics
+
+    def compare(self, a: int, b: int) -> dict[str, object]:
+        """Both versions evaluated on the same recent log: value, interval, lift, and which is
+        better when their 95% intervals do not overlap (else `better` is None)."""
+        batch = self._recent()
+        if batch is None:
+            raise InvalidInput("log", f"fewer than {MIN_ROWS} decisions with outcomes to compare on")
+        with self._rng_lock:
+            found = {
+                v: estimate(load_policy(self._full(v), self._rng), batch, self._rng)["snips"]
+                for v in (a, b)
+            }
+        better = None
+        if found[a].ci_low > found[b].ci_high:
+            better = a
+        elif found[b].ci_low > found[a].ci_high:
+            better = b
+        return {
+            "n": batch.n,
+            "logged_value": float(batch.reward.mean()),
+            "estimator": "snips",
+            "versions": {str(v): e.as_dict() for v, e in found.items()},
+            "better": better,
+        }
+
+    def _recent(self) -> LoggedBatch | None:
+        with self._database.session(readonly=True) as session:
+            rows = recent_rewards(
+                session,
+                self._settings.evaluation_decisions,
+                retention=self._settings.reward_mode == "retention_value",
+            )
+        return logged_batch(rows) if len(rows) >= MIN_ROWS else None
+
+    def _full(self, version: int) -> ModelVersion:
+        with self._database.session(readonly=True) as session:
+            stored = models.get_model_version(session, version)
+        if stored is None:
+            raise NotFound("model version", str(version))
+        return stored

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from nba.apprentice import Apprentice
 from nba.catalog import OfferCatalog
 from nba.config import Settings
 from nba.keys import KeyRing
@@ -35,6 +36,7 @@ class Runtime:
     models: ModelRegistry
     trainer: Trainer
     refresh_rng: np.random.Generator
+    apprentice: Apprentice
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -67,10 +69,17 @@ class Runtime:
         if run.version is None:
             return None
         self.refresh_model()
-        return run.version.version
+        version = run.version.version
+        if self.settings.evaluate_versions:
+            _logged(lambda: self.models.evaluate(version), "evaluate")()
+        if self.settings.apprentice:
+            _logged(self.apprentice.check, "apprentice check")()
+        return version
 
     def refresh_model(self) -> int | None:
         """Serve the active model version if it changed (hot swap); returns the new one."""
+        if self.settings.apprentice:
+            self.apprentice.refresh()
         swapped = self.keeper.refresh(self.database, self.refresh_rng)
         if swapped is not None and self.settings.online_learning:
             self.keeper.catch_up(self.database)  # transient: outcomes the version lacks
@@ -102,7 +111,7 @@ def build_runtime(settings: Settings) -> Runtime:
     database = Database(settings.resolved_database_url)
     database.upgrade()
     root = np.random.default_rng(settings.seed)
-    policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng = root.spawn(5)
+    policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = root.spawn(6)
     cache = OfferCache(database, ttl_s=settings.offer_cache_s)
     catalog = OfferCatalog(database, cache)
     catalog.ensure_no_action()
@@ -116,15 +125,18 @@ def build_runtime(settings: Settings) -> Runtime:
         rng=policy_rng,
         catch_up=settings.online_learning,
     )
+    apprentice = Apprentice(database, settings, baseline_rng)
     service = DecisionService(
         database=database,
         keeper=keeper,
         offer_cache=cache,
         settings=settings,
         rng=service_rng,
+        apprentice=apprentice,
     )
     trainer = Trainer(database, settings, trainer_rng)
-    registry = ModelRegistry(database, keeper, trainer, registry_rng)
+    registry = ModelRegistry(database, keeper, trainer, registry_rng, settings)
     return Runtime(
-        settings, database, catalog, keys, keeper, service, registry, trainer, refresh_rng
-    )
+        settings, database, catalog, keys, keeper, service, registry, trainer, refresh_rng,
+        apprentice,
+    )  # fmt: skip

@@ -13,15 +13,26 @@ import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from nba.apprentice import Apprentice
+from nba.cold_start import ShowCounter, with_floor
 from nba.config import Settings
-from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, Offer, Outcome
+from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, Offer, Outcome, Retention
 from nba.eligibility import Usage, eligible_offers
 from nba.errors import Conflict, InvalidInput, NoEligibleOffer, NotFound
 from nba.inputs import DecisionRequest, OutcomeReport
 from nba.learning import ModelKeeper
 from nba.offer_cache import OfferCache
+from nba.retention import RetentionReport, RetentionResult, retention_reward
 from nba.reward import reward_for
-from nba.storage import Database, decisions, offers, outcomes
+from nba.storage import (
+    Database,
+    add_retention,
+    decisions,
+    decisions_without_retention,
+    get_retention,
+    offers,
+    outcomes,
+)
 from policies.base import Candidate, Context, Reason
 
 log = logging.getLogger(__name__)
@@ -61,7 +72,13 @@ class DecisionService:
         settings: Settings,
         rng: np.random.Generator,
         clock: Callable[[], datetime] = utc_now,
+        apprentice: Apprentice | None = None,
     ) -> None:
+        self._apprentice = apprentice
+        self._shows: ShowCounter | None = None
+        if settings.new_offer_min_probability > 0 and settings.new_offer_shows > 0:
+            self._shows = ShowCounter(database, max(settings.offer_cache_s, 5.0),
+                                      settings.new_offer_shows)  # fmt: skip
         self._database = database
         self._keeper = keeper
         self._offers = offer_cache
@@ -83,6 +100,8 @@ class DecisionService:
         for result in planned:
             d = result.decision
             log.debug("decision_id=%s offer=%s p=%.4f", d.id, d.chosen, d.propensity)
+            if self._shows is not None:
+                self._shows.shown(d.chosen)
         return planned
 
     def prepare(self, request: DecisionRequest, now: datetime) -> DecisionResult:
@@ -93,9 +112,21 @@ class DecisionService:
             features=tuple((k, v) for k, v in request.context if v is not None),
         )
         candidates = [Candidate(o.id, o.category, o.features) for o in chosen_offers]
-        ranking = self._keeper.rank(context, candidates)
+        baseline = self._apprentice is not None and self._apprentice.is_serving_baseline
+        if baseline:
+            assert self._apprentice is not None
+            ranking = self._apprentice.rank(context, candidates)
+            policy_name, model_version = self._apprentice.policy_name, None
+        else:
+            ranking = self._keeper.rank(context, candidates)
+            policy_name, model_version = self._keeper.policy_name, self._keeper.model_version
+        probabilities = tuple(float(p) for p in ranking.probabilities)
+        if self._shows is not None:
+            ids = [c.offer_id for c in candidates]
+            floor = self._settings.new_offer_min_probability
+            probabilities = with_floor(ids, probabilities, self._shows.young(ids), floor)
         with self._rng_lock:
-            index = int(self._rng.choice(len(candidates), p=_normalised(ranking.probabilities)))
+            index = int(self._rng.choice(len(candidates), p=_normalised(probabilities)))
             decision_id = str(uuid.UUID(bytes=self._rng.bytes(16), version=4))
         decision = Decision(
             id=decision_id,
@@ -107,15 +138,17 @@ class DecisionService:
             eligible=tuple(
                 EligibleOffer(o.id, o.version, o.category, o.features) for o in chosen_offers
             ),
-            probabilities=tuple(float(p) for p in ranking.probabilities),
+            probabilities=probabilities,
             scores=tuple(float(s) for s in ranking.scores),
             chosen=candidates[index].offer_id,
-            propensity=float(ranking.probabilities[index]),
-            policy=self._keeper.policy_name,
-            model_version=self._keeper.model_version,
+            propensity=probabilities[index],
+            policy=policy_name,
+            model_version=model_version,
         )
         if not request.explain:
             return DecisionResult(decision)
+        if baseline:
+            return DecisionResult(decision, None, "the churn-band rules decide (apprentice mode)")
         reasons = self._keeper.explain(context, candidates, index)
         if reasons is None:
             note = f"policy {self._keeper.policy_name!r} cannot attribute its scores to features"
@@ -241,6 +274,72 @@ class DecisionService:
                 self._keeper.learn(decision, outcome)
         return recorded
 
+    def record_retention(self, report: RetentionReport) -> RetentionResult:
+        """Record whether the customer stayed, once; same rules as outcomes (200/409/404)."""
+        now = self._clock()
+        with self._database.session() as session:
+            decision = decisions.get_decision(session, report.decision_id)
+            if decision is None:
+                raise NotFound("decision", report.decision_id)
+            existing = get_retention(session, report.decision_id)
+            if existing is not None:
+                return RetentionResult(_same_retention_or_conflict(existing, report), False)
+            if report.ts is not None and report.ts < decision.ts:
+                raise InvalidInput("ts", "must not be before the decision was made")
+            retention = self._retention(session, decision, report.retained, report.value, now)
+            retention = Retention(
+                retention.decision_id, report.retained, report.value, now, "reported",
+                retention.reward, report.ts,
+            )  # fmt: skip
+            try:
+                add_retention(session, retention)
+            except IntegrityError:
+                existing = get_retention(session, report.decision_id)
+                if existing is None:
+                    raise
+                return RetentionResult(_same_retention_or_conflict(existing, report), False)
+        if self._settings.online_learning and self._settings.reward_mode == "retention_value":
+            self._keeper.learn_retention(decision, retention)
+        return RetentionResult(retention, created=True)
+
+    def apply_default_retention(self, limit: int = 1000) -> int:
+        """Give decisions older than the retention window the default answer; returns how many."""
+        now = self._clock()
+        cutoff = now - timedelta(days=self._settings.retention_window_days)
+        with self._database.session(readonly=True) as session:
+            stale = decisions_without_retention(session, cutoff, limit)
+        recorded = 0
+        for decision in stale:
+            retained = self._settings.retention_default_retained
+            with self._database.session() as session:
+                found = self._retention(session, decision, retained, None, now)
+                retention = Retention(decision.id, retained, None, now, "default", found.reward)
+                try:
+                    add_retention(session, retention)
+                except IntegrityError:
+                    continue
+            recorded += 1
+        return recorded
+
+    def _retention(
+        self,
+        session: Session,
+        decision: Decision,
+        retained: bool,
+        value: float | None,
+        now: datetime,
+    ) -> Retention:
+        outcome = outcomes.get_outcome(session, decision.id)
+        offer = self._offer(session, decision)
+        reward = retention_reward(
+            retained=retained,
+            customer_value=self._settings.retention_default_value if value is None else value,
+            offer_cost=offer.cost if offer else 0.0,
+            accepted=bool(outcome and outcome.accepted),
+            scale=self._settings.reward_scale,
+        )
+        return Retention(decision.id, retained, value, now, "reported", reward)
+
     def get_decision(self, decision_id: str) -> tuple[Decision, Outcome | None]:
         """A logged decision with its outcome, if any."""
         with self._database.session(readonly=True) as session:
@@ -271,6 +370,16 @@ def _same_or_conflict(existing: Outcome, report: OutcomeReport) -> Outcome:
         f"decision {report.decision_id!r} already has a different outcome",
         field="accepted",
         recorded={"accepted": existing.accepted, "value": existing.value},
+    )
+
+
+def _same_retention_or_conflict(existing: Retention, report: RetentionReport) -> Retention:
+    if existing.retained == report.retained and existing.value == report.value:
+        return existing
+    raise Conflict(
+        f"decision {report.decision_id!r} already has a different retention answer",
+        field="retained",
+        recorded={"retained": existing.retained, "value": existing.value},
     )
 
 

@@ -16,8 +16,18 @@ from policies.base import Candidate, Context, Event, Ranking
 from policies.encoding import shared_features
 from simulator.runner import PolicyFactory, oracle
 
-TUNED: Mapping[str, Mapping[str, object]] = {}
-"""Parameters that override a policy's defaults in simulator runs (see the issue note)."""
+_SQUARECB: Mapping[str, object] = {"gamma_scale": 100.0, "epsilon": 0.02}
+TUNED: Mapping[str, Mapping[str, object]] = {
+    "vw": _SQUARECB,
+    "vw-squarecb": _SQUARECB,
+    "vw-epsilon": {"epsilon": 0.02},
+}
+"""Parameters that override a policy's defaults in simulator runs.
+
+Found by sweeping on `stationary` (50,000 decisions, seed 0, share of the oracle over the last
+10,000): squarecb defaults 84.0%, gamma_scale 50 84.9%, 100 85.2%, 200 84.4%; with
+epsilon 0.02 and gamma_scale 100 87.9% (0.01: 87.5%); epsilon-greedy 0.02 78.5%.
+"""
 
 BEST_RULES: Mapping[str, Sequence[str]] = {
     "low": ["upsell"],

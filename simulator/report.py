@@ -133,7 +133,8 @@ def plot_offer_mix(results: Sequence[RunResult], path: str | Path) -> Path:
     """Offer shares by churn band: one panel per policy plus the oracle's."""
     groups = _by_policy(results)
     panels = [(name, _mean_mix(runs, False)) for name, runs in groups.items()]
-    panels.append(("oracle", _mean_mix(next(iter(groups.values())), True)))
+    if "oracle" not in groups:
+        panels.append(("oracle", _mean_mix(next(iter(groups.values())), True)))
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 4), sharey=True)
     for ax, (name, mix) in zip(np.atleast_1d(axes), panels, strict=True):
         bottom = np.zeros(len(BANDS))

@@ -1,13 +1,14 @@
-"""Admin endpoints: model registry (list, activate, save now) and API keys."""
+"""Admin endpoints: model registry (list, activate, pin, compare, train), apprentice, keys."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from api import schemas
 from api.auth import requires
 from api.bodies import read_body
 from api.routes._runtime import runtime
+from nba.errors import InvalidInput
 
 blueprint = Blueprint("admin", __name__, url_prefix="/v1")
 
@@ -40,3 +41,47 @@ def create_key() -> tuple[dict, int]:
     body, _ = read_body(schemas.KeyBody)
     key, secret = runtime().keys.create(body.role, body.name)
     return {"id": key.id, "role": key.role, "name": key.name, "key": secret}, 201
+
+
+@blueprint.post("/models/<int:version>/pin")
+@requires("admin")
+def pin_model(version: int) -> tuple[dict, int]:
+    """Pin a version: while it is active, training saves versions without activating them."""
+    return schemas.model_reply(runtime().models.pin(version, True)), 200
+
+
+@blueprint.post("/models/<int:version>/unpin")
+@requires("admin")
+def unpin_model(version: int) -> tuple[dict, int]:
+    """Unpin a version."""
+    return schemas.model_reply(runtime().models.pin(version, False)), 200
+
+
+@blueprint.get("/models/compare")
+@requires("admin")
+def compare_models() -> tuple[dict, int]:
+    """Two versions evaluated off-policy on the same recent log."""
+    a, b = version_arg("a"), version_arg("b")
+    return runtime().models.compare(a, b), 200
+
+
+@blueprint.get("/apprentice")
+@requires("admin")
+def apprentice_status() -> tuple[dict, int]:
+    """Whether the baseline still decides, and the evidence of the last check."""
+    return schemas.apprentice_reply(runtime().apprentice.status()), 200
+
+
+@blueprint.post("/apprentice/graduate")
+@requires("admin")
+def graduate_apprentice() -> tuple[dict, int]:
+    """Let the learner serve from now on."""
+    return schemas.apprentice_reply(runtime().apprentice.graduate("operator")), 200
+
+
+def version_arg(name: str) -> int:
+    """A model version number from the query string; InvalidInput naming it otherwise."""
+    raw = request.args.get(name, "")
+    if not raw.isdigit():
+        raise InvalidInput(name, f"must be a model version number, got {raw!r}")
+    return int(raw)

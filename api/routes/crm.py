@@ -1,4 +1,4 @@
-"""CRM endpoints: decisions (single and batch), outcomes, decision look-up."""
+"""CRM endpoints: decisions (single and batch), outcomes, retention, decision look-up."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from api.auth import requires
 from api.bodies import read_body
 from api.routes._runtime import runtime
 from nba.inputs import decision_request, outcome_report
+from nba.retention import retention_report
 
 blueprint = Blueprint("crm", __name__, url_prefix="/v1/decisions")
 
@@ -44,6 +45,15 @@ def record_outcome(decision_id: str) -> tuple[dict, int]:
     _, data = read_body(schemas.OutcomeBody)
     result = runtime().service.record_outcome(outcome_report(decision_id, data))
     return schemas.outcome_reply(result.outcome), 200
+
+
+@blueprint.post("/<decision_id>/retention")
+@requires("crm")
+def record_retention(decision_id: str) -> tuple[dict, int]:
+    """Report, weeks later, whether the customer stayed; same idempotency rules as outcomes."""
+    _, data = read_body(schemas.RetentionBody)
+    result = runtime().service.record_retention(retention_report(decision_id, data))
+    return schemas.retention_reply(result.retention), 200
 
 
 @blueprint.get("/<decision_id>")

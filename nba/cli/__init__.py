@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from nba.cli import bench, decide, export, keys, models, offers, serve
+from nba.cli import bench, decide, export, keys, models, offers, serve, worker
 
 
 @click.group()
@@ -23,7 +23,7 @@ def main(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-for _module in (serve, keys, offers, decide, models, export, bench):
+for _module in (serve, keys, offers, decide, models, export, bench, worker):
     main.add_command(_module.command)
 
 try:  # the simulator and the evaluator bring their own commands

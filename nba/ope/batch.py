@@ -42,12 +42,13 @@ class Batch:
     q_logged: FloatArray | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        rows = np.arange(self.n)
-        weight = self.action_dist[rows, self.action] / self.pscore
+        # One flat index serves both gathers (faster than fancy 2-D indexing).
+        flat = np.arange(0, self.n * self.n_actions, self.n_actions) + self.action
+        weight = self.action_dist.ravel()[flat] / self.pscore
         object.__setattr__(self, "weight", _frozen(weight))
         q = self.estimated_rewards
         q_pi = None if q is None else _frozen(np.einsum("ij,ij->i", self.action_dist, q))
-        q_logged = None if q is None else _frozen(q[rows, self.action])
+        q_logged = None if q is None else _frozen(q.ravel()[flat])
         object.__setattr__(self, "q_pi", q_pi)
         object.__setattr__(self, "q_logged", q_logged)
 
@@ -113,18 +114,19 @@ def make_batch(
                 "estimated_rewards",
                 f"has shape {q.shape} but action_dist has {action_dist_a.shape}; must match",
             )
-        row_sums = q @ ones
-        if not np.isfinite(row_sums.sum()):
-            bad = ~np.isfinite(q).all(axis=1)
-            _reject_rows("estimated_rewards", bad, "must be finite (no NaN or inf)")
-        q = _frozen(q)
-    return Batch(
+        q = _frozen(np.ascontiguousarray(q))
+    batch = Batch(
         reward=_frozen(reward_a),
         action=_frozen(action_a),
         pscore=_frozen(pscore_a),
-        action_dist=_frozen(action_dist_a),
+        action_dist=_frozen(np.ascontiguousarray(action_dist_a)),
         estimated_rewards=q,
     )
+    # NaN or inf anywhere in a row of q reaches q_pi (0 * NaN is NaN), so one sum checks it.
+    if q is not None and not np.isfinite(batch.q_pi.sum()):  # type: ignore[union-attr]
+        bad = ~np.isfinite(q).all(axis=1)
+        _reject_rows("estimated_rewards", bad, "must be finite (no NaN or inf)")
+    return batch
 
 
 def bad_rows_message(mask: npt.NDArray[np.bool_]) -> tuple[list[int], str]:

@@ -36,8 +36,11 @@ from nba.storage.learned import (
     get_state,
     learned_counts,
     mark_outcomes_learned,
+    recent_rewards,
     set_state,
+    show_counts,
     unlearned_outcomes,
+    update_model_metrics,
 )
 from nba.storage.locks import acquire_lock, lock_holder, release_lock, renew_lock
 from nba.storage.offers import (
@@ -95,13 +98,16 @@ __all__ = [
     "offer_budget_used",
     "offer_counts",
     "outcomes_since",
+    "recent_rewards",
     "release_lock",
     "renew_lock",
     "revoke_api_key",
     "set_pinned",
     "set_state",
     "set_status",
+    "show_counts",
     "unlearned_outcomes",
     "unlearned_retention",
+    "update_model_metrics",
     "update_offer",
 ]

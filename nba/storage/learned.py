@@ -14,7 +14,14 @@ from sqlmodel import Session, col, select, update
 
 from nba.domain import Decision, Outcome
 from nba.storage.decisions import to_decision
-from nba.storage.tables import DecisionRow, ModelVersionRow, OutcomeRow, StateRow, utcnow
+from nba.storage.tables import (
+    DecisionRow,
+    ModelVersionRow,
+    OutcomeRow,
+    RetentionRow,
+    StateRow,
+    utcnow,
+)
 
 _CHUNK = 500
 
@@ -106,3 +113,45 @@ def _outcome(row: OutcomeRow) -> Outcome:
         reward=row.reward,
         occurred_at=row.occurred_at,
     )
+
+
+def recent_rewards(
+    session: Session, limit: int, policy: str | None = None, *, retention: bool = False
+) -> list[tuple[Decision, float]]:
+    """The newest `limit` decisions with an outcome, oldest first, with the reward they earned.
+
+    With `retention` the reward is the retention answer's when there is one, else the
+    outcome's. `policy` keeps only decisions logged by that policy (e.g. a baseline).
+    """
+    query = (
+        select(DecisionRow, OutcomeRow.reward, RetentionRow.reward)
+        .join(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+        .outerjoin(RetentionRow, col(RetentionRow.decision_id) == DecisionRow.id)
+    )
+    if policy is not None:
+        query = query.where(col(DecisionRow.policy) == policy)
+    query = query.order_by(col(DecisionRow.ts).desc(), col(DecisionRow.id).desc()).limit(limit)
+    found = session.exec(query)
+    rows = [(to_decision(d), r if k is None or not retention else k) for d, r, k in found]
+    return rows[::-1]
+
+
+def update_model_metrics(session: Session, version: int, metrics: dict[str, float]) -> None:
+    """Merge `metrics` into a model version's stored metrics."""
+    row = session.get(ModelVersionRow, version)
+    if row is None:
+        return
+    row.metrics = {**row.metrics, **{k: float(v) for k, v in metrics.items()}}
+    session.add(row)
+    session.flush()
+
+
+def show_counts(session: Session, offer_ids: Sequence[str]) -> dict[str, int]:
+    """How many decisions chose each of `offer_ids` (0 for none)."""
+    query = (
+        select(DecisionRow.chosen, sa.func.count())
+        .where(col(DecisionRow.chosen).in_(list(offer_ids)))
+        .group_by(col(DecisionRow.chosen))
+    )
+    found = {chosen: int(n) for chosen, n in session.exec(query)}
+    return {o: found.get(o, 0) for o in offer_ids}

@@ -76,7 +76,7 @@ class DecisionRow(SQLModel, table=True):
     eligible: list = Field(default_factory=list, sa_type=JSON)
     probabilities: list = Field(default_factory=list, sa_type=JSON)
     scores: list = Field(default_factory=list, sa_type=JSON)
-    chosen: str
+    chosen: str = Field(index=True)
     chosen_version: int
     propensity: float
     policy: str

@@ -76,3 +76,13 @@ def test_batch_arrays_are_read_only(arrays):
     b = make_batch(arrays.reward, arrays.action, arrays.pscore, arrays.action_dist)
     with pytest.raises(ValueError):
         b.weight[0] = 2.0
+
+
+def test_non_finite_estimated_rewards_are_rejected_naming_rows(arrays):
+    q = arrays.estimated_rewards.copy()
+    q[[4, 9], 1] = np.nan
+    q[12, 0] = np.inf
+    with pytest.raises(InvalidInput) as caught:
+        make_batch(arrays.reward, arrays.action, arrays.pscore, arrays.action_dist, q)
+    assert caught.value.field == "estimated_rewards"
+    assert caught.value.details["rows"] == [4, 9, 12]

@@ -1,4 +1,4 @@
-"""Which model version learned each outcome and retention answer; a small shared state table.
+"""Which version learned each outcome and retention answer; shows by offer; shared state.
 
 Revision ID: 0003
 Revises: 0002
@@ -17,7 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Add learned_version to outcomes and retention, and the state table."""
+    """Add learned_version to outcomes and retention, decisions by offer, the state table."""
+    op.create_index("ix_decisions_chosen", "decisions", ["chosen"])
     for table in ("outcomes", "retention"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("learned_version", sa.Integer(), nullable=True))
@@ -34,6 +35,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop what upgrade added."""
     op.drop_table("state")
+    op.drop_index("ix_decisions_chosen", table_name="decisions")
     for table in ("retention", "outcomes"):
         op.drop_index(f"ix_{table}_learned_version", table_name=table)
         with op.batch_alter_table(table) as batch:

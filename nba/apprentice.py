@@ -1,0 +1,162 @@
+"""Apprentice mode: the churn-band rules decide (with exploration) while the learner trains.
+
+The learner graduates to serving when off-policy evaluation on the rules' own logs shows it
+beats the rules with 95% confidence: the lower 5% bound of a paired bootstrap of the SNIPS
+difference (learner − rules) is above 0. An operator may also graduate it by hand. The
+state is shared by every process through the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+import policies
+from nba.config import Settings
+from nba.learning import load_policy
+from nba.model_evaluation import MIN_ROWS, LoggedBatch, action_dist, logged_batch
+from nba.storage import Database, get_state, models, recent_rewards, set_state
+from policies.base import Candidate, Context, Ranking
+
+log = logging.getLogger(__name__)
+
+STATE = "apprentice"
+BASELINE = "rules"
+N_BOOTSTRAP = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ApprenticeStatus:
+    """Whether the baseline still decides, and the evidence of the last check."""
+
+    enabled: bool
+    graduated: bool
+    graduated_by: str | None = None
+    graduated_at: str | None = None
+    evidence: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def is_serving_baseline(self) -> bool:
+        """Whether the baseline makes the decisions now."""
+        return self.enabled and not self.graduated
+
+
+class Apprentice:
+    """The baseline policy and the graduation rule of one process."""
+
+    def __init__(self, database: Database, settings: Settings, rng: np.random.Generator) -> None:
+        self._database = database
+        self._settings = settings
+        self._rng = rng
+        self._lock = threading.Lock()
+        self._baseline = policies.get(BASELINE, rng=rng, epsilon=settings.apprentice_epsilon)
+        self._status = ApprenticeStatus(enabled=settings.apprentice, graduated=False)
+        if settings.apprentice:
+            self.refresh()
+
+    @property
+    def is_serving_baseline(self) -> bool:
+        """Whether decisions come from the baseline (apprentice on and not graduated)."""
+        return self._status.is_serving_baseline
+
+    @property
+    def policy_name(self) -> str:
+        return BASELINE
+
+    def rank(self, context: Context, candidates: Sequence[Candidate]) -> Ranking:
+        """The baseline's ranking, exploration included (its propensities are logged)."""
+        with self._lock:
+            return self._baseline.rank(context, candidates)
+
+    def refresh(self) -> ApprenticeStatus:
+        """Read the shared state (another process may have graduated the learner)."""
+        with self._database.session(readonly=True) as session:
+            stored = get_state(session, STATE) or {}
+        self._status = ApprenticeStatus(
+            enabled=self._settings.apprentice,
+            graduated=bool(stored.get("graduated", False)),
+            graduated_by=stored.get("graduated_by"),
+            graduated_at=stored.get("graduated_at"),
+            evidence={k: float(v) for k, v in stored.get("evidence", {}).items()},
+        )
+        return self._status
+
+    def status(self) -> ApprenticeStatus:
+        """The current state, fresh from the database."""
+        return self.refresh()
+
+    def graduate(self, by: str = "operator") -> ApprenticeStatus:
+        """Let the learner serve from now on (every process follows within a poll interval)."""
+        evidence = self.refresh().evidence
+        self._store(graduated=True, by=by, evidence=evidence)
+        log.info("apprentice graduated by %s", by)
+        return self.refresh()
+
+    def check(self) -> ApprenticeStatus:
+        """Evaluate the newest learner version on the baseline's logs; graduate if it wins."""
+        status = self.refresh()
+        if not status.is_serving_baseline:
+            return status
+        with self._database.session(readonly=True) as session:
+            learner = models.latest_model_version(session)
+            rows = recent_rewards(session, self._settings.evaluation_decisions, BASELINE)
+        evidence: dict[str, float] = {"n": float(len(rows))}
+        wins = False
+        if learner is not None and len(rows) >= max(MIN_ROWS, self._settings.apprentice_min_outcomes):
+            batch = logged_batch(rows)
+            with self._lock:
+                target = action_dist(load_policy(learner, self._rng), batch)
+                rules = action_dist(policies.get(BASELINE, rng=self._rng, epsilon=1e-3), batch)
+                evidence |= paired_snips(batch, target, rules, self._rng)
+            evidence["learner_version"] = float(learner.version)
+            wins = evidence["difference_ci_low"] > 0
+        self._store(graduated=wins, by="evaluation" if wins else None, evidence=evidence)
+        if wins:
+            log.info("apprentice graduated: learner beats the rules (%s)", evidence)
+        return self.refresh()
+
+    def _store(self, *, graduated: bool, by: str | None, evidence: dict[str, float]) -> None:
+        value = {
+            "graduated": graduated,
+            "graduated_by": by,
+            "graduated_at": datetime.now(UTC).isoformat() if graduated else None,
+            "evidence": evidence,
+        }
+        with self._database.session() as session:
+            set_state(session, STATE, value)
+
+
+def paired_snips(
+    batch: LoggedBatch,
+    target: npt.NDArray[np.float64],
+    baseline: npt.NDArray[np.float64],
+    rng: np.random.Generator,
+    n_bootstrap: int = N_BOOTSTRAP,
+) -> dict[str, float]:
+    """SNIPS of both policies and a paired Poisson bootstrap of their difference.
+
+    `difference_ci_low` is the 5% quantile: above 0 means target > baseline with 95%
+    (one-sided) confidence.
+    """
+    rows = np.arange(batch.n)
+    w_t = target[rows, batch.action] / batch.pscore
+    w_b = baseline[rows, batch.action] / batch.pscore
+    resample = rng.poisson(1.0, size=(n_bootstrap, batch.n)).astype(np.float64)
+    v_t = (resample @ (w_t * batch.reward)) / np.maximum(resample @ w_t, 1e-12)
+    v_b = (resample @ (w_b * batch.reward)) / np.maximum(resample @ w_b, 1e-12)
+    learner = float((w_t * batch.reward).sum() / w_t.sum())
+    rules = float((w_b * batch.reward).sum() / w_b.sum())
+    return {
+        "learner_snips": learner,
+        "baseline_snips": rules,
+        "logged_value": float(batch.reward.mean()),
+        "difference": learner - rules,
+        "difference_ci_low": float(np.quantile(v_t - v_b, 0.05)),
+        "difference_ci_high": float(np.quantile(v_t - v_b, 0.95)),
+    }

@@ -1,0 +1,45 @@
+"""`nba worker`: the background jobs (training, defaults, monitors) without the HTTP API."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+
+from nba.cli._common import database_options, echo_json, nba_errors, settings_from
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run training and the default outcomes once, then exit.")
+@database_options
+@nba_errors
+def command(once: bool, database_url: str | None, data_dir: str | None) -> None:
+    """Run the scheduled jobs; several workers may run, one trains at a time (database lease)."""
+    from nba.runtime import build_runtime
+
+    settings = settings_from(database_url, data_dir, trainer_enabled=True, online_learning=False)
+    runtime = build_runtime(settings)
+    if once:
+        try:
+            defaults = runtime.service.apply_default_outcomes()
+            run = runtime.trainer.run()
+        finally:
+            runtime.database.dispose()
+        echo_json(
+            {
+                "owner": runtime.trainer.owner,
+                "default_outcomes": defaults,
+                "trained_version": run.version.version if run.version else None,
+                "learned_outcomes": run.outcomes,
+                "lease_held_by": run.held_by,
+            }
+        )
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    runtime.start_jobs(serving=False)
+    click.echo(f"worker {runtime.trainer.owner} running; Ctrl-C stops it", err=True)
+    stop.wait()
+    runtime.close()

@@ -1,0 +1,64 @@
+"""Retention as the reward: the CRM's answer weeks later, whether the customer stayed.
+
+`retention_value` reward = (retained × customer value − offer cost if accepted) / scale,
+clipped to [-1, 1]: `no_action` costs nothing, so every offer must beat keeping quiet.
+Until the answer arrives the learner uses the acceptance as an interim signal.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from nba.domain import Retention
+from nba.errors import InvalidInput
+from nba.inputs import parse_time
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionReport:
+    """A CRM's late answer: did the customer of decision `decision_id` stay, and their value."""
+
+    decision_id: str
+    retained: bool
+    value: float | None = None
+    ts: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionResult:
+    """The retention answer on record; `created` is False for a repeated report."""
+
+    retention: Retention
+    created: bool
+
+
+def retention_report(decision_id: str, data: Mapping[str, object]) -> RetentionReport:
+    """Validate a decoded retention body; errors name the field."""
+    if not isinstance(data, Mapping):
+        raise InvalidInput("body", "must be a JSON object")
+    for key in data:
+        if key not in ("retained", "value", "ts"):
+            raise InvalidInput(key, "is not a known field")
+    retained = data.get("retained")
+    if not isinstance(retained, bool):
+        raise InvalidInput("retained", "is required" if retained is None else "must be a boolean")
+    value = data.get("value")
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidInput("value", f"must be a number, got {type(value).__name__}")
+        if not math.isfinite(value) or value < 0:
+            raise InvalidInput("value", f"must be a finite number >= 0, got {value}")
+        value = float(value)
+    ts = data.get("ts")
+    return RetentionReport(decision_id, retained, value, None if ts is None else parse_time(ts, "ts"))
+
+
+def retention_reward(
+    *, retained: bool, customer_value: float, offer_cost: float, accepted: bool, scale: float
+) -> float:
+    """The reward of a retention answer on the policies' scale ([-1, 1])."""
+    earned = (customer_value if retained else 0.0) - (offer_cost if accepted else 0.0)
+    return max(-1.0, min(1.0, earned / scale))

@@ -1,0 +1,34 @@
+"""Shared helpers of the lifecycle tests: fill a runtime's log with decisions and outcomes."""
+
+from __future__ import annotations
+
+from nba.inputs import DecisionRequest, OutcomeReport
+from nba.runtime import Runtime
+from nba.storage import learned_counts, list_model_versions
+
+
+def request(i: int, churn: float = 0.6) -> DecisionRequest:
+    """A decision request for customer `i`."""
+    return DecisionRequest(f"c{i}", churn, (("plan", "gold"), ("tenure_months", 24)))
+
+
+def decide_and_report(runtime: Runtime, n: int, start: int = 0) -> list[str]:
+    """Make `n` decisions and report an outcome for each (accepted for discount_10)."""
+    ids = []
+    for i in range(start, start + n):
+        d = runtime.service.decide(request(i)).decision
+        runtime.service.record_outcome(OutcomeReport(d.id, d.chosen == "discount_10"))
+        ids.append(d.id)
+    return ids
+
+
+def counts(runtime: Runtime) -> tuple[int, int]:
+    """(outcomes learned by a saved version, outcomes not learned yet)."""
+    with runtime.database.session(readonly=True) as session:
+        return learned_counts(session)
+
+
+def learned_in_versions(runtime: Runtime) -> float:
+    """The sum of every version's `learned` metric: outcomes learned into saved versions."""
+    with runtime.database.session(readonly=True) as session:
+        return sum(dict(v.metrics).get("learned", 0.0) for v in list_model_versions(session))
