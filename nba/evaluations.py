@@ -145,7 +145,7 @@ class EvaluationJobs:
                 end=parse_time(spec["to"], "to") if spec.get("to") else None,
                 channel=spec.get("channel"),  # type: ignore[arg-type]
             )
-            categories = {o.id: o.category for o in offers.list_offers(session)}
+        categories = catalog_categories(self._database)
         if frame["reward"].notna().sum() == 0:
             raise InvalidInput("from", "no decision with an outcome in this window")
         data = from_frame(frame)
@@ -162,18 +162,27 @@ class EvaluationJobs:
         return _finite(result.as_dict())
 
     def _candidate(self, spec: str, categories: dict[str, str]) -> Candidate:
-        kind, _, rest = spec.partition(":")
-        if kind != "version":
-            return parse_candidate(spec, categories)
-        if not rest.isdigit():
-            raise InvalidInput("policies", f"{spec!r}: version:N needs a version number")
-        with self._database.session(readonly=True) as session:
-            stored = models.get_model_version(session, int(rest))
-        if stored is None:
-            raise NotFound("model version", rest)
-        return PolicyCandidate(
-            stored.policy, dict(stored.params), stored.data, categories, name=spec
-        )
+        return database_candidate(spec, self._database, categories)
+
+
+def database_candidate(spec: str, database: Database, categories: dict[str, str]) -> Candidate:
+    """A candidate from its spec, where `version:N` loads a saved model version."""
+    kind, _, rest = spec.partition(":")
+    if kind != "version":
+        return parse_candidate(spec, categories)
+    if not rest.isdigit():
+        raise InvalidInput("policies", f"{spec!r}: version:N needs a version number")
+    with database.session(readonly=True) as session:
+        stored = models.get_model_version(session, int(rest))
+    if stored is None:
+        raise NotFound("model version", rest)
+    return PolicyCandidate(stored.policy, dict(stored.params), stored.data, categories, name=spec)
+
+
+def catalog_categories(database: Database) -> dict[str, str]:
+    """Each offer id's category, for rule candidates and policies scoring the log."""
+    with database.session(readonly=True) as session:
+        return {o.id: o.category for o in offers.list_offers(session)}
 
 
 def _now() -> datetime:

@@ -15,6 +15,8 @@ from nba.ope.evaluate import DEFAULT_ESTIMATORS
 if TYPE_CHECKING:
     import pandas as pd
 
+    from nba.ope.candidates import Candidate
+
 
 @click.command("evaluate")
 @click.argument("log", type=click.Path(dir_okay=False))
@@ -24,7 +26,8 @@ if TYPE_CHECKING:
     multiple=True,
     required=True,
     help="Candidate spec, repeatable: random, rules[:FILE], table:FILE, "
-    "policy:NAME[,key=value...] (progressive validation), model:[NAME:]FILE.",
+    "policy:NAME[,key=value...] (progressive validation), model:[NAME:]FILE, and with "
+    "LOG=db version:N (a saved model version).",
 )
 @click.option(
     "--estimators",
@@ -73,6 +76,7 @@ if TYPE_CHECKING:
 )
 @click.option("--from", "start", default=None, help="With LOG=db: ISO time, inclusive.")
 @click.option("--to", "end", default=None, help="With LOG=db: ISO time, exclusive.")
+@click.option("--channel", default=None, help="With LOG=db: only decisions of this channel.")
 @database_options
 @nba_errors
 def evaluate(
@@ -89,6 +93,7 @@ def evaluate(
     learn_every: int,
     start: str | None,
     end: str | None,
+    channel: str | None,
     database_url: str | None,
     data_dir: str | None,
 ) -> None:
@@ -107,16 +112,17 @@ def evaluate(
 
     names = tuple(e.strip() for e in estimators.split(",") if e.strip())
     categories = _categories(categories_file)
-    candidates = []
-    for spec in policies:
-        candidate = parse_candidate(spec, categories)
-        if isinstance(candidate, PolicyCandidate):
-            candidate = replace(candidate, learn_every=learn_every)
-        candidates.append(candidate)
     if log == "db":
-        frame = _database_log(database_url, data_dir, start, end)
+        frame, candidates = _database_log(
+            database_url, data_dir, start, end, channel, policies, categories
+        )
     else:
         frame = read_decision_log(log)
+        candidates = [parse_candidate(spec, categories) for spec in policies]
+    candidates = [
+        replace(c, learn_every=learn_every) if isinstance(c, PolicyCandidate) else c
+        for c in candidates
+    ]
     data = from_frame(frame, missing_reward, default_reward)  # type: ignore[arg-type]
     dropped = len(frame) - data.n
     click.echo(
@@ -168,19 +174,30 @@ class _Bars:
 
 
 def _database_log(
-    database_url: str | None, data_dir: str | None, start: str | None, end: str | None
-) -> pd.DataFrame:
+    database_url: str | None,
+    data_dir: str | None,
+    start: str | None,
+    end: str | None,
+    channel: str | None,
+    specs: tuple[str, ...],
+    categories: dict[str, str],
+) -> tuple[pd.DataFrame, list[Candidate]]:
+    """The stored log, and candidates that may name saved model versions (`version:N`)."""
     from nba.cli._common import open_database, settings_from
+    from nba.evaluations import catalog_categories, database_candidate
     from nba.exports import decision_log
     from nba.inputs import parse_time
 
     database = open_database(settings_from(database_url, data_dir))
     try:
-        return decision_log(
+        frame = decision_log(
             database,
             start=parse_time(start, "from") if start else None,
             end=parse_time(end, "to") if end else None,
+            channel=channel,
         )
+        known = {**catalog_categories(database), **categories}
+        return frame, [database_candidate(spec, database, known) for spec in specs]
     finally:
         database.dispose()
 

@@ -1,32 +1,46 @@
-"""`nba models list|activate|train`: the model registry."""
+"""`nba models list|activate|pin|unpin|train|compare|apprentice|graduate`: the model registry."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import click
 
-from nba.cli._common import database_options, nba_errors, open_runtime, settings_from
+from nba.cli._common import database_options, echo_json, nba_errors, open_runtime, settings_from
+from nba.runtime import Runtime
+
+T = TypeVar("T")
+_SHOWN = ("learned", "learned_total", "ope_snips", "ope_baseline_snips")
+
+
+def _with_runtime(database_url: str | None, data_dir: str | None, work: Callable[[Runtime], T]) -> T:
+    settings = settings_from(database_url, data_dir, trainer_enabled=False, online_learning=False)
+    runtime = open_runtime(settings)
+    try:
+        return work(runtime)
+    finally:
+        runtime.database.dispose()
 
 
 @click.group("models")
 def command() -> None:
-    """List, activate (roll back) and train model versions."""
+    """List, activate (roll back), pin, train and compare model versions."""
 
 
 @command.command("list")
 @database_options
 @nba_errors
 def list_models(database_url: str | None, data_dir: str | None) -> None:
-    """List model versions, newest first."""
-    runtime = open_runtime(settings_from(database_url, data_dir))
-    try:
-        for m in runtime.models.list():
-            flags = ("active " if m.is_active else "") + ("pinned" if m.is_pinned else "")
-            mark = m.watermark.isoformat() if m.watermark else "-"
-            click.echo(
-                f"{m.version}\t{m.policy}\t{m.created_at:%Y-%m-%d %H:%M:%S}\t{mark}\t{flags}"
-            )
-    finally:
-        runtime.database.dispose()
+    """List model versions, newest first, with their main metrics."""
+    for m in _with_runtime(database_url, data_dir, lambda r: r.models.list()):
+        flags = ("active " if m.is_active else "") + ("pinned" if m.is_pinned else "")
+        mark = m.watermark.isoformat() if m.watermark else "-"
+        metrics = dict(m.metrics)
+        shown = " ".join(f"{k}={metrics[k]:.4g}" for k in _SHOWN if k in metrics)
+        click.echo(
+            f"{m.version}\t{m.policy}\t{m.created_at:%Y-%m-%d %H:%M:%S}\t{mark}\t{flags}\t{shown}"
+        )
 
 
 @command.command("activate")
@@ -34,23 +48,78 @@ def list_models(database_url: str | None, data_dir: str | None) -> None:
 @database_options
 @nba_errors
 def activate(version: int, database_url: str | None, data_dir: str | None) -> None:
-    """Make VERSION the active model (running services pick it up on restart)."""
-    runtime = open_runtime(settings_from(database_url, data_dir))
-    try:
-        runtime.models.activate(version)
-    finally:
-        runtime.database.dispose()
+    """Make VERSION the active model; running services pick it up within seconds."""
+    _with_runtime(database_url, data_dir, lambda r: r.models.activate(version))
     click.echo(f"activated model version {version}")
 
 
-@command.command("train")
+@command.command("pin")
+@click.argument("version", type=int)
 @database_options
 @nba_errors
-def train(database_url: str | None, data_dir: str | None) -> None:
-    """Learn every outcome past the active model's watermark and save a new version."""
-    runtime = open_runtime(settings_from(database_url, data_dir))
-    try:
+def pin(version: int, database_url: str | None, data_dir: str | None) -> None:
+    """Pin VERSION: while it is active, training saves new versions without activating them."""
+    _with_runtime(database_url, data_dir, lambda r: r.models.pin(version, True))
+    click.echo(f"pinned model version {version}")
+
+
+@command.command("unpin")
+@click.argument("version", type=int)
+@database_options
+@nba_errors
+def unpin(version: int, database_url: str | None, data_dir: str | None) -> None:
+    """Unpin VERSION."""
+    _with_runtime(database_url, data_dir, lambda r: r.models.pin(version, False))
+    click.echo(f"unpinned model version {version}")
+
+
+@command.command("train")
+@click.option("--evaluate/--no-evaluate", default=True, help="Evaluate the new version (OPE).")
+@database_options
+@nba_errors
+def train(evaluate: bool, database_url: str | None, data_dir: str | None) -> None:
+    """Learn every outcome no version has learned and save a new version (one trainer at a time)."""
+
+    def work(runtime: Runtime) -> int:
         saved = runtime.models.train()
-    finally:
-        runtime.database.dispose()
-    click.echo(f"saved model version {saved.version}")
+        if evaluate:
+            runtime.models.evaluate(saved.version)
+        return saved.version
+
+    click.echo(f"saved model version {_with_runtime(database_url, data_dir, work)}")
+
+
+@command.command("compare")
+@click.argument("a", type=int)
+@click.argument("b", type=int)
+@database_options
+@nba_errors
+def compare(a: int, b: int, database_url: str | None, data_dir: str | None) -> None:
+    """Evaluate versions A and B off-policy on the same recent log (SNIPS, 95% intervals)."""
+    echo_json(_with_runtime(database_url, data_dir, lambda r: r.models.compare(a, b)))
+
+
+@command.command("apprentice")
+@database_options
+@nba_errors
+def apprentice(database_url: str | None, data_dir: str | None) -> None:
+    """Show apprentice mode: who decides, and the evidence of the last graduation check."""
+    status = _with_runtime(database_url, data_dir, lambda r: r.apprentice.status())
+    echo_json(
+        {
+            "enabled": status.enabled,
+            "serving": "baseline" if status.is_serving_baseline else "learner",
+            "graduated": status.graduated,
+            "graduated_by": status.graduated_by,
+            "evidence": status.evidence,
+        }
+    )
+
+
+@command.command("graduate")
+@database_options
+@nba_errors
+def graduate(database_url: str | None, data_dir: str | None) -> None:
+    """Let the learner serve now instead of the baseline (the operator's decision)."""
+    _with_runtime(database_url, data_dir, lambda r: r.apprentice.graduate("operator"))
+    click.echo("the learner serves from now on")

@@ -94,3 +94,26 @@ def test_models_train_saves_a_version_and_list_shows_it(nba):
     assert nba("models", "list").stdout.startswith("1\tvw\t")
     assert "activated model version 1" in nba("models", "activate", "1").stdout
     assert nba("models", "activate", "9", ok=False).exit_code != 0
+
+
+def test_evaluate_reads_the_database_and_a_saved_model_version(nba, tmp_path):
+    from nba.config import Settings
+    from nba.inputs import DecisionRequest, OutcomeReport
+    from nba.runtime import build_runtime
+
+    runtime = build_runtime(Settings(data_dir=tmp_path / "data", seed=1))
+    runtime.catalog.add({"id": "disc", "name": "Discount", "category": "discount"})
+    for i in range(200):
+        request = DecisionRequest(f"c{i}", (i % 10) / 10, channel="app" if i % 2 else "call")
+        d = runtime.service.decide(request).decision
+        runtime.service.record_outcome(OutcomeReport(d.id, d.chosen == "disc"))
+    runtime.close()
+    assert nba("models", "train").stdout.strip().startswith("saved model version")
+    out = tmp_path / "eval"
+    options = ["--channel", "app", "--n-bootstrap", "20", "--seed", "1", "--out", str(out)]
+    result = nba("evaluate", "db", "--policy", "version:1", "--policy", "rules", *options)
+    report = json.loads((out / "evaluation.json").read_text())
+    assert report["n_rows"] == 100
+    assert [c["name"] for c in report["candidates"]] == ["version:1", "rules"]
+    assert result.stdout.strip().splitlines()[-1] == str(out / "evaluation.json")
+    assert (out / "report.html").exists()
