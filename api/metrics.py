@@ -1,4 +1,4 @@
-"""Prometheus metrics of one app: request counts and latencies, decisions, outcomes."""
+"""Prometheus metrics of one app: requests, latencies, model version, apprentice, drift."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import time
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 
 class Metrics:
@@ -28,7 +30,9 @@ class Metrics:
         )
 
     def install(self, app: Flask) -> None:
-        """Time every request."""
+        """Time every request; report the runtime's model lifecycle at each scrape."""
+        if "nba" in app.extensions:
+            self.registry.register(_Lifecycle(app))
 
         @app.before_request
         def _start() -> None:
@@ -41,3 +45,34 @@ class Metrics:
             if "started" in g:
                 self.latency.labels(endpoint).observe(time.perf_counter() - g.started)
             return reply
+
+
+class _Lifecycle(Collector):
+    """Gauges read from the runtime when scraped: served version, apprentice, drift flags."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+
+    def collect(self):  # type: ignore[no-untyped-def]
+        runtime = self._app.extensions["nba"]
+        version = GaugeMetricFamily("nba_model_version", "Model version this process serves")
+        version.add_metric([], float(runtime.keeper.model_version or 0))
+        yield version
+        baseline = GaugeMetricFamily(
+            "nba_apprentice_serving_baseline", "1 while the apprentice's baseline decides"
+        )
+        baseline.add_metric([], float(runtime.apprentice.is_serving_baseline))
+        yield baseline
+        drift = GaugeMetricFamily(
+            "nba_offer_drift", "1 if an offer's acceptance drifted", labels=["offer_id"]
+        )
+        rate = GaugeMetricFamily(
+            "nba_offer_acceptance_rate",
+            "Acceptance over the recent drift window",
+            labels=["offer_id"],
+        )
+        for d in runtime.drift.last:
+            drift.add_metric([d.offer_id], float(d.drifted))
+            rate.add_metric([d.offer_id], d.recent_rate)
+        yield drift
+        yield rate

@@ -2,7 +2,7 @@
 
 The learner graduates to serving when off-policy evaluation on the rules' own logs shows it
 beats the rules with 95% confidence: the lower 5% bound of a paired bootstrap of the SNIPS
-difference (learner − rules) is above 0. An operator may also graduate it by hand. The
+difference (learner - rules) is above 0. An operator may also graduate it by hand. The
 state is shared by every process through the database.
 """
 
@@ -108,7 +108,9 @@ class Apprentice:
             rows = recent_rewards(session, self._settings.evaluation_decisions, BASELINE)
         evidence: dict[str, float] = {"n": float(len(rows))}
         wins = False
-        if learner is not None and len(rows) >= max(MIN_ROWS, self._settings.apprentice_min_outcomes):
+        if learner is not None and len(rows) >= max(
+            MIN_ROWS, self._settings.apprentice_min_outcomes
+        ):
             batch = logged_batch(rows)
             with self._lock:
                 target = action_dist(load_policy(learner, self._rng), batch)

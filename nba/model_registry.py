@@ -111,7 +111,9 @@ class ModelRegistry:
         better when their 95% intervals do not overlap (else `better` is None)."""
         batch = self._recent()
         if batch is None:
-            raise InvalidInput("log", f"fewer than {MIN_ROWS} decisions with outcomes to compare on")
+            raise InvalidInput(
+                "log", f"fewer than {MIN_ROWS} decisions with outcomes to compare on"
+            )
         with self._rng_lock:
             found = {
                 v: estimate(load_policy(self._full(v), self._rng), batch, self._rng)["snips"]

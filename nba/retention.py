@@ -1,6 +1,6 @@
 """Retention as the reward: the CRM's answer weeks later, whether the customer stayed.
 
-`retention_value` reward = (retained × customer value − offer cost if accepted) / scale,
+`retention_value` reward = (retained * customer value - offer cost if accepted) / scale,
 clipped to [-1, 1]: `no_action` costs nothing, so every offer must beat keeping quiet.
 Until the answer arrives the learner uses the acceptance as an interim signal.
 """
@@ -53,7 +53,9 @@ def retention_report(decision_id: str, data: Mapping[str, object]) -> RetentionR
             raise InvalidInput("value", f"must be a finite number >= 0, got {value}")
         value = float(value)
     ts = data.get("ts")
-    return RetentionReport(decision_id, retained, value, None if ts is None else parse_time(ts, "ts"))
+    return RetentionReport(
+        decision_id, retained, value, None if ts is None else parse_time(ts, "ts")
+    )
 
 
 def retention_reward(

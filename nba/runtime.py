@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from nba.apprentice import Apprentice
 from nba.catalog import OfferCatalog
 from nba.config import Settings
+from nba.drift import DriftMonitor
 from nba.keys import KeyRing
 from nba.learning import ModelKeeper
 from nba.model_registry import ModelRegistry
@@ -37,6 +38,7 @@ class Runtime:
     trainer: Trainer
     refresh_rng: np.random.Generator
     apprentice: Apprentice
+    drift: DriftMonitor
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -57,6 +59,7 @@ class Runtime:
         if serving:
             every(self.refresh_model, s.model_poll_s, "refresh_model")
         every(self.service.apply_default_outcomes, s.default_outcome_interval_s, "defaults")
+        every(self.drift.check, s.drift_interval_s, "drift")
         if s.reward_mode == "retention_value":
             every(self.service.apply_default_retention, s.default_outcome_interval_s, "retention")
         scheduler.start()
@@ -138,5 +141,5 @@ def build_runtime(settings: Settings) -> Runtime:
     registry = ModelRegistry(database, keeper, trainer, registry_rng, settings)
     return Runtime(
         settings, database, catalog, keys, keeper, service, registry, trainer, refresh_rng,
-        apprentice,
+        apprentice, DriftMonitor(database, settings.drift_window, settings.drift_z),
     )  # fmt: skip

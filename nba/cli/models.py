@@ -14,7 +14,9 @@ T = TypeVar("T")
 _SHOWN = ("learned", "learned_total", "ope_snips", "ope_baseline_snips")
 
 
-def _with_runtime(database_url: str | None, data_dir: str | None, work: Callable[[Runtime], T]) -> T:
+def _with_runtime(
+    database_url: str | None, data_dir: str | None, work: Callable[[Runtime], T]
+) -> T:
     settings = settings_from(database_url, data_dir, trainer_enabled=False, online_learning=False)
     runtime = open_runtime(settings)
     try:

@@ -22,6 +22,19 @@ from nba.storage.keys import (
     list_api_keys,
     revoke_api_key,
 )
+from nba.storage.learned import (
+    active_version_number,
+    get_state,
+    learned_counts,
+    mark_outcomes_learned,
+    recent_acceptance,
+    recent_rewards,
+    set_state,
+    show_counts,
+    unlearned_outcomes,
+    update_model_metrics,
+)
+from nba.storage.locks import acquire_lock, lock_holder, release_lock, renew_lock
 from nba.storage.models import (
     activate_model_version,
     active_model_version,
@@ -31,18 +44,6 @@ from nba.storage.models import (
     list_model_versions,
     set_pinned,
 )
-from nba.storage.learned import (
-    active_version_number,
-    get_state,
-    learned_counts,
-    mark_outcomes_learned,
-    recent_rewards,
-    set_state,
-    show_counts,
-    unlearned_outcomes,
-    update_model_metrics,
-)
-from nba.storage.locks import acquire_lock, lock_holder, release_lock, renew_lock
 from nba.storage.offers import (
     add_offer,
     get_offer,
@@ -98,6 +99,7 @@ __all__ = [
     "offer_budget_used",
     "offer_counts",
     "outcomes_since",
+    "recent_acceptance",
     "recent_rewards",
     "release_lock",
     "renew_lock",

@@ -155,3 +155,24 @@ def show_counts(session: Session, offer_ids: Sequence[str]) -> dict[str, int]:
     )
     found = {chosen: int(n) for chosen, n in session.exec(query)}
     return {o: found.get(o, 0) for o in offer_ids}
+
+
+def recent_acceptance(session: Session, limit: int) -> dict[str, list[bool]]:
+    """Per chosen offer, its newest `limit` reported outcomes (accepted or not), newest first."""
+    chosen = session.exec(
+        select(DecisionRow.chosen)
+        .join(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+        .distinct()
+    ).all()
+    found: dict[str, list[bool]] = {}
+    for offer_id in chosen:
+        query = (
+            select(OutcomeRow.accepted)
+            .join(DecisionRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+            .where(col(DecisionRow.chosen) == offer_id)
+            .where(col(OutcomeRow.source) == "reported")
+            .order_by(col(OutcomeRow.ts).desc())
+            .limit(limit)
+        )
+        found[offer_id] = [bool(a) for a in session.exec(query)]
+    return found

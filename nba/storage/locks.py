@@ -63,4 +63,3 @@ def lock_holder(session: Session, name: str, now: datetime) -> tuple[str, dateti
     if row is None or row.expires_at < now:
         return None
     return row.owner, row.expires_at
-

@@ -148,8 +148,9 @@ def test_every_worker_picks_up_a_new_version_within_seconds_without_errors(
 def test_kill_9_under_load_then_restart_learns_every_outcome_exactly_once(
     db_url, database, tmp_path
 ):
-    service = Served(tmp_path, db_url, workers=2, save_interval_s=0.5, model_poll_s=0.5,
-                     trainer_lease_s=3)  # a killed trainer blocks others for 3 s at most
+    service = Served(
+        tmp_path, db_url, workers=2, save_interval_s=0.5, model_poll_s=0.5, trainer_lease_s=3
+    )  # a killed trainer blocks others for 3 s at most
     setup = build_runtime(Settings(database_url=db_url, seed=9, trainer_enabled=False))
     setup.catalog.add(OFFER)
     crm = _crm(database)
@@ -177,8 +178,10 @@ def test_kill_9_under_load_then_restart_learns_every_outcome_exactly_once(
             versions = list_model_versions(session)
         active = next(v for v in versions if v.is_active)
         total = learned + todo
-        print(f"after restart: {learned} of {total} outcomes learned once, "
-              f"active v{active.version} learned_total={dict(active.metrics)['learned_total']}")
+        print(
+            f"after restart: {learned} of {total} outcomes learned once, "
+            f"active v{active.version} learned_total={dict(active.metrics)['learned_total']}"
+        )
         assert todo == 0 and learned_in_versions(setup) == learned == total
         assert dict(active.metrics)["learned_total"] == total
         first_after = min(v.version for v in versions if v.version > len(versions_before))

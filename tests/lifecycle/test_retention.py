@@ -35,8 +35,9 @@ def test_retention_of_an_unknown_decision_is_404(client, headers):
 
 @pytest.mark.parametrize(
     "body, field",
-    [({"retained": "yes"}, "retained"), ({}, "retained"), ({"retained": True, "value": -1}, "value"),
-     ({"retained": True, "extra": 1}, "extra"), ({"retained": True, "ts": "soon"}, "ts")],
+    [({"retained": "yes"}, "retained"), ({}, "retained"),
+     ({"retained": True, "value": -1}, "value"), ({"retained": True, "extra": 1}, "extra"),
+     ({"retained": True, "ts": "soon"}, "ts")],
 )  # fmt: skip
 def test_bad_retention_fields_are_400_naming_the_field(client, headers, body, field):
     url = f"/v1/decisions/{_decision(client, headers)}/retention"

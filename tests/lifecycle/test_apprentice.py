@@ -1,0 +1,67 @@
+"""Apprentice mode: the rules decide with exploration; the learner graduates only if better."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nba.inputs import DecisionRequest, OutcomeReport
+from nba.runtime import build_runtime
+from tests.conftest import SAMPLE_OFFERS
+
+REQUEST = DecisionRequest("c", 0.45, (("tenure_months", 24), ("plan", "gold")))
+LEARNER_WINS = {"discount_10": 0.6}  # the rules prefer loyalty for the medium band
+RULES_WIN = {"loyalty": 0.5}
+
+
+def _apprentice(settings):
+    update = {"apprentice": True, "apprentice_epsilon": 0.3, "apprentice_min_outcomes": 300}
+    runtime = build_runtime(settings.model_copy(update=update))
+    for spec in SAMPLE_OFFERS:
+        runtime.catalog.add(spec)
+    return runtime
+
+
+def _serve(runtime, truth: dict[str, float], n: int, seed: int) -> list[str]:
+    rng = np.random.default_rng(seed)
+    policies = []
+    for _ in range(n):
+        d = runtime.service.decide(REQUEST).decision
+        accepted = bool(rng.random() < truth.get(d.chosen, 0.05))
+        runtime.service.record_outcome(OutcomeReport(d.id, accepted))
+        policies.append(d.policy)
+    return policies
+
+
+@pytest.mark.parametrize("truth, graduates", [(LEARNER_WINS, True), (RULES_WIN, False)])
+def test_the_learner_graduates_only_when_it_beats_the_rules(settings, truth, graduates):
+    runtime = _apprentice(settings)
+    try:
+        assert set(_serve(runtime, truth, 1000, seed=11)) == {"rules"}
+        runtime.save_model()  # trains, evaluates, then checks the apprentice
+        status = runtime.apprentice.status()
+        evidence = status.evidence
+        assert status.graduated is graduates and evidence["n"] == 1000
+        assert (evidence["difference_ci_low"] > 0) is graduates
+        after = runtime.service.decide(REQUEST).decision
+        assert (after.policy == "vw") is graduates
+        assert (after.model_version == 1) is graduates
+    finally:
+        runtime.close()
+
+
+def test_the_operator_can_graduate_the_learner_over_http(settings):
+    from api import create_app
+
+    runtime = _apprentice(settings)
+    try:
+        client = create_app(runtime=runtime, start_jobs=False).test_client()
+        _, secret = runtime.keys.create("admin")
+        auth = {"Authorization": f"Bearer {secret}"}
+        before = client.get("/v1/apprentice", headers=auth).json
+        assert before["enabled"] and before["serving"] == "baseline"
+        after = client.post("/v1/apprentice/graduate", headers=auth).json
+        assert after["serving"] == "learner" and after["graduated_by"] == "operator"
+        assert runtime.service.decide(REQUEST).decision.policy == "vw"
+    finally:
+        runtime.close()
