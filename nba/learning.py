@@ -7,6 +7,7 @@ replaced when a newer version is picked up) unless `save` stores it, marking wha
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -17,8 +18,10 @@ import numpy as np
 import policies
 from nba.domain import Decision, ModelVersion, Outcome, Retention
 from nba.errors import Conflict
+from nba.retention import corrected_target
 from nba.storage import (
     Database,
+    LearnRow,
     active_version_number,
     latest_model_version,
     mark_outcomes_learned,
@@ -107,12 +110,15 @@ class ModelKeeper:
                 self.watermark = newest
             return len(fresh)
 
-    def learn_retention(self, decision: Decision, retention: Retention) -> None:
+    def learn_retention(
+        self, decision: Decision, retention: Retention, interim: float | None = None
+    ) -> None:
         """Learn a retention answer online: the final reward correcting the interim one."""
         with self._lock:
             if retention.decision_id in self._retention_ids:
                 return
-            self._policy.learn([to_event(decision, retention.reward)])
+            target = corrected_target(retention.reward, interim)
+            self._policy.learn([to_event(decision, target)])
             self._retention_ids[retention.decision_id] = None
             self.pending += 1
 
@@ -230,3 +236,39 @@ def to_event(decision: Decision, reward: float) -> Event:
         propensity=decision.propensity,
         reward=reward,
     )
+
+
+class EventDecoder:
+    """Builds events from the trainer's raw rows; candidates are decoded once per eligible set."""
+
+    def __init__(self, max_cached: int = 10_000) -> None:
+        self._candidates: dict[str, tuple[tuple[Candidate, ...], dict[str, int]]] = {}
+        self._max_cached = max_cached
+        self._decode = json.JSONDecoder().decode
+
+    def event(self, row: LearnRow) -> Event:
+        """The learnable event of one row."""
+        found = self._candidates.get(row.eligible_json)
+        if found is None:
+            if len(self._candidates) >= self._max_cached:
+                self._candidates.clear()
+            eligible = json.loads(row.eligible_json)
+            candidates = tuple(
+                Candidate(e["offer_id"], e["category"], tuple(e.get("features", {}).items()))
+                for e in eligible
+            )
+            found = candidates, {c.offer_id: i for i, c in enumerate(candidates)}
+            self._candidates[row.eligible_json] = found
+        candidates, index = found
+        context = self._decode(row.context_json)
+        if None in context.values():
+            features = tuple((k, v) for k, v in context.items() if v is not None)
+        else:
+            features = tuple(context.items())
+        return Event(
+            context=Context(churn_score=row.churn_score, features=features),
+            candidates=candidates,
+            chosen=index[row.chosen],
+            propensity=row.propensity,
+            reward=row.reward,
+        )

@@ -2,7 +2,8 @@
 
 `retention_value` reward = (retained * customer value - offer cost if accepted) / scale,
 clipped to [-1, 1]: `no_action` costs nothing, so every offer must beat keeping quiet.
-Until the answer arrives the learner uses the acceptance as an interim signal.
+Until the answer arrives the learner uses the acceptance as an interim signal; the answer
+then corrects it (`corrected_target`).
 """
 
 from __future__ import annotations
@@ -64,3 +65,15 @@ def retention_reward(
     """The reward of a retention answer on the policies' scale ([-1, 1])."""
     earned = (customer_value if retained else 0.0) - (offer_cost if accepted else 0.0)
     return max(-1.0, min(1.0, earned / scale))
+
+
+def corrected_target(final: float, interim: float | None) -> float:
+    """The reward to learn when the retention answer comes after an interim reward was learned.
+
+    A squared-loss learner that saw the interim reward once and now sees `2 * final - interim`
+    once has averaged to `final` on this event, as if the interim signal had been replaced.
+    The target is clipped to [-1, 1], so a large correction is only partly made.
+    """
+    if interim is None:
+        return final
+    return max(-1.0, min(1.0, 2.0 * final - interim))

@@ -286,10 +286,10 @@ class DecisionService:
                 return RetentionResult(_same_retention_or_conflict(existing, report), False)
             if report.ts is not None and report.ts < decision.ts:
                 raise InvalidInput("ts", "must not be before the decision was made")
-            retention = self._retention(session, decision, report.retained, report.value, now)
+            found, interim = self._retention(session, decision, report.retained, report.value, now)
             retention = Retention(
-                retention.decision_id, report.retained, report.value, now, "reported",
-                retention.reward, report.ts,
+                found.decision_id, report.retained, report.value, now, "reported",
+                found.reward, report.ts,
             )  # fmt: skip
             try:
                 add_retention(session, retention)
@@ -299,7 +299,7 @@ class DecisionService:
                     raise
                 return RetentionResult(_same_retention_or_conflict(existing, report), False)
         if self._settings.online_learning and self._settings.reward_mode == "retention_value":
-            self._keeper.learn_retention(decision, retention)
+            self._keeper.learn_retention(decision, retention, interim)
         return RetentionResult(retention, created=True)
 
     def apply_default_retention(self, limit: int = 1000) -> int:
@@ -312,7 +312,7 @@ class DecisionService:
         for decision in stale:
             retained = self._settings.retention_default_retained
             with self._database.session() as session:
-                found = self._retention(session, decision, retained, None, now)
+                found, _ = self._retention(session, decision, retained, None, now)
                 retention = Retention(decision.id, retained, None, now, "default", found.reward)
                 try:
                     add_retention(session, retention)
@@ -328,7 +328,8 @@ class DecisionService:
         retained: bool,
         value: float | None,
         now: datetime,
-    ) -> Retention:
+    ) -> tuple[Retention, float | None]:
+        """The answer's reward, and the interim (outcome) reward it corrects, if any."""
         outcome = outcomes.get_outcome(session, decision.id)
         offer = self._offer(session, decision)
         reward = retention_reward(
@@ -338,7 +339,8 @@ class DecisionService:
             accepted=bool(outcome and outcome.accepted),
             scale=self._settings.reward_scale,
         )
-        return Retention(decision.id, retained, value, now, "reported", reward)
+        interim = outcome.reward if outcome is not None else None
+        return Retention(decision.id, retained, value, now, "reported", reward), interim
 
     def get_decision(self, decision_id: str) -> tuple[Decision, Outcome | None]:
         """A logged decision with its outcome, if any."""

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,9 +25,11 @@ import policies
 from nba.config import Settings
 from nba.domain import ModelVersion
 from nba.errors import Conflict
-from nba.learning import load_policy, to_event
+from nba.learning import EventDecoder, load_policy, to_event
+from nba.retention import corrected_target
 from nba.storage import (
     Database,
+    LearnRow,
     acquire_lock,
     lock_holder,
     mark_outcomes_learned,
@@ -34,9 +37,10 @@ from nba.storage import (
     models,
     release_lock,
     renew_lock,
-    unlearned_outcomes,
     unlearned_retention,
+    unlearned_rows,
 )
+from nba.storage.learned import Key
 from policies.base import Policy
 
 log = logging.getLogger(__name__)
@@ -170,19 +174,31 @@ class Trainer:
     def _learn_outcomes(self, policy: Policy) -> tuple[list[str], datetime | None, list[float]]:
         ids: list[str] = []
         rewards: list[float] = []
-        after, newest = None, None
+        newest = None
         batch, limit = self._settings.train_batch, self._settings.train_max_events
-        while len(ids) < limit:
+        decoder = EventDecoder()
+
+        def read(after: Key | None, size: int) -> tuple[list[LearnRow], Key | None]:
             with self._database.session(readonly=True) as session:
-                rows = unlearned_outcomes(session, after, min(batch, limit - len(ids)))
-            if not rows:
-                break
-            policy.learn([to_event(d, o.reward) for d, o in rows])
-            ids.extend(o.decision_id for _, o in rows)
-            rewards.extend(o.reward for _, o in rows)
-            after = (rows[-1][1].ts, rows[-1][1].decision_id)
-            newest = rows[-1][1].ts
-            self._renew()
+                return unlearned_rows(session, after, size)
+
+        # The next batch is read while VW learns this one: database waits release the GIL.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trainer-read") as reader:
+            pending = reader.submit(read, None, min(batch, limit))
+            while True:
+                rows, last = pending.result()
+                if last is None:
+                    break
+                ids.extend(row.decision_id for row in rows)
+                more = min(batch, limit - len(ids))
+                if more > 0:
+                    pending = reader.submit(read, last, more)
+                policy.learn([decoder.event(row) for row in rows])
+                rewards.extend(row.reward for row in rows)
+                newest = last[0]
+                self._renew()
+                if more <= 0:
+                    break
         return ids, newest, rewards
 
     def _learn_retention(self, policy: Policy) -> list[str]:
@@ -195,8 +211,8 @@ class Trainer:
                 rows = unlearned_retention(session, after, self._settings.train_batch)
             if not rows:
                 break
-            policy.learn([to_event(d, r.reward) for d, r in rows])
-            ids.extend(r.decision_id for _, r in rows)
+            policy.learn([to_event(d, corrected_target(r.reward, i)) for d, r, i in rows])
+            ids.extend(r.decision_id for _, r, _ in rows)
             after = (rows[-1][1].ts, rows[-1][1].decision_id)
             self._renew()
         return ids

@@ -21,12 +21,15 @@ TUNED: Mapping[str, Mapping[str, object]] = {
     "vw": _SQUARECB,
     "vw-squarecb": _SQUARECB,
     "vw-epsilon": {"epsilon": 0.02},
+    "linucb": {"epsilon": 0.01},
+    "lints": {"epsilon": 0.01},
 }
 """Parameters that override a policy's defaults in simulator runs.
 
 Found by sweeping on `stationary` (50,000 decisions, seed 0, share of the oracle over the last
 10,000): squarecb defaults 84.0%, gamma_scale 50 84.9%, 100 85.2%, 200 84.4%; with
-epsilon 0.02 and gamma_scale 100 87.9% (0.01: 87.5%); epsilon-greedy 0.02 78.5%.
+epsilon 0.02 and gamma_scale 100 87.9% (0.01: 87.5%); epsilon-greedy 0.02 78.5%. LinUCB and
+linear Thompson sampling: epsilon 0.05 (default) 90.2% / 90.4%, 0.01 93.0% / 93.3%.
 """
 
 BEST_RULES: Mapping[str, Sequence[str]] = {

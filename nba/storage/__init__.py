@@ -23,6 +23,7 @@ from nba.storage.keys import (
     revoke_api_key,
 )
 from nba.storage.learned import (
+    LearnRow,
     active_version_number,
     get_state,
     learned_counts,
@@ -32,6 +33,7 @@ from nba.storage.learned import (
     set_state,
     show_counts,
     unlearned_outcomes,
+    unlearned_rows,
     update_model_metrics,
 )
 from nba.storage.locks import acquire_lock, lock_holder, release_lock, renew_lock
@@ -64,6 +66,7 @@ from nba.storage.retention import (
 
 __all__ = [
     "Database",
+    "LearnRow",
     "acquire_lock",
     "activate_model_version",
     "active_model_version",
@@ -110,6 +113,7 @@ __all__ = [
     "show_counts",
     "unlearned_outcomes",
     "unlearned_retention",
+    "unlearned_rows",
     "update_model_metrics",
     "update_offer",
 ]

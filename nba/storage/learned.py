@@ -7,6 +7,7 @@ that learned it, so each outcome is learned into the saved lineage exactly once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from nba.storage.tables import (
     utcnow,
 )
 
-_CHUNK = 500
+_CHUNK = 5000
 
 Key = tuple[datetime, str]
 """A position in (outcome ts, decision id) order."""
@@ -40,9 +41,9 @@ def unlearned_outcomes(
     )
     if after is not None:
         ts, decision_id = after
+        # A row-value comparison, so that PostgreSQL walks the (learned_version, ts, id) index.
         query = query.where(
-            (col(OutcomeRow.ts) > ts)
-            | ((col(OutcomeRow.ts) == ts) & (col(OutcomeRow.decision_id) > decision_id))
+            sa.tuple_(col(OutcomeRow.ts), col(OutcomeRow.decision_id)) > sa.tuple_(ts, decision_id)
         )
     query = query.order_by(col(OutcomeRow.ts), col(OutcomeRow.decision_id)).limit(limit)
     return [(to_decision(d), _outcome(o)) for d, o in session.exec(query)]
@@ -176,3 +177,49 @@ def recent_acceptance(session: Session, limit: int) -> dict[str, list[bool]]:
         )
         found[offer_id] = [bool(a) for a in session.exec(query)]
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class LearnRow:
+    """An unlearned outcome as the trainer reads it: its decision's JSON left undecoded."""
+
+    decision_id: str
+    reward: float
+    churn_score: float
+    context_json: str
+    eligible_json: str
+    chosen: str
+    propensity: float
+
+
+def unlearned_rows(
+    session: Session, after: Key | None, limit: int
+) -> tuple[list[LearnRow], Key | None]:
+    """Like `unlearned_outcomes`, but only the columns learning needs, JSON as text (fast),
+    and the (ts, decision id) key of the last row (times are parsed for that row only)."""
+    query = (
+        sa.select(
+            OutcomeRow.decision_id,
+            OutcomeRow.reward,
+            DecisionRow.churn_score,
+            sa.cast(col(DecisionRow.context), sa.Text),
+            sa.cast(col(DecisionRow.eligible), sa.Text),
+            DecisionRow.chosen,
+            DecisionRow.propensity,
+        )
+        .join(DecisionRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+        .where(col(OutcomeRow.learned_version).is_(None))
+    )
+    if after is not None:
+        ts, decision_id = after
+        # A row-value comparison, so that PostgreSQL walks the (learned_version, ts, id) index.
+        query = query.where(
+            sa.tuple_(col(OutcomeRow.ts), col(OutcomeRow.decision_id)) > sa.tuple_(ts, decision_id)
+        )
+    query = query.order_by(col(OutcomeRow.ts), col(OutcomeRow.decision_id)).limit(limit)
+    rows = [LearnRow(*row) for row in session.connection().execute(query)]
+    if not rows:
+        return rows, None
+    last = rows[-1].decision_id
+    ts = session.exec(select(OutcomeRow.ts).where(col(OutcomeRow.decision_id) == last)).one()
+    return rows, (ts, last)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
 from nba.domain import Decision, Retention
 from nba.storage.decisions import to_decision
 from nba.storage.learned import Key
-from nba.storage.tables import DecisionRow, RetentionRow
+from nba.storage.tables import DecisionRow, OutcomeRow, RetentionRow
 
-_CHUNK = 500
+_CHUNK = 5000
 
 
 def add_retention(session: Session, retention: Retention) -> None:
@@ -54,21 +55,22 @@ def decisions_without_retention(
 
 def unlearned_retention(
     session: Session, after: Key | None, limit: int
-) -> list[tuple[Decision, Retention]]:
-    """Retention answers no model version has learned, after `after` in (ts, id) order."""
+) -> list[tuple[Decision, Retention, float | None]]:
+    """Retention answers no model version has learned, after `after` in (ts, id) order, each
+    with the reward of the decision's outcome (the interim signal), None if there is none."""
     query = (
-        select(DecisionRow, RetentionRow)
+        select(DecisionRow, RetentionRow, OutcomeRow.reward)
         .join(RetentionRow, col(RetentionRow.decision_id) == DecisionRow.id)
+        .outerjoin(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
         .where(col(RetentionRow.learned_version).is_(None))
     )
     if after is not None:
         ts, decision_id = after
-        query = query.where(
-            (col(RetentionRow.ts) > ts)
-            | ((col(RetentionRow.ts) == ts) & (col(RetentionRow.decision_id) > decision_id))
-        )
+        # A row-value comparison, so that PostgreSQL walks the (learned_version, ts, id) index.
+        key = sa.tuple_(col(RetentionRow.ts), col(RetentionRow.decision_id))
+        query = query.where(key > sa.tuple_(ts, decision_id))
     query = query.order_by(col(RetentionRow.ts), col(RetentionRow.decision_id)).limit(limit)
-    return [(to_decision(d), _to_retention(r)) for d, r in session.exec(query)]
+    return [(to_decision(d), _to_retention(r), i) for d, r, i in session.exec(query)]
 
 
 def mark_retention_learned(session: Session, decision_ids: Sequence[str], version: int) -> int:

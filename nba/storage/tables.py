@@ -90,7 +90,7 @@ class OutcomeRow(SQLModel, table=True):
 
     __table_args__ = (
         sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_outcomes_decision_id"),
-        sa.Index("ix_outcomes_learned_version", "learned_version", "ts"),
+        sa.Index("ix_outcomes_learned_version", "learned_version", "ts", "decision_id"),
     )
 
     decision_id: str = Field(primary_key=True)
@@ -110,7 +110,7 @@ class RetentionRow(SQLModel, table=True):
 
     __table_args__ = (
         sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_retention_decision_id"),
-        sa.Index("ix_retention_learned_version", "learned_version", "ts"),
+        sa.Index("ix_retention_learned_version", "learned_version", "ts", "decision_id"),
     )
 
     decision_id: str = Field(primary_key=True)

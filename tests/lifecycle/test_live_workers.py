@@ -126,8 +126,8 @@ def test_every_worker_picks_up_a_new_version_within_seconds_without_errors(
     try:
         with Load(service.url, _crm(database)) as load:
             load.wait_for(lambda: len(load.reported) >= 50)
+            t_train = time.monotonic()  # save + activate + pick-up by every worker
             trained = operator.models.train()
-            t_train = time.monotonic()
             first = load.pickup_s(trained.version, t_train)
             load.wait_for(lambda: len(load.reported) >= 100)
             second = operator.models.train()
@@ -136,7 +136,7 @@ def test_every_worker_picks_up_a_new_version_within_seconds_without_errors(
             t_rollback = time.monotonic()
             back = load.pickup_s(trained.version, t_rollback)
         statuses = {status for _, status, _ in load.replies}
-        print(f"pickup by all workers: new {first:.2f} s, rollback {back:.2f} s "
+        print(f"train+save+activate+pickup by all workers {first:.2f} s, rollback {back:.2f} s "
               f"(v{second.version} trained, v{trained.version} restored)")  # fmt: skip
         assert statuses == {200} and not load.failures
         assert first < 5 and back < 5

@@ -135,3 +135,14 @@ def test_close_trains_what_is_left_unless_training_is_disabled(settings):
         assert counts(final) == (3, 0) and final.keeper.model_version == 1
     finally:
         final.close()
+
+
+def test_default_outcomes_are_recorded_once_and_learned_once(runtime):
+    old = runtime.service.decide(request(1)).decision
+    later = old.ts + timedelta(days=runtime.settings.reward_window_days + 1)
+    runtime.service._clock = lambda: later
+    assert runtime.service.apply_default_outcomes() == 1
+    assert runtime.service.apply_default_outcomes() == 0
+    run = runtime.trainer.run()
+    assert run.outcomes == 1 and counts(runtime) == (1, 0)
+    assert runtime.trainer.run().version is None

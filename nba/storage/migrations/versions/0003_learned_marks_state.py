@@ -22,7 +22,9 @@ def upgrade() -> None:
     for table in ("outcomes", "retention"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("learned_version", sa.Integer(), nullable=True))
-        op.create_index(f"ix_{table}_learned_version", table, ["learned_version", "ts"])
+        op.create_index(
+            f"ix_{table}_learned_version", table, ["learned_version", "ts", "decision_id"]
+        )
     op.create_table(
         "state",
         sa.Column("name", sa.String(), nullable=False),
