@@ -58,7 +58,7 @@ ENDPOINTS = (
     Endpoint("post", "/v1/models/{version}/activate", "Activate a model version (rollback)",
              ("admin",), None, schemas.ModelReply, errors=(404,)),
     Endpoint("post", "/v1/models/train", "Learn outstanding outcomes and save a version",
-             ("admin",), None, schemas.ModelReply),
+             ("admin",), None, schemas.ModelReply, errors=(409,)),
     Endpoint("post", "/v1/keys", "Create an API key", ("admin",), schemas.KeyBody,
              schemas.KeyReply, status=201, errors=(400,)),
     Endpoint("get", "/healthz", "Liveness", None, None, schemas.Health),

@@ -9,7 +9,7 @@ import requests
 
 from nba.keys import KeyRing
 from nba.storage import Database, count_decisions, count_outcomes, list_model_versions
-from tests.e2e.live import LiveService
+from tests.live import Served
 
 OFFER = {"id": "discount_10", "name": "10% off", "category": "discount", "cost": 5,
          "features": {"discount_pct": 10}}  # fmt: skip
@@ -17,8 +17,9 @@ OFFER = {"id": "discount_10", "name": "10% off", "category": "discount", "cost":
 
 @pytest.fixture
 def service(tmp_path):
-    live = LiveService(tmp_path)
-    database = Database(f"sqlite:///{tmp_path / 'nba.db'}")
+    url = f"sqlite:///{tmp_path / 'nba.db'}"
+    live = Served(tmp_path, url)
+    database = Database(url)
     database.upgrade()
     keys = KeyRing(database)
     live.crm = {"Authorization": f"Bearer {keys.create('crm')[1]}"}

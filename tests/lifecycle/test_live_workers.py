@@ -15,7 +15,7 @@ from nba.runtime import build_runtime
 from nba.storage import Database, count_decisions, get_outcome, list_model_versions
 from tests.conftest import SAMPLE_OFFERS
 from tests.lifecycle.helpers import counts, decide_and_report, learned_in_versions
-from tests.lifecycle.live import Served, run_workers_once
+from tests.live import Served, run_workers_once
 
 OFFER = {"id": "discount_10", "name": "10% off", "category": "discount", "cost": 5,
          "features": {"discount_pct": 10}}  # fmt: skip
