@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import atexit
-
 from flask import Flask
 
 from api.errors import register_error_handlers
 from api.metrics import Metrics
 from api.routes import admin, analyst, crm, marketer, public
 from nba.config import Settings
-from nba.evaluations import EvaluationJobs
 from nba.runtime import Runtime, build_runtime
 
 
@@ -24,9 +21,6 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["nba"] = runtime
-    evaluations = EvaluationJobs(runtime.database)
-    app.extensions["nba_evaluations"] = evaluations
-    atexit.register(evaluations.close)
     metrics = Metrics()
     metrics.install(app)
     app.extensions["nba_metrics"] = metrics

@@ -13,6 +13,7 @@ from nba.apprentice import Apprentice
 from nba.catalog import OfferCatalog
 from nba.config import Settings
 from nba.drift import DriftMonitor
+from nba.evaluations import EvaluationJobs
 from nba.keys import KeyRing
 from nba.learning import ModelKeeper
 from nba.model_registry import ModelRegistry
@@ -39,6 +40,7 @@ class Runtime:
     refresh_rng: np.random.Generator
     apprentice: Apprentice
     drift: DriftMonitor
+    evaluations: EvaluationJobs
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -93,6 +95,7 @@ class Runtime:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
+        self.evaluations.close()
         if self.settings.trainer_enabled:
             _logged(self.save_model, "train on close")()
         self.database.dispose()
@@ -142,4 +145,5 @@ def build_runtime(settings: Settings) -> Runtime:
     return Runtime(
         settings, database, catalog, keys, keeper, service, registry, trainer, refresh_rng,
         apprentice, DriftMonitor(database, settings.drift_window, settings.drift_z),
+        EvaluationJobs(database),
     )  # fmt: skip

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from api import schemas
 from api.auth import requires
@@ -53,4 +53,4 @@ def get_evaluation(evaluation_id: str) -> tuple[dict, int]:
 
 
 def _jobs() -> EvaluationJobs:
-    return current_app.extensions["nba_evaluations"]
+    return runtime().evaluations
