@@ -86,5 +86,6 @@ def load_settings(**overrides: Any) -> Settings:
             file_values = tomllib.load(f)
     env_names = {name for name in Settings.model_fields if f"NBA_{name.upper()}" in os.environ}
     base = {k: v for k, v in file_values.items() if k not in env_names}
-    settings = Settings(**base)
-    return settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    chosen = {k: v for k, v in overrides.items() if v is not None}
+    # Keyword arguments beat the environment in pydantic-settings: flags > env > file.
+    return Settings(**{**base, **chosen})
