@@ -1,81 +1,69 @@
-"""Retention as the reward against acceptance as the reward, on a small churn world.
+"""Retention as the reward against acceptance as the reward, in the simulator's `delayed` world.
 
-Run: `python benchmarks/retention_reward.py [N]` (N decisions per reward mode, default 4000).
-The simulator has no churn outcome yet, so this script carries its own ground truth: a
-customer's 90-day churn probability is their churn score; an accepted offer multiplies it by
-the offer's `keep` factor; customer value is 100. The big discount is accepted most often but
-saves few customers (sure things take it), loyalty is accepted less but keeps more. Outcomes
-are reported at once; the retention answer `delay` decisions later (weeks, in a live
-system). Net value per decision = retained x 100 - cost if accepted, over the last half.
+Run: `python benchmarks/retention_reward.py [STEPS] [SEEDS] [POLICY]` (defaults 60000, 3,
+vw-squarecb). The same policy learns once from acceptance and once from `retention_value`
+(interim acceptance, then the retention answer 30-90 simulated days later as the correction
+`2 * final - interim`, as the service does); both are measured in expected net value per
+decision (retained x customer value - offer cost if accepted, simulator/retention.py) over
+the second half of the run, mean ± 95% CI over seeds. `no_action` and the net-value oracle
+on the same customers give the floor and the ceiling.
 """
 
 from __future__ import annotations
 
+import math
 import sys
-import tempfile
-from collections import deque
-from pathlib import Path
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from nba.config import Settings
-from nba.inputs import DecisionRequest, OutcomeReport
-from nba.retention import RetentionReport
-from nba.runtime import build_runtime
+from simulator import Delayed, runner
+from simulator.lineup import factory
+from simulator.report import _t975
 
-OFFERS = (
-    {"id": "discount_25", "name": "25% off", "category": "discount", "cost": 25.0,
-     "features": {"pct": 25}},
-    {"id": "loyalty", "name": "Loyalty perks", "category": "loyalty", "cost": 2.0,
-     "features": {"points": 2000}},
-    {"id": "device", "name": "Device upgrade", "category": "device", "cost": 40.0,
-     "features": {"tier": "mid"}},
-)  # fmt: skip
-ACCEPT = {"discount_25": 0.55, "loyalty": 0.25, "device": 0.3, "no_action": 0.0}
-KEEP = {"discount_25": 0.9, "loyalty": 0.45, "device": 0.75, "no_action": 1.0}
-VALUE = 100.0
+SCENARIO = Delayed(population_size=20_000, steps_per_day=200.0)
+MODES = ("acceptance", "retention_value")
 
 
-def run(mode: str, n: int, seed: int = 3, delay: int = 300) -> dict[str, float]:
-    """Net value per decision and offer shares over the second half, for one reward mode."""
-    folder = Path(tempfile.mkdtemp())
-    settings = Settings(database_url=f"sqlite:///{folder / 'nba.db'}", data_dir=folder,
-                        seed=seed, reward_mode=mode, evaluate_versions=False)  # fmt: skip
-    runtime = build_runtime(settings)
-    for spec in OFFERS:
-        runtime.catalog.add(spec)
-    rng = np.random.default_rng(seed)
-    waiting: deque[tuple[str, bool]] = deque()
-    net, chosen = [], []
-    for i in range(n):
-        churn = float(rng.uniform(0.2, 0.8))
-        d = runtime.service.decide(DecisionRequest(f"c{i}", churn, (("plan", "gold"),))).decision
-        accepted = bool(rng.random() < ACCEPT[d.chosen])
-        runtime.service.record_outcome(OutcomeReport(d.id, accepted))
-        risk = churn * (KEEP[d.chosen] if accepted else 1.0)
-        retained = bool(rng.random() > risk)
-        waiting.append((d.id, retained))
-        if len(waiting) > delay:
-            decision_id, kept = waiting.popleft()
-            runtime.service.record_retention(RetentionReport(decision_id, kept, VALUE))
-        cost = next((o["cost"] for o in OFFERS if o["id"] == d.chosen), 0.0)
-        net.append(retained * VALUE - (cost if accepted else 0.0))
-        chosen.append(d.chosen)
-        if i % 250 == 249:
-            runtime.save_model()
-    runtime.close()
-    half = slice(n // 2, n)
-    shares = {o: chosen[half].count(o) / len(chosen[half]) for o in ACCEPT}
-    return {"net_value": float(np.mean(net[half])), **shares}
+def one(mode: str, seed: int, steps: int, policy: str) -> dict[str, float]:
+    """Net value per decision over the second half of one run."""
+    result = runner.compare(SCENARIO, {policy: factory(policy)}, steps, [seed], reward_mode=mode)
+    r, half = result[0], slice(steps // 2, None)
+    return {
+        "policy": float(r.net_values[half].mean()),
+        "no_action": float(r.net_expected[half, 0].mean()),
+        "oracle": float(r.oracle_net_values[half].mean()),
+        "no_action_share": float((r.chosen[half] == 0).mean()),
+    }
+
+
+def _cell(values: list[float]) -> str:
+    ci = _t975(len(values) - 1) * np.std(values, ddof=1) / math.sqrt(len(values))
+    return f"{np.mean(values):8.1f} ± {ci:5.1f}"
 
 
 def main() -> None:
-    """Print net value per decision and offer shares for both reward modes."""
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
-    for mode in ("acceptance", "retention_value"):
-        found = run(mode, n)
-        shares = " ".join(f"{k}={v:.2f}" for k, v in found.items() if k != "net_value")
-        print(f"{mode:16s} net value/decision {found['net_value']:6.2f}   shares {shares}")
+    """Print net value per decision by reward mode, mean ± 95% CI over seeds."""
+    steps = int(sys.argv[1]) if len(sys.argv) > 1 else 60_000
+    seeds = range(int(sys.argv[2]) if len(sys.argv) > 2 else 3)
+    policy = sys.argv[3] if len(sys.argv) > 3 else "vw-squarecb"
+    jobs = [(mode, seed) for mode in MODES for seed in seeds]
+    with ProcessPoolExecutor(2) as pool:
+        modes, seed_list = zip(*jobs, strict=True)
+        found = list(pool.map(one, modes, seed_list, [steps] * len(jobs), [policy] * len(jobs)))
+    by = {job: row for job, row in zip(jobs, found, strict=True)}
+    print(f"delayed, {steps} decisions, {len(seeds)} seeds, {policy}; net value per decision, "
+          f"last {steps // 2} (mean ± 95% CI)")  # fmt: skip
+    print(
+        f"{'learned from':16s} {'policy':>16s} {'no_action':>16s} {'oracle':>16s}  no_action share"
+    )
+    for mode in MODES:
+        rows = [by[(mode, s)] for s in seeds]
+        cells = [_cell([r[k] for r in rows]) for k in ("policy", "no_action", "oracle")]
+        share = np.mean([r["no_action_share"] for r in rows])
+        print(f"{mode:16s} {cells[0]} {cells[1]} {cells[2]}  {share:.2f}")
+    diff = [by[("retention_value", s)]["policy"] - by[("acceptance", s)]["policy"] for s in seeds]
+    print(f"retention_value - acceptance, paired by seed: {_cell(diff).strip()}")
 
 
 if __name__ == "__main__":

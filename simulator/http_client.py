@@ -3,8 +3,11 @@
 Each step is `POST /v1/decisions` (`customer_id, churn_score, context, channel, offer_ids`,
 Bearer key of role `crm`) and, once the simulated customer answers inside the reward window,
 `POST /v1/decisions/{id}/outcome` with `{accepted, value}`. Outcomes that never come are left
-to the service's reward window and default reward. The service samples and learns; the
-simulator only plays the customers, so results match the in-process path up to noise.
+to the service's reward window and default reward. With `reward_mode="retention_value"` (run
+the service with `NBA_REWARD_MODE=retention_value` and the same `NBA_REWARD_SCALE`) each
+retention answer is `POST /v1/decisions/{id}/retention` with `{retained, value}`. The service
+samples and learns; the simulator only plays the customers, so results match the in-process
+path up to noise.
 """
 
 from __future__ import annotations
@@ -100,6 +103,21 @@ class HttpDriver:
     def expire(self, pending: Pending, reward: float) -> None:
         """Nothing: the service applies its own reward window and default reward."""
 
+    def retain(self, pending: Pending, retained: bool, value: float, target: float) -> None:
+        """POST /v1/decisions/{id}/retention with whether the customer stayed and their value."""
+        _check(
+            self._session.post(
+                f"{self._url}/v1/decisions/{pending.decision_id}/retention",
+                json={"retained": retained, "value": round(max(value, 0.0), 2)},
+                headers=self._headers,
+                timeout=self._timeout_s,
+            ),
+            200,
+        )
+
+    def retain_default(self, pending: Pending, target: float) -> None:
+        """Nothing: the service gives unanswered decisions its own default answer."""
+
     def flush(self) -> None:
         """Nothing is buffered."""
 
@@ -142,7 +160,7 @@ def run_http(
     seed: int,
     *,
     reward_mode: str = "acceptance",
-    reward_scale: float = 100.0,
+    reward_scale: float | None = None,
     session: requests.Session | None = None,
     name: str = "http",
     progress: Progress | None = None,

@@ -25,10 +25,19 @@ def _t975(df: int) -> float:
 
 
 def run_metrics(result: RunResult, last: int = 10_000) -> dict[str, float | str | int]:
-    """The headline numbers of one run."""
+    """The headline numbers of one run (with net value per decision under `retention_value`)."""
     last = min(last, result.steps)
     oracle_last = float(result.oracle_rewards[-last:].mean())
     mine_last = float(result.expected_rewards[-last:].mean())
+    net: dict[str, float] = {}
+    if result.reward_mode == "retention_value" and result.net_value is not None:
+        net = {
+            "net_value": float(result.net_values.mean()),
+            "realised_net_value": float(result.net_value.mean()),
+            "last_net_value": float(result.net_values[-last:].mean()),
+            "last_oracle_net_value": float(result.oracle_net_values[-last:].mean()),
+            "retained": float(np.mean(result.retained)),
+        }
     return {
         "scenario": result.scenario,
         "policy": result.policy,
@@ -42,6 +51,7 @@ def run_metrics(result: RunResult, last: int = 10_000) -> dict[str, float | str 
         "last_ratio": mine_last / oracle_last if oracle_last else float("nan"),
         "regret": float(result.regret[-1]) if result.steps else 0.0,
         "decisions_per_s": result.decisions_per_s,
+        **net,
     }
 
 
@@ -90,7 +100,28 @@ def summary_markdown(results: Sequence[RunResult], last: int = 10_000) -> str:
             f"| {_cell(row.regret, row.regret_ci, 0)} "
             f"| {row.decisions_per_s:,.0f} |"
         )
+    if "last_net_value" in table.columns:
+        lines += ["", _net_markdown(table, last)]
     return "\n".join(lines) + "\n"
+
+
+def _net_markdown(table: pd.DataFrame, last: int) -> str:
+    """Net value per decision (retained x customer value - offer cost if accepted)."""
+    rows = table.dropna(subset=["last_net_value"]).sort_values("last_net_value", ascending=False)
+    lines = [
+        f"| scenario | policy | net value/decision | net value, last {last} "
+        f"| oracle net value, last {last} | realised net value | retained |",
+        "|" + " --- |" * 7,
+    ]
+    for row in rows.itertuples():
+        lines.append(
+            f"| {row.scenario} | {row.policy} | {_cell(row.net_value, row.net_value_ci, 1)} "
+            f"| {_cell(row.last_net_value, row.last_net_value_ci, 1)} "
+            f"| {_cell(row.last_oracle_net_value, row.last_oracle_net_value_ci, 1)} "
+            f"| {_cell(row.realised_net_value, row.realised_net_value_ci, 1)} "
+            f"| {_cell(100 * row.retained, 100 * row.retained_ci, 1)}% |"
+        )
+    return "\n".join(lines)
 
 
 def _by_policy(results: Sequence[RunResult]) -> dict[str, list[RunResult]]:

@@ -51,6 +51,8 @@ class RunResult:
     `expected` (steps x offers) is each offer's true expected reward at that step, given the
     customer's fatigue then; `probabilities` are the policy's (0 where inactive); `source`
     codes index SOURCES (what the policy learned: reported outcome, default, or nothing yet).
+    The churn outcome, whatever the reward mode: `retained` per step, `net_value` (retained x
+    customer value - offer cost if accepted) and `net_expected` (steps x offers, its expectation).
     """
 
     scenario: str
@@ -73,6 +75,9 @@ class RunResult:
     recent_contacts: Floats
     decision_keys: Ints
     elapsed_s: float
+    retained: npt.NDArray[np.bool_] | None = None
+    net_value: Floats | None = None
+    net_expected: Floats | None = None
 
     @property
     def steps(self) -> int:
@@ -104,6 +109,20 @@ class RunResult:
         """The oracle's expected reward at each step (same customer, same fatigue)."""
         return self.expected[np.arange(self.steps), self.oracle_choice]
 
+    @cached_property
+    def net_values(self) -> Floats:
+        """The chosen offer's expected net value at each step (NaN without a churn outcome)."""
+        if self.net_expected is None:
+            return np.full(self.steps, np.nan)
+        return self.net_expected[np.arange(self.steps), self.chosen]
+
+    @cached_property
+    def oracle_net_values(self) -> Floats:
+        """The expected net value of the offer with the highest expected net value at each step."""
+        if self.net_expected is None:
+            return np.full(self.steps, np.nan)
+        return np.where(self.active, self.net_expected, -np.inf).max(axis=1)
+
     @property
     def cumulative_reward(self) -> Floats:
         """Cumulative realised reward."""
@@ -123,7 +142,7 @@ class RunResult:
     def frame(self) -> pd.DataFrame:
         """Per-step analysis table: step, day, customer, churn band, offer, rewards, oracle."""
         ids = np.asarray(self.offer_ids)
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {
                 "step": np.arange(self.steps),
                 "day": np.arange(self.steps) / self.steps_per_day,
@@ -143,6 +162,11 @@ class RunResult:
                 "seed": self.seed,
             }
         )
+        if self.reward_mode == "retention_value" and self.net_value is not None:
+            frame["retained"] = self.retained
+            frame["net_value"] = self.net_value
+            frame["expected_net_value"] = self.net_values
+        return frame
 
     def offer_mix(self, oracle: bool = False) -> pd.DataFrame:
         """Share of each offer within each churn band (rows: bands, columns: offers)."""

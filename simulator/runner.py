@@ -3,6 +3,9 @@
 Common random numbers: one seed gives independent streams (`rng.spawn`) for the world, the
 customer stream, the response draws, the delays, the policy and the sampling of offers, so
 every policy run under the same seed meets the same customers with the same uniform draws.
+The churn outcome (simulator/retention.py) draws from an eighth stream, so it changes none of
+the others. Under `retention_value` the policy learns the acceptance first (interim reward),
+then, when the retention answer comes, `nba.retention.corrected_target`, as the service does.
 """
 
 from __future__ import annotations
@@ -11,151 +14,30 @@ import heapq
 import math
 import time
 from bisect import bisect
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from policies.base import Candidate, Context, Event, Policy, Ranking
+from nba.retention import corrected_target
+from policies.base import Context, Policy
 from simulator.catalog import candidates as to_candidates
+from simulator.drivers import Driver, Oracle, Pending, PolicyDriver, PolicyFactory, Progress, oracle
 from simulator.result import RunResult, context_fields, customer_id
+from simulator.retention import RETENTION_SCALE, retention_delays, retention_timing, retention_truth
 from simulator.scenarios import Scenario, World
 from simulator.truth import acceptance, expected_reward
 
-PolicyFactory = Callable[[np.random.Generator], Policy]
-Progress = Callable[[int], None]
+__all__ = ["Driver", "Oracle", "Pending", "PolicyDriver", "PolicyFactory", "Progress", "compare"]
+__all__ += ["oracle", "run", "simulate", "streams"]
 
-
-class Oracle:
-    """The policy that knows the truth: the runner gives it each offer's true expected reward."""
-
-    name = "oracle"
-    params: Mapping[str, object] = {}
-
-    def rank(self, context: Context, candidates: Sequence[Candidate]) -> Ranking:
-        """Uniform (the runner decides for the oracle from the ground truth)."""
-        k = len(candidates)
-        return Ranking(tuple(c.offer_id for c in candidates), (1.0 / k,) * k, (0.0,) * k)
-
-    def learn(self, events: Iterable[Event]) -> None:
-        """Nothing to learn."""
-
-    def save(self) -> bytes:
-        """No state."""
-        return b""
-
-    def load(self, data: bytes) -> None:
-        """No state."""
-
-
-def oracle(rng: np.random.Generator | None = None) -> Oracle:
-    """Factory of the oracle policy, usable wherever a PolicyFactory is."""
-    return Oracle()
-
-
-class Pending:
-    """A decision waiting for its outcome."""
-
-    __slots__ = ("candidates", "chosen", "context", "decision_id", "propensity", "step")
-
-    def __init__(
-        self,
-        step: int,
-        context: Context,
-        candidates: tuple[Candidate, ...],
-        chosen: int,
-        propensity: float,
-        decision_id: str | None,
-    ) -> None:
-        """Hold what `report` needs."""
-        self.step, self.context, self.candidates = step, context, candidates
-        self.chosen, self.propensity, self.decision_id = chosen, propensity, decision_id
-
-
-class Driver(Protocol):
-    """Where decisions are made: a policy in this process, or a service over HTTP."""
-
-    name: str
-
-    def decide(
-        self,
-        step: int,
-        customer: str,
-        context: Context,
-        channel: str,
-        candidates: tuple[Candidate, ...],
-        truth: Callable[[], np.ndarray],
-    ) -> tuple[int, tuple[float, ...], str | None]:
-        """The chosen candidate's index, probabilities in candidates' order, a decision id."""
-        ...
-
-    def report(self, pending: Pending, accepted: bool, value: float, reward: float) -> None:
-        """One reported outcome (not called for default outcomes the service applies itself)."""
-        ...
-
-    def expire(self, pending: Pending, reward: float) -> None:
-        """An outcome that never came within the reward window: the default reward."""
-        ...
-
-    def flush(self) -> None:
-        """Learn whatever is buffered."""
-        ...
-
-
-class PolicyDriver:
-    """In-process: rank with the policy, sample with the run's own stream, learn in batches."""
-
-    def __init__(self, policy: Policy, uniforms: np.ndarray, learn_batch: int = 1) -> None:
-        """`uniforms[t]` samples the offer at step t (common across policies)."""
-        self.policy, self.name = policy, policy.name
-        self._u = uniforms.tolist()
-        self._batch: list[Event] = []
-        self._learn_batch = learn_batch
-        self._is_oracle = isinstance(policy, Oracle)
-
-    def decide(
-        self,
-        step: int,
-        customer: str,
-        context: Context,
-        channel: str,
-        candidates: tuple[Candidate, ...],
-        truth: Callable[[], np.ndarray],
-    ) -> tuple[int, tuple[float, ...], str | None]:
-        """Rank, then sample by inverse CDF with this step's uniform."""
-        if self._is_oracle:
-            best = int(np.argmax(truth()))
-            return best, tuple(float(i == best) for i in range(len(candidates))), None
-        probs = self.policy.rank(context, candidates).probabilities
-        u, acc = self._u[step], 0.0
-        for k, p in enumerate(probs):
-            acc += p
-            if u < acc:
-                return k, probs, None
-        return len(probs) - 1, probs, None
-
-    def report(self, pending: Pending, accepted: bool, value: float, reward: float) -> None:
-        """Queue the event; learn when the batch is full."""
-        self.expire(pending, reward)
-
-    def expire(self, pending: Pending, reward: float) -> None:
-        """Learn the default reward like any other."""
-        self._batch.append(
-            Event(pending.context, pending.candidates, pending.chosen, pending.propensity, reward)
-        )
-        if len(self._batch) >= self._learn_batch:
-            self.flush()
-
-    def flush(self) -> None:
-        """Hand the batch to the policy."""
-        if self._batch:
-            self.policy.learn(self._batch)
-            self._batch = []
+_REPORTED, _DEFAULT, _RETAINED, _RETAIN_DEFAULT = range(4)
+"""Kinds of delivery: outcome reported, outcome defaulted, retention answered, defaulted."""
+MODES = ("acceptance", "net_value", "retention_value")
 
 
 def streams(seed: int) -> tuple[np.random.Generator, ...]:
-    """The run's independent streams: world, customers, responses, delays, policy, sampling, ids."""
-    return tuple(np.random.default_rng(seed).spawn(7))
+    """Independent streams: world, customers, responses, delays, policy, sampling, ids, churn."""
+    return tuple(np.random.default_rng(seed).spawn(8))
 
 
 class _Contexts:
@@ -186,17 +68,27 @@ def simulate(
     rngs: Sequence[np.random.Generator],
     seed: int,
     reward_mode: str = "acceptance",
-    reward_scale: float = 100.0,
+    reward_scale: float | None = None,
     progress: Progress | None = None,
 ) -> RunResult:
     """The closed loop behind `run`, for any driver (in-process or HTTP)."""
-    _, stream_rng, response_rng, delay_rng, _, _, id_rng = rngs
+    if reward_mode not in MODES:
+        raise ValueError(f"reward_mode must be one of {MODES}, got {reward_mode!r}")
+    retaining = reward_mode == "retention_value"
+    scale = reward_scale or (RETENTION_SCALE if retaining else 100.0)
+    _, stream_rng, response_rng, delay_rng, _, _, id_rng = rngs[:7]
+    retention_rng = rngs[7] if len(rngs) > 7 else streams(seed)[7]
     n_offers = len(world.offers)
     customers = stream_rng.integers(0, world.population.size, steps)
     step_idx = np.arange(steps)
     u_accept = response_rng.random(steps).tolist()
     delays = (scenario.delays_days(delay_rng, steps) * scenario.steps_per_day).tolist()
     keys = id_rng.integers(0, 2**63, size=(steps, 2), dtype=np.int64)
+    ret = retention_truth(world.population, world.signals, world.model)
+    u_retain = retention_rng.random(steps)
+    low, high, never, ret_window = retention_timing(scenario)
+    ret_delays = retention_delays(retention_rng, steps, low, high, never) * scenario.steps_per_day
+    ret_window *= scenario.steps_per_day
     logits = scenario.logits(world, customers, step_idx)
     active = scenario.active(step_idx)
     patterns, pattern_of = np.unique(active, axis=0, return_inverse=True)
@@ -218,24 +110,33 @@ def simulate(
     realised = np.zeros(steps)
     learned = np.zeros(steps)
     source = np.zeros(steps, dtype=np.int64)
-    heap: list[tuple[float, int, Pending, bool, float, float]] = []
+    retained = np.zeros(steps, dtype=bool)
+    net = np.zeros(steps)
+    heap: list[tuple[float, int, int, Pending, float, float]] = []
     contact_list, cost_list = contact.tolist(), costs.tolist()
     logit_rows, value_of = logits.tolist(), world.values
 
-    def deliver(p: Pending, is_reported: bool, value: float, reward: float) -> None:
+    def deliver(kind: int, p: Pending, value: float, reward: float) -> None:
         t = p.step
-        if is_reported:
+        if kind == _REPORTED:
             source[t], learned[t] = 1, reward
             driver.report(p, bool(accepted[t]), value, reward)
-        else:
+        elif kind == _DEFAULT:
             source[t], learned[t] = 2, 0.0
             driver.expire(p, 0.0)
+        else:
+            interim = None if source[t] == 0 else float(learned[t])
+            learned[t] = reward
+            if kind == _RETAINED:
+                driver.retain(p, bool(retained[t]), value, corrected_target(reward, interim))
+            else:
+                driver.retain_default(p, corrected_target(reward, interim))
 
     started = time.perf_counter()
     for t, i in enumerate(customers.tolist()):
         while heap and heap[0][0] <= t:
-            _, _, p, is_reported, value, reward = heapq.heappop(heap)
-            deliver(p, is_reported, value, reward)
+            _, _, kind, p, value, reward = heapq.heappop(heap)
+            deliver(kind, p, value, reward)
         level = fatigue_level[i]
         f = level * 0.5 ** ((t - fatigue_step[i]) / half_life) if level else 0.0
         fatigue_at[t] = f
@@ -244,8 +145,10 @@ def simulate(
 
         def truth(t: int = t, i: int = i, f: float = f, cols: np.ndarray = cols) -> np.ndarray:
             probs = acceptance(logits[t, cols][None, :], f * contact[cols][None, :], fpc)
+            if retaining:
+                return ret.expected_reward(np.array([i]), probs, costs, scale, cols)[0]
             values = value_of[i, cols][None, :]
-            return expected_reward(probs, values, costs[cols], reward_mode, reward_scale)[0]
+            return expected_reward(probs, values, costs[cols], reward_mode, scale)[0]
 
         k, probs, decision_id = driver.decide(
             t, customer_id(i), context, channel, cands[pattern_of[t]], truth
@@ -261,22 +164,36 @@ def simulate(
             p_accept = 0.0
         is_accept = u_accept[t] < p_accept
         accepted[t] = is_accept
+        kept = bool(u_retain[t] >= ret.churn_of(i, j, is_accept))
+        retained[t] = kept
+        worth = ret.worth_of(i, j, is_accept)
+        net[t] = kept * worth - (cost_list[j] if is_accept else 0.0)
         value = float(value_of[i, j]) if is_accept else 0.0
-        if not is_accept:
-            reward = 0.0
+        if not is_accept or reward_mode == "retention_value":
+            reward = 1.0 if is_accept else 0.0
         elif reward_mode == "acceptance":
             reward = 1.0
         else:
-            reward = max(-1.0, min(1.0, (value - cost_list[j]) / reward_scale))
-        realised[t] = reward
+            reward = max(-1.0, min(1.0, (value - cost_list[j]) / scale))
         pending = Pending(t, context, cands[pattern_of[t]], k, probs[k], decision_id)
         delay = delays[t]
         is_reported = delay <= window
+        kind = _REPORTED if is_reported else _DEFAULT
         arrival = t + math.ceil(delay) if is_reported else t + window
         if arrival <= t:
-            deliver(pending, is_reported, value, reward)
+            deliver(kind, pending, value, reward)
         else:
-            heapq.heappush(heap, (arrival, t, pending, is_reported, value, reward))
+            heapq.heappush(heap, (arrival, t, kind, pending, value, reward))
+        if retaining:
+            final = max(-1.0, min(1.0, net[t] / scale))
+            realised[t] = final
+            answered = ret_delays[t] <= ret_window
+            kind = _RETAINED if answered else _RETAIN_DEFAULT
+            target = final if answered else ret.default_reward(i, j, is_accept, scale)
+            arrival = t + (math.ceil(ret_delays[t]) if answered else ret_window)
+            heapq.heappush(heap, (max(arrival, t + 1), t, kind, pending, worth, target))
+        else:
+            realised[t] = reward if is_accept else 0.0
         if progress is not None and (t + 1) % 1000 == 0:
             progress(1000)
     driver.flush()
@@ -286,9 +203,10 @@ def simulate(
 
     contacts_matrix = fatigue_at[:, None] * contact[None, :]
     probs_true = acceptance(logits, contacts_matrix, fpc)
-    expected = expected_reward(
-        probs_true, world.values[customers], costs, reward_mode, reward_scale
-    )
+    if retaining:
+        expected = ret.expected_reward(customers, probs_true, costs, scale)
+    else:
+        expected = expected_reward(probs_true, world.values[customers], costs, reward_mode, scale)
     return RunResult(
         scenario=scenario.name,
         policy=driver.name,
@@ -310,6 +228,9 @@ def simulate(
         recent_contacts=np.round(fatigue_at, 2),
         decision_keys=keys,
         elapsed_s=elapsed,
+        retained=retained,
+        net_value=net,
+        net_expected=ret.expected_net_value(customers, probs_true, costs),
     )
 
 
@@ -320,7 +241,7 @@ def run(
     seed: int,
     *,
     reward_mode: str = "acceptance",
-    reward_scale: float = 100.0,
+    reward_scale: float | None = None,
     learn_batch: int = 1,
     progress: Progress | None = None,
 ) -> RunResult:
@@ -338,7 +259,7 @@ def compare(
     seeds: int | Sequence[int] = 3,
     *,
     reward_mode: str = "acceptance",
-    reward_scale: float = 100.0,
+    reward_scale: float | None = None,
     learn_batch: int = 1,
     progress: Progress | None = None,
 ) -> list[RunResult]:

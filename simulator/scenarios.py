@@ -85,6 +85,9 @@ class Scenario(Protocol):
       fatigue, for customer `customers[i]` at step `steps[i]`; `-inf` = never accepted.
     - `delays_days(rng, n)`: the delay until each of n outcomes is reported, in days;
       `np.inf` = never reported.
+    Optional (`retention_value` runs; defaults in brackets): `retention_delay_days` (30, 90),
+    the uniform range of days until the retention answer; `retention_never_share` (0.1), the
+    share never answered; `retention_window_days` (120), when those get the default answer.
     """
 
     name: str
@@ -111,6 +114,9 @@ class Stationary:
     reward_window_days: float = 7.0
     fatigue_half_life_days: float = 14.0
     churn_model: ChurnModel = field(default_factory=ChurnModel)
+    retention_delay_days: tuple[float, float] = (30.0, 90.0)
+    retention_never_share: float = 0.1
+    retention_window_days: float = 120.0
 
     def offers(self) -> tuple[Offer, ...]:
         """Every offer that appears at some point of the run."""

@@ -40,11 +40,24 @@ from simulator import scenarios as scenario_lib
 )
 @click.option(
     "--reward",
-    type=click.Choice(["acceptance", "net_value"]),
+    type=click.Choice(["acceptance", "net_value", "retention_value"]),
     default="acceptance",
     show_default=True,
+    help="What the policies learn; retention_value also reports net value per decision.",
+)
+@click.option(
+    "--reward-scale",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Reward scale (default 100; 2500 under retention_value, about a customer's value).",
 )
 @click.option("--population", type=click.IntRange(min=10), default=None, help="Customers.")
+@click.option(
+    "--steps-per-day",
+    type=click.FloatRange(min=0.0, min_open=True),
+    default=None,
+    help="Decisions per simulated day (default 1000); retention answers take 30-90 days.",
+)
 @click.option(
     "--last", type=click.IntRange(min=1), default=10_000, show_default=True, help="Summary window."
 )
@@ -58,7 +71,9 @@ def simulate(
     out: Path,
     fmt: str,
     reward: str,
+    reward_scale: float | None,
     population: int | None,
+    steps_per_day: float | None,
     last: int,
     learn_batch: int,
     logs: bool,
@@ -71,7 +86,9 @@ def simulate(
         factories = lineup.factories(names)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--policies") from error
-    params = {} if population is None else {"population_size": population}
+    params: dict[str, object] = {} if population is None else {"population_size": population}
+    if steps_per_day is not None:
+        params["steps_per_day"] = steps_per_day
     world = scenario_lib.get(scenario, **params)
     total = steps * seeds * len(factories)
     with tqdm(total=total, desc=f"simulate {scenario}", unit="dec", leave=False) as bar:
@@ -81,6 +98,7 @@ def simulate(
             steps,
             seeds,
             reward_mode=reward,
+            reward_scale=reward_scale,
             learn_batch=learn_batch,
             progress=bar.update,
         )
