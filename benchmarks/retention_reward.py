@@ -1,9 +1,13 @@
 """Retention as the reward against acceptance as the reward, in the simulator's `delayed` world.
 
-Run: `python benchmarks/retention_reward.py [STEPS] [SEEDS] [POLICY]` (defaults 60000, 3,
-vw-squarecb). The same policy learns once from acceptance and once from `retention_value`
-(interim acceptance, then the retention answer 30-90 simulated days later as the correction
-`2 * final - interim`, as the service does); both are measured in expected net value per
+Run: `python benchmarks/retention_reward.py [STEPS] [SEEDS] [POLICY] [INTERIM] [KEY=VALUE...]`
+(defaults 60000, 3, vw-squarecb, the service's `retention_interim_reward`; KEY=VALUE are policy
+parameters for both modes, e.g. `learning_rate=0.02`). The same policy learns once
+from acceptance and once from `retention_value` (the acceptance as an interim reward on the
+final reward's scale, then the retention answer 30-90 simulated days later as the correction
+`2 * final - interim`, as the service does; the final reward is the net value less the
+churn-score baseline, `nba.retention.retention_reward`, whose clipped share is printed);
+both are measured in expected net value per
 decision (retained x customer value - offer cost if accepted, simulator/retention.py) over
 the second half of the run, mean ± 95% CI over seeds. `no_action` and the net-value oracle
 on the same customers give the floor and the ceiling.
@@ -25,11 +29,17 @@ SCENARIO = Delayed(population_size=20_000, steps_per_day=200.0)
 MODES = ("acceptance", "retention_value")
 
 
-def one(mode: str, seed: int, steps: int, policy: str) -> dict[str, float]:
-    """Net value per decision over the second half of one run."""
-    result = runner.compare(SCENARIO, {policy: factory(policy)}, steps, [seed], reward_mode=mode)
+def one(
+    mode: str, seed: int, steps: int, policy: str, interim: float, params: dict[str, float]
+) -> dict[str, float]:
+    """Net value per decision over the second half of one run, and the clipped shares."""
+    policies = {policy: factory(policy, **params)}
+    result = runner.compare(SCENARIO, policies, steps, [seed], reward_mode=mode, interim=interim)
     r, half = result[0], slice(steps // 2, None)
+    target = 2.0 * r.realised - np.where(r.accepted, interim, 0.0)
     return {
+        "clipped": float((np.abs(r.realised) >= 1.0).mean()),
+        "target_clipped": float((np.abs(target) > 1.0).mean()),
         "policy": float(r.net_values[half].mean()),
         "no_action": float(r.net_expected[half, 0].mean()),
         "oracle": float(r.oracle_net_values[half].mean()),
@@ -47,12 +57,19 @@ def main() -> None:
     steps = int(sys.argv[1]) if len(sys.argv) > 1 else 60_000
     seeds = range(int(sys.argv[2]) if len(sys.argv) > 2 else 3)
     policy = sys.argv[3] if len(sys.argv) > 3 else "vw-squarecb"
+    interim = float(sys.argv[4]) if len(sys.argv) > 4 else runner.RETENTION_INTERIM
+    params = {k: float(v) for k, v in (a.split("=", 1) for a in sys.argv[5:])}
     jobs = [(mode, seed) for mode in MODES for seed in seeds]
     with ProcessPoolExecutor(2) as pool:
         modes, seed_list = zip(*jobs, strict=True)
-        found = list(pool.map(one, modes, seed_list, [steps] * len(jobs), [policy] * len(jobs)))
+        n = len(jobs)
+        found = list(
+            pool.map(one, modes, seed_list, [steps] * n, [policy] * n, [interim] * n, [params] * n)
+        )
     by = {job: row for job, row in zip(jobs, found, strict=True)}
-    print(f"delayed, {steps} decisions, {len(seeds)} seeds, {policy}; net value per decision, "
+    named = f"{policy} {params}" if params else policy
+    print(f"delayed, {steps} decisions, {len(seeds)} seeds, {named}; "
+          "net value per decision, "
           f"last {steps // 2} (mean ± 95% CI)")  # fmt: skip
     print(
         f"{'learned from':16s} {'policy':>16s} {'no_action':>16s} {'oracle':>16s}  no_action share"
@@ -64,6 +81,12 @@ def main() -> None:
         print(f"{mode:16s} {cells[0]} {cells[1]} {cells[2]}  {share:.2f}")
     diff = [by[("retention_value", s)]["policy"] - by[("acceptance", s)]["policy"] for s in seeds]
     print(f"retention_value - acceptance, paired by seed: {_cell(diff).strip()}")
+    rows = [by[("retention_value", s)] for s in seeds]
+    print(
+        f"retention_value rewards (interim {interim:g}): final clipped "
+        f"{np.mean([r['clipped'] for r in rows]):.3%}, corrections 2*final-interim clipped "
+        f"{np.mean([r['target_clipped'] for r in rows]):.3%}"
+    )
 
 
 if __name__ == "__main__":

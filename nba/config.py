@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     retention_window_days: float = Field(60.0, gt=0)
     retention_default_retained: bool = True
     retention_default_value: float = Field(100.0, ge=0)
+    retention_interim_reward: float = Field(0.0, ge=-1, le=1)  # an accept's, until the answer
     # Apprentice mode: the churn-band rules decide (with exploration) while the learner trains.
     apprentice: bool = False
     apprentice_epsilon: float = Field(0.1, gt=0, le=1)

@@ -1,8 +1,10 @@
 """Retention as the reward: the CRM's answer weeks later, whether the customer stayed.
 
-`retention_value` reward = (retained * customer value - offer cost if accepted) / scale,
-clipped to [-1, 1]: `no_action` costs nothing, so every offer must beat keeping quiet.
-Until the answer arrives the learner uses the acceptance as an interim signal; the answer
+`retention_value` reward = ((retained - (1 - churn score)) * customer value - offer cost if
+accepted) / scale, clipped to [-1, 1]: the net value of the decision, minus what the customer
+was expected to be worth without any action (`retention_reward`). `no_action` costs nothing,
+so every offer must beat keeping quiet. Until the answer arrives the learner uses the
+acceptance as an interim signal, on the final reward's scale (`interim_reward`); the answer
 then corrects it (`corrected_target`).
 """
 
@@ -60,11 +62,44 @@ def retention_report(decision_id: str, data: Mapping[str, object]) -> RetentionR
 
 
 def retention_reward(
-    *, retained: bool, customer_value: float, offer_cost: float, accepted: bool, scale: float
+    *,
+    retained: bool,
+    customer_value: float,
+    offer_cost: float,
+    accepted: bool,
+    scale: float,
+    churn_score: float,
+    baseline_value: float | None = None,
 ) -> float:
-    """The reward of a retention answer on the policies' scale ([-1, 1])."""
-    earned = (customer_value if retained else 0.0) - (offer_cost if accepted else 0.0)
+    """The reward of a retention answer on the policies' scale ([-1, 1]).
+
+    `((retained - (1 - churn_score)) * customer_value - offer_cost if accepted) / scale`: the
+    decision's net value minus a baseline, the value the customer was expected to keep without
+    any action (the logged churn score gives the retention to expect). The baseline depends
+    on the decision's context alone, never on the offer chosen, so it shifts every offer's
+    expected reward by the same amount and leaves the best offer unchanged; it only takes
+    out much of the spread of `retained * value` between customers, the noise the learner
+    must average away. The baseline is taken on `baseline_value`, the customer's own value
+    before any offer (default `customer_value`): if the reported value includes what an
+    accepted offer added (an upsell's revenue), pass the value without it, or the baseline
+    would depend on the offer. Clipping to [-1, 1] is the one departure from an unchanged
+    argmax, rare with a scale of about twice a large customer value.
+    """
+    base = customer_value if baseline_value is None else baseline_value
+    kept = customer_value if retained else 0.0
+    earned = kept - (1.0 - churn_score) * base - (offer_cost if accepted else 0.0)
     return max(-1.0, min(1.0, earned / scale))
+
+
+def interim_reward(accepted: bool, uplift: float) -> float:
+    """The interim reward learned at the outcome, before the retention answer: on its scale.
+
+    An accept learns `uplift` (`Settings.retention_interim_reward`, a small prior guess of
+    what an accept is worth on the final reward's scale; 0 learns nothing until the answer),
+    a decline learns 0, the baseline's expectation of doing nothing. A 0/1 interim would be
+    far off the final reward's scale and dominate the correction `2 * final - interim`.
+    """
+    return uplift if accepted else 0.0
 
 
 def corrected_target(final: float, interim: float | None) -> float:

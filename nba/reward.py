@@ -2,11 +2,14 @@
 
 `acceptance`: accepted → 1, declined → 0. `net_value`: accepted → (outcome value, else the
 offer's value) - offer cost, divided by `scale` and clipped to [-1, 1]; declined → 0.
+`retention_value`: the interim reward until the retention answer comes
+(`nba.retention.interim_reward`): accepted → `interim`, declined → 0.
 """
 
 from __future__ import annotations
 
 from nba.errors import InvalidInput
+from nba.retention import interim_reward
 
 MODES = ("acceptance", "net_value", "retention_value")
 
@@ -19,11 +22,14 @@ def reward_for(
     offer_cost: float,
     offer_value: float | None,
     scale: float,
+    interim: float = 0.0,
 ) -> float:
     """The reward on the policies' scale ([-1, 1]) for one outcome."""
-    if mode in ("acceptance", "retention_value"):
-        # retention_value learns from acceptance as its interim signal until retention is known.
+    if mode == "acceptance":
         return 1.0 if accepted else 0.0
+    if mode == "retention_value":
+        # The acceptance is the interim signal until retention is known, on the final's scale.
+        return interim_reward(accepted, interim)
     if mode == "net_value":
         if not accepted:
             return 0.0

@@ -338,6 +338,7 @@ class DecisionService:
             offer_cost=offer.cost if offer else 0.0,
             accepted=bool(outcome and outcome.accepted),
             scale=self._settings.reward_scale,
+            churn_score=decision.churn_score,
         )
         interim = outcome.reward if outcome is not None else None
         return Retention(decision.id, retained, value, now, "reported", reward), interim
@@ -358,6 +359,7 @@ class DecisionService:
             offer_cost=offer.cost if offer else 0.0,
             offer_value=offer.value if offer else None,
             scale=self._settings.reward_scale,
+            interim=self._settings.retention_interim_reward,
         )
 
 

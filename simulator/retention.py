@@ -8,7 +8,9 @@ Built from the hidden 90-day `churn_probability` c (DOMAIN.md 6(a), "accept ≠ 
   suits the customer's hidden driver (price, service, disengaged, loyal): a matched accept cuts
   the hazard to x0.5-0.8, a mismatched one ("sure things" taking a discount) leaves it ~x1.
 A retained customer is worth `monthly_charges * CLV_MONTHS` (plus the revenue of an accepted
-upsell); the net value of a decision is `retained * value - offer cost if accepted`.
+upsell); the net value of a decision is `retained * value - offer cost if accepted`. The
+`retention_value` reward is that net value minus the context-only baseline
+`(1 - churn score) * customer value`, scaled (`nba.retention.retention_reward`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from nba.retention import retention_reward
 from simulator.population import Population
 from simulator.truth import CLV_MONTHS, SIGNALS, ResponseModel
 
@@ -27,8 +30,10 @@ Ints = npt.NDArray[np.int64]
 
 WAKE_CHURN = 0.25
 """Extra churn a contact causes among sleeping dogs (share of those who would have stayed)."""
-RETENTION_SCALE = 6000.0
-"""Default `retention_value` scale: twice a large customer value, so corrections are not clipped."""
+RETENTION_SCALE = 4000.0
+"""Default `retention_value` scale: with the baseline the final rewards are never clipped in
+`delayed` (residuals reach about +-2,200), and the corrections `2 * final - interim` for about
+0.5% of decisions (benchmarks/retention_reward.py prints both shares)."""
 FIT: Mapping[str, tuple[float, float, float, float]] = {
     "discount_10": (1.0, 0.1, 0.2, 0.0),
     "discount_25": (1.0, 0.1, 0.2, 0.0),
@@ -80,10 +85,25 @@ class RetentionTruth:
         """What customer i is worth if retained: value, plus an accepted upsell's revenue."""
         return float(self.value[i] + (self.revenue[i, j] if accepted else 0.0))
 
-    def default_reward(self, i: int, j: int, accepted: bool, scale: float) -> float:
-        """The reward of the default answer (retained, at the customer's own value)."""
-        cost = float(self.costs[j]) if accepted else 0.0
-        return max(-1.0, min(1.0, (self.worth_of(i, j, accepted) - cost) / scale))
+    def reward(
+        self, i: int, j: int, accepted: bool, retained: bool, scale: float, churn_score: float
+    ) -> float:
+        """The `retention_value` reward of one answer (`nba.retention.retention_reward`).
+
+        The baseline is on the customer's own value, without an accepted upsell's revenue, so
+        it does not depend on the offer. (Over HTTP the service gets one value, the worth, and
+        takes the baseline on it: an accepted upsell's reward is lower there by
+        `(1 - churn score) * revenue / scale`.)
+        """
+        return retention_reward(
+            retained=retained,
+            customer_value=self.worth_of(i, j, accepted),
+            offer_cost=float(self.costs[j]),
+            accepted=accepted,
+            scale=scale,
+            churn_score=churn_score,
+            baseline_value=float(self.value[i]),
+        )
 
     def outcomes(
         self, customers: Ints, p_accept: Floats, costs: Floats, cols: Ints | None = None
@@ -116,12 +136,18 @@ class RetentionTruth:
         p_accept: Floats,
         costs: Floats,
         scale: float,
+        scores: Floats,
         cols: Ints | None = None,
     ) -> Floats:
-        """Expected `retention_value` reward: the clipped, scaled net value, averaged exactly."""
+        """Expected `retention_value` reward, averaged exactly over the four outcomes.
+
+        The clipped, scaled net value less the baseline `(1 - churn score) * value`, `scores`
+        being the customers' logged churn scores.
+        """
+        baseline = ((1.0 - scores) * self.value[customers])[:, None]
         out = np.zeros_like(p_accept)
         for p, v in self.outcomes(customers, p_accept, costs, cols):
-            out += p * np.clip(v / scale, -1.0, 1.0)
+            out += p * np.clip((v - baseline) / scale, -1.0, 1.0)
         return out
 
 

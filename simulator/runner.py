@@ -4,8 +4,11 @@ Common random numbers: one seed gives independent streams (`rng.spawn`) for the 
 customer stream, the response draws, the delays, the policy and the sampling of offers, so
 every policy run under the same seed meets the same customers with the same uniform draws.
 The churn outcome (simulator/retention.py) draws from an eighth stream, so it changes none of
-the others. Under `retention_value` the policy learns the acceptance first (interim reward),
-then, when the retention answer comes, `nba.retention.corrected_target`, as the service does.
+the others. Under `retention_value` the policy learns the acceptance first, as the interim
+reward on the final reward's scale (`nba.retention.interim_reward`), then, when the retention
+answer comes, `nba.retention.corrected_target` of the final reward
+(`nba.retention.retention_reward`, net value less the churn-score baseline), as the service
+does.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from nba.retention import corrected_target
+from nba.config import Settings
+from nba.retention import corrected_target, interim_reward
 from policies.base import Context, Policy
 from simulator.catalog import candidates as to_candidates
 from simulator.drivers import Driver, Oracle, Pending, PolicyDriver, PolicyFactory, Progress, oracle
@@ -33,6 +37,8 @@ __all__ += ["oracle", "run", "simulate", "streams"]
 _REPORTED, _DEFAULT, _RETAINED, _RETAIN_DEFAULT = range(4)
 """Kinds of delivery: outcome reported, outcome defaulted, retention answered, defaulted."""
 MODES = ("acceptance", "net_value", "retention_value")
+RETENTION_INTERIM = float(Settings.model_fields["retention_interim_reward"].default)
+"""The service's default interim reward of an accept under `retention_value`."""
 
 
 def streams(seed: int) -> tuple[np.random.Generator, ...]:
@@ -70,8 +76,14 @@ def simulate(
     reward_mode: str = "acceptance",
     reward_scale: float | None = None,
     progress: Progress | None = None,
+    *,
+    interim: float = RETENTION_INTERIM,
 ) -> RunResult:
-    """The closed loop behind `run`, for any driver (in-process or HTTP)."""
+    """The closed loop behind `run`, for any driver (in-process or HTTP).
+
+    `interim`: the reward an accept teaches under `retention_value` until the retention answer
+    (`Settings.retention_interim_reward`; an HTTP run's service uses its own setting).
+    """
     if reward_mode not in MODES:
         raise ValueError(f"reward_mode must be one of {MODES}, got {reward_mode!r}")
     retaining = reward_mode == "retention_value"
@@ -100,6 +112,7 @@ def simulate(
     half_life = scenario.fatigue_half_life_days * scenario.steps_per_day
     window = scenario.reward_window_days * scenario.steps_per_day
     contexts = _Contexts(world)
+    scores = world.churn_scores
 
     fatigue_level = [0.0] * world.population.size
     fatigue_step = [0] * world.population.size
@@ -146,7 +159,8 @@ def simulate(
         def truth(t: int = t, i: int = i, f: float = f, cols: np.ndarray = cols) -> np.ndarray:
             probs = acceptance(logits[t, cols][None, :], f * contact[cols][None, :], fpc)
             if retaining:
-                return ret.expected_reward(np.array([i]), probs, costs, scale, cols)[0]
+                one = np.array([i])
+                return ret.expected_reward(one, probs, costs, scale, scores[one], cols)[0]
             values = value_of[i, cols][None, :]
             return expected_reward(probs, values, costs[cols], reward_mode, scale)[0]
 
@@ -169,8 +183,10 @@ def simulate(
         worth = ret.worth_of(i, j, is_accept)
         net[t] = kept * worth - (cost_list[j] if is_accept else 0.0)
         value = float(value_of[i, j]) if is_accept else 0.0
-        if not is_accept or reward_mode == "retention_value":
-            reward = 1.0 if is_accept else 0.0
+        if retaining:
+            reward = interim_reward(is_accept, interim)
+        elif not is_accept:
+            reward = 0.0
         elif reward_mode == "acceptance":
             reward = 1.0
         else:
@@ -185,11 +201,12 @@ def simulate(
         else:
             heapq.heappush(heap, (arrival, t, kind, pending, value, reward))
         if retaining:
-            final = max(-1.0, min(1.0, net[t] / scale))
+            score = context.churn_score
+            final = ret.reward(i, j, is_accept, kept, scale, score)
             realised[t] = final
             answered = ret_delays[t] <= ret_window
             kind = _RETAINED if answered else _RETAIN_DEFAULT
-            target = final if answered else ret.default_reward(i, j, is_accept, scale)
+            target = final if answered else ret.reward(i, j, is_accept, True, scale, score)
             arrival = t + (math.ceil(ret_delays[t]) if answered else ret_window)
             heapq.heappush(heap, (max(arrival, t + 1), t, kind, pending, worth, target))
         else:
@@ -204,7 +221,7 @@ def simulate(
     contacts_matrix = fatigue_at[:, None] * contact[None, :]
     probs_true = acceptance(logits, contacts_matrix, fpc)
     if retaining:
-        expected = ret.expected_reward(customers, probs_true, costs, scale)
+        expected = ret.expected_reward(customers, probs_true, costs, scale, scores[customers])
     else:
         expected = expected_reward(probs_true, world.values[customers], costs, reward_mode, scale)
     return RunResult(
@@ -244,12 +261,16 @@ def run(
     reward_scale: float | None = None,
     learn_batch: int = 1,
     progress: Progress | None = None,
+    interim: float = RETENTION_INTERIM,
 ) -> RunResult:
     """Run one policy through `steps` decisions of `scenario`, learning online; see RunResult."""
     rngs = streams(seed)
     world = scenario.world(rngs[0])
     driver = PolicyDriver(policy, rngs[5].random(steps), learn_batch)
-    return simulate(scenario, world, driver, steps, rngs, seed, reward_mode, reward_scale, progress)
+    return simulate(
+        scenario, world, driver, steps, rngs, seed, reward_mode, reward_scale, progress,
+        interim=interim,
+    )  # fmt: skip
 
 
 def compare(
@@ -262,6 +283,7 @@ def compare(
     reward_scale: float | None = None,
     learn_batch: int = 1,
     progress: Progress | None = None,
+    interim: float = RETENTION_INTERIM,
 ) -> list[RunResult]:
     """Several policies side by side on the same customer stream, for each seed.
 
@@ -279,7 +301,16 @@ def compare(
             driver.name = name
             results.append(
                 simulate(
-                    scenario, world, driver, steps, rngs, seed, reward_mode, reward_scale, progress
+                    scenario,
+                    world,
+                    driver,
+                    steps,
+                    rngs,
+                    seed,
+                    reward_mode,
+                    reward_scale,
+                    progress,
+                    interim=interim,
                 )
             )
     return results

@@ -61,10 +61,14 @@ def test_retention_value_is_customer_value_minus_the_cost_of_an_accepted_offer(s
             d = runtime.service.decide(request).decision
         runtime.service.record_outcome(OutcomeReport(d.id, True))
         kept = runtime.service.record_retention(RetentionReport(d.id, True, 60.0)).retention
-        assert kept.reward == pytest.approx((60.0 - 5.0) / settings.reward_scale)
+        # less the baseline: a churn score of 0.9 expects 10% of the value kept anyway
+        kept_reward = (60.0 - 0.1 * 60.0 - 5.0) / settings.reward_scale
+        assert kept.reward == pytest.approx(kept_reward)
         quiet = runtime.service.decide(DecisionRequest("q", 0.9, offer_ids=("discount_10",)))
         lost = runtime.service.record_retention(RetentionReport(quiet.decision.id, False))
-        assert lost.retention.reward == 0.0  # not accepted: no cost; not retained: no value
+        # not accepted: no cost; not retained: no value, less the baseline at the default value
+        default = settings.retention_default_value
+        assert lost.retention.reward == pytest.approx(-0.1 * default / settings.reward_scale)
     finally:
         runtime.close()
 
@@ -92,5 +96,21 @@ def test_the_trainer_learns_the_interim_outcome_then_the_retention_answer_once(s
         second = runtime.trainer.run()
         assert (second.outcomes, second.retention) == (0, 8)
         assert runtime.trainer.run().version is None and counts(runtime) == (20, 0)
+    finally:
+        runtime.close()
+
+
+def test_the_interim_reward_of_an_accept_is_on_the_retention_scale(settings):
+    runtime = _retention_runtime(settings.model_copy(update={"retention_interim_reward": 0.02}))
+    try:
+        request = DecisionRequest("c", 0.5, offer_ids=("discount_10",))
+        rewards = {}
+        for accepted in (True, False):
+            d = runtime.service.decide(request).decision
+            while d.chosen != "discount_10":
+                d = runtime.service.decide(request).decision
+            report = OutcomeReport(d.id, accepted)
+            rewards[accepted] = runtime.service.record_outcome(report).outcome.reward
+        assert rewards == {True: 0.02, False: 0.0}  # not the 0/1 of acceptance mode
     finally:
         runtime.close()

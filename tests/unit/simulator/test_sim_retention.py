@@ -23,7 +23,7 @@ from simulator.http_client import run_http, sync_offers
 from simulator.population import Population
 from simulator.retention import RETENTION_SCALE, retention_truth
 from simulator.runner import PolicyDriver, oracle, simulate, streams
-from simulator.truth import ResponseModel, signals
+from simulator.truth import CLV_MONTHS, ResponseModel, signals
 
 MODEL = ResponseModel.default(DEFAULT_OFFERS)
 IDS = MODEL.offer_ids
@@ -105,9 +105,15 @@ def test_same_seed_gives_the_same_retention_run() -> None:
     pd.testing.assert_frame_equal(first.log, second.log)
 
 
-def test_retention_reward_is_the_scaled_net_value_and_keeps_the_log_schema() -> None:
+def test_retention_reward_is_the_scaled_net_value_less_the_baseline_and_keeps_the_log_schema() -> (
+    None
+):
     result = run(_delayed(), policies.get("random"), 1_200, seed=6, reward_mode="retention_value")
-    assert np.allclose(result.realised, np.clip(result.net_value / RETENTION_SCALE, -1, 1))
+    value = result.population.monthly_charges[result.customers] * CLV_MONTHS
+    baseline = (1.0 - result.churn_scores) * value
+    expected = np.clip((result.net_value - baseline) / RETENTION_SCALE, -1, 1)
+    assert np.allclose(result.realised, expected)
+    assert (np.abs(result.realised) >= 1.0).mean() < 0.01
     old = slice(0, 600)  # retention answers come 300-600 steps later; 10% never come
     assert np.isclose(result.learned[old], result.realised[old]).mean() > 0.85
     assert tuple(result.log.columns) == COLUMNS
