@@ -51,6 +51,8 @@ def _stationary(steps: int, seeds: int, mabwiser: bool, out: Path | None) -> Non
     vw_ratio = table.loc[best_vw, "last_ratio"]
     lift = table.loc[best_vw, "last_reward"] / table.loc[best_rule, "last_reward"] - 1
     click.echo(f"best VW {best_vw}: {100 * vw_ratio:.1f}% of oracle (target >= 85%)")
+    per_seed = [_ratio(r, steps - 10_000, steps) for r in results if r.policy == best_vw]
+    click.echo(f"  per seed: {', '.join(f'{100 * x:.1f}%' for x in per_seed)}")
     click.echo(f"best VW vs best rules ({best_rule}): {100 * lift:+.1f}% (target >= +15%)")
     if out is not None:
         write_report(results, out / "stationary", logs=False)
@@ -63,8 +65,11 @@ def _new_offer(seeds: int, out: Path | None) -> None:
     results = compare(scenario, {n: factory(n) for n in names}, steps, seeds)
     new = scenario.new_offer.id
     click.echo(f"\n## new_offer: {new} added at {scenario.added_at:,}, {seeds} seeds\n")
-    click.echo("| policy | share, +0-1k | +2-3k | +4-5k | oracle share, +4-5k | +9-10k | oracle |")
-    click.echo("| --- | --- | --- | --- | --- | --- | --- |")
+    click.echo(
+        "| policy | share, +0-1k | +2-3k | +4-5k | oracle share, +4-5k | +9-10k | oracle "
+        "| +4-5k / oracle |"
+    )
+    click.echo("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for name in names:
         runs = [r for r in results if r.policy == name]
         j = runs[0].offer_ids.index(new)
@@ -77,7 +82,8 @@ def _new_offer(seeds: int, out: Path | None) -> None:
         click.echo(
             f"| {name} | {share(0, 1000):.3f} | {share(2000, 3000):.3f} | {share(4000, 5000):.3f} "
             f"| {share(4000, 5000, True):.3f} | {share(9000, 10000):.3f} "
-            f"| {share(9000, 10000, True):.3f} |"
+            f"| {share(9000, 10000, True):.3f} "
+            f"| {share(4000, 5000) / share(4000, 5000, True):.2f} |"
         )
     if out is not None:
         write_report(results, out / "new_offer", share_offer=new, logs=False)

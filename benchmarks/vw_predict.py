@@ -51,7 +51,7 @@ def main(n: int = 5000) -> None:
         Event(context, tuple(offers), int(rng.integers(10)), 0.1, float(rng.random() < 0.2))
         for _ in range(2000)
     )
-    workspace = vw.Workspace(model_data=policy.save())
+    workspace = vw.Workspace(model_data=policy.vw_model())
     parser = vw.TextFormatParser(workspace)
 
     def raw() -> object:

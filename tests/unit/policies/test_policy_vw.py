@@ -211,3 +211,80 @@ def test_concurrent_rank_and_learn_keep_valid_rankings(world):
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+_NEW = Candidate("streaming", "loyalty", freeze_features({"months_free": 3}))
+
+
+def _trained(world, **params):
+    params = {"cold_start_tries": 100, **params}
+    policy = policies.get("vw", rng=np.random.default_rng(11), **params)
+    policy.learn(world.logged_events(800, np.random.default_rng(12)))  # ~200 tries per offer
+    return policy
+
+
+def _tries_of_new(world, n):
+    rng = np.random.default_rng(13)
+    candidates = (*world.offers, _NEW)
+    return [
+        Event(world.context_for("AB"[i % 2], rng), candidates, 4, 0.2, float(rng.random() < 0.1))
+        for i in range(n)
+    ]
+
+
+def test_a_new_offer_gets_the_cold_start_floor_until_tried_enough(world):
+    floored = _trained(world, cold_start_probability=0.3)
+    plain = _trained(world, cold_start_tries=0)
+    context = world.context_for("A", np.random.default_rng(14))
+    candidates = [*world.offers, _NEW]
+    assert floored.rank(context, candidates).probabilities[4] == pytest.approx(0.3)
+    assert plain.rank(context, candidates).probabilities[4] < 0.3
+    for policy in (floored, plain):
+        policy.learn(_tries_of_new(world, 100))
+    assert floored.rank(context, candidates) == plain.rank(context, candidates)
+
+
+def test_cold_start_counts_survive_save_and_load(world):
+    policy = _trained(world)
+    policy.learn(_tries_of_new(world, 60))
+    restored = policies.get(policy.name, rng=np.random.default_rng(15), **policy.params)
+    restored.load(policy.save())
+    context = world.context_for("B", np.random.default_rng(16))
+    candidates = [*world.offers, _NEW]
+    assert restored.rank(context, candidates) == policy.rank(context, candidates)
+    assert restored.rank(context, candidates).probabilities[4] >= 0.2 - 1e-12
+
+
+def test_bare_vw_model_bytes_load_and_rank_the_same_without_young_offers(world):
+    policy = policies.get("vw", rng=np.random.default_rng(17))
+    policy.learn(world.logged_events(300, np.random.default_rng(18)))
+    restored = policies.get("vw", rng=np.random.default_rng(19))
+    restored.load(policy.vw_model())
+    context = world.context_for("A", np.random.default_rng(20))
+    assert restored.rank(context, world.offers) == policy.rank(context, world.offers)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"nba-vw/1", b"nba-vw/1\x00\x00\x00\x05{bad}", b'nba-vw/1\x00\x00\x00\x0e{"tries": [1]}'],
+)
+def test_a_corrupt_cold_start_header_is_a_value_error(data):
+    with pytest.raises(ValueError, match="data"):
+        policies.get("vw").load(data)
+
+
+def test_a_three_letter_interaction_builds_a_cubic_model(world):
+    policy = policies.get("vw", rng=np.random.default_rng(19), interactions=["ssa"])
+    policy.learn(world.logged_events(50, np.random.default_rng(20)))
+    assert "ssa" in " ".join(policy.args())
+    ranking = policy.rank(world.context_for("A", np.random.default_rng(21)), world.offers)
+    assert sum(ranking.probabilities) == pytest.approx(1.0)
+
+
+def test_offers_of_a_fresh_model_get_the_start_floor_only_when_asked(world):
+    context = world.context_for("A", np.random.default_rng(22))
+    events = [e for e in world.logged_events(400, np.random.default_rng(23)) if e.chosen != 3]
+    for start, floored in ((0.0, False), (0.1, True)):
+        policy = policies.get("vw", rng=np.random.default_rng(24), start_probability=start)
+        policy.learn(events)  # no_action (index 3) never tried
+        assert (policy.rank(context, world.offers).probabilities[3] >= 0.1 - 1e-12) == floored
