@@ -127,7 +127,9 @@ class DecisionService:
             probabilities = with_floor(ids, probabilities, self._shows.young(ids), floor)
         with self._rng_lock:
             index = int(self._rng.choice(len(candidates), p=_normalised(probabilities)))
-            decision_id = str(uuid.UUID(bytes=self._rng.bytes(16), version=4))
+        # Ids come from the OS, not the seeded stream: workers started with one NBA_SEED
+        # would otherwise draw the same ids and collide in the log.
+        decision_id = str(uuid.uuid4())
         decision = Decision(
             id=decision_id,
             ts=now,

@@ -126,3 +126,15 @@ def test_net_value_reward_uses_value_minus_cost(settings):
         assert accepted.reward == (30.0 - 5.0) / settings.reward_scale
     finally:
         runtime.close()
+
+
+def test_two_workers_with_one_seed_log_distinct_decisions(settings):
+    first, second = build_runtime(settings), build_runtime(settings)
+    try:
+        a = first.service.decide(_request(1)).decision
+        b = second.service.decide(_request(1)).decision
+        assert a.id != b.id
+        assert first.service.get_decision(b.id)[0] == b
+    finally:
+        first.close()
+        second.close()
