@@ -119,6 +119,12 @@ def _records_table(title: str, records: tuple[dict[str, object], ...]) -> str:
     return f"<h3>{html.escape(title)}</h3><table><tr>{head}</tr>{body}</table>"
 
 
+def _bar_errors(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    # An interval need not contain its point estimate (percentile bootstrap of a skewed
+    # estimator, or a band with few rows); matplotlib refuses negative error bars.
+    return np.maximum(np.nan_to_num(np.vstack([values - low, high - values])), 0.0)
+
+
 def _plot_estimates(e: Evaluation) -> bytes:
     fig, ax = _figure(max(6.0, 1.2 * len(e.estimators) + 3))
     count = len(e.candidates)
@@ -128,7 +134,7 @@ def _plot_estimates(e: Evaluation) -> bytes:
         values = np.array([x_.value for x_ in c.estimates])
         low = np.array([x_.ci_low for x_ in c.estimates])
         high = np.array([x_.ci_high for x_ in c.estimates])
-        errors = np.nan_to_num(np.vstack([values - low, high - values]))
+        errors = _bar_errors(values, low, high)
         ax.errorbar(
             x,
             values,
@@ -185,7 +191,7 @@ def _plot_bands(e: Evaluation) -> bytes:
             values,
             width,
             label=c.name,
-            yerr=np.vstack([values - low, high - values]),
+            yerr=_bar_errors(values, low, high),
             capsize=2,
             color=_COLOURS[index % len(_COLOURS)],
         )
