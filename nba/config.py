@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     save_interval_s: float = Field(60.0, gt=0)
     default_outcome_interval_s: float = Field(600.0, gt=0)
     offer_cache_s: float = Field(2.0, ge=0)
+    # SQLite: a serving process checkpoints the WAL in the background this often (0: commits
+    # checkpoint it themselves, SQLite's default, a pause inside every ~150th decision).
+    sqlite_checkpoint_s: float = Field(1.0, ge=0)
     # Model lifecycle: one trainer of record (a database lease), every worker polls and swaps.
     trainer_enabled: bool = True
     train_batch: int = Field(1000, gt=0)

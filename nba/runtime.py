@@ -58,6 +58,9 @@ class Runtime:
 
         if s.trainer_enabled:
             every(self.save_model, s.save_interval_s, "train")
+        if s.sqlite_checkpoint_s > 0 and self.database.is_sqlite:
+            self.database.take_over_checkpoints()
+            every(self.database.checkpoint, s.sqlite_checkpoint_s, "wal_checkpoint")
         if serving:
             every(self.refresh_model, s.model_poll_s, "refresh_model")
         every(self.service.apply_default_outcomes, s.default_outcome_interval_s, "defaults")
@@ -98,6 +101,7 @@ class Runtime:
         self.evaluations.close()
         if self.settings.trainer_enabled:
             _logged(self.save_model, "train on close")()
+        _logged(self.database.checkpoint, "wal_checkpoint on close")()
         self.database.dispose()
 
 

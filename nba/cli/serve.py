@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import click
@@ -35,6 +36,9 @@ class _Server(BaseApplication):
             runtime.close()
 
         self.cfg.set("worker_exit", worker_exit)
+        # What start-up built (model, catalog, SQLAlchemy's metadata) lives as long as the
+        # worker: keep it out of the collector's full passes, which otherwise take ~80 ms.
+        gc.freeze()
         return app
 
 

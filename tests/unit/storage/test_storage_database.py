@@ -135,6 +135,63 @@ def test_readonly_session_reads_while_a_writer_holds_the_lock(tmp_path: Path) ->
         db.dispose()
 
 
+def test_sqlite_writers_of_one_process_take_turns_before_begin(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'nba.db'}")
+    db.upgrade()
+    inside, most = [0], [0]
+    guard = threading.Lock()
+
+    def write() -> None:
+        for _ in range(20):
+            with db.session() as session:
+                with guard:
+                    inside[0] += 1
+                    most[0] = max(most[0], inside[0])
+                add_decision(session, decision())
+                with guard:
+                    inside[0] -= 1
+
+    threads = [threading.Thread(target=write) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert most[0] == 1  # one writer at a time: the others waited on the lock, not SQLite
+        assert _count(db) == 80
+    finally:
+        db.dispose()
+
+
+def test_taking_over_checkpoints_leaves_the_copying_to_checkpoint(tmp_path: Path) -> None:
+    path = tmp_path / "nba.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    try:
+        assert _pragma(db, "wal_autocheckpoint") == 1000
+        db.take_over_checkpoints()
+        assert _pragma(db, "wal_autocheckpoint") == 0
+        db.checkpoint()
+        before = path.stat().st_size
+        for _ in range(300):  # ~2,000 WAL pages: past the automatic checkpoint's 1,000
+            with db.session() as session:
+                add_decision(session, decision())
+        assert path.stat().st_size == before  # every page still only in the WAL
+        db.checkpoint()
+        assert path.stat().st_size > before  # copied into the database file
+        assert _count(db) == 300
+    finally:
+        db.dispose()
+
+
+def test_checkpoints_are_sqlite_only(db: Database) -> None:
+    db.take_over_checkpoints()
+    db.checkpoint()  # a no-op on PostgreSQL, a PASSIVE checkpoint on SQLite
+    with db.session() as session:
+        add_decision(session, decision())
+    assert _count(db) == 1
+
+
 def _count(db: Database) -> int:
     with db.session(readonly=True) as session:
         return count_decisions(session)
