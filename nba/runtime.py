@@ -18,6 +18,7 @@ from nba.keys import KeyRing
 from nba.learning import ModelKeeper
 from nba.model_registry import ModelRegistry
 from nba.offer_cache import OfferCache
+from nba.retention import fresh_policy_params
 from nba.service import DecisionService
 from nba.storage import Database
 from nba.trainer import Trainer
@@ -131,7 +132,9 @@ def build_runtime(settings: Settings) -> Runtime:
     keeper = ModelKeeper.start(
         database,
         policy_name=settings.policy,
-        policy_params=dict(settings.policy_params),
+        policy_params=fresh_policy_params(
+            settings.policy, settings.policy_params, settings.reward_mode
+        ),
         rng=policy_rng,
         catch_up=settings.online_learning,
     )

@@ -26,7 +26,7 @@ from nba.config import Settings
 from nba.domain import ModelVersion
 from nba.errors import Conflict
 from nba.learning import EventDecoder, load_policy, to_event
-from nba.retention import corrected_target
+from nba.retention import corrected_target, fresh_policy_params
 from nba.storage import (
     Database,
     LearnRow,
@@ -164,7 +164,8 @@ class Trainer:
         wanted = base.version if base else None
         if self._policy is None or self._version != wanted:
             if base is None:
-                params = dict(self._settings.policy_params)
+                s = self._settings
+                params = fresh_policy_params(s.policy, s.policy_params, s.reward_mode)
                 self._policy = policies.get(self._settings.policy, rng=self._rng, **params)
             else:
                 self._policy = load_policy(base, self._rng)

@@ -15,7 +15,7 @@ from policies.base import (
 from policies.baselines import ChurnBandRules, UniformRandom
 from policies.encoding import NumericEncoder, event_lines
 from policies.linear import LinearThompson, LinUCB
-from policies.registry import get, names
+from policies.registry import get, names, parameters
 from policies.vw import VWPolicy
 
 __all__ = [
@@ -38,4 +38,5 @@ __all__ = [
     "freeze_features",
     "get",
     "names",
+    "parameters",
 ]

@@ -12,7 +12,7 @@ from policies.baselines import ChurnBandRules, UniformRandom
 from policies.linear import LinearThompson, LinUCB
 from policies.vw import VWPolicy
 
-__all__ = ["get", "names"]
+__all__ = ["get", "names", "parameters"]
 
 _Factory = Callable[..., Policy]
 
@@ -36,6 +36,14 @@ _REGISTRY: dict[str, tuple[_Factory, Mapping[str, object]]] = {
 def names() -> tuple[str, ...]:
     """Every registered policy name."""
     return tuple(_REGISTRY)
+
+
+def parameters(name: str) -> tuple[str, ...]:
+    """The parameters a policy name accepts (ValueError for an unknown name)."""
+    if name not in _REGISTRY:
+        raise ValueError(f"unknown policy {name!r}; known: {', '.join(_REGISTRY)}")
+    factory, fixed = _REGISTRY[name]
+    return tuple(p for p in inspect.signature(factory).parameters if p not in ("rng", *fixed))
 
 
 def get(name: str, rng: np.random.Generator | None = None, **params: object) -> Policy:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 import policies
+from nba.retention import fresh_policy_params
 from policies.base import Candidate, Context, Event, Ranking
 from policies.encoding import shared_features
 from simulator.runner import PolicyFactory, oracle
@@ -40,8 +41,11 @@ BEST_RULES: Mapping[str, Sequence[str]] = {
 """The best churn-band preferences found for the default world (benchmarks/sim_quality.py)."""
 
 
-def factory(name: str, **params: object) -> PolicyFactory:
-    """A factory for a policy name; `params` override TUNED. ValueError on an unknown name."""
+def factory(name: str, reward_mode: str = "acceptance", **params: object) -> PolicyFactory:
+    """A factory for a policy name; `params` override TUNED. ValueError on an unknown name.
+
+    `reward_mode` adds what the service adds for it (`nba.retention.fresh_policy_params`).
+    """
     if name == "oracle":
         return oracle
     if name.startswith("mabwiser-"):
@@ -55,7 +59,8 @@ def factory(name: str, **params: object) -> PolicyFactory:
     if name not in policies.names():
         known = (*policies.names(), "rules-best", "oracle", "mabwiser-linucb", "mabwiser-lints")
         raise ValueError(f"unknown policy {name!r}; known: {', '.join(known)}")
-    return _named(name, name, {**TUNED.get(name, {}), **params})
+    merged = fresh_policy_params(name, {**TUNED.get(name, {}), **params}, reward_mode)
+    return _named(name, name, merged)
 
 
 def _named(label: str, name: str, params: Mapping[str, object]) -> PolicyFactory:
@@ -69,9 +74,9 @@ def _named(label: str, name: str, params: Mapping[str, object]) -> PolicyFactory
     return make
 
 
-def factories(names: Iterable[str]) -> dict[str, PolicyFactory]:
+def factories(names: Iterable[str], reward_mode: str = "acceptance") -> dict[str, PolicyFactory]:
     """Factories for several names, keyed by name."""
-    return {name: factory(name) for name in names}
+    return {name: factory(name, reward_mode) for name in names}
 
 
 class _Vectoriser:

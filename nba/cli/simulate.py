@@ -83,7 +83,7 @@ def simulate(
     if not names:
         raise click.BadParameter("name at least one policy", param_hint="--policies")
     try:
-        factories = lineup.factories(names)
+        factories = lineup.factories(names, reward)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--policies") from error
     params: dict[str, object] = {} if population is None else {"population_size": population}

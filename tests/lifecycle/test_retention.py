@@ -6,8 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+import policies
 from nba.inputs import DecisionRequest, OutcomeReport
-from nba.retention import RetentionReport
+from nba.retention import RetentionReport, fresh_policy_params
 from nba.runtime import build_runtime
 from tests.conftest import SAMPLE_OFFERS
 from tests.lifecycle.helpers import counts, decide_and_report
@@ -114,3 +115,32 @@ def test_the_interim_reward_of_an_accept_is_on_the_retention_scale(settings):
         assert rewards == {True: 0.02, False: 0.0}  # not the 0/1 of acceptance mode
     finally:
         runtime.close()
+
+
+def test_retention_value_learns_with_the_smaller_rate_unless_told_otherwise(settings):
+    def fresh_rate(update: dict) -> float:
+        runtime = build_runtime(settings.model_copy(update=update))
+        try:
+            return runtime.keeper.with_lock(lambda p: p.params["learning_rate"])
+        finally:
+            runtime.close()  # learned nothing, saves nothing: the next one starts fresh too
+
+    assert fresh_rate({}) == 0.5
+    told = {"policy_params": {"learning_rate": 0.3}, "reward_mode": "retention_value"}
+    assert fresh_rate(told) == 0.3
+    runtime = _retention_runtime(settings)
+    try:
+        assert runtime.keeper.with_lock(lambda p: p.params["learning_rate"]) == 0.1
+        decide_and_report(runtime, 5)
+        saved = runtime.trainer.run().version
+        assert dict(saved.params)["learning_rate"] == 0.1
+    finally:
+        runtime.close()
+
+
+def test_fresh_policy_params_touch_only_policies_with_a_learning_rate():
+    assert fresh_policy_params("vw-bag", {}, "retention_value") == {"learning_rate": 0.1}
+    assert fresh_policy_params("vw", {}, "acceptance") == {}
+    assert fresh_policy_params("lints", {"epsilon": 0.1}, "retention_value") == {"epsilon": 0.1}
+    assert "learning_rate" in policies.parameters("vw-squarecb")
+    assert "exploration" not in policies.parameters("vw-squarecb")  # the name fixes it
