@@ -17,7 +17,7 @@ from nba.cli.simulate import simulate as simulate_cli
 from nba.config import Settings
 from nba.logschema import COLUMNS
 from nba.runtime import build_runtime
-from simulator import Delayed, Stationary, run
+from simulator import Delayed, Stationary, lineup, run
 from simulator.catalog import DEFAULT_OFFERS
 from simulator.http_client import run_http, sync_offers
 from simulator.population import Population
@@ -125,6 +125,21 @@ def test_the_retention_oracle_often_does_nothing() -> None:
     assert np.array_equal(result.chosen, result.oracle_choice)
     assert (result.chosen == 0).mean() > 0.05
     assert result.net_values.mean() == pytest.approx(result.oracle_net_values.mean(), rel=0.01)
+
+
+def test_learning_from_retention_earns_more_net_value_than_learning_from_acceptance() -> None:
+    # A small operator: 50 decisions a day, so answers come 1,500-4,500 decisions late.
+    world = Delayed(population_size=20_000, steps_per_day=50.0)
+    steps, later = 40_000, slice(20_000, None)
+    earned = {}
+    for mode in ("acceptance", "retention_value"):
+        policy = lineup.factory("vw", mode)(np.random.default_rng(0))
+        result = run(world, policy, steps, seed=0, reward_mode=mode)
+        earned[mode] = result.net_values[later].mean()
+        no_action = result.net_expected[later, 0].mean()
+    # seed 0: 1137.4 from acceptance, 1144.0 from retention, 1132.2 doing nothing
+    assert earned["retention_value"] > earned["acceptance"] + 3.0
+    assert earned["retention_value"] > no_action + 5.0
 
 
 def test_simulate_reports_net_value_under_retention_value(tmp_path) -> None:
