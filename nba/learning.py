@@ -7,13 +7,13 @@ replaced when a newer version is picked up) unless `save` stores it, marking wha
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import numpy as np
+import orjson
 
 import policies
 from nba.domain import Decision, ModelVersion, Outcome, Retention
@@ -244,7 +244,6 @@ class EventDecoder:
     def __init__(self, max_cached: int = 10_000) -> None:
         self._candidates: dict[str, tuple[tuple[Candidate, ...], dict[str, int]]] = {}
         self._max_cached = max_cached
-        self._decode = json.JSONDecoder().decode
 
     def event(self, row: LearnRow) -> Event:
         """The learnable event of one row."""
@@ -252,7 +251,7 @@ class EventDecoder:
         if found is None:
             if len(self._candidates) >= self._max_cached:
                 self._candidates.clear()
-            eligible = json.loads(row.eligible_json)
+            eligible = orjson.loads(row.eligible_json)
             candidates = tuple(
                 Candidate(e["offer_id"], e["category"], tuple(e.get("features", {}).items()))
                 for e in eligible
@@ -260,7 +259,7 @@ class EventDecoder:
             found = candidates, {c.offer_id: i for i, c in enumerate(candidates)}
             self._candidates[row.eligible_json] = found
         candidates, index = found
-        context = self._decode(row.context_json)
+        context = orjson.loads(row.context_json)  # ~4x json.loads: it is per event
         if None in context.values():
             features = tuple((k, v) for k, v in context.items() if v is not None)
         else:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select, update
 
 from nba.domain import Decision, Outcome
@@ -41,7 +42,7 @@ def unlearned_outcomes(
     )
     if after is not None:
         ts, decision_id = after
-        # A row-value comparison, so that PostgreSQL walks the (learned_version, ts, id) index.
+        # A row-value comparison, so that PostgreSQL walks the partial (ts, id) index.
         query = query.where(
             sa.tuple_(col(OutcomeRow.ts), col(OutcomeRow.decision_id)) > sa.tuple_(ts, decision_id)
         )
@@ -51,18 +52,48 @@ def unlearned_outcomes(
 
 def mark_outcomes_learned(session: Session, decision_ids: Sequence[str], version: int) -> int:
     """Mark outcomes as learned by `version` unless already marked; returns how many changed."""
+    return mark_learned(session, OutcomeRow, decision_ids, version)
+
+
+def mark_learned(
+    session: Session,
+    table: type[OutcomeRow] | type[RetentionRow],
+    decision_ids: Sequence[str],
+    version: int,
+) -> int:
+    """Set `learned_version` on the rows of `decision_ids` not marked yet; returns how many.
+
+    PostgreSQL gets every id in one array parameter (`= ANY(:ids)`): a list of thousands of
+    placeholders would cost more to build and plan than the update itself. SQLite, which has
+    no arrays, gets `IN (...)` lists of at most 5,000 ids.
+    """
+    column = col(table.decision_id)
+    if session.get_bind().dialect.name == "postgresql":
+        chunks, match = [list(decision_ids)], _any_of
+    else:
+        chunks = [list(decision_ids[i : i + _CHUNK]) for i in range(0, len(decision_ids), _CHUNK)]
+        match = _in
     changed = 0
-    for start in range(0, len(decision_ids), _CHUNK):
-        chunk = list(decision_ids[start : start + _CHUNK])
+    for chunk in chunks:
+        if not chunk:
+            continue
         result = session.exec(  # type: ignore[call-overload]
-            update(OutcomeRow)
-            .where(col(OutcomeRow.decision_id).in_(chunk))
-            .where(col(OutcomeRow.learned_version).is_(None))
+            update(table)
+            .where(match(column, chunk))
+            .where(col(table.learned_version).is_(None))
             .values(learned_version=version)
             .execution_options(synchronize_session=False)
         )
         changed += result.rowcount
     return changed
+
+
+def _any_of(column: sa.ColumnElement[str], ids: list[str]) -> sa.ColumnElement[bool]:
+    return column == sa.any_(sa.literal(ids, postgresql.ARRAY(sa.String)))
+
+
+def _in(column: sa.ColumnElement[str], ids: list[str]) -> sa.ColumnElement[bool]:
+    return column.in_(ids)
 
 
 def learned_counts(session: Session) -> tuple[int, int]:
@@ -212,7 +243,7 @@ def unlearned_rows(
     )
     if after is not None:
         ts, decision_id = after
-        # A row-value comparison, so that PostgreSQL walks the (learned_version, ts, id) index.
+        # A row-value comparison, so that PostgreSQL walks the partial (ts, id) index.
         query = query.where(
             sa.tuple_(col(OutcomeRow.ts), col(OutcomeRow.decision_id)) > sa.tuple_(ts, decision_id)
         )

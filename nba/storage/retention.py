@@ -6,14 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
 from nba.domain import Decision, Retention
 from nba.storage.decisions import to_decision
-from nba.storage.learned import Key
+from nba.storage.learned import Key, mark_learned
 from nba.storage.tables import DecisionRow, OutcomeRow, RetentionRow
-
-_CHUNK = 5000
 
 
 def add_retention(session: Session, retention: Retention) -> None:
@@ -66,7 +64,7 @@ def unlearned_retention(
     )
     if after is not None:
         ts, decision_id = after
-        # A row-value comparison, so that PostgreSQL walks the (learned_version, ts, id) index.
+        # A row-value comparison, so that PostgreSQL walks the partial (ts, id) index.
         key = sa.tuple_(col(RetentionRow.ts), col(RetentionRow.decision_id))
         query = query.where(key > sa.tuple_(ts, decision_id))
     query = query.order_by(col(RetentionRow.ts), col(RetentionRow.decision_id)).limit(limit)
@@ -75,18 +73,7 @@ def unlearned_retention(
 
 def mark_retention_learned(session: Session, decision_ids: Sequence[str], version: int) -> int:
     """Mark retention answers as learned by `version` unless marked; returns how many changed."""
-    changed = 0
-    for start in range(0, len(decision_ids), _CHUNK):
-        chunk = list(decision_ids[start : start + _CHUNK])
-        result = session.exec(  # type: ignore[call-overload]
-            update(RetentionRow)
-            .where(col(RetentionRow.decision_id).in_(chunk))
-            .where(col(RetentionRow.learned_version).is_(None))
-            .values(learned_version=version)
-            .execution_options(synchronize_session=False)
-        )
-        changed += result.rowcount
-    return changed
+    return mark_learned(session, RetentionRow, decision_ids, version)
 
 
 def _to_retention(row: RetentionRow) -> Retention:

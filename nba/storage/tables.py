@@ -90,7 +90,13 @@ class OutcomeRow(SQLModel, table=True):
 
     __table_args__ = (
         sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_outcomes_decision_id"),
-        sa.Index("ix_outcomes_learned_version", "learned_version", "ts", "decision_id"),
+        sa.Index(
+            "ix_outcomes_unlearned",
+            "ts",
+            "decision_id",
+            postgresql_where=sa.text("learned_version IS NULL"),
+            sqlite_where=sa.text("learned_version IS NULL"),
+        ),  # only what the trainer has yet to learn (migration 0004)
     )
 
     decision_id: str = Field(primary_key=True)
@@ -110,7 +116,13 @@ class RetentionRow(SQLModel, table=True):
 
     __table_args__ = (
         sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_retention_decision_id"),
-        sa.Index("ix_retention_learned_version", "learned_version", "ts", "decision_id"),
+        sa.Index(
+            "ix_retention_unlearned",
+            "ts",
+            "decision_id",
+            postgresql_where=sa.text("learned_version IS NULL"),
+            sqlite_where=sa.text("learned_version IS NULL"),
+        ),  # only what the trainer has yet to learn (migration 0004)
     )
 
     decision_id: str = Field(primary_key=True)
