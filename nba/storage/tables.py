@@ -83,6 +83,14 @@ class DecisionRow(SQLModel, table=True):
     model_version: int | None = None
 
 
+def _unlearned_index(table: str) -> sa.Index:
+    """A partial index of the rows no model version has learned yet (migration 0004)."""
+    pending = sa.text("learned_version IS NULL")
+    return sa.Index(
+        f"ix_{table}_unlearned", "ts", "decision_id", postgresql_where=pending, sqlite_where=pending
+    )
+
+
 class OutcomeRow(SQLModel, table=True):
     """The one outcome of a decision; `learned_version` is the model version that learned it."""
 
@@ -90,13 +98,7 @@ class OutcomeRow(SQLModel, table=True):
 
     __table_args__ = (
         sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_outcomes_decision_id"),
-        sa.Index(
-            "ix_outcomes_unlearned",
-            "ts",
-            "decision_id",
-            postgresql_where=sa.text("learned_version IS NULL"),
-            sqlite_where=sa.text("learned_version IS NULL"),
-        ),  # only what the trainer has yet to learn (migration 0004)
+        _unlearned_index("outcomes"),
     )
 
     decision_id: str = Field(primary_key=True)
@@ -116,13 +118,7 @@ class RetentionRow(SQLModel, table=True):
 
     __table_args__ = (
         sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_retention_decision_id"),
-        sa.Index(
-            "ix_retention_unlearned",
-            "ts",
-            "decision_id",
-            postgresql_where=sa.text("learned_version IS NULL"),
-            sqlite_where=sa.text("learned_version IS NULL"),
-        ),  # only what the trainer has yet to learn (migration 0004)
+        _unlearned_index("retention"),
     )
 
     decision_id: str = Field(primary_key=True)
