@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -26,6 +26,7 @@ from nba.config import Settings
 from nba.domain import ModelVersion
 from nba.errors import Conflict
 from nba.learning import EventDecoder, load_policy, to_event
+from nba.read_ahead import read_ahead
 from nba.retention import corrected_target, fresh_policy_params
 from nba.storage import (
     Database,
@@ -40,7 +41,6 @@ from nba.storage import (
     unlearned_retention,
     unlearned_rows,
 )
-from nba.storage.learned import Key
 from policies.base import Policy
 
 log = logging.getLogger(__name__)
@@ -179,31 +179,30 @@ class Trainer:
         ids: list[str] = []
         rewards: list[float] = []
         newest = None
-        batch, limit = self._settings.train_batch, self._settings.train_max_events
         decoder = EventDecoder()
-
-        def read(after: Key | None, size: int) -> tuple[list[LearnRow], Key | None]:
-            with self._database.session(readonly=True) as session:
-                return unlearned_rows(session, after, size)
-
-        # The next batch is read while VW learns this one: database waits release the GIL.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trainer-read") as reader:
-            pending = reader.submit(read, None, min(batch, limit))
-            while True:
-                rows, last = pending.result()
-                if last is None:
-                    break
-                ids.extend(row.decision_id for row in rows)
-                more = min(batch, limit - len(ids))
-                if more > 0:
-                    pending = reader.submit(read, last, more)
-                policy.learn([decoder.event(row) for row in rows])
-                rewards.extend(row.reward for row in rows)
-                newest = last[0]
-                self._renew()
-                if more <= 0:
-                    break
+        # The next batches are read while VW learns this one: database waits release the GIL.
+        for rows in read_ahead(self._unlearned_batches()):
+            policy.learn([decoder.event(row) for row in rows])
+            ids.extend(row.decision_id for row in rows)
+            rewards.extend(row.reward for row in rows)
+            newest = rows[-1].ts
+            self._renew()
         return ids, newest, rewards
+
+    def _unlearned_batches(self) -> Iterator[list[LearnRow]]:
+        """Unlearned outcomes in (ts, decision id) order, in batches, up to the run's limit."""
+        batch, limit = self._settings.train_batch, self._settings.train_max_events
+        read, after = 0, None
+        with self._database.session(readonly=True) as session:
+            while read < limit:
+                wanted = min(batch, limit - read)
+                rows = unlearned_rows(session, after, wanted)
+                if rows:
+                    yield rows
+                if len(rows) < wanted:
+                    return
+                read += len(rows)
+                after = rows[-1].key
 
     def _learn_retention(self, policy: Policy) -> list[str]:
         if self._settings.reward_mode != "retention_value":

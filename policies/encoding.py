@@ -18,7 +18,6 @@ process-wide example pool (see shared/vw-next-notes.md, section 3).
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -35,6 +34,7 @@ __all__ = [
     "RESERVED_SHARED_KEYS",
     "SHARED_NAMESPACE",
     "EncodedFeature",
+    "EventEncoder",
     "NumericEncoder",
     "action_features",
     "action_line",
@@ -74,9 +74,9 @@ def number(value: float, feature: str) -> float:
     parsed within float32 precision.
     """
     x = float(value)
-    if not math.isfinite(x) or abs(x) > _MAX_ABS:
+    if not -_MAX_ABS <= x <= _MAX_ABS:  # NaN fails the comparison too
         raise ValueError(f"feature {feature!r}: must be a finite number within ±1e9, got {value!r}")
-    return 0.0 if abs(x) < _MIN_ABS else x
+    return x if abs(x) >= _MIN_ABS else 0.0
 
 
 def churn_decile(churn_score: float) -> int:
@@ -94,22 +94,21 @@ def _check_churn(churn_score: float) -> float:
 
 
 def _feature(key: object, value: FeatureValue, reserved: frozenset[str]) -> EncodedFeature:
-    if type(key) is str and type(value) in _CACHEABLE:
-        # The type is part of the cache key: True == 1 but they encode differently.
-        return _cached_feature(key, value, type(value), reserved)
+    kind = type(value)
+    if type(key) is str:
+        if kind is float or kind is int:
+            # Numbers are nearly all distinct: only the name is worth caching.
+            return _name(key, reserved), number(value, key)
+        if kind is str or kind is bool:
+            # The type is part of the cache key: True == 1 but they encode differently.
+            return _cached_feature(key, value, kind, reserved)
     return _encode_feature(key, value, reserved)
-
-
-_CACHEABLE = frozenset({str, bool, int, float})
 
 
 def _encode_feature(key: object, value: FeatureValue, reserved: frozenset[str]) -> EncodedFeature:
     if not isinstance(key, str):
         raise ValueError(f"feature {key!r}: names must be strings")
-    # `=` in a name would make a number look like a categorical (`a=b:1`), so it goes too.
-    name = token(key).replace("=", "_")
-    if name in reserved:
-        raise ValueError(f"feature {key!r}: the name is reserved by the encoder")
+    name = _name(key, reserved)
     if isinstance(value, bool):
         return f"{name}={'true' if value else 'false'}", 1.0
     if isinstance(value, str):
@@ -119,6 +118,15 @@ def _encode_feature(key: object, value: FeatureValue, reserved: frozenset[str]) 
     raise ValueError(
         f"feature {key!r}: must be a number, string or bool, got {type(value).__name__}"
     )
+
+
+@lru_cache(maxsize=1 << 12)
+def _name(key: str, reserved: frozenset[str]) -> str:
+    # `=` in a name would make a number look like a categorical (`a=b:1`), so it goes too.
+    name = token(key).replace("=", "_")
+    if name in reserved:
+        raise ValueError(f"feature {key!r}: the name is reserved by the encoder")
+    return name
 
 
 @lru_cache(maxsize=1 << 16)
@@ -160,11 +168,13 @@ def shared_line(context: Context) -> str:
 
 def action_line(candidate: Candidate, label: tuple[float, float] | None = None) -> str:
     """The VW `|a ...` line of one candidate, with an optional `(cost, propensity)` label."""
-    head = ""
-    if label is not None:
-        cost, propensity = label
-        head = f"0:{number(cost, 'cost'):.9g}:{number(propensity, 'propensity'):.9g} "
-    return f"{head}|{ACTION_NAMESPACE} {_text(action_features(candidate))}"
+    line = f"|{ACTION_NAMESPACE} {_text(action_features(candidate))}"
+    return line if label is None else _label_head(label) + line
+
+
+def _label_head(label: tuple[float, float]) -> str:
+    cost, propensity = label
+    return f"0:{number(cost, 'cost'):.9g}:{number(propensity, 'propensity'):.9g} "
 
 
 def event_lines(
@@ -176,13 +186,70 @@ def event_lines(
 
     `label` is `(chosen index, cost, propensity)`; VW wants it on the chosen line only.
     """
-    if label is not None and not 0 <= label[0] < len(candidates):
-        raise ValueError(f"chosen: must index the {len(candidates)} candidates, got {label[0]}")
-    lines = [shared_line(context)]
-    for i, candidate in enumerate(candidates):
-        own = (label[1], label[2]) if label is not None and i == label[0] else None
-        lines.append(action_line(candidate, own))
+    return _event_lines(context, [action_line(c) for c in candidates], label)
+
+
+def _event_lines(
+    context: Context, actions: Sequence[str], label: tuple[int, float, float] | None
+) -> list[str]:
+    lines = [shared_line(context), *actions]
+    if label is not None:
+        chosen, cost, propensity = label
+        if not 0 <= chosen < len(actions):
+            raise ValueError(f"chosen: must index the {len(actions)} candidates, got {chosen}")
+        lines[chosen + 1] = _label_head((cost, propensity)) + actions[chosen]
     return lines
+
+
+_Kept = tuple[tuple[Candidate, ...], list[str], tuple[tuple[int, int, bool], ...]]
+"""A candidate list, its action lines, and where its 0/1 and bool values are."""
+
+
+class EventEncoder:
+    """`event_lines` with the action lines of recent candidate lists kept, not rebuilt.
+
+    Logged decisions repeat the same few offer lists, and building their text was half of
+    the encoding time of a learned event. A list is found by equality; since True == 1,
+    a found list is reused only if its bools are in the same places.
+    """
+
+    def __init__(self, max_lists: int = 256) -> None:
+        self._max_lists = max_lists
+        self._actions: dict[tuple[Candidate, ...], _Kept] = {}
+
+    def event_lines(
+        self,
+        context: Context,
+        candidates: Sequence[Candidate],
+        label: tuple[int, float, float] | None = None,
+    ) -> list[str]:
+        """The same lines as `event_lines(context, candidates, label)`."""
+        return _event_lines(context, self._action_lines(candidates), label)
+
+    def _action_lines(self, candidates: Sequence[Candidate]) -> list[str]:
+        key = candidates if type(candidates) is tuple else tuple(candidates)
+        found = self._actions.get(key)
+        if found is not None:
+            kept, actions, ambiguous = found
+            if kept is key or all(
+                (type(key[i].features[j][1]) is bool) is was_bool for i, j, was_bool in ambiguous
+            ):
+                return actions
+        actions = [action_line(c) for c in key]
+        if len(self._actions) >= self._max_lists:
+            self._actions = {}  # replaced, not cleared: learn may run in two threads
+        self._actions[key] = (key, actions, _ambiguous(key))
+        return actions
+
+
+def _ambiguous(candidates: Sequence[Candidate]) -> tuple[tuple[int, int, bool], ...]:
+    """Where an equal list could encode differently: 0/1 values and bools (True == 1)."""
+    return tuple(
+        (i, j, type(value) is bool)
+        for i, candidate in enumerate(candidates)
+        for j, (_, value) in enumerate(candidate.features)
+        if type(value) is not str and value in (0, 1)
+    )
 
 
 @lru_cache(maxsize=1 << 16)

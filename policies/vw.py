@@ -42,9 +42,9 @@ import vowpal_wabbit_next as vw
 from policies._validate import candidates_given, event_label, index_in, integer, real
 from policies.base import Candidate, Context, Event, Ranking, Reason
 from policies.encoding import (
+    EventEncoder,
     action_features,
     action_line,
-    event_lines,
     shared_features,
     shared_line,
 )
@@ -133,6 +133,7 @@ class VWPolicy:
         self._seed = int(rng.integers(0, 2**31 - 1))
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[object, ...], vw.Example] = OrderedDict()
+        self._encoder = EventEncoder()
         # Learned events; per offer id [events where it was a candidate, times chosen].
         self._total = 0
         self._counts: dict[str, list[int]] = {}
@@ -295,7 +296,8 @@ class VWPolicy:
         """
         iterator = iter(events)
         while chunk := list(itertools.islice(iterator, _CHUNK)):
-            batch = [event_lines(e.context, e.candidates, event_label(e)) for e in chunk]
+            lines = self._encoder.event_lines
+            batch = [lines(e.context, e.candidates, event_label(e)) for e in chunk]
             with self._lock:
                 for lines in batch:
                     self._ws.learn_one([self._parse(line) for line in lines])

@@ -7,8 +7,8 @@ that learned it, so each outcome is learned into the saved lineage exactly once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -210,8 +210,7 @@ def recent_acceptance(session: Session, limit: int) -> dict[str, list[bool]]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class LearnRow:
+class LearnRow(NamedTuple):
     """An unlearned outcome as the trainer reads it: its decision's JSON left undecoded."""
 
     decision_id: str
@@ -221,13 +220,16 @@ class LearnRow:
     eligible_json: str
     chosen: str
     propensity: float
+    ts: datetime
+
+    @property
+    def key(self) -> Key:
+        """This outcome's place in (ts, decision id) order."""
+        return self.ts, self.decision_id
 
 
-def unlearned_rows(
-    session: Session, after: Key | None, limit: int
-) -> tuple[list[LearnRow], Key | None]:
-    """Like `unlearned_outcomes`, but only the columns learning needs, JSON as text (fast),
-    and the (ts, decision id) key of the last row (times are parsed for that row only)."""
+def unlearned_rows(session: Session, after: Key | None, limit: int) -> list[LearnRow]:
+    """Like `unlearned_outcomes`, but only the columns learning needs, JSON as text (fast)."""
     query = (
         sa.select(
             OutcomeRow.decision_id,
@@ -237,6 +239,7 @@ def unlearned_rows(
             sa.cast(col(DecisionRow.eligible), sa.Text),
             DecisionRow.chosen,
             DecisionRow.propensity,
+            OutcomeRow.ts,
         )
         .join(DecisionRow, col(OutcomeRow.decision_id) == DecisionRow.id)
         .where(col(OutcomeRow.learned_version).is_(None))
@@ -248,9 +251,4 @@ def unlearned_rows(
             sa.tuple_(col(OutcomeRow.ts), col(OutcomeRow.decision_id)) > sa.tuple_(ts, decision_id)
         )
     query = query.order_by(col(OutcomeRow.ts), col(OutcomeRow.decision_id)).limit(limit)
-    rows = [LearnRow(*row) for row in session.connection().execute(query)]
-    if not rows:
-        return rows, None
-    last = rows[-1].decision_id
-    ts = session.exec(select(OutcomeRow.ts).where(col(OutcomeRow.decision_id) == last)).one()
-    return rows, (ts, last)
+    return list(map(LearnRow._make, session.connection().execute(query)))

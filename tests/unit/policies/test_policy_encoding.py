@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policies import Candidate, Context, NumericEncoder, event_lines, freeze_features
-from policies.encoding import action_line, shared_line, token
+from policies.encoding import EventEncoder, action_line, shared_line, token
 
 logging.getLogger("vowpal_wabbit_next.driver").setLevel(logging.WARNING)
 _WS = vw.Workspace(["--cb_explore_adf", "-q", "sa"])
@@ -144,3 +144,44 @@ def test_a_numeric_feature_whose_name_has_an_equals_sign_stays_numeric():
     line = shared_line(Context(0.5, (("a=b", 2.5),)))
     assert line.startswith("shared |s a_b:2.5 ")
     assert _PARSER.parse_line(line)["s"].values[0] == 2.5
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    events=st.lists(
+        st.tuples(
+            feature_maps,
+            st.lists(st.tuples(st.sampled_from("abc"), feature_maps), min_size=1, max_size=3),
+            st.integers(0, 2),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_the_event_encoder_writes_what_event_lines_writes(events):
+    encoder = EventEncoder(max_lists=2)  # small, so that lists are also dropped and rebuilt
+    for context, offers, chosen in events:
+        candidates = [Candidate(o, "x", freeze_features(f)) for o, f in offers]
+        label = (min(chosen, len(candidates) - 1), -1.0, 0.5)
+        args = (Context(0.3, freeze_features(context)), candidates)
+        assert encoder.event_lines(*args, label) == event_lines(*args, label)
+        assert encoder.event_lines(*args) == event_lines(*args)
+
+
+def test_the_event_encoder_tells_true_from_1_in_equal_candidate_lists():
+    encoder = EventEncoder()
+    context = Context(0.5)
+    flag, one, zero = (Candidate("o", "x", (("f", v),)) for v in (True, 1, 0.0))
+    assert flag == one  # equal, hence the same dictionary key, yet different text
+    assert encoder.event_lines(context, (flag,))[1] == "|a f=true category=x offer=o"
+    assert encoder.event_lines(context, (one,))[1] == "|a f:1 category=x offer=o"
+    assert encoder.event_lines(context, (flag,))[1] == "|a f=true category=x offer=o"
+    assert encoder.event_lines(context, [Candidate("o", "x", (("f", False),))])[1] == (
+        "|a f=false category=x offer=o"
+    )
+    assert encoder.event_lines(context, (zero,))[1] == "|a f:0 category=x offer=o"
+
+
+def test_the_event_encoder_checks_the_chosen_index():
+    with pytest.raises(ValueError, match="chosen"):
+        EventEncoder().event_lines(Context(0.5), [Candidate("o", "x")], (1, -1.0, 0.5))
