@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from nba.domain import Decision, Retention
 from nba.storage.decisions import to_decision
-from nba.storage.learned import Key, mark_learned
+from nba.storage.learned import Key, mark_learned, walk_unlearned_index
 from nba.storage.tables import DecisionRow, OutcomeRow, RetentionRow
 
 
@@ -56,6 +56,7 @@ def unlearned_retention(
 ) -> list[tuple[Decision, Retention, float | None]]:
     """Retention answers no model version has learned, after `after` in (ts, id) order, each
     with the reward of the decision's outcome (the interim signal), None if there is none."""
+    walk_unlearned_index(session)
     query = (
         select(DecisionRow, RetentionRow, OutcomeRow.reward)
         .join(RetentionRow, col(RetentionRow.decision_id) == DecisionRow.id)
