@@ -26,6 +26,7 @@ from nba.config import Settings
 from nba.domain import ModelVersion
 from nba.errors import Conflict
 from nba.learning import EventDecoder, load_policy, to_event
+from nba.marks import OutcomeMarks
 from nba.read_ahead import read_ahead
 from nba.retention import corrected_target, fresh_policy_params
 from nba.storage import (
@@ -33,7 +34,6 @@ from nba.storage import (
     LearnRow,
     acquire_lock,
     lock_holder,
-    mark_outcomes_learned,
     mark_retention_learned,
     models,
     release_lock,
@@ -111,35 +111,43 @@ class Trainer:
     def _train(self, force: bool, started: float) -> TrainingRun:
         base = self._base()
         policy = self._policy_at(base)
-        outcome_ids, watermark, rewards = self._learn_outcomes(policy)
-        retention_ids = self._learn_retention(policy)
-        if not outcome_ids and not retention_ids and not force:
-            return TrainingRun(None, 0, 0, time.perf_counter() - started)
-        data = policy.save()
-        learned = len(outcome_ids) + len(retention_ids)
-        base_total = dict(base.metrics).get("learned_total", 0.0) if base else 0.0
-        seconds = time.perf_counter() - started
-        metrics = {
-            "learned": float(learned),
-            "learned_outcomes": float(len(outcome_ids)),
-            "learned_retention": float(len(retention_ids)),
-            "learned_total": base_total + learned,
-            "base_version": float(base.version if base else 0),
-            "mean_reward": float(np.mean(rewards)) if rewards else 0.0,
-            "train_seconds": seconds,
-        }
-        if base is not None and base.watermark and (not watermark or base.watermark > watermark):
-            watermark = base.watermark
-        with self._database.session() as session:
+        with OutcomeMarks(self._database) as marks:
+            outcome_ids, watermark, rewards = self._learn_outcomes(policy, marks)
+            retention_ids = self._learn_retention(policy)
+            if not outcome_ids and not retention_ids and not force:
+                return TrainingRun(None, 0, 0, time.perf_counter() - started)
+            data = policy.save()
+            learned = len(outcome_ids) + len(retention_ids)
+            base_total = dict(base.metrics).get("learned_total", 0.0) if base else 0.0
+            seconds = time.perf_counter() - started
+            metrics = {
+                "learned": float(learned),
+                "learned_outcomes": float(len(outcome_ids)),
+                "learned_retention": float(len(retention_ids)),
+                "learned_total": base_total + learned,
+                "base_version": float(base.version if base else 0),
+                "mean_reward": float(np.mean(rewards)) if rewards else 0.0,
+                "train_seconds": seconds,
+            }
+            if base and base.watermark and (not watermark or base.watermark > watermark):
+                watermark = base.watermark
+            session = marks.saving()
             lease_s = self._settings.trainer_lease_s
             if not renew_lock(session, LEASE, self.owner, lease_s, _now()):
                 raise Conflict("the trainer lease expired during training; nothing saved")
             active = models.active_model_version(session)
             activate = active is None or not active.is_pinned
             saved = models.add_model_version(
-                session, policy.name, dict(policy.params), data, watermark, metrics, activate
+                session,
+                policy.name,
+                dict(policy.params),
+                data,
+                watermark,
+                metrics,
+                activate,
+                version=marks.version,
             )
-            marked = mark_outcomes_learned(session, outcome_ids, saved.version)
+            marked = marks.finish(saved.version)
             marked += mark_retention_learned(session, retention_ids, saved.version)
             if marked != learned:
                 raise Conflict("some outcomes were learned by another version; nothing saved")
@@ -175,7 +183,9 @@ class Trainer:
             self._version = wanted
         return self._policy
 
-    def _learn_outcomes(self, policy: Policy) -> tuple[list[str], datetime | None, list[float]]:
+    def _learn_outcomes(
+        self, policy: Policy, marks: OutcomeMarks
+    ) -> tuple[list[str], datetime | None, list[float]]:
         ids: list[str] = []
         rewards: list[float] = []
         newest = None
@@ -183,7 +193,9 @@ class Trainer:
         # The next batches are read while VW learns this one: database waits release the GIL.
         for rows in read_ahead(self._unlearned_batches()):
             policy.learn([decoder.event(row) for row in rows])
-            ids.extend(row.decision_id for row in rows)
+            batch_ids = [row.decision_id for row in rows]
+            marks.add(batch_ids)
+            ids.extend(batch_ids)
             rewards.extend(row.reward for row in rows)
             newest = rows[-1].ts
             self._renew()

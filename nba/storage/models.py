@@ -22,17 +22,20 @@ def add_model_version(
     watermark: datetime | None,
     metrics: Mapping[str, float] | None = None,
     activate: bool = True,
+    version: int | None = None,
 ) -> ModelVersion:
-    """Store a policy state as version max+1; `activate` makes it the only active one.
+    """Store a policy state as version `version` (default max+1); `activate` makes it the only
+    active one.
 
-    Two trainers adding at the same moment on PostgreSQL collide on the version number: one
-    gets sqlalchemy's IntegrityError (SQLite serialises them).
+    Two trainers adding the same number at the same moment on PostgreSQL collide: one gets
+    sqlalchemy's IntegrityError (SQLite serialises them).
     """
-    latest = session.exec(select(sa.func.max(ModelVersionRow.version))).one()
+    if version is None:
+        version = next_model_version(session)
     if activate:
         _deactivate_all(session)
     row = ModelVersionRow(
-        version=(latest or 0) + 1,
+        version=version,
         policy=policy,
         params=dict(params),
         data=data,
@@ -44,6 +47,12 @@ def add_model_version(
     session.add(row)
     session.flush()
     return _to_model_version(row)
+
+
+def next_model_version(session: Session) -> int:
+    """The number the next stored version gets unless one is added meanwhile: max+1."""
+    latest = session.exec(select(sa.func.max(ModelVersionRow.version))).one()
+    return (latest or 0) + 1
 
 
 def get_model_version(session: Session, version: int) -> ModelVersion | None:
