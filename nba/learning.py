@@ -260,10 +260,9 @@ class EventDecoder:
             self._candidates[row.eligible_json] = found
         candidates, index = found
         context = orjson.loads(row.context_json)  # ~4x json.loads: it is per event
-        if None in context.values():
-            features = tuple((k, v) for k, v in context.items() if v is not None)
-        else:
-            features = tuple(context.items())
+        features = tuple(context.items())
+        if "null" in row.context_json:  # a scan in C, cheaper than looking at every value
+            features = tuple((k, v) for k, v in features if v is not None)
         return Event(
             context=Context(churn_score=row.churn_score, features=features),
             candidates=candidates,
