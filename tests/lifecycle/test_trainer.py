@@ -155,3 +155,11 @@ def test_serving_jobs_checkpoint_sqlite_in_the_background(runtime):
     assert ("wal_checkpoint" in jobs) == runtime.database.is_sqlite
     decide_and_report(runtime, 5)  # commits go on while the job owns the checkpoints
     assert sum(counts(runtime)) == 5
+
+
+def test_a_run_learns_at_most_its_limit_in_pages_and_the_next_run_goes_on(runtime, settings):
+    decide_and_report(runtime, 45)
+    paged = settings.model_copy(update={"train_batch": 7, "train_max_events": 20})
+    trainer = Trainer(runtime.database, paged, runtime.refresh_rng)
+    assert [trainer.run().outcomes for _ in range(4)] == [20, 20, 5, 0]
+    assert counts(runtime) == (45, 0) and learned_in_versions(runtime) == 45
