@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -43,23 +43,34 @@ def walk_unlearned_index(session: Session) -> None:
         session.execute(sa.text("SET LOCAL enable_sort = off"))
 
 
+Q = TypeVar("Q", bound=sa.Select)  # type: ignore[type-arg]
+
+
+def unlearned_page(
+    session: Session,
+    query: Q,
+    table: type[OutcomeRow] | type[RetentionRow],
+    after: Key | None,
+    limit: int,
+) -> Q:
+    """`query` narrowed to the next `limit` rows of `table` that no version has learned,
+    after `after` in (ts, decision id) order, planned to walk the partial index of them."""
+    walk_unlearned_index(session)
+    query = query.where(col(table.learned_version).is_(None))
+    if after is not None:
+        # A row-value comparison, so that PostgreSQL walks the partial (ts, id) index.
+        query = query.where(sa.tuple_(col(table.ts), col(table.decision_id)) > sa.tuple_(*after))
+    return query.order_by(col(table.ts), col(table.decision_id)).limit(limit)
+
+
 def unlearned_outcomes(
     session: Session, after: Key | None, limit: int
 ) -> list[tuple[Decision, Outcome]]:
     """Outcomes no model version has learned, after `after` in (ts, decision id) order."""
-    walk_unlearned_index(session)
-    query = (
-        select(DecisionRow, OutcomeRow)
-        .join(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
-        .where(col(OutcomeRow.learned_version).is_(None))
+    query = select(DecisionRow, OutcomeRow).join(
+        OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id
     )
-    if after is not None:
-        ts, decision_id = after
-        # A row-value comparison, so that PostgreSQL walks the partial (ts, id) index.
-        query = query.where(
-            sa.tuple_(col(OutcomeRow.ts), col(OutcomeRow.decision_id)) > sa.tuple_(ts, decision_id)
-        )
-    query = query.order_by(col(OutcomeRow.ts), col(OutcomeRow.decision_id)).limit(limit)
+    query = unlearned_page(session, query, OutcomeRow, after, limit)
     return [(to_decision(d), _outcome(o)) for d, o in session.exec(query)]
 
 
@@ -243,26 +254,15 @@ class LearnRow(NamedTuple):
 
 def unlearned_rows(session: Session, after: Key | None, limit: int) -> list[LearnRow]:
     """Like `unlearned_outcomes`, but only the columns learning needs, JSON as text (fast)."""
-    walk_unlearned_index(session)
-    query = (
-        sa.select(
-            OutcomeRow.decision_id,
-            OutcomeRow.reward,
-            DecisionRow.churn_score,
-            sa.cast(col(DecisionRow.context), sa.Text),
-            sa.cast(col(DecisionRow.eligible), sa.Text),
-            DecisionRow.chosen,
-            DecisionRow.propensity,
-            OutcomeRow.ts,
-        )
-        .join(DecisionRow, col(OutcomeRow.decision_id) == DecisionRow.id)
-        .where(col(OutcomeRow.learned_version).is_(None))
-    )
-    if after is not None:
-        ts, decision_id = after
-        # A row-value comparison, so that PostgreSQL walks the partial (ts, id) index.
-        query = query.where(
-            sa.tuple_(col(OutcomeRow.ts), col(OutcomeRow.decision_id)) > sa.tuple_(ts, decision_id)
-        )
-    query = query.order_by(col(OutcomeRow.ts), col(OutcomeRow.decision_id)).limit(limit)
+    query = sa.select(
+        OutcomeRow.decision_id,
+        OutcomeRow.reward,
+        DecisionRow.churn_score,
+        sa.cast(col(DecisionRow.context), sa.Text),
+        sa.cast(col(DecisionRow.eligible), sa.Text),
+        DecisionRow.chosen,
+        DecisionRow.propensity,
+        OutcomeRow.ts,
+    ).join(DecisionRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+    query = unlearned_page(session, query, OutcomeRow, after, limit)
     return list(map(LearnRow._make, session.connection().execute(query)))

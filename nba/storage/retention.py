@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from nba.domain import Decision, Retention
 from nba.storage.decisions import to_decision
-from nba.storage.learned import Key, mark_learned, walk_unlearned_index
+from nba.storage.learned import Key, mark_learned, unlearned_page
 from nba.storage.tables import DecisionRow, OutcomeRow, RetentionRow
 
 
@@ -56,19 +55,12 @@ def unlearned_retention(
 ) -> list[tuple[Decision, Retention, float | None]]:
     """Retention answers no model version has learned, after `after` in (ts, id) order, each
     with the reward of the decision's outcome (the interim signal), None if there is none."""
-    walk_unlearned_index(session)
     query = (
         select(DecisionRow, RetentionRow, OutcomeRow.reward)
         .join(RetentionRow, col(RetentionRow.decision_id) == DecisionRow.id)
         .outerjoin(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
-        .where(col(RetentionRow.learned_version).is_(None))
     )
-    if after is not None:
-        ts, decision_id = after
-        # A row-value comparison, so that PostgreSQL walks the partial (ts, id) index.
-        key = sa.tuple_(col(RetentionRow.ts), col(RetentionRow.decision_id))
-        query = query.where(key > sa.tuple_(ts, decision_id))
-    query = query.order_by(col(RetentionRow.ts), col(RetentionRow.decision_id)).limit(limit)
+    query = unlearned_page(session, query, RetentionRow, after, limit)
     return [(to_decision(d), _to_retention(r), i) for d, r, i in session.exec(query)]
 
 
