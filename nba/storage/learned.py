@@ -31,7 +31,7 @@ Key = tuple[datetime, str]
 """A position in (outcome ts, decision id) order."""
 
 
-def walk_unlearned_index(session: Session) -> None:
+def _walk_unlearned_index(session: Session) -> None:
     """PostgreSQL: plan this transaction's queries without sorting, so that a page of unlearned
     rows is read by walking the partial (ts, decision id) index.
 
@@ -55,7 +55,7 @@ def unlearned_page(
 ) -> Q:
     """`query` narrowed to the next `limit` rows of `table` that no version has learned,
     after `after` in (ts, decision id) order, planned to walk the partial index of them."""
-    walk_unlearned_index(session)
+    _walk_unlearned_index(session)
     query = query.where(col(table.learned_version).is_(None))
     if after is not None:
         # A row-value comparison, so that PostgreSQL walks the partial (ts, id) index.
