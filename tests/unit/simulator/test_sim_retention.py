@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from werkzeug.serving import make_server
 
 import policies
-from api import create_app
 from nba.cli.simulate import simulate as simulate_cli
 from nba.config import Settings
 from nba.logschema import COLUMNS
-from nba.runtime import build_runtime
 from simulator import Delayed, Stationary, lineup, run
 from simulator.catalog import DEFAULT_OFFERS
 from simulator.http_client import run_http, sync_offers
@@ -24,6 +19,7 @@ from simulator.population import Population
 from simulator.retention import RETENTION_SCALE, retention_truth
 from simulator.runner import PolicyDriver, oracle, simulate, streams
 from simulator.truth import CLV_MONTHS, ResponseModel, signals
+from tests.unit.simulator.live_service import live_service
 
 MODEL = ResponseModel.default(DEFAULT_OFFERS)
 IDS = MODEL.offer_ids
@@ -169,22 +165,13 @@ def test_http_runs_report_retention_to_the_service(tmp_path) -> None:
         reward_scale=RETENTION_SCALE,
         save_interval_s=3600,
     )
-    runtime = build_runtime(settings)
-    _, crm_key = runtime.keys.create("crm", "simulator")
-    _, marketer_key = runtime.keys.create("marketer", "simulator")
-    server = make_server("127.0.0.1", 0, create_app(runtime=runtime, start_jobs=False))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}"
-        sync_offers(url, marketer_key, DEFAULT_OFFERS)
+    with live_service(settings) as service:
+        sync_offers(service.url, service.marketer_key, DEFAULT_OFFERS)
         scenario = _delayed((30.0, 40.0))
-        result = run_http(scenario, url, crm_key, 700, seed=1, reward_mode="retention_value")
-        with runtime.database.session(readonly=True) as session:
+        result = run_http(
+            scenario, service.url, service.crm_key, 700, seed=1, reward_mode="retention_value"
+        )
+        with service.runtime.database.session(readonly=True) as session:
             kept = [bool(r) for (r,) in session.execute(sa.text("SELECT retained FROM retention"))]
-    finally:
-        server.shutdown()
-        thread.join()
-        runtime.close()
     assert 250 < len(kept) < 380  # answers 300-400 steps after their decision; 10% never
     assert np.mean(kept) == pytest.approx(result.retained[: len(kept)].mean(), abs=0.05)
