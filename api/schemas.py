@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nba.apprentice import ApprenticeStatus
 from nba.domain import Decision, Evaluation, ModelVersion, Offer, Outcome, Retention
-from nba.service import DecisionResult
-from nba.stats import OfferStats, Rate
+from nba.evaluation.stats import OfferStats, Rate
+from nba.learning.apprentice import ApprenticeStatus
+from nba.serving.service import DecisionResult
 
 ContextValue = float | int | str | bool | None
 

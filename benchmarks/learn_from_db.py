@@ -33,11 +33,11 @@ from sqlalchemy.engine import make_url
 import policies
 from nba.config import Settings
 from nba.domain import Decision, EligibleOffer
-from nba.learning import to_event
+from nba.learning.keeper import to_event
+from nba.learning.trainer import Trainer
 from nba.storage import Database
 from nba.storage.decisions import add_decisions
 from nba.storage.tables import OutcomeRow
-from nba.trainer import Trainer
 from policies.base import Event
 
 CATEGORIES = ("discount", "device", "loyalty", "data_bonus", "upsell", "service", "none")

@@ -9,19 +9,19 @@ from dataclasses import dataclass, field
 import numpy as np
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from nba.apprentice import Apprentice
-from nba.catalog import OfferCatalog
 from nba.config import Settings
-from nba.drift import DriftMonitor
-from nba.evaluations import EvaluationJobs
-from nba.keys import KeyRing
-from nba.learning import ModelKeeper
-from nba.model_registry import ModelRegistry
-from nba.offer_cache import OfferCache
-from nba.retention import fresh_policy_params
-from nba.service import DecisionService
+from nba.evaluation.jobs import EvaluationJobs
+from nba.learning.apprentice import Apprentice
+from nba.learning.drift import DriftMonitor
+from nba.learning.keeper import ModelKeeper
+from nba.learning.registry import ModelRegistry
+from nba.learning.trainer import Trainer
+from nba.serving.catalog import OfferCatalog
+from nba.serving.keys import KeyRing
+from nba.serving.offer_cache import OfferCache
+from nba.serving.retention import fresh_policy_params
+from nba.serving.service import DecisionService
 from nba.storage import Database
-from nba.trainer import Trainer
 
 log = logging.getLogger(__name__)
 

@@ -142,7 +142,7 @@ class PolicyDriver:
             self.flush()
 
     def retain(self, pending: Pending, retained: bool, value: float, target: float) -> None:
-        """Learn the correction the service's learner makes (`nba.retention.corrected_target`)."""
+        """Learn the correction the service's learner makes (`corrected_target` of nba.serving)."""
         self.expire(pending, target)
 
     def retain_default(self, pending: Pending, target: float) -> None:

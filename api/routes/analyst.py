@@ -8,9 +8,9 @@ from api import schemas
 from api.auth import requires
 from api.bodies import read_body
 from api.routes._runtime import runtime
-from nba.evaluations import EvaluationJobs
-from nba.exports import decision_log, export_bytes
-from nba.inputs import parse_time
+from nba.clock import parse_time
+from nba.evaluation.exports import decision_log, export_bytes
+from nba.evaluation.jobs import EvaluationJobs
 
 blueprint = Blueprint("analyst", __name__, url_prefix="/v1")
 

@@ -8,8 +8,8 @@ from api import schemas
 from api.auth import requires
 from api.bodies import read_body
 from api.routes._runtime import runtime
-from nba.inputs import decision_request, outcome_report
-from nba.retention import retention_report
+from nba.serving.inputs import decision_request, outcome_report
+from nba.serving.retention import retention_report
 
 blueprint = Blueprint("crm", __name__, url_prefix="/v1/decisions")
 

@@ -8,9 +8,9 @@ from api import schemas
 from api.auth import requires
 from api.bodies import read_body
 from api.routes._runtime import runtime
-from nba import stats as nba_stats
+from nba.clock import parse_time
 from nba.domain import ROLES
-from nba.inputs import parse_time
+from nba.evaluation import stats as nba_stats
 
 blueprint = Blueprint("marketer", __name__, url_prefix="/v1/offers")
 

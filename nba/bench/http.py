@@ -29,8 +29,8 @@ import requests
 
 from nba.bench.measure import BenchOptions, Row, progress, row
 from nba.bench.workload import make_offers
-from nba.catalog import OfferCatalog
-from nba.keys import KeyRing
+from nba.serving.catalog import OfferCatalog
+from nba.serving.keys import KeyRing
 from nba.storage import Database
 
 __all__ = ["bench_http"]

@@ -15,8 +15,8 @@ from nba.bench.measure import BenchOptions, Row, percentiles, progress, row
 from nba.bench.workload import make_offers
 from nba.config import Settings
 from nba.domain import EligibleOffer
-from nba.inputs import DecisionRequest, OutcomeReport, decision_request
 from nba.runtime import build_runtime
+from nba.serving.inputs import DecisionRequest, OutcomeReport, decision_request
 from policies.base import Candidate, Context
 from policies.encoding import event_lines
 

@@ -7,7 +7,7 @@ import json
 import click
 
 from nba.cli._common import database_options, echo_json, nba_errors, open_runtime, settings_from
-from nba.inputs import decision_request
+from nba.serving.inputs import decision_request
 
 
 @click.command("decide")

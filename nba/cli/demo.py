@@ -15,7 +15,7 @@ import requests
 
 from nba.cli._common import nba_errors
 from nba.config import load_settings
-from nba.keys import KeyRing
+from nba.serving.keys import KeyRing
 from nba.storage import Database
 
 
@@ -31,7 +31,7 @@ from nba.storage import Database
 @nba_errors
 def command(steps: int, seed: int, data_dir: str | None) -> None:
     """Start an embedded service, load sample offers, drive it over HTTP, summarise learning."""
-    from nba.demo import format_summary, run_demo
+    from simulator.demo import format_summary, run_demo
 
     started = time.perf_counter()
     folder = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="nba-demo-"))

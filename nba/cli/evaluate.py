@@ -184,9 +184,9 @@ def _database_log(
 ) -> tuple[pd.DataFrame, list[Candidate]]:
     """The stored log, and candidates that may name saved model versions (`version:N`)."""
     from nba.cli._common import open_database, settings_from
-    from nba.evaluations import catalog_categories, database_candidate
-    from nba.exports import decision_log
-    from nba.inputs import parse_time
+    from nba.clock import parse_time
+    from nba.evaluation.exports import decision_log
+    from nba.evaluation.jobs import catalog_categories, database_candidate
 
     database = open_database(settings_from(database_url, data_dir))
     try:

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from nba.cli._common import database_options, nba_errors, open_database, settings_from
-from nba.exports import decision_log
-from nba.inputs import parse_time
+from nba.clock import parse_time
+from nba.evaluation.exports import decision_log
 from nba.logschema import write_log
 
 

@@ -6,7 +6,7 @@ import click
 
 from nba.cli._common import database_options, nba_errors, open_database, settings_from
 from nba.domain import ROLES
-from nba.keys import KeyRing
+from nba.serving.keys import KeyRing
 
 
 @click.group("keys")

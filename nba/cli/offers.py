@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 import yaml
 
-from nba.catalog import OfferCatalog
 from nba.cli._common import database_options, echo_json, nba_errors, open_database, settings_from
 from nba.domain import CATEGORIES, Offer
+from nba.serving.catalog import OfferCatalog
 
 
 @click.group("offers")

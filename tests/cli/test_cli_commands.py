@@ -98,8 +98,8 @@ def test_models_train_saves_a_version_and_list_shows_it(nba):
 
 def test_evaluate_reads_the_database_and_a_saved_model_version(nba, tmp_path):
     from nba.config import Settings
-    from nba.inputs import DecisionRequest, OutcomeReport
     from nba.runtime import build_runtime
+    from nba.serving.inputs import DecisionRequest, OutcomeReport
 
     runtime = build_runtime(Settings(data_dir=tmp_path / "data", seed=1))
     runtime.catalog.add({"id": "disc", "name": "Discount", "category": "discount"})

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from nba.inputs import DecisionRequest, OutcomeReport
+from nba.serving.inputs import DecisionRequest, OutcomeReport
 
 
 def _fill_log(runtime, n: int = 300) -> None:

@@ -7,7 +7,7 @@ import threading
 import pytest
 import requests
 
-from nba.keys import KeyRing
+from nba.serving.keys import KeyRing
 from nba.storage import Database, count_decisions, count_outcomes, list_model_versions
 from tests.live import Served
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from nba.inputs import DecisionRequest, OutcomeReport
 from nba.runtime import Runtime
+from nba.serving.inputs import DecisionRequest, OutcomeReport
 from nba.storage import learned_counts, list_model_versions
 
 

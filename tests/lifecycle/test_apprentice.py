@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nba.inputs import DecisionRequest, OutcomeReport
 from nba.runtime import build_runtime
+from nba.serving.inputs import DecisionRequest, OutcomeReport
 from tests.conftest import SAMPLE_OFFERS
 
 REQUEST = DecisionRequest("c", 0.45, (("tenure_months", 24), ("plan", "gold")))

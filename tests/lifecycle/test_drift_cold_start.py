@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from nba.cold_start import with_floor
-from nba.drift import compare_windows
-from nba.inputs import DecisionRequest, OutcomeReport
+from nba.learning.drift import compare_windows
 from nba.runtime import build_runtime
+from nba.serving.cold_start import with_floor
+from nba.serving.inputs import DecisionRequest, OutcomeReport
 from tests.conftest import SAMPLE_OFFERS
 
 
@@ -29,7 +29,7 @@ def test_drifted_offer_is_flagged_in_metrics(settings, caplog):
         for i in range(100):
             d = runtime.service.decide(request).decision
             runtime.service.record_outcome(OutcomeReport(d.id, i < 50))  # accepted, then not
-        with caplog.at_level("WARNING", logger="nba.drift"):
+        with caplog.at_level("WARNING", logger="nba.learning.drift"):
             (found,) = runtime.drift.check()
         assert found.drifted and found.recent_rate == 0.0 and found.previous_rate == 1.0
         assert "discount_10 drifted" in caplog.text

@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from nba.config import Settings
-from nba.keys import KeyRing
 from nba.runtime import build_runtime
+from nba.serving.keys import KeyRing
 from nba.storage import Database, count_decisions, get_outcome, list_model_versions
 from tests.conftest import SAMPLE_OFFERS
 from tests.lifecycle.helpers import counts, decide_and_report, learned_in_versions

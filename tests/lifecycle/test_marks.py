@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 import policies
-from nba.marks import OutcomeMarks
+from nba.learning.marks import OutcomeMarks
 from nba.storage import add_model_version, models
 from tests.lifecycle.helpers import counts, decide_and_report
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 import policies
-from nba.inputs import DecisionRequest, OutcomeReport
-from nba.retention import RetentionReport, fresh_policy_params
 from nba.runtime import build_runtime
+from nba.serving.inputs import DecisionRequest, OutcomeReport
+from nba.serving.retention import RetentionReport, fresh_policy_params
 from tests.conftest import SAMPLE_OFFERS
 from tests.lifecycle.helpers import counts, decide_and_report
 

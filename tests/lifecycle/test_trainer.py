@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from nba.config import Settings
 from nba.domain import Outcome
+from nba.learning.trainer import Trainer
 from nba.storage import acquire_lock, add_outcome, list_model_versions, release_lock
-from nba.trainer import Trainer
 from tests.lifecycle.helpers import counts, decide_and_report, learned_in_versions, request
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from nba.domain import Decision, EligibleOffer, Outcome
-from nba.learning import EventDecoder, to_event
+from nba.learning.keeper import EventDecoder, to_event
 from nba.storage import Database, add_outcome, unlearned_rows
 from nba.storage.decisions import add_decisions
 

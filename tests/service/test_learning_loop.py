@@ -6,8 +6,8 @@ import threading
 import time
 from datetime import timedelta
 
-from nba.inputs import DecisionRequest, OutcomeReport
 from nba.runtime import build_runtime
+from nba.serving.inputs import DecisionRequest, OutcomeReport
 from nba.storage import count_outcomes, list_model_versions
 from tests.conftest import SAMPLE_OFFERS
 

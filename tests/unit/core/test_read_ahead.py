@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from nba.read_ahead import read_ahead
+from nba.learning.read_ahead import read_ahead
 
 
 class Source:

@@ -84,7 +84,7 @@ def test_mass_on_offers_never_eligible_is_warned_about(tmp_path):
 
 
 def test_evaluate_reads_the_decision_log_from_the_database(runtime, tmp_path):
-    from nba.inputs import DecisionRequest, OutcomeReport
+    from nba.serving.inputs import DecisionRequest, OutcomeReport
 
     rng = np.random.default_rng(8)
     for i in range(60):

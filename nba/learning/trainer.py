@@ -25,10 +25,10 @@ import policies
 from nba.config import Settings
 from nba.domain import ModelVersion
 from nba.errors import Conflict
-from nba.learning import EventDecoder, load_policy, to_event
-from nba.marks import OutcomeMarks
-from nba.read_ahead import read_ahead
-from nba.retention import corrected_target, fresh_policy_params
+from nba.learning.keeper import EventDecoder, load_policy, to_event
+from nba.learning.marks import OutcomeMarks
+from nba.learning.read_ahead import read_ahead
+from nba.serving.retention import corrected_target, fresh_policy_params
 from nba.storage import (
     Database,
     LearnRow,

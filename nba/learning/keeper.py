@@ -18,7 +18,7 @@ import orjson
 import policies
 from nba.domain import Decision, ModelVersion, Outcome, Retention
 from nba.errors import Conflict
-from nba.retention import corrected_target
+from nba.serving.retention import corrected_target
 from nba.storage import (
     Database,
     LearnRow,

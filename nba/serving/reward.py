@@ -3,13 +3,13 @@
 `acceptance`: accepted → 1, declined → 0. `net_value`: accepted → (outcome value, else the
 offer's value) - offer cost, divided by `scale` and clipped to [-1, 1]; declined → 0.
 `retention_value`: the interim reward until the retention answer comes
-(`nba.retention.interim_reward`): accepted → `interim`, declined → 0.
+(`nba.serving.retention.interim_reward`): accepted → `interim`, declined → 0.
 """
 
 from __future__ import annotations
 
 from nba.errors import InvalidInput
-from nba.retention import interim_reward
+from nba.serving.retention import interim_reward
 
 MODES = ("acceptance", "net_value", "retention_value")
 

@@ -7,23 +7,24 @@ import threading
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from nba.apprentice import Apprentice
-from nba.cold_start import ShowCounter, with_floor
+from nba.clock import utc_now
 from nba.config import Settings
 from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, Offer, Outcome, Retention
-from nba.eligibility import Usage, eligible_offers
 from nba.errors import Conflict, InvalidInput, NoEligibleOffer, NotFound
-from nba.inputs import DecisionRequest, OutcomeReport
-from nba.learning import ModelKeeper
-from nba.offer_cache import OfferCache
-from nba.retention import RetentionReport, RetentionResult, retention_reward
-from nba.reward import reward_for
+from nba.learning.apprentice import Apprentice
+from nba.learning.keeper import ModelKeeper
+from nba.serving.cold_start import ShowCounter, with_floor
+from nba.serving.eligibility import Usage, eligible_offers
+from nba.serving.inputs import DecisionRequest, OutcomeReport
+from nba.serving.offer_cache import OfferCache
+from nba.serving.retention import RetentionReport, RetentionResult, retention_reward
+from nba.serving.reward import reward_for
 from nba.storage import (
     Database,
     add_retention,
@@ -36,11 +37,6 @@ from nba.storage import (
 from policies.base import Candidate, Context, Reason
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    """The default clock."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from nba.clock import parse_time
 from nba.domain import Evaluation
 from nba.errors import InvalidInput, NotFound
-from nba.inputs import parse_time
 from nba.ope.candidates import Candidate, PolicyCandidate, parse_candidate
 from nba.ope.estimators import ESTIMATORS
 from nba.ope.evaluate import DEFAULT_ESTIMATORS

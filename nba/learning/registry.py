@@ -10,8 +10,9 @@ import numpy as np
 from nba.config import Settings
 from nba.domain import ModelVersion
 from nba.errors import Conflict, InvalidInput, NotFound
-from nba.learning import ModelKeeper, load_policy
-from nba.model_evaluation import (
+from nba.learning.keeper import ModelKeeper, load_policy
+from nba.learning.trainer import Trainer
+from nba.learning.version_evaluation import (
     MIN_ROWS,
     LoggedBatch,
     baseline_policy,
@@ -20,7 +21,6 @@ from nba.model_evaluation import (
     summary,
 )
 from nba.storage import Database, models, recent_rewards, update_model_metrics
-from nba.trainer import Trainer
 
 log = logging.getLogger(__name__)
 

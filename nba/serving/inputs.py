@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from nba.clock import parse_time
 from nba.domain import ContextValue
 from nba.errors import InvalidInput
 
@@ -82,22 +83,6 @@ def outcome_report(decision_id: str, data: Mapping[str, object]) -> OutcomeRepor
     if ts is not None:
         ts = parse_time(ts, "ts")
     return OutcomeReport(decision_id, accepted, value, ts)
-
-
-def parse_time(raw: object, field: str) -> datetime:
-    """An ISO-8601 time with a zone (naive times are taken as UTC)."""
-    from datetime import UTC
-
-    if isinstance(raw, datetime):
-        parsed = raw
-    elif isinstance(raw, str):
-        try:
-            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInput(field, f"must be an ISO-8601 time, got {raw!r}") from None
-    else:
-        raise InvalidInput(field, "must be an ISO-8601 time string")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _text(data: Mapping[str, object], key: str, prefix: str, *, required: bool) -> str | None:

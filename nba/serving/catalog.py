@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from nba.clock import parse_time
 from nba.domain import (
     CATEGORIES,
     NO_ACTION_ID,
@@ -17,10 +18,9 @@ from nba.domain import (
     Eligibility,
     Offer,
 )
-from nba.eligibility import OPERATORS
 from nba.errors import InvalidInput, NotFound
-from nba.inputs import parse_time
-from nba.offer_cache import OfferCache
+from nba.serving.eligibility import OPERATORS
+from nba.serving.offer_cache import OfferCache
 from nba.storage import Database, offers
 from policies.base import freeze_features
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import policies
+from nba.clock import parse_time
 from nba.domain import Retention
 from nba.errors import InvalidInput
-from nba.inputs import parse_time
 
 RETENTION_LEARNING_RATE = 0.1
 """VW's learning rate under `retention_value` unless the policy parameters set one.

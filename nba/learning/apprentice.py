@@ -19,8 +19,8 @@ import numpy.typing as npt
 
 import policies
 from nba.config import Settings
-from nba.learning import load_policy
-from nba.model_evaluation import MIN_ROWS, LoggedBatch, action_dist, logged_batch
+from nba.learning.keeper import load_policy
+from nba.learning.version_evaluation import MIN_ROWS, LoggedBatch, action_dist, logged_batch
 from nba.storage import Database, get_state, models, recent_rewards, set_state
 from policies.base import Candidate, Context, Ranking
 

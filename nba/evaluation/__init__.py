@@ -1,0 +1,1 @@
+"""Evaluation: evaluation jobs over the log, offer statistics, log exports."""

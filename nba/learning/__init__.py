@@ -1,0 +1,1 @@
+"""Learning: the model keeper, trainer and marks, model registry, apprentice mode, drift."""

@@ -1,0 +1,1 @@
+"""Serving: decide for a customer, eligibility, feedback, the offer catalog, API keys."""
