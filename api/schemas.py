@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from nba.domain import Decision, Evaluation, ModelVersion, Offer, Outcome, Retention
+from nba.domain import Decision, Evaluation, Feedback, ModelVersion, Offer
 from nba.evaluation.stats import OfferStats, Rate
 from nba.learning.apprentice import ApprenticeStatus
-from nba.serving.service import DecisionResult
+from nba.serving.decider import DecisionResult
 
 ContextValue = float | int | str | bool | None
 
@@ -332,11 +332,11 @@ def decision_reply(result: DecisionResult) -> dict[str, object]:
     return reply
 
 
-def outcome_reply(outcome: Outcome) -> dict[str, object]:
+def outcome_reply(outcome: Feedback) -> dict[str, object]:
     """The JSON form of an outcome."""
     return {
         "decision_id": outcome.decision_id,
-        "accepted": outcome.accepted,
+        "accepted": outcome.answer,
         "value": outcome.value,
         "ts": outcome.ts.isoformat(),
         "source": outcome.source,
@@ -345,7 +345,7 @@ def outcome_reply(outcome: Outcome) -> dict[str, object]:
     }
 
 
-def logged_decision_reply(decision: Decision, outcome: Outcome | None) -> dict[str, object]:
+def logged_decision_reply(decision: Decision, outcome: Feedback | None) -> dict[str, object]:
     """The JSON form of a logged decision with its outcome."""
     return {
         "decision_id": decision.id,
@@ -505,11 +505,11 @@ class ApprenticeReply(BaseModel):
     evidence: dict[str, float]
 
 
-def retention_reply(retention: Retention) -> dict[str, object]:
+def retention_reply(retention: Feedback) -> dict[str, object]:
     """The JSON form of a retention answer."""
     return {
         "decision_id": retention.decision_id,
-        "retained": retention.retained,
+        "retained": retention.answer,
         "value": retention.value,
         "ts": retention.ts.isoformat(),
         "source": retention.source,

@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 import policies
 from nba.config import Settings
 from nba.domain import Decision, EligibleOffer
-from nba.learning.keeper import to_event
+from nba.learning.events import to_event
 from nba.learning.trainer import Trainer
 from nba.storage import Database
 from nba.storage.decisions import add_decisions

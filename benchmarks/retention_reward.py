@@ -4,12 +4,12 @@ Run: `python benchmarks/retention_reward.py [STEPS] [SEEDS] [POLICY] [INTERIM] [
 (defaults 200000, 3, vw-squarecb, the service's `retention_interim_reward`; KEY=VALUE are
 policy parameters for both modes, e.g. `learning_rate=0.02`, or for one mode when prefixed
 with it, e.g. `retention_value.learning_rate=0.5`); each mode otherwise gets the service's
-defaults for it (`nba.serving.retention.fresh_policy_params`: VW learns at 0.1 under
+defaults for it (`nba.reward.fresh_policy_params`: VW learns at 0.1 under
 `retention_value`). The same policy learns once from acceptance and once from
 `retention_value` (the acceptance as an interim reward on the final reward's scale, then the
 retention answer 30-90 simulated days later as the correction `2 * final - interim`, as the
 service does; the final reward is the net value less the churn-score baseline,
-`nba.serving.retention.retention_reward`, whose clipped share is printed); both are measured in
+`nba.reward.retention_reward`, whose clipped share is printed); both are measured in
 expected net value per decision (retained x customer value - offer cost if accepted,
 simulator/retention.py) over the second half of the run, mean ± 95% CI over seeds, and by
 quarter of the run (the learning curve: answers come 30-90 simulated days, 6,000-18,000

@@ -1,9 +1,10 @@
-"""Domain values of nba: offers, decisions and outcomes as they cross layers."""
+"""Domain values of nba: offers, decisions and their feedback as they cross layers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from policies.base import Features
 
@@ -117,17 +118,40 @@ class Decision:
         return dict(self.context)
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What came of a decision: accepted or not, its value, the reward learned from it.
+class FeedbackKind(StrEnum):
+    """What a feedback answers: did the customer accept the offer, or stay weeks later.
 
-    `source` is `reported` (the CRM said) or `default` (no answer inside the reward window).
-    `ts` is when nba recorded it (learning watermarks follow it); `occurred_at` is when the
-    customer answered, as the CRM reported it.
+    Each decision gets at most one answer of each kind, reported by the CRM or, when none
+    comes inside the kind's window, the default.
     """
 
+    ACCEPTANCE = "acceptance"
+    RETENTION = "retention"
+
+    @property
+    def answer_field(self) -> str:
+        """The answer's name in the HTTP API, the log and its table: `accepted`, `retained`."""
+        return "accepted" if self is FeedbackKind.ACCEPTANCE else "retained"
+
+    @property
+    def noun(self) -> str:
+        """What an answer of this kind is called in messages: an outcome, a retention answer."""
+        return "outcome" if self is FeedbackKind.ACCEPTANCE else "retention answer"
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """An answer on record for a decision: its kind, the answer, its value and its reward.
+
+    `answer` is whether the customer accepted (acceptance) or stayed (retention). `source` is
+    `reported` (the CRM said) or `default` (no answer inside the kind's window). `ts` is when
+    nba recorded it (learning follows it); `occurred_at` is when the customer answered, as the
+    CRM reported it. `reward` is on the policies' scale, by the reward mode in force.
+    """
+
+    kind: FeedbackKind
     decision_id: str
-    accepted: bool
+    answer: bool
     value: float | None
     ts: datetime
     source: str
@@ -136,16 +160,18 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
-class Retention:
-    """Whether the customer stayed, reported weeks after the decision (or defaulted)."""
+class FeedbackReport:
+    """A CRM's answer for decision `decision_id`, before it is recorded.
 
+    `value` is what the CRM says the answer was worth (the outcome's value, the customer's
+    value); `ts` is when the customer answered, if the CRM says.
+    """
+
+    kind: FeedbackKind
     decision_id: str
-    retained: bool
-    value: float | None
-    ts: datetime
-    source: str
-    reward: float
-    occurred_at: datetime | None = None
+    answer: bool
+    value: float | None = None
+    ts: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from nba.clock import utc_now
 from nba.config import Settings
 from nba.evaluation.jobs import EvaluationJobs
 from nba.learning.apprentice import Apprentice
@@ -16,11 +18,13 @@ from nba.learning.drift import DriftMonitor
 from nba.learning.keeper import ModelKeeper
 from nba.learning.registry import ModelRegistry
 from nba.learning.trainer import Trainer
+from nba.reward import fresh_policy_params, learned_kinds
 from nba.serving.catalog import OfferCatalog
+from nba.serving.decider import Decider
+from nba.serving.defaults import DefaultFeedbackJob
+from nba.serving.feedback import FeedbackRecorder
 from nba.serving.keys import KeyRing
 from nba.serving.offer_cache import OfferCache
-from nba.serving.retention import fresh_policy_params
-from nba.serving.service import DecisionService
 from nba.storage import Database
 
 log = logging.getLogger(__name__)
@@ -35,7 +39,9 @@ class Runtime:
     catalog: OfferCatalog
     keys: KeyRing
     keeper: ModelKeeper
-    service: DecisionService
+    decider: Decider
+    feedback: FeedbackRecorder
+    defaults: DefaultFeedbackJob
     models: ModelRegistry
     trainer: Trainer
     refresh_rng: np.random.Generator
@@ -64,10 +70,8 @@ class Runtime:
             every(self.database.checkpoint, s.sqlite_checkpoint_s, "wal_checkpoint")
         if serving:
             every(self.refresh_model, s.model_poll_s, "refresh_model")
-        every(self.service.apply_default_outcomes, s.default_outcome_interval_s, "defaults")
+        every(self.defaults.run, s.default_outcome_interval_s, "defaults")
         every(self.drift.check, s.drift_interval_s, "drift")
-        if s.reward_mode == "retention_value":
-            every(self.service.apply_default_retention, s.default_outcome_interval_s, "retention")
         scheduler.start()
         self.scheduler = scheduler
         log.info("scheduler started")
@@ -91,7 +95,8 @@ class Runtime:
             self.apprentice.refresh()
         swapped = self.keeper.refresh(self.database, self.refresh_rng)
         if swapped is not None and self.settings.online_learning:
-            self.keeper.catch_up(self.database)  # transient: outcomes the version lacks
+            kinds = learned_kinds(self.settings.reward_mode)
+            self.keeper.catch_up(self.database, kinds)  # transient: answers the version lacks
         return swapped
 
     def close(self) -> None:
@@ -117,8 +122,9 @@ def _logged(job: Callable[[], object], name: str) -> Callable[[], object]:
     return run
 
 
-def build_runtime(settings: Settings) -> Runtime:
-    """Open the database (migrating it), and build catalog, keys, model keeper and service."""
+def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
+    """Open the database (migrating it), and build catalog, keys, model keeper, decider,
+    feedback recorder, defaults job and trainer; `clock` is the time all of them read."""
     database = Database(settings.resolved_database_url)
     database.upgrade()
     root = np.random.default_rng(settings.seed)
@@ -136,21 +142,28 @@ def build_runtime(settings: Settings) -> Runtime:
             settings.policy, settings.policy_params, settings.reward_mode
         ),
         rng=policy_rng,
-        catch_up=settings.online_learning,
+        catch_up=learned_kinds(settings.reward_mode) if settings.online_learning else (),
     )
     apprentice = Apprentice(database, settings, baseline_rng)
-    service = DecisionService(
+    decider = Decider(
         database=database,
         keeper=keeper,
         offer_cache=cache,
         settings=settings,
         rng=service_rng,
+        clock=clock,
         apprentice=apprentice,
     )
-    trainer = Trainer(database, settings, trainer_rng)
+    feedback = FeedbackRecorder(
+        database=database, keeper=keeper, offer_cache=cache, settings=settings, clock=clock
+    )
+    defaults = DefaultFeedbackJob(
+        database=database, recorder=feedback, settings=settings, clock=clock
+    )
+    trainer = Trainer(database, settings, trainer_rng, clock=clock)
     registry = ModelRegistry(database, keeper, trainer, registry_rng, settings)
     return Runtime(
-        settings, database, catalog, keys, keeper, service, registry, trainer, refresh_rng,
-        apprentice, DriftMonitor(database, settings.drift_window, settings.drift_z),
+        settings, database, catalog, keys, keeper, decider, feedback, defaults, registry, trainer,
+        refresh_rng, apprentice, DriftMonitor(database, settings.drift_window, settings.drift_z),
         EvaluationJobs(database),
     )  # fmt: skip

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 import policies
-from nba.serving.retention import fresh_policy_params
+from nba.reward import fresh_policy_params
 from policies.base import Candidate, Context, Event, Ranking
 from policies.encoding import shared_features
 from simulator.runner import PolicyFactory, oracle
@@ -44,7 +44,7 @@ BEST_RULES: Mapping[str, Sequence[str]] = {
 def factory(name: str, reward_mode: str = "acceptance", **params: object) -> PolicyFactory:
     """A factory for a policy name; `params` override TUNED. ValueError on an unknown name.
 
-    `reward_mode` adds what the service adds for it (`nba.serving.retention.fresh_policy_params`).
+    `reward_mode` adds what the service adds for it (`nba.reward.fresh_policy_params`).
     """
     if name == "oracle":
         return oracle

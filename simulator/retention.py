@@ -10,7 +10,7 @@ Built from the hidden 90-day `churn_probability` c (DOMAIN.md 6(a), "accept ≠ 
 A retained customer is worth `monthly_charges * CLV_MONTHS` (plus the revenue of an accepted
 upsell); the net value of a decision is `retained * value - offer cost if accepted`. The
 `retention_value` reward is that net value minus the context-only baseline
-`(1 - churn score) * customer value`, scaled (`nba.serving.retention.retention_reward`).
+`(1 - churn score) * customer value`, scaled (`nba.reward.retention_reward`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from nba.serving.retention import retention_reward
+from nba.reward import retention_reward
 from simulator.population import Population
 from simulator.truth import CLV_MONTHS, SIGNALS, ResponseModel
 
@@ -88,7 +88,7 @@ class RetentionTruth:
     def reward(
         self, i: int, j: int, accepted: bool, retained: bool, scale: float, churn_score: float
     ) -> float:
-        """The `retention_value` reward of one answer (`nba.serving.retention.retention_reward`).
+        """The `retention_value` reward of one answer (`nba.reward.retention_reward`).
 
         The baseline is on the customer's own value, without an accepted upsell's revenue, so
         it does not depend on the offer. (Over HTTP the service gets one value, the worth, and

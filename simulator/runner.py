@@ -5,7 +5,7 @@ customer stream, the response draws, the delays, the policy and the sampling of 
 every policy run under the same seed meets the same customers with the same uniform draws.
 The churn outcome (simulator/retention.py) draws from an eighth stream, so it changes none of
 the others. Under `retention_value` the policy learns the acceptance first, as the interim
-reward on the final reward's scale (`interim_reward` of `nba.serving.retention`), then, when
+reward on the final reward's scale (`interim_reward` of `nba.reward`), then, when
 the retention answer comes, `corrected_target` of the final reward (`retention_reward`, net
 value less the churn-score baseline), as the service does.
 """
@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from nba.config import Settings
-from nba.serving.retention import corrected_target, interim_reward
+from nba.reward import corrected_target, interim_reward
 from policies.base import Context, Policy
 from simulator.catalog import candidates as to_candidates
 from simulator.drivers import Driver, Oracle, Pending, PolicyDriver, PolicyFactory, Progress, oracle

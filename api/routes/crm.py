@@ -8,8 +8,8 @@ from api import schemas
 from api.auth import requires
 from api.bodies import read_body
 from api.routes._runtime import runtime
-from nba.serving.inputs import decision_request, outcome_report
-from nba.serving.retention import retention_report
+from nba.domain import FeedbackKind
+from nba.serving.inputs import decision_request, feedback_report
 
 blueprint = Blueprint("crm", __name__, url_prefix="/v1/decisions")
 
@@ -19,7 +19,7 @@ blueprint = Blueprint("crm", __name__, url_prefix="/v1/decisions")
 def decide() -> tuple[dict, int]:
     """Choose the best offer for one customer."""
     _, data = read_body(schemas.DecisionBody)
-    result = runtime().service.decide(decision_request(data))
+    result = runtime().decider.decide(decision_request(data))
     return schemas.decision_reply(result), 200
 
 
@@ -34,7 +34,7 @@ def decide_batch() -> tuple[dict, int]:
 
         raise InvalidInput("requests", f"at most {limit} requests per batch")
     requests = [decision_request(r, f"requests[{i}].") for i, r in enumerate(data["requests"])]
-    results = runtime().service.decide_batch(requests)
+    results = runtime().decider.decide_batch(requests)
     return {"decisions": [schemas.decision_reply(r) for r in results]}, 200
 
 
@@ -43,8 +43,8 @@ def decide_batch() -> tuple[dict, int]:
 def record_outcome(decision_id: str) -> tuple[dict, int]:
     """Report whether the customer accepted; repeating the same report changes nothing."""
     _, data = read_body(schemas.OutcomeBody)
-    result = runtime().service.record_outcome(outcome_report(decision_id, data))
-    return schemas.outcome_reply(result.outcome), 200
+    report = feedback_report(FeedbackKind.ACCEPTANCE, decision_id, data)
+    return schemas.outcome_reply(runtime().feedback.record(report).feedback), 200
 
 
 @blueprint.post("/<decision_id>/retention")
@@ -52,13 +52,13 @@ def record_outcome(decision_id: str) -> tuple[dict, int]:
 def record_retention(decision_id: str) -> tuple[dict, int]:
     """Report, weeks later, whether the customer stayed; same idempotency rules as outcomes."""
     _, data = read_body(schemas.RetentionBody)
-    result = runtime().service.record_retention(retention_report(decision_id, data))
-    return schemas.retention_reply(result.retention), 200
+    report = feedback_report(FeedbackKind.RETENTION, decision_id, data)
+    return schemas.retention_reply(runtime().feedback.record(report).feedback), 200
 
 
 @blueprint.get("/<decision_id>")
 @requires("crm", "analyst")
 def get_decision(decision_id: str) -> tuple[dict, int]:
     """The logged decision with its outcome."""
-    decision, outcome = runtime().service.get_decision(decision_id)
+    decision, outcome = runtime().feedback.get_decision(decision_id)
     return schemas.logged_decision_reply(decision, outcome), 200

@@ -1,11 +1,10 @@
-"""In-process phases: a bare VW Workspace, `DecisionService.prepare` and `.decide`."""
+"""In-process phases: a bare VW Workspace, `Decider.preview` and `Decider.decide`."""
 
 from __future__ import annotations
 
 import tempfile
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +13,9 @@ import vowpal_wabbit_next as vw
 from nba.bench.measure import BenchOptions, Row, percentiles, progress, row
 from nba.bench.workload import make_offers
 from nba.config import Settings
-from nba.domain import EligibleOffer
+from nba.domain import EligibleOffer, FeedbackKind, FeedbackReport
 from nba.runtime import build_runtime
-from nba.serving.inputs import DecisionRequest, OutcomeReport, decision_request
+from nba.serving.inputs import DecisionRequest, decision_request
 from policies.base import Candidate, Context
 from policies.encoding import event_lines
 
@@ -31,7 +30,7 @@ def _accepts(body: dict[str, object], rng: np.random.Generator) -> bool:
 def bench_in_process(
     options: BenchOptions, bodies: list[dict[str, object]], rng: np.random.Generator
 ) -> list[Row]:
-    """Raw VW predict, `prepare` (interleaved with it, same candidates) and `decide` on SQLite."""
+    """Raw VW predict, `preview` (interleaved with it, same candidates) and `decide` on SQLite."""
     with tempfile.TemporaryDirectory(prefix="nba-bench-") as tmp:
         # An explicit URL: NBA_DATABASE_URL in the environment must not point the bench at a
         # real database.
@@ -45,7 +44,7 @@ def bench_in_process(
         try:
             for spec in make_offers(options.offers):
                 runtime.catalog.add(spec)
-            service = runtime.service
+            decider = runtime.decider
             requests_ = [decision_request(b) for b in bodies]
             args = runtime.keeper.with_lock(lambda p: p.args() if hasattr(p, "args") else None)
             raw = _RawVW(args) if isinstance(args, list) else None
@@ -54,9 +53,10 @@ def bench_in_process(
             for body, request in zip(
                 bodies[: min(options.n // 5 + 1, 500)], requests_, strict=False
             ):
-                decision = service.decide(request).decision
+                decision = decider.decide(request).decision
                 accepted = _accepts(body, rng)
-                service.record_outcome(OutcomeReport(decision.id, accepted))
+                report = FeedbackReport(FeedbackKind.ACCEPTANCE, decision.id, accepted)
+                runtime.feedback.record(report)
                 if raw is not None:
                     raw.learn(
                         request,
@@ -65,12 +65,12 @@ def bench_in_process(
                         accepted,
                         decision.propensity,
                     )
-            vw_s, predict_s, prepare_s = [], [], []
-            with progress("prepare vs raw VW", requests_) as bar:
+            vw_s, predict_s, preview_s = [], [], []
+            with progress("preview vs raw VW", requests_) as bar:
                 for request in bar:
                     t0 = time.perf_counter()
-                    result = service.prepare(request, datetime.now(UTC))
-                    prepare_s.append(time.perf_counter() - t0)
+                    result = decider.preview(request)
+                    preview_s.append(time.perf_counter() - t0)
                     if raw is not None:
                         total, only = raw.time(request, result.decision.eligible)
                         vw_s.append(total)
@@ -80,7 +80,7 @@ def bench_in_process(
             with progress("decide (SQLite log)", requests_) as bar:
                 for request in bar:
                     t0 = time.perf_counter()
-                    service.decide(request)
+                    decider.decide(request)
                     decide_s.append(time.perf_counter() - t0)
             decide_wall = time.perf_counter() - start
         finally:
@@ -89,19 +89,19 @@ def bench_in_process(
     if vw_s:
         rows.append(row("vw: encode+parse+predict", vw_s, sum(vw_s), note="bare Workspace"))
         rows.append(row("vw: predict_one only", predict_s, sum(predict_s), note="pre-parsed"))
-        ratio = percentiles(prepare_s)[0] / percentiles(vw_s)[0]
+        ratio = percentiles(preview_s)[0] / percentiles(vw_s)[0]
         note = f"{ratio:.2f}x raw VW p50 (target <= 2x)"
     else:
         note = "policy is not VW: no raw figure"
-    rows.append(row("service.prepare", prepare_s, sum(prepare_s), note=note))
-    rows.append(row("service.decide (SQLite)", decide_s, decide_wall, note="incl. log commit"))
+    rows.append(row("decider.preview", preview_s, sum(preview_s), note=note))
+    rows.append(row("decider.decide (SQLite)", decide_s, decide_wall, note="incl. log commit"))
     return rows
 
 
 def _policy_inputs(
     request: DecisionRequest, eligible: Sequence[EligibleOffer]
 ) -> tuple[Context, list[Candidate]]:
-    # The same conversion as DecisionService.prepare, so VW sees the very same example.
+    # The same conversion as the Decider's, so VW sees the very same example.
     context = Context(
         churn_score=request.churn_score,
         features=tuple((k, v) for k, v in request.context if v is not None),
@@ -110,7 +110,7 @@ def _policy_inputs(
 
 
 class _RawVW:
-    """A bare Workspace with the live policy's args: the floor under `prepare`."""
+    """A bare Workspace with the live policy's args: the floor under `preview`."""
 
     def __init__(self, args: list[str]) -> None:
         self._ws = vw.Workspace(args)

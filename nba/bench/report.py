@@ -48,13 +48,13 @@ def summary(rows: Sequence[Row], options: BenchOptions) -> str:
     by = {r.phase: r for r in rows}
     parts = []
     if "vw: encode+parse+predict" in by:
-        vw_p50, prepare = by["vw: encode+parse+predict"].p50_ms, by["service.prepare"].p50_ms
-        ratio = prepare / vw_p50
+        vw_p50, preview = by["vw: encode+parse+predict"].p50_ms, by["decider.preview"].p50_ms
+        ratio = preview / vw_p50
         parts.append(
-            f"prepare p50 {_latency(prepare)} = {ratio:.2f}x raw VW "
+            f"preview p50 {_latency(preview)} = {ratio:.2f}x raw VW "
             f"({'ok' if ratio <= 2 else 'MISSED'} <= 2x)"
         )
-    parts.append(f"decide p50 {_latency(by['service.decide (SQLite)'].p50_ms)}")
+    parts.append(f"decide p50 {_latency(by['decider.decide (SQLite)'].p50_ms)}")
     if "http decide, open loop" in by:
         r = by["http decide, open loop"]
         verdict = "ok" if r.p99_ms <= 10 and not r.errors else "MISSED"

@@ -45,6 +45,6 @@ def command(
     )
     runtime = open_runtime(settings_from(database_url, data_dir))
     try:
-        echo_json(decision_reply(runtime.service.decide(request)))
+        echo_json(decision_reply(runtime.decider.decide(request)))
     finally:
         runtime.database.dispose()

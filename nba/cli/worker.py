@@ -9,10 +9,11 @@ import threading
 import click
 
 from nba.cli._common import database_options, echo_json, nba_errors, settings_from
+from nba.domain import FeedbackKind
 
 
 @click.command("worker")
-@click.option("--once", is_flag=True, help="Run training and the default outcomes once, then exit.")
+@click.option("--once", is_flag=True, help="Run training and the default answers once, then exit.")
 @database_options
 @nba_errors
 def command(once: bool, database_url: str | None, data_dir: str | None) -> None:
@@ -26,14 +27,15 @@ def command(once: bool, database_url: str | None, data_dir: str | None) -> None:
     gc.freeze()
     if once:
         try:
-            defaults = runtime.service.apply_default_outcomes()
+            defaults = runtime.defaults.run()
             run = runtime.trainer.run()
         finally:
             runtime.database.dispose()
         echo_json(
             {
                 "owner": runtime.trainer.owner,
-                "default_outcomes": defaults,
+                "default_outcomes": defaults[FeedbackKind.ACCEPTANCE],
+                "default_retention": defaults.get(FeedbackKind.RETENTION, 0),
                 "trained_version": run.version.version if run.version else None,
                 "learned_outcomes": run.outcomes,
                 "lease_held_by": run.held_by,

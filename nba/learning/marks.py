@@ -1,10 +1,10 @@
-"""The saving transaction of a training run, and the marks of the outcomes it learned.
+"""The saving transaction of a training run, and the marks of the answers it learned.
 
 On PostgreSQL the transaction opens before learning, with the version number taken up front,
-and each learned batch's UPDATE is sent from a background thread: the server marks rows on
-its own core while VW learns, instead of all of a run's at the end, when the trainer can only
-wait. The version row, added with that number when saving, fails on a number taken meanwhile
-(IntegrityError), and the whole transaction rolls back.
+and each learned batch's UPDATE (of either kind of feedback) is sent from a background thread:
+the server marks rows on its own core while VW learns, instead of all of a run's at the end,
+when the trainer can only wait. The version row, added with that number when saving, fails on
+a number taken meanwhile (IntegrityError), and the whole transaction rolls back.
 SQLite has one writer at a time, so no transaction may stay open while learning: there the
 marks are sent in the saving transaction at the end.
 """
@@ -18,10 +18,11 @@ from types import TracebackType
 
 from sqlmodel import Session
 
-from nba.storage import Database, mark_outcomes_learned, models
+from nba.domain import FeedbackKind
+from nba.storage import Database, mark_learned, models
 
 
-class OutcomeMarks:
+class FeedbackMarks:
     """Use as a context manager around learning and saving: commits on success only."""
 
     def __init__(self, database: Database) -> None:
@@ -31,11 +32,11 @@ class OutcomeMarks:
         self._session: Session | None = None
         self._sender: ThreadPoolExecutor | None = None
         self._sent: list[Future[int]] = []
-        self._unsent: list[str] = []
+        self._unsent: dict[FeedbackKind, list[str]] = {kind: [] for kind in FeedbackKind}
         self.version: int | None = None
         """The version number the marks carry (PostgreSQL), or None: max+1 when saving."""
 
-    def __enter__(self) -> OutcomeMarks:
+    def __enter__(self) -> FeedbackMarks:
         if self._early:
             self._session = self._stack.enter_context(self._database.session())
             self.version = models.next_model_version(self._session)
@@ -53,15 +54,13 @@ class OutcomeMarks:
         # The sender finishes first, then the transaction commits (or rolls back on an error).
         return bool(self._stack.__exit__(kind, error, trace))
 
-    def add(self, decision_ids: Sequence[str]) -> None:
-        """Outcomes just learned: marked now (PostgreSQL) or when saving."""
+    def add(self, kind: FeedbackKind, decision_ids: Sequence[str]) -> None:
+        """Answers of `kind` just learned: marked now (PostgreSQL) or when saving."""
         if self._sender is None:
-            self._unsent.extend(decision_ids)
+            self._unsent[kind].extend(decision_ids)
             return
         ids = list(decision_ids)
-        self._sent.append(
-            self._sender.submit(mark_outcomes_learned, self._session, ids, self.version)
-        )
+        self._sent.append(self._sender.submit(mark_learned, self._session, kind, ids, self.version))
 
     def saving(self) -> Session:
         """The saving transaction, once the marks sent so far are in it (opened if need be)."""
@@ -72,11 +71,12 @@ class OutcomeMarks:
         return self._session
 
     def finish(self, version: int) -> int:
-        """Mark what is left with `version`, saved by now; how many outcomes changed in all."""
+        """Mark what is left with `version`, saved by now; how many answers changed in all."""
         session = self.saving()
         if self.version is not None and version != self.version:
             raise RuntimeError(f"marks carry version {self.version}, saved as {version}")
         marked = sum(sent.result() for sent in self._sent)
-        if self._unsent:
-            marked += mark_outcomes_learned(session, self._unsent, version)
+        for kind, ids in self._unsent.items():
+            if ids:
+                marked += mark_learned(session, kind, ids, version)
         return marked

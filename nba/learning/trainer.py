@@ -1,10 +1,11 @@
 """The trainer of record: one at a time across processes, it learns what no version has learned.
 
 A run takes the `trainer` lease in the database, continues from its base version (the active
-one; the newest one while the active version is pinned), learns the unlearned outcomes (and
-retention answers) in batches, and stores the new version together with the marks of what it
-learned, in one transaction that also checks the lease is still held. A crash before that
-commit leaves no version and no marks: the next run learns the same outcomes again, once.
+one; the newest one while the active version is pinned), learns the unlearned answers of the
+kinds its reward mode learns (`nba.reward.learned_kinds`: outcomes, then retention answers) in
+batches, and stores the new version together with the marks of what it learned, in one
+transaction that also checks the lease is still held. A crash before that commit leaves no
+version and no marks: the next run learns the same answers again, once.
 """
 
 from __future__ import annotations
@@ -15,30 +16,30 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 
 import policies
+from nba.clock import utc_now
 from nba.config import Settings
-from nba.domain import ModelVersion
+from nba.domain import FeedbackKind, ModelVersion
 from nba.errors import Conflict
-from nba.learning.keeper import EventDecoder, load_policy, to_event
-from nba.learning.marks import OutcomeMarks
+from nba.learning.events import EventDecoder
+from nba.learning.keeper import load_policy
+from nba.learning.marks import FeedbackMarks
 from nba.learning.read_ahead import read_ahead
-from nba.serving.retention import corrected_target, fresh_policy_params
+from nba.reward import fresh_policy_params, learned_kinds
 from nba.storage import (
     Database,
     LearnRow,
     acquire_lock,
     lock_holder,
-    mark_retention_learned,
     models,
     release_lock,
     renew_lock,
-    unlearned_retention,
     unlearned_rows,
 )
 from policies.base import Policy
@@ -74,10 +75,12 @@ class Trainer:
         rng: np.random.Generator,
         *,
         owner: str | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._database = database
         self._settings = settings
         self._rng = rng
+        self._clock = clock
         self.owner = owner or process_owner()
         self._run_lock = threading.Lock()
         self._policy: Policy | None = None
@@ -90,7 +93,7 @@ class Trainer:
             started = time.perf_counter()
             if not self._acquire():
                 with self._database.session(readonly=True) as session:
-                    holder = lock_holder(session, LEASE, _now())
+                    holder = lock_holder(session, LEASE, self._clock())
                 log.debug("trainer lease held by %s; not training", holder and holder[0])
                 return TrainingRun(None, 0, 0, 0.0, held_by=holder[0] if holder else "?")
             try:
@@ -104,36 +107,40 @@ class Trainer:
 
     def _acquire(self) -> bool:
         with self._database.session() as session:
-            got = acquire_lock(session, LEASE, self.owner, self._settings.trainer_lease_s, _now())
+            got = acquire_lock(
+                session, LEASE, self.owner, self._settings.trainer_lease_s, self._clock()
+            )
         self._renewed = time.monotonic()
         return got
 
     def _train(self, force: bool, started: float) -> TrainingRun:
         base = self._base()
         policy = self._policy_at(base)
-        with OutcomeMarks(self._database) as marks:
-            outcome_ids, watermark, rewards = self._learn_outcomes(policy, marks)
-            retention_ids = self._learn_retention(policy)
-            if not outcome_ids and not retention_ids and not force:
+        with FeedbackMarks(self._database) as marks:
+            learned = self._learn(policy, marks)
+            outcomes = learned.counts[FeedbackKind.ACCEPTANCE]
+            retention = learned.counts[FeedbackKind.RETENTION]
+            if not learned.ids and not force:
                 return TrainingRun(None, 0, 0, time.perf_counter() - started)
             data = policy.save()
-            learned = len(outcome_ids) + len(retention_ids)
             base_total = dict(base.metrics).get("learned_total", 0.0) if base else 0.0
             seconds = time.perf_counter() - started
+            total = len(learned.ids)
             metrics = {
-                "learned": float(learned),
-                "learned_outcomes": float(len(outcome_ids)),
-                "learned_retention": float(len(retention_ids)),
-                "learned_total": base_total + learned,
+                "learned": float(total),
+                "learned_outcomes": float(outcomes),
+                "learned_retention": float(retention),
+                "learned_total": base_total + total,
                 "base_version": float(base.version if base else 0),
-                "mean_reward": float(np.mean(rewards)) if rewards else 0.0,
+                "mean_reward": float(np.mean(learned.rewards)) if learned.rewards else 0.0,
                 "train_seconds": seconds,
             }
+            watermark = learned.newest
             if base and base.watermark and (not watermark or base.watermark > watermark):
                 watermark = base.watermark
             session = marks.saving()
             lease_s = self._settings.trainer_lease_s
-            if not renew_lock(session, LEASE, self.owner, lease_s, _now()):
+            if not renew_lock(session, LEASE, self.owner, lease_s, self._clock()):
                 raise Conflict("the trainer lease expired during training; nothing saved")
             active = models.active_model_version(session)
             activate = active is None or not active.is_pinned
@@ -147,20 +154,18 @@ class Trainer:
                 activate,
                 version=marks.version,
             )
-            marked = marks.finish(saved.version)
-            marked += mark_retention_learned(session, retention_ids, saved.version)
-            if marked != learned:
-                raise Conflict("some outcomes were learned by another version; nothing saved")
+            if marks.finish(saved.version) != total:
+                raise Conflict("some answers were learned by another version; nothing saved")
         self._version = saved.version
         log.info(
             "trained model version %s: %d outcomes, %d retention answers in %.2f s%s",
             saved.version,
-            len(outcome_ids),
-            len(retention_ids),
+            outcomes,
+            retention,
             seconds,
             "" if activate else " (not activated: the active version is pinned)",
         )
-        return TrainingRun(saved, len(outcome_ids), len(retention_ids), seconds)
+        return TrainingRun(saved, outcomes, retention, seconds)
 
     def _base(self) -> ModelVersion | None:
         """The version to continue from: the active one, or the newest while it is pinned."""
@@ -183,54 +188,35 @@ class Trainer:
             self._version = wanted
         return self._policy
 
-    def _learn_outcomes(
-        self, policy: Policy, marks: OutcomeMarks
-    ) -> tuple[list[str], datetime | None, list[float]]:
-        ids: list[str] = []
-        rewards: list[float] = []
-        newest = None
+    def _learn(self, policy: Policy, marks: FeedbackMarks) -> _Learned:
+        """Learn the unlearned answers of every kind the reward mode learns, kind by kind."""
+        learned = _Learned()
         decoder = EventDecoder()
-        # The next batches are read while VW learns this one: database waits release the GIL.
-        for rows in read_ahead(self._unlearned_batches()):
-            policy.learn([decoder.event(row) for row in rows])
-            batch_ids = [row.decision_id for row in rows]
-            marks.add(batch_ids)
-            ids.extend(batch_ids)
-            rewards.extend(row.reward for row in rows)
-            newest = rows[-1].ts
-            self._renew()
-        return ids, newest, rewards
+        for kind in learned_kinds(self._settings.reward_mode):
+            # The next batches are read while VW learns this one: database waits release the GIL.
+            for rows in read_ahead(self._unlearned_batches(kind)):
+                policy.learn([decoder.event(row) for row in rows])
+                batch_ids = [row.decision_id for row in rows]
+                marks.add(kind, batch_ids)
+                learned.add(kind, rows)
+                self._renew()
+        return learned
 
-    def _unlearned_batches(self) -> Iterator[list[LearnRow]]:
-        """Unlearned outcomes in (ts, decision id) order, in batches, up to the run's limit."""
+    def _unlearned_batches(self, kind: FeedbackKind) -> Iterator[list[LearnRow]]:
+        """Unlearned answers of `kind` in (ts, decision id) order, in batches, up to the run's
+        limit."""
         batch, limit = self._settings.train_batch, self._settings.train_max_events
         read, after = 0, None
         with self._database.session(readonly=True) as session:
             while read < limit:
                 wanted = min(batch, limit - read)
-                rows = unlearned_rows(session, after, wanted)
+                rows = unlearned_rows(session, kind, after, wanted)
                 if rows:
                     yield rows
                 if len(rows) < wanted:
                     return
                 read += len(rows)
                 after = rows[-1].key
-
-    def _learn_retention(self, policy: Policy) -> list[str]:
-        if self._settings.reward_mode != "retention_value":
-            return []
-        ids: list[str] = []
-        after = None
-        while len(ids) < self._settings.train_max_events:
-            with self._database.session(readonly=True) as session:
-                rows = unlearned_retention(session, after, self._settings.train_batch)
-            if not rows:
-                break
-            policy.learn([to_event(d, corrected_target(r.reward, i)) for d, r, i in rows])
-            ids.extend(r.decision_id for _, r, _ in rows)
-            after = (rows[-1][1].ts, rows[-1][1].decision_id)
-            self._renew()
-        return ids
 
     def _renew(self) -> None:
         # A third of the lease between renewals: a write transaction per batch would cost a
@@ -239,9 +225,24 @@ class Trainer:
             return
         self._renewed = time.monotonic()
         with self._database.session() as session:
-            if not renew_lock(session, LEASE, self.owner, self._settings.trainer_lease_s, _now()):
+            if not renew_lock(
+                session, LEASE, self.owner, self._settings.trainer_lease_s, self._clock()
+            ):
                 raise Conflict("the trainer lease expired during training")
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+class _Learned:
+    """What one run has learned so far: ids, how many of each kind, rewards, the newest ts."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.counts = dict.fromkeys(FeedbackKind, 0)
+        self.rewards: list[float] = []
+        self.newest: datetime | None = None
+
+    def add(self, kind: FeedbackKind, rows: list[LearnRow]) -> None:
+        self.ids.extend(row.decision_id for row in rows)
+        self.counts[kind] += len(rows)
+        self.rewards.extend(row.reward for row in rows)
+        if self.newest is None or rows[-1].ts > self.newest:
+            self.newest = rows[-1].ts

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 import policies
 from nba.domain import Decision
-from nba.learning.keeper import to_candidates, to_context
+from nba.learning.events import to_candidates, to_context
 from nba.ope import Estimate, evaluate
 from policies.base import Policy
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 from nba.clock import parse_time
-from nba.domain import ContextValue
+from nba.domain import ContextValue, FeedbackKind, FeedbackReport
 from nba.errors import InvalidInput
 
 MAX_ID_CHARS = 200
@@ -26,16 +25,6 @@ class DecisionRequest:
     channel: str | None = None
     offer_ids: tuple[str, ...] | None = None
     explain: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeReport:
-    """A CRM's answer: did the customer accept the offer of decision `decision_id`."""
-
-    decision_id: str
-    accepted: bool
-    value: float | None = None
-    ts: datetime | None = None
 
 
 def decision_request(data: Mapping[str, object], prefix: str = "") -> DecisionRequest:
@@ -67,22 +56,31 @@ def decision_request(data: Mapping[str, object], prefix: str = "") -> DecisionRe
     return DecisionRequest(customer_id, churn_score, context, channel, offer_ids, explain)
 
 
-def outcome_report(decision_id: str, data: Mapping[str, object]) -> OutcomeReport:
-    """Validate a decoded outcome body; errors name the field."""
+def feedback_report(
+    kind: FeedbackKind, decision_id: str, data: Mapping[str, object]
+) -> FeedbackReport:
+    """Validate a decoded outcome or retention body into a FeedbackReport; errors name the field.
+
+    The answer is the kind's field (`accepted`, `retained`); `value` is a finite number, and
+    not negative for a retention answer (the customer's value); `ts` an ISO-8601 time.
+    """
     if not isinstance(data, Mapping):
         raise InvalidInput("body", "must be a JSON object")
+    answer_field = kind.answer_field
     for key in data:
-        if key not in ("accepted", "value", "ts"):
+        if key not in (answer_field, "value", "ts"):
             raise InvalidInput(key, "is not a known field")
-    accepted = data.get("accepted")
-    if not isinstance(accepted, bool):
-        problem = "is required" if accepted is None else "must be true or false"
-        raise InvalidInput("accepted", problem)
+    answer = data.get(answer_field)
+    if not isinstance(answer, bool):
+        problem = "is required" if answer is None else "must be true or false"
+        raise InvalidInput(answer_field, problem)
     value = _number(data, "value", "", required=False)
+    if value is not None and kind is FeedbackKind.RETENTION and value < 0:
+        raise InvalidInput("value", f"must be a finite number >= 0, got {value}")
     ts = data.get("ts")
-    if ts is not None:
-        ts = parse_time(ts, "ts")
-    return OutcomeReport(decision_id, accepted, value, ts)
+    return FeedbackReport(
+        kind, decision_id, answer, value, None if ts is None else parse_time(ts, "ts")
+    )
 
 
 def _text(data: Mapping[str, object], key: str, prefix: str, *, required: bool) -> str | None:

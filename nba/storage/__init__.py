@@ -10,10 +10,15 @@ from nba.storage.database import Database
 from nba.storage.decisions import (
     add_decision,
     count_decisions,
-    decisions_without_outcome,
     get_decision,
     list_decisions,
     log_frame,
+)
+from nba.storage.feedback import (
+    count_feedback,
+    decisions_without_feedback,
+    get_feedback,
+    record_once,
 )
 from nba.storage.keys import (
     add_api_key,
@@ -27,12 +32,11 @@ from nba.storage.learned import (
     active_version_number,
     get_state,
     learned_counts,
-    mark_outcomes_learned,
+    mark_learned,
     recent_acceptance,
     recent_rewards,
     set_state,
     show_counts,
-    unlearned_outcomes,
     unlearned_rows,
     update_model_metrics,
 )
@@ -55,14 +59,6 @@ from nba.storage.offers import (
     set_status,
     update_offer,
 )
-from nba.storage.outcomes import add_outcome, count_outcomes, get_outcome, outcomes_since
-from nba.storage.retention import (
-    add_retention,
-    decisions_without_retention,
-    get_retention,
-    mark_retention_learned,
-    unlearned_retention,
-)
 
 __all__ = [
     "Database",
@@ -75,19 +71,15 @@ __all__ = [
     "add_decision",
     "add_model_version",
     "add_offer",
-    "add_outcome",
-    "add_retention",
     "count_decisions",
-    "count_outcomes",
-    "decisions_without_outcome",
-    "decisions_without_retention",
+    "count_feedback",
+    "decisions_without_feedback",
     "ensure_api_key",
     "find_api_key",
     "get_decision",
+    "get_feedback",
     "get_model_version",
     "get_offer",
-    "get_outcome",
-    "get_retention",
     "get_state",
     "latest_model_version",
     "learned_counts",
@@ -97,13 +89,12 @@ __all__ = [
     "list_offers",
     "lock_holder",
     "log_frame",
-    "mark_outcomes_learned",
-    "mark_retention_learned",
+    "mark_learned",
     "offer_budget_used",
     "offer_counts",
-    "outcomes_since",
     "recent_acceptance",
     "recent_rewards",
+    "record_once",
     "release_lock",
     "renew_lock",
     "revoke_api_key",
@@ -111,8 +102,6 @@ __all__ = [
     "set_state",
     "set_status",
     "show_counts",
-    "unlearned_outcomes",
-    "unlearned_retention",
     "unlearned_rows",
     "update_model_metrics",
     "update_offer",

@@ -76,21 +76,6 @@ def list_decisions(
     return [to_decision(row) for row in session.exec(query)]
 
 
-def decisions_without_outcome(
-    session: Session, before: datetime, limit: int = 1000
-) -> list[Decision]:
-    """The oldest decisions made before `before` that have no outcome yet."""
-    query = (
-        select(DecisionRow)
-        .outerjoin(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
-        .where(col(OutcomeRow.decision_id).is_(None))
-        .where(DecisionRow.ts < before)
-        .order_by(DecisionRow.ts, DecisionRow.id)
-        .limit(limit)
-    )
-    return [to_decision(row) for row in session.exec(query)]
-
-
 def count_decisions(session: Session) -> int:
     """How many decisions are logged."""
     return int(session.exec(select(sa.func.count()).select_from(DecisionRow)).one())

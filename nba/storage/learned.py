@@ -1,7 +1,7 @@
-"""What the trainer of record has learned: outcomes not yet in any model version, and marks.
+"""What the learners have learned: feedback not yet in any model version, and its marks.
 
-An outcome's `learned_version` is set in the same transaction that stores the model version
-that learned it, so each outcome is learned into the saved lineage exactly once.
+An answer's `learned_version` is set in the same transaction that stores the model version
+that learned it, so each answer (of each kind) is learned into the saved lineage exactly once.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select, update
 
-from nba.domain import Decision, Outcome
+from nba.domain import Decision, FeedbackKind
 from nba.storage.decisions import to_decision
+from nba.storage.feedback import feedback_table
 from nba.storage.tables import (
     DecisionRow,
     ModelVersionRow,
@@ -46,16 +47,13 @@ def _walk_unlearned_index(session: Session) -> None:
 Q = TypeVar("Q", bound=sa.Select)  # type: ignore[type-arg]
 
 
-def unlearned_page(
-    session: Session,
-    query: Q,
-    table: type[OutcomeRow] | type[RetentionRow],
-    after: Key | None,
-    limit: int,
+def _unlearned_page(
+    session: Session, query: Q, kind: FeedbackKind, after: Key | None, limit: int
 ) -> Q:
-    """`query` narrowed to the next `limit` rows of `table` that no version has learned,
+    """`query` narrowed to the next `limit` answers of `kind` that no version has learned,
     after `after` in (ts, decision id) order, planned to walk the partial index of them."""
     _walk_unlearned_index(session)
+    table = feedback_table(kind)
     query = query.where(col(table.learned_version).is_(None))
     if after is not None:
         # A row-value comparison, so that PostgreSQL walks the partial (ts, id) index.
@@ -63,34 +61,17 @@ def unlearned_page(
     return query.order_by(col(table.ts), col(table.decision_id)).limit(limit)
 
 
-def unlearned_outcomes(
-    session: Session, after: Key | None, limit: int
-) -> list[tuple[Decision, Outcome]]:
-    """Outcomes no model version has learned, after `after` in (ts, decision id) order."""
-    query = select(DecisionRow, OutcomeRow).join(
-        OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id
-    )
-    query = unlearned_page(session, query, OutcomeRow, after, limit)
-    return [(to_decision(d), _outcome(o)) for d, o in session.exec(query)]
-
-
-def mark_outcomes_learned(session: Session, decision_ids: Sequence[str], version: int) -> int:
-    """Mark outcomes as learned by `version` unless already marked; returns how many changed."""
-    return mark_learned(session, OutcomeRow, decision_ids, version)
-
-
 def mark_learned(
-    session: Session,
-    table: type[OutcomeRow] | type[RetentionRow],
-    decision_ids: Sequence[str],
-    version: int,
+    session: Session, kind: FeedbackKind, decision_ids: Sequence[str], version: int
 ) -> int:
-    """Set `learned_version` on the rows of `decision_ids` not marked yet; returns how many.
+    """Set `learned_version` on the answers of `kind` of `decision_ids` not marked yet;
+    returns how many changed.
 
     PostgreSQL gets every id in one array parameter (`= ANY(:ids)`): a list of thousands of
     placeholders would cost more to build and plan than the update itself. SQLite, which has
     no arrays, gets `IN (...)` lists of at most 5,000 ids.
     """
+    table = feedback_table(kind)
     column = col(table.decision_id)
     if session.get_bind().dialect.name == "postgresql":
         chunks, match = [list(decision_ids)], _any_of
@@ -120,12 +101,13 @@ def _in(column: sa.ColumnElement[str], ids: list[str]) -> sa.ColumnElement[bool]
     return column.in_(ids)
 
 
-def learned_counts(session: Session) -> tuple[int, int]:
-    """(outcomes learned by some version, outcomes not learned yet)."""
-    learned = col(OutcomeRow.learned_version).is_not(None)
+def learned_counts(session: Session, kind: FeedbackKind) -> tuple[int, int]:
+    """(answers of `kind` learned by some version, answers of `kind` not learned yet)."""
+    table = feedback_table(kind)
+    learned = col(table.learned_version).is_not(None)
     query = select(
         sa.func.count().filter(learned), sa.func.count().filter(sa.not_(learned))
-    ).select_from(OutcomeRow)
+    ).select_from(table)
     done, todo = session.exec(query).one()
     return int(done), int(todo)
 
@@ -157,18 +139,6 @@ def set_state(session: Session, name: str, value: dict) -> None:
         row.updated_at = utcnow()
     session.add(row)
     session.flush()
-
-
-def _outcome(row: OutcomeRow) -> Outcome:
-    return Outcome(
-        decision_id=row.decision_id,
-        accepted=row.accepted,
-        value=row.value,
-        ts=row.ts,
-        source=row.source,
-        reward=row.reward,
-        occurred_at=row.occurred_at,
-    )
 
 
 def recent_rewards(
@@ -235,10 +205,15 @@ def recent_acceptance(session: Session, limit: int) -> dict[str, list[bool]]:
 
 
 class LearnRow(NamedTuple):
-    """An unlearned outcome as the trainer reads it: its decision's JSON left undecoded."""
+    """An unlearned answer as the learners read it: its decision's JSON left undecoded.
+
+    `interim` is the reward of the decision's outcome when this is a retention answer that
+    corrects it (`nba.reward.corrected_target`), else None.
+    """
 
     decision_id: str
     reward: float
+    interim: float | None
     churn_score: float
     context_json: str
     eligible_json: str
@@ -248,21 +223,32 @@ class LearnRow(NamedTuple):
 
     @property
     def key(self) -> Key:
-        """This outcome's place in (ts, decision id) order."""
+        """This answer's place in (ts, decision id) order."""
         return self.ts, self.decision_id
 
 
-def unlearned_rows(session: Session, after: Key | None, limit: int) -> list[LearnRow]:
-    """Like `unlearned_outcomes`, but only the columns learning needs, JSON as text (fast)."""
+def unlearned_rows(
+    session: Session, kind: FeedbackKind, after: Key | None, limit: int
+) -> list[LearnRow]:
+    """The next `limit` answers of `kind` no model version has learned, after `after` in
+    (ts, decision id) order, with the columns learning needs and JSON as text (fast)."""
+    table = feedback_table(kind)
+    if kind is FeedbackKind.RETENTION:
+        interim: sa.ColumnElement[float] = col(OutcomeRow.reward)
+    else:
+        interim = sa.cast(sa.null(), sa.Float)
     query = sa.select(
-        OutcomeRow.decision_id,
-        OutcomeRow.reward,
+        col(table.decision_id),
+        col(table.reward),
+        interim,
         DecisionRow.churn_score,
         sa.cast(col(DecisionRow.context), sa.Text),
         sa.cast(col(DecisionRow.eligible), sa.Text),
         DecisionRow.chosen,
         DecisionRow.propensity,
-        OutcomeRow.ts,
-    ).join(DecisionRow, col(OutcomeRow.decision_id) == DecisionRow.id)
-    query = unlearned_page(session, query, OutcomeRow, after, limit)
+        col(table.ts),
+    ).join(DecisionRow, col(table.decision_id) == DecisionRow.id)
+    if kind is FeedbackKind.RETENTION:
+        query = query.outerjoin(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+    query = _unlearned_page(session, query, kind, after, limit)
     return list(map(LearnRow._make, session.connection().execute(query)))

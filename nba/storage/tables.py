@@ -83,52 +83,50 @@ class DecisionRow(SQLModel, table=True):
     model_version: int | None = None
 
 
-def _unlearned_index(table: str) -> sa.Index:
-    """A partial index of the rows no model version has learned yet (migration 0004)."""
+class _FeedbackColumns(SQLModel):
+    """The columns the two feedback tables share; each adds its answer column.
+
+    `learned_version` is the model version that learned the answer (None: none yet).
+    """
+
+    decision_id: str = Field(primary_key=True)
+    value: float | None = None
+    ts: datetime = Field(sa_type=UTCDateTime, index=True)
+    source: str
+    reward: float
+    occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    learned_version: int | None = None
+
+
+def _feedback_table_args(table: str) -> tuple[sa.ForeignKeyConstraint, sa.Index]:
+    """The decision foreign key, and a partial index of the rows no model version has learned
+    yet (migration 0004)."""
     pending = sa.text("learned_version IS NULL")
-    return sa.Index(
-        f"ix_{table}_unlearned", "ts", "decision_id", postgresql_where=pending, sqlite_where=pending
-    )
+    return (
+        sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name=f"fk_{table}_decision_id"),
+        sa.Index(
+            f"ix_{table}_unlearned", "ts", "decision_id", postgresql_where=pending,
+            sqlite_where=pending,
+        ),
+    )  # fmt: skip
 
 
-class OutcomeRow(SQLModel, table=True):
-    """The one outcome of a decision; `learned_version` is the model version that learned it."""
+class OutcomeRow(_FeedbackColumns, table=True):
+    """The one acceptance answer (outcome) of a decision."""
 
     __tablename__ = "outcomes"
+    __table_args__ = _feedback_table_args("outcomes")
 
-    __table_args__ = (
-        sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_outcomes_decision_id"),
-        _unlearned_index("outcomes"),
-    )
-
-    decision_id: str = Field(primary_key=True)
     accepted: bool
-    value: float | None = None
-    ts: datetime = Field(sa_type=UTCDateTime, index=True)
-    source: str
-    reward: float
-    occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    learned_version: int | None = None
 
 
-class RetentionRow(SQLModel, table=True):
-    """Whether the customer of a decision stayed; its primary key is the decision's id."""
+class RetentionRow(_FeedbackColumns, table=True):
+    """The one retention answer of a decision: whether its customer stayed."""
 
     __tablename__ = "retention"
+    __table_args__ = _feedback_table_args("retention")
 
-    __table_args__ = (
-        sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name="fk_retention_decision_id"),
-        _unlearned_index("retention"),
-    )
-
-    decision_id: str = Field(primary_key=True)
     retained: bool
-    value: float | None = None
-    ts: datetime = Field(sa_type=UTCDateTime, index=True)
-    source: str
-    reward: float
-    occurred_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    learned_version: int | None = None
 
 
 class EvaluationRow(SQLModel, table=True):

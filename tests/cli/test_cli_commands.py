@@ -98,15 +98,17 @@ def test_models_train_saves_a_version_and_list_shows_it(nba):
 
 def test_evaluate_reads_the_database_and_a_saved_model_version(nba, tmp_path):
     from nba.config import Settings
+    from nba.domain import FeedbackKind, FeedbackReport
     from nba.runtime import build_runtime
-    from nba.serving.inputs import DecisionRequest, OutcomeReport
+    from nba.serving.inputs import DecisionRequest
 
     runtime = build_runtime(Settings(data_dir=tmp_path / "data", seed=1))
     runtime.catalog.add({"id": "disc", "name": "Discount", "category": "discount"})
     for i in range(200):
         request = DecisionRequest(f"c{i}", (i % 10) / 10, channel="app" if i % 2 else "call")
-        d = runtime.service.decide(request).decision
-        runtime.service.record_outcome(OutcomeReport(d.id, d.chosen == "disc"))
+        d = runtime.decider.decide(request).decision
+        accepted = d.chosen == "disc"
+        runtime.feedback.record(FeedbackReport(FeedbackKind.ACCEPTANCE, d.id, accepted))
     runtime.close()
     assert nba("models", "train").stdout.strip().startswith("saved model version")
     out = tmp_path / "eval"

@@ -21,7 +21,7 @@ def ids(client, headers, runtime) -> dict[str, str]:
     decision = client.post(
         "/v1/decisions", json={"customer_id": "c", "churn_score": 0.5}, headers=headers("crm")
     ).json
-    runtime.save_model() or runtime.keeper.save(runtime.database, force=True)
+    runtime.trainer.run(force=True)
     return {"decision_id": decision["decision_id"], "offer_id": "loyalty", "version": "1"}
 
 

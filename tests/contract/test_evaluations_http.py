@@ -6,14 +6,17 @@ import time
 
 import pytest
 
-from nba.serving.inputs import DecisionRequest, OutcomeReport
+from nba.domain import FeedbackKind, FeedbackReport
+from nba.serving.inputs import DecisionRequest
 
 
 def _fill_log(runtime, n: int = 300) -> None:
     for i in range(n):
         request = DecisionRequest(f"c{i}", (i % 10) / 10, (("tenure_months", i % 40),))
-        d = runtime.service.decide(request).decision
-        runtime.service.record_outcome(OutcomeReport(d.id, d.chosen == "device_upgrade"))
+        d = runtime.decider.decide(request).decision
+        runtime.feedback.record(
+            FeedbackReport(FeedbackKind.ACCEPTANCE, d.id, d.chosen == "device_upgrade")
+        )
 
 
 def _wait(client, headers, job_id: str, timeout_s: float = 90) -> dict:
@@ -28,7 +31,7 @@ def _wait(client, headers, job_id: str, timeout_s: float = 90) -> dict:
 
 def test_evaluation_job_runs_in_the_background_and_stores_results(client, headers, runtime):
     _fill_log(runtime)
-    runtime.keeper.save(runtime.database, force=True)
+    runtime.trainer.run(force=True)
     body = {"policies": ["random", "rules", "version:1"], "estimators": ["ips", "snips", "dr"],
             "n_bootstrap": 50, "seed": 3}  # fmt: skip
     reply = client.post("/v1/evaluations", json=body, headers=headers("analyst"))

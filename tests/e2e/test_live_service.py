@@ -7,8 +7,9 @@ import threading
 import pytest
 import requests
 
+from nba.domain import FeedbackKind
 from nba.serving.keys import KeyRing
-from nba.storage import Database, count_decisions, count_outcomes, list_model_versions
+from nba.storage import Database, count_decisions, count_feedback, list_model_versions
 from tests.live import Served
 
 OFFER = {"id": "discount_10", "name": "10% off", "category": "discount", "cost": 5,
@@ -49,7 +50,7 @@ def _decide_and_report(service, n: int, start: int = 0) -> list[str]:
 
 def _counts(database: Database) -> tuple[int, int]:
     with database.session(readonly=True) as session:
-        return count_decisions(session), count_outcomes(session)
+        return count_decisions(session), count_feedback(session, FeedbackKind.ACCEPTANCE)
 
 
 def test_graceful_stop_saves_the_model_and_restart_serves_it(service):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from nba.domain import FeedbackKind, FeedbackReport
 from nba.runtime import Runtime
-from nba.serving.inputs import DecisionRequest, OutcomeReport
+from nba.serving.inputs import DecisionRequest
 from nba.storage import learned_counts, list_model_versions
 
 
@@ -16,16 +17,18 @@ def decide_and_report(runtime: Runtime, n: int, start: int = 0) -> list[str]:
     """Make `n` decisions and report an outcome for each (accepted for discount_10)."""
     ids = []
     for i in range(start, start + n):
-        d = runtime.service.decide(request(i)).decision
-        runtime.service.record_outcome(OutcomeReport(d.id, d.chosen == "discount_10"))
+        d = runtime.decider.decide(request(i)).decision
+        runtime.feedback.record(
+            FeedbackReport(FeedbackKind.ACCEPTANCE, d.id, d.chosen == "discount_10")
+        )
         ids.append(d.id)
     return ids
 
 
-def counts(runtime: Runtime) -> tuple[int, int]:
-    """(outcomes learned by a saved version, outcomes not learned yet)."""
+def counts(runtime: Runtime, kind: FeedbackKind = FeedbackKind.ACCEPTANCE) -> tuple[int, int]:
+    """(answers of `kind` learned by a saved version, answers of `kind` not learned yet)."""
     with runtime.database.session(readonly=True) as session:
-        return learned_counts(session)
+        return learned_counts(session, kind)
 
 
 def learned_in_versions(runtime: Runtime) -> float:

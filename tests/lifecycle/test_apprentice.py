@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from nba.domain import FeedbackKind, FeedbackReport
 from nba.runtime import build_runtime
-from nba.serving.inputs import DecisionRequest, OutcomeReport
+from nba.serving.inputs import DecisionRequest
 from tests.conftest import SAMPLE_OFFERS
 
 REQUEST = DecisionRequest("c", 0.45, (("tenure_months", 24), ("plan", "gold")))
@@ -26,9 +27,9 @@ def _serve(runtime, truth: dict[str, float], n: int, seed: int) -> list[str]:
     rng = np.random.default_rng(seed)
     policies = []
     for _ in range(n):
-        d = runtime.service.decide(REQUEST).decision
+        d = runtime.decider.decide(REQUEST).decision
         accepted = bool(rng.random() < truth.get(d.chosen, 0.05))
-        runtime.service.record_outcome(OutcomeReport(d.id, accepted))
+        runtime.feedback.record(FeedbackReport(FeedbackKind.ACCEPTANCE, d.id, accepted))
         policies.append(d.policy)
     return policies
 
@@ -43,7 +44,7 @@ def test_the_learner_graduates_only_when_it_beats_the_rules(settings, truth, gra
         evidence = status.evidence
         assert status.graduated is graduates and evidence["n"] == 1000
         assert (evidence["difference_ci_low"] > 0) is graduates
-        after = runtime.service.decide(REQUEST).decision
+        after = runtime.decider.decide(REQUEST).decision
         assert (after.policy == "vw") is graduates
         assert (after.model_version == 1) is graduates
     finally:
@@ -62,6 +63,6 @@ def test_the_operator_can_graduate_the_learner_over_http(settings):
         assert before["enabled"] and before["serving"] == "baseline"
         after = client.post("/v1/apprentice/graduate", headers=auth).json
         assert after["serving"] == "learner" and after["graduated_by"] == "operator"
-        assert runtime.service.decide(REQUEST).decision.policy == "vw"
+        assert runtime.decider.decide(REQUEST).decision.policy == "vw"
     finally:
         runtime.close()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from nba.domain import FeedbackKind, FeedbackReport
 from nba.learning.drift import compare_windows
 from nba.runtime import build_runtime
 from nba.serving.cold_start import with_floor
-from nba.serving.inputs import DecisionRequest, OutcomeReport
+from nba.serving.inputs import DecisionRequest
 from tests.conftest import SAMPLE_OFFERS
 
 
@@ -27,8 +28,9 @@ def test_drifted_offer_is_flagged_in_metrics(settings, caplog):
         runtime.catalog.add(SAMPLE_OFFERS[0])
         request = DecisionRequest("c", 0.9, offer_ids=("discount_10",))
         for i in range(100):
-            d = runtime.service.decide(request).decision
-            runtime.service.record_outcome(OutcomeReport(d.id, i < 50))  # accepted, then not
+            d = runtime.decider.decide(request).decision
+            accepted = i < 50  # accepted, then not
+            runtime.feedback.record(FeedbackReport(FeedbackKind.ACCEPTANCE, d.id, accepted))
         with caplog.at_level("WARNING", logger="nba.learning.drift"):
             (found,) = runtime.drift.check()
         assert found.drifted and found.recent_rate == 0.0 and found.previous_rate == 1.0
@@ -58,10 +60,10 @@ def test_a_new_offer_is_explored_for_its_first_shows_only(settings):
         for spec in SAMPLE_OFFERS:
             runtime.catalog.add(spec)
         request = DecisionRequest("c", 0.45, (("tenure_months", 24),))
-        first = runtime.service.decide(request).decision
+        first = runtime.decider.decide(request).decision
         assert min(first.probabilities) == pytest.approx(0.2)
         for _ in range(150):
-            last = runtime.service.decide(request).decision
+            last = runtime.decider.decide(request).decision
         assert min(last.probabilities) < 0.01  # every offer has had its shows
         assert last.propensity == last.probabilities[last.chosen_index]
     finally:

@@ -10,9 +10,10 @@ import pytest
 import requests
 
 from nba.config import Settings
+from nba.domain import FeedbackKind
 from nba.runtime import build_runtime
 from nba.serving.keys import KeyRing
-from nba.storage import Database, count_decisions, get_outcome, list_model_versions
+from nba.storage import Database, count_decisions, get_feedback, list_model_versions
 from tests.conftest import SAMPLE_OFFERS
 from tests.lifecycle.helpers import counts, decide_and_report, learned_in_versions
 from tests.live import Served, run_workers_once
@@ -160,7 +161,8 @@ def test_kill_9_under_load_then_restart_learns_every_outcome_exactly_once(
         service.kill()
     with database.session(readonly=True) as session:
         logged = count_decisions(session)
-        missing = [i for i in load.reported if get_outcome(session, i) is None]
+        accepted = FeedbackKind.ACCEPTANCE
+        missing = [i for i in load.reported if get_feedback(session, accepted, i) is None]
         versions_before = list_model_versions(session)
     learned, todo = counts(setup)
     print(f"after kill -9: {len(load.decided)} decisions and {len(load.reported)} outcomes "

@@ -7,11 +7,15 @@ from datetime import timedelta
 import pytest
 
 import policies
+from nba.domain import FeedbackKind, FeedbackReport
+from nba.reward import fresh_policy_params
 from nba.runtime import build_runtime
-from nba.serving.inputs import DecisionRequest, OutcomeReport
-from nba.serving.retention import RetentionReport, fresh_policy_params
+from nba.serving.inputs import DecisionRequest
+from tests.clock import ManualClock
 from tests.conftest import SAMPLE_OFFERS
 from tests.lifecycle.helpers import counts, decide_and_report
+
+ACCEPTANCE, RETENTION = FeedbackKind.ACCEPTANCE, FeedbackKind.RETENTION
 
 
 def _decision(client, headers) -> str:
@@ -46,8 +50,9 @@ def test_bad_retention_fields_are_400_naming_the_field(client, headers, body, fi
     assert reply.status_code == 400 and reply.json["error"]["details"]["field"] == field
 
 
-def _retention_runtime(settings):
-    runtime = build_runtime(settings.model_copy(update={"reward_mode": "retention_value"}))
+def _retention_runtime(settings, clock=None):
+    retention = settings.model_copy(update={"reward_mode": "retention_value"})
+    runtime = build_runtime(retention) if clock is None else build_runtime(retention, clock)
     for spec in SAMPLE_OFFERS:
         runtime.catalog.add(spec)
     return runtime
@@ -57,31 +62,31 @@ def test_retention_value_is_customer_value_minus_the_cost_of_an_accepted_offer(s
     runtime = _retention_runtime(settings)
     try:
         request = DecisionRequest("c", 0.9, (("tenure_months", 1),), offer_ids=("discount_10",))
-        d = runtime.service.decide(request).decision
+        d = runtime.decider.decide(request).decision
         while d.chosen != "discount_10":
-            d = runtime.service.decide(request).decision
-        runtime.service.record_outcome(OutcomeReport(d.id, True))
-        kept = runtime.service.record_retention(RetentionReport(d.id, True, 60.0)).retention
+            d = runtime.decider.decide(request).decision
+        runtime.feedback.record(FeedbackReport(ACCEPTANCE, d.id, True))
+        kept = runtime.feedback.record(FeedbackReport(RETENTION, d.id, True, 60.0)).feedback
         # less the baseline: a churn score of 0.9 expects 10% of the value kept anyway
         kept_reward = (60.0 - 0.1 * 60.0 - 5.0) / settings.reward_scale
         assert kept.reward == pytest.approx(kept_reward)
-        quiet = runtime.service.decide(DecisionRequest("q", 0.9, offer_ids=("discount_10",)))
-        lost = runtime.service.record_retention(RetentionReport(quiet.decision.id, False))
+        quiet = runtime.decider.decide(DecisionRequest("q", 0.9, offer_ids=("discount_10",)))
+        lost = runtime.feedback.record(FeedbackReport(RETENTION, quiet.decision.id, False))
         # not accepted: no cost; not retained: no value, less the baseline at the default value
         default = settings.retention_default_value
-        assert lost.retention.reward == pytest.approx(-0.1 * default / settings.reward_scale)
+        assert lost.feedback.reward == pytest.approx(-0.1 * default / settings.reward_scale)
     finally:
         runtime.close()
 
 
 def test_unanswered_decisions_get_the_default_retention_after_the_window(settings):
-    runtime = _retention_runtime(settings)
+    clock = ManualClock()
+    runtime = _retention_runtime(settings, clock)
     try:
-        old = runtime.service.decide(DecisionRequest("c", 0.2)).decision
-        later = old.ts + timedelta(days=settings.retention_window_days + 1)
-        runtime.service._clock = lambda: later
-        assert runtime.service.apply_default_retention() == 1
-        assert runtime.service.apply_default_retention() == 0
+        runtime.decider.decide(DecisionRequest("c", 0.2))
+        clock.advance(timedelta(days=settings.retention_window_days + 1))
+        assert runtime.defaults.apply(RETENTION) == 1
+        assert runtime.defaults.apply(RETENTION) == 0
     finally:
         runtime.close()
 
@@ -93,7 +98,7 @@ def test_the_trainer_learns_the_interim_outcome_then_the_retention_answer_once(s
         first = runtime.trainer.run()
         assert (first.outcomes, first.retention) == (20, 0)
         for decision_id in ids[:8]:
-            runtime.service.record_retention(RetentionReport(decision_id, True, 50.0))
+            runtime.feedback.record(FeedbackReport(RETENTION, decision_id, True, 50.0))
         second = runtime.trainer.run()
         assert (second.outcomes, second.retention) == (0, 8)
         assert runtime.trainer.run().version is None and counts(runtime) == (20, 0)
@@ -107,11 +112,11 @@ def test_the_interim_reward_of_an_accept_is_on_the_retention_scale(settings):
         request = DecisionRequest("c", 0.5, offer_ids=("discount_10",))
         rewards = {}
         for accepted in (True, False):
-            d = runtime.service.decide(request).decision
+            d = runtime.decider.decide(request).decision
             while d.chosen != "discount_10":
-                d = runtime.service.decide(request).decision
-            report = OutcomeReport(d.id, accepted)
-            rewards[accepted] = runtime.service.record_outcome(report).outcome.reward
+                d = runtime.decider.decide(request).decision
+            report = FeedbackReport(ACCEPTANCE, d.id, accepted)
+            rewards[accepted] = runtime.feedback.record(report).feedback.reward
         assert rewards == {True: 0.02, False: 0.0}  # not the 0/1 of acceptance mode
     finally:
         runtime.close()

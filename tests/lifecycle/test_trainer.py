@@ -6,9 +6,11 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 from nba.config import Settings
-from nba.domain import Outcome
+from nba.domain import Feedback, FeedbackKind
 from nba.learning.trainer import Trainer
-from nba.storage import acquire_lock, add_outcome, list_model_versions, release_lock
+from nba.runtime import build_runtime
+from nba.storage import acquire_lock, list_model_versions, record_once, release_lock
+from tests.clock import ManualClock
 from tests.lifecycle.helpers import counts, decide_and_report, learned_in_versions, request
 
 
@@ -81,11 +83,12 @@ def test_a_trainer_that_loses_its_lease_saves_nothing(runtime, settings):
 
 def test_an_outcome_committed_late_with_an_older_time_is_still_learned(runtime):
     ids = decide_and_report(runtime, 10)
-    late = runtime.service.decide(request(99)).decision
+    late = runtime.decider.decide(request(99)).decision
     assert runtime.trainer.run().outcomes == 10
     old_ts = datetime.now(UTC) - timedelta(hours=1)  # older than anything learned so far
     with runtime.database.session() as session:
-        add_outcome(session, Outcome(late.id, True, None, old_ts, "reported", 1.0))
+        answer = Feedback(FeedbackKind.ACCEPTANCE, late.id, True, None, old_ts, "reported", 1.0)
+        record_once(session, answer)
     assert runtime.trainer.run().outcomes == 1
     assert counts(runtime) == (len(ids) + 1, 0)
 
@@ -113,7 +116,7 @@ def test_rollback_serves_the_older_version_and_training_continues_from_it(runtim
     assert runtime.keeper.model_version == 2
     runtime.models.activate(1)
     assert runtime.keeper.model_version == 1
-    decision = runtime.service.decide(request(50)).decision
+    decision = runtime.decider.decide(request(50)).decision
     assert decision.model_version == 1
     decide_and_report(runtime, 5, start=60)
     version = runtime.trainer.run().version
@@ -122,8 +125,6 @@ def test_rollback_serves_the_older_version_and_training_continues_from_it(runtim
 
 
 def test_close_trains_what_is_left_unless_training_is_disabled(settings):
-    from nba.runtime import build_runtime
-
     quiet = build_runtime(settings.model_copy(update={"trainer_enabled": False}))
     decide_and_report(quiet, 3)
     quiet.close()
@@ -137,15 +138,19 @@ def test_close_trains_what_is_left_unless_training_is_disabled(settings):
         final.close()
 
 
-def test_default_outcomes_are_recorded_once_and_learned_once(runtime):
-    old = runtime.service.decide(request(1)).decision
-    later = old.ts + timedelta(days=runtime.settings.reward_window_days + 1)
-    runtime.service._clock = lambda: later
-    assert runtime.service.apply_default_outcomes() == 1
-    assert runtime.service.apply_default_outcomes() == 0
-    run = runtime.trainer.run()
-    assert run.outcomes == 1 and counts(runtime) == (1, 0)
-    assert runtime.trainer.run().version is None
+def test_default_outcomes_are_recorded_once_and_learned_once(settings):
+    clock = ManualClock()
+    runtime = build_runtime(settings, clock)
+    try:
+        runtime.decider.decide(request(1))
+        clock.advance(timedelta(days=settings.reward_window_days + 1))
+        assert runtime.defaults.run() == {FeedbackKind.ACCEPTANCE: 1}
+        assert runtime.defaults.run() == {FeedbackKind.ACCEPTANCE: 0}
+        run = runtime.trainer.run()
+        assert run.outcomes == 1 and counts(runtime) == (1, 0)
+        assert runtime.trainer.run().version is None
+    finally:
+        runtime.close()
 
 
 def test_serving_jobs_checkpoint_sqlite_in_the_background(runtime):

@@ -17,7 +17,7 @@ def test_bench_decide_prints_every_phase_and_a_summary_last(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert lines[0].split()[:5] == ["phase", "n", "rate/s", "p50", "p99"]
-    for phase in ("service.prepare", "service.decide (SQLite)", "http decide, open loop"):
+    for phase in ("decider.preview", "decider.decide (SQLite)", "http decide, open loop"):
         assert any(line.startswith(phase) for line in lines), phase
     assert lines[-1].startswith("bench decide: ")
 
@@ -31,7 +31,7 @@ def test_bench_decide_without_http_writes_its_rows_as_json(tmp_path: Path) -> No
     assert [r["phase"] for r in rows] == [
         "vw: encode+parse+predict",
         "vw: predict_one only",
-        "service.prepare",
-        "service.decide (SQLite)",
+        "decider.preview",
+        "decider.decide (SQLite)",
     ]
     assert all(r["n"] == 20 and r["errors"] == 0 for r in rows)

@@ -28,12 +28,12 @@ RULES = [
         ("nba.serving", "nba.learning", "nba.evaluation", "nba.storage", "nba.runtime", "nba.cli"),
     ),
     ("nba.evaluation", (), ("nba.serving", "nba.runtime", "nba.cli")),
-    ("nba.learning", (), ("nba.runtime", "nba.cli", "nba.evaluation.jobs")),
+    ("nba.learning", (), ("nba.serving", "nba.runtime", "nba.cli", "nba.evaluation.jobs")),
     ("nba.serving", (), ("nba.runtime", "nba.cli")),
     ("api", (), ("nba.storage", "sqlmodel", "sqlalchemy", "vowpal_wabbit_next", "simulator")),
     ("simulator", (), ("api", "flask", "werkzeug")),
 ]
-for _base in ("nba.domain", "nba.errors", "nba.config", "nba.logschema"):
+for _base in ("nba.domain", "nba.errors", "nba.config", "nba.logschema", "nba.reward"):
     RULES.append((_base, (), ("nba.serving", "nba.learning", "nba.evaluation", "nba.ope",
                               "nba.storage", "nba.runtime", "nba.cli", "nba.bench")))  # fmt: skip
 

@@ -84,17 +84,19 @@ def test_mass_on_offers_never_eligible_is_warned_about(tmp_path):
 
 
 def test_evaluate_reads_the_decision_log_from_the_database(runtime, tmp_path):
-    from nba.serving.inputs import DecisionRequest, OutcomeReport
+    from nba.domain import FeedbackKind, FeedbackReport
+    from nba.serving.inputs import DecisionRequest
 
     rng = np.random.default_rng(8)
     for i in range(60):
         request = DecisionRequest(
             f"c{i}", float(rng.random()), (("tenure_months", int(rng.integers(1, 60))),)
         )
-        result = runtime.service.decide(request)
+        result = runtime.decider.decide(request)
         if i % 6:
             accepted = bool(rng.random() < 0.3)
-            runtime.service.record_outcome(OutcomeReport(result.decision.id, accepted))
+            report = FeedbackReport(FeedbackKind.ACCEPTANCE, result.decision.id, accepted)
+            runtime.feedback.record(report)
     args = ["db", "--database-url", runtime.settings.resolved_database_url, "--policy",
             "random", "--estimators", "ips,snips", "--n-bootstrap", "20", "--seed", "1",
             "--out", str(tmp_path / "out")]  # fmt: skip

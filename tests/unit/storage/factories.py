@@ -5,7 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from nba.domain import Caps, Condition, Decision, Eligibility, EligibleOffer, Offer, Outcome
+from nba.domain import (
+    Caps,
+    Condition,
+    Decision,
+    Eligibility,
+    EligibleOffer,
+    Feedback,
+    FeedbackKind,
+    Offer,
+)
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 
@@ -69,13 +78,28 @@ def decision(
     )
 
 
-def outcome(decision_id: str, accepted: bool = True, ts: datetime = T0) -> Outcome:
-    """A reported outcome of `decision_id`."""
-    return Outcome(
+def outcome(decision_id: str, accepted: bool = True, ts: datetime = T0) -> Feedback:
+    """A reported outcome (acceptance answer) of `decision_id`."""
+    return Feedback(
+        kind=FeedbackKind.ACCEPTANCE,
         decision_id=decision_id,
-        accepted=accepted,
+        answer=accepted,
         value=25.0 if accepted else None,
         ts=ts + timedelta(hours=1),
         source="reported",
         reward=1.0 if accepted else 0.0,
+    )
+
+
+def retention(decision_id: str, retained: bool = True, ts: datetime = T0) -> Feedback:
+    """A reported retention answer of `decision_id`, weeks after its decision."""
+    return Feedback(
+        kind=FeedbackKind.RETENTION,
+        decision_id=decision_id,
+        answer=retained,
+        value=480.0 if retained else None,
+        ts=ts + timedelta(days=40),
+        source="reported",
+        reward=0.4 if retained else -0.1,
+        occurred_at=ts + timedelta(days=39),
     )

@@ -1,4 +1,4 @@
-"""Decisions: round trips, filters, the open-outcome queue and the log frame."""
+"""Decisions: round trips, filters and the log frame."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ from nba.logschema import COLUMNS, read_log, write_log
 from nba.storage import (
     Database,
     add_decision,
-    add_outcome,
     count_decisions,
-    decisions_without_outcome,
     get_decision,
     list_decisions,
     log_frame,
+    record_once,
 )
 
 from .factories import T0, decision, outcome
@@ -89,20 +88,6 @@ def count_decisions_in(db: Database) -> int:
         return count_decisions(session)
 
 
-def test_decisions_without_outcome_are_the_oldest_open_ones_before_the_cutoff(
-    db: Database,
-) -> None:
-    ds = [decision(ts=T0 + timedelta(days=i)) for i in range(4)]
-    with db.session() as session:
-        for d in ds:
-            add_decision(session, d)
-        add_outcome(session, outcome(ds[0].id))
-        open_ = decisions_without_outcome(session, before=T0 + timedelta(days=3))
-        first = decisions_without_outcome(session, before=T0 + timedelta(days=3), limit=1)
-    assert open_ == ds[1:3]
-    assert first == [ds[1]]
-
-
 def test_log_frame_has_the_logged_data_schema_with_null_reward_without_outcome(
     db: Database,
 ) -> None:
@@ -110,7 +95,7 @@ def test_log_frame_has_the_logged_data_schema_with_null_reward_without_outcome(
     with db.session() as session:
         add_decision(session, answered)
         add_decision(session, open_)
-        add_outcome(session, outcome(answered.id, accepted=True))
+        record_once(session, outcome(answered.id, accepted=True))
         frame = log_frame(session)
     assert tuple(frame.columns) == COLUMNS
     assert len(frame) == 2
@@ -150,7 +135,7 @@ def test_log_frame_survives_an_export_round_trip(db: Database, tmp_path: Path, s
     with db.session() as session:
         add_decision(session, answered)
         add_decision(session, open_)
-        add_outcome(session, outcome(answered.id))
+        record_once(session, outcome(answered.id))
         frame = log_frame(session)
     read = read_log(write_log(frame, tmp_path / f"log{suffix}"))
     assert list(read["decision_id"]) == [answered.id, open_.id]

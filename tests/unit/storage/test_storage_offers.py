@@ -13,11 +13,11 @@ from nba.storage import (
     Database,
     add_decision,
     add_offer,
-    add_outcome,
     get_offer,
     list_offers,
     offer_budget_used,
     offer_counts,
+    record_once,
     set_status,
     update_offer,
 )
@@ -149,8 +149,8 @@ def test_offer_budget_costs_accepts_at_the_version_decided(db: Database) -> None
         undecided = decision(chosen_version=2)
         for d in (first, declined, second, undecided):
             add_decision(session, d)
-        add_outcome(session, outcome(first.id, accepted=True))
-        add_outcome(session, outcome(declined.id, accepted=False))
-        add_outcome(session, outcome(second.id, accepted=True))
+        record_once(session, outcome(first.id, accepted=True))
+        record_once(session, outcome(declined.id, accepted=False))
+        record_once(session, outcome(second.id, accepted=True))
         used = offer_budget_used(session, ["discount_10", "device"])
     assert used == {"discount_10": (2, 40.0), "device": (0, 0.0)}

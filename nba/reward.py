@@ -1,6 +1,10 @@
-"""Retention as the reward: the CRM's answer weeks later, whether the customer stayed.
+"""Rewards: what a policy learns from each kind of feedback, by the configured reward mode.
 
-`retention_value` reward = ((retained - (1 - churn score)) * customer value - offer cost if
+`acceptance`: accepted -> 1, declined -> 0. `net_value`: accepted -> (outcome value, else the
+offer's value) - offer cost, divided by the scale and clipped to [-1, 1]; declined -> 0.
+Under both, retention answers are stored but not learned.
+
+`retention_value`: reward = ((retained - (1 - churn score)) * customer value - offer cost if
 accepted) / scale, clipped to [-1, 1]: the net value of the decision, minus what the customer
 was expected to be worth without any action (`retention_reward`). `no_action` costs nothing,
 so every offer must beat keeping quiet. Until the answer arrives the learner uses the
@@ -10,15 +14,13 @@ then corrects it (`corrected_target`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 
 import policies
-from nba.clock import parse_time
-from nba.domain import Retention
+from nba.domain import FeedbackKind
 from nba.errors import InvalidInput
+
+MODES = ("acceptance", "net_value", "retention_value")
 
 RETENTION_LEARNING_RATE = 0.1
 """VW's learning rate under `retention_value` unless the policy parameters set one.
@@ -30,60 +32,40 @@ following the last ones: on the simulator's `delayed` world, 200,000 decisions, 
 (benchmarks/retention_reward.py, docs/model-lifecycle.md)."""
 
 
-def fresh_policy_params(
-    policy: str, params: Mapping[str, object], reward_mode: str
-) -> dict[str, object]:
-    """The parameters of a new policy: `params`, plus the retention learning rate under
-    `retention_value` for a policy that takes one and was not given one."""
-    chosen = dict(params)
-    if (
-        reward_mode == "retention_value"
-        and "learning_rate" not in chosen
-        and "learning_rate" in policies.parameters(policy)
-    ):
-        chosen["learning_rate"] = RETENTION_LEARNING_RATE
-    return chosen
+def learned_kinds(mode: str) -> tuple[FeedbackKind, ...]:
+    """The kinds of feedback a learner learns under `mode`, in the order it learns them.
+
+    Outcomes always (under `retention_value` as the interim signal); retention answers only
+    under `retention_value`, after the outcomes, since they correct them. The defaults job
+    gives defaults of these kinds only.
+    """
+    if mode == "retention_value":
+        return (FeedbackKind.ACCEPTANCE, FeedbackKind.RETENTION)
+    return (FeedbackKind.ACCEPTANCE,)
 
 
-@dataclass(frozen=True, slots=True)
-class RetentionReport:
-    """A CRM's late answer: did the customer of decision `decision_id` stay, and their value."""
-
-    decision_id: str
-    retained: bool
-    value: float | None = None
-    ts: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RetentionResult:
-    """The retention answer on record; `created` is False for a repeated report."""
-
-    retention: Retention
-    created: bool
-
-
-def retention_report(decision_id: str, data: Mapping[str, object]) -> RetentionReport:
-    """Validate a decoded retention body; errors name the field."""
-    if not isinstance(data, Mapping):
-        raise InvalidInput("body", "must be a JSON object")
-    for key in data:
-        if key not in ("retained", "value", "ts"):
-            raise InvalidInput(key, "is not a known field")
-    retained = data.get("retained")
-    if not isinstance(retained, bool):
-        raise InvalidInput("retained", "is required" if retained is None else "must be a boolean")
-    value = data.get("value")
-    if value is not None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidInput("value", f"must be a number, got {type(value).__name__}")
-        if not math.isfinite(value) or value < 0:
-            raise InvalidInput("value", f"must be a finite number >= 0, got {value}")
-        value = float(value)
-    ts = data.get("ts")
-    return RetentionReport(
-        decision_id, retained, value, None if ts is None else parse_time(ts, "ts")
-    )
+def acceptance_reward(
+    mode: str,
+    *,
+    accepted: bool,
+    value: float | None,
+    offer_cost: float,
+    offer_value: float | None,
+    scale: float,
+    interim: float = 0.0,
+) -> float:
+    """The reward on the policies' scale ([-1, 1]) of one outcome (accepted or declined)."""
+    if mode == "acceptance":
+        return 1.0 if accepted else 0.0
+    if mode == "retention_value":
+        # The acceptance is the interim signal until retention is known, on the final's scale.
+        return interim_reward(accepted, interim)
+    if mode == "net_value":
+        if not accepted:
+            return 0.0
+        gained = value if value is not None else (offer_value or 0.0)
+        return max(-1.0, min(1.0, (gained - offer_cost) / scale))
+    raise InvalidInput("reward_mode", f"must be one of {MODES}, got {mode!r}")
 
 
 def retention_reward(
@@ -132,8 +114,24 @@ def corrected_target(final: float, interim: float | None) -> float:
 
     A squared-loss learner that saw the interim reward once and now sees `2 * final - interim`
     once has averaged to `final` on this event, as if the interim signal had been replaced.
-    The target is clipped to [-1, 1], so a large correction is only partly made.
+    The target is clipped to [-1, 1], so a large correction is only partly made. With no
+    interim (an outcome, or a retention answer whose decision has no outcome) it is `final`.
     """
     if interim is None:
         return final
     return max(-1.0, min(1.0, 2.0 * final - interim))
+
+
+def fresh_policy_params(
+    policy: str, params: Mapping[str, object], reward_mode: str
+) -> dict[str, object]:
+    """The parameters of a new policy: `params`, plus the retention learning rate under
+    `retention_value` for a policy that takes one and was not given one."""
+    chosen = dict(params)
+    if (
+        reward_mode == "retention_value"
+        and "learning_rate" not in chosen
+        and "learning_rate" in policies.parameters(policy)
+    ):
+        chosen["learning_rate"] = RETENTION_LEARNING_RATE
+    return chosen

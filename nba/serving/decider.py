@@ -1,0 +1,205 @@
+"""The decision loop: eligibility, rank, sample, log, explain; one transaction per request."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from nba.clock import utc_now
+from nba.config import Settings
+from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, Offer
+from nba.errors import NoEligibleOffer, NotFound
+from nba.learning.apprentice import Apprentice
+from nba.learning.keeper import ModelKeeper
+from nba.serving.cold_start import ShowCounter, with_floor
+from nba.serving.eligibility import Usage, eligible_offers
+from nba.serving.inputs import DecisionRequest
+from nba.serving.offer_cache import OfferCache
+from nba.storage import Database, decisions, offers
+from policies.base import Candidate, Context, Reason
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionResult:
+    """A decision, and the reasons behind it when `explain` was asked for."""
+
+    decision: Decision
+    reasons: tuple[Reason, ...] | None = None
+    explain_note: str | None = None
+
+
+class Decider:
+    """Answers CRM requests: eligible offers, ranked, one drawn and logged before the reply.
+
+    The apprentice's rules rank while it serves the baseline, else the keeper's live policy;
+    new offers get the cold-start floor; the draw is from `rng`, the time from `clock`.
+    """
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        keeper: ModelKeeper,
+        offer_cache: OfferCache,
+        settings: Settings,
+        rng: np.random.Generator,
+        clock: Callable[[], datetime] = utc_now,
+        apprentice: Apprentice | None = None,
+    ) -> None:
+        self._apprentice = apprentice
+        self._shows: ShowCounter | None = None
+        if settings.new_offer_min_probability > 0 and settings.new_offer_shows > 0:
+            self._shows = ShowCounter(database, max(settings.offer_cache_s, 5.0),
+                                      settings.new_offer_shows)  # fmt: skip
+        self._database = database
+        self._keeper = keeper
+        self._offers = offer_cache
+        self._settings = settings
+        self._rng = rng
+        self._rng_lock = threading.Lock()
+        self._clock = clock
+
+    def decide(self, request: DecisionRequest) -> DecisionResult:
+        """Choose an offer for one customer; replies only after the log row is committed."""
+        return self.decide_batch([request])[0]
+
+    def decide_batch(self, requests: Sequence[DecisionRequest]) -> list[DecisionResult]:
+        """Decide several requests; all rows are committed together, or none."""
+        now = self._clock()
+        planned = [self._plan(request, now) for request in requests]
+        with self._database.session() as session:
+            decisions.add_decisions(session, [result.decision for result in planned])
+        for result in planned:
+            d = result.decision
+            log.debug("decision_id=%s offer=%s p=%.4f", d.id, d.chosen, d.propensity)
+            if self._shows is not None:
+                self._shows.shown(d.chosen)
+        return planned
+
+    def preview(self, request: DecisionRequest) -> DecisionResult:
+        """The decision `decide` would make now, ranked and drawn but neither logged nor
+        counted as a show: for measuring the decision path without the log write.
+
+        It draws from the same stream as `decide`, so it changes the draws that follow; its
+        decision is in no log, so it must never reach a customer.
+        """
+        return self._plan(request, self._clock())
+
+    def _plan(self, request: DecisionRequest, now: datetime) -> DecisionResult:
+        chosen_offers = self._eligible(request, now)
+        context = Context(
+            churn_score=request.churn_score,
+            features=tuple((k, v) for k, v in request.context if v is not None),
+        )
+        candidates = [Candidate(o.id, o.category, o.features) for o in chosen_offers]
+        baseline = self._apprentice is not None and self._apprentice.is_serving_baseline
+        if baseline:
+            assert self._apprentice is not None
+            ranking = self._apprentice.rank(context, candidates)
+            policy_name, model_version = self._apprentice.policy_name, None
+        else:
+            ranking, model_version = self._keeper.rank(context, candidates)
+            policy_name = self._keeper.policy_name
+        probabilities = tuple(float(p) for p in ranking.probabilities)
+        if self._shows is not None:
+            ids = [c.offer_id for c in candidates]
+            floor = self._settings.new_offer_min_probability
+            probabilities = with_floor(ids, probabilities, self._shows.young(ids), floor)
+        with self._rng_lock:
+            index = int(self._rng.choice(len(candidates), p=_normalised(probabilities)))
+        # Ids come from the OS, not the seeded stream: workers started with one NBA_SEED
+        # would otherwise draw the same ids and collide in the log.
+        decision_id = str(uuid.uuid4())
+        decision = Decision(
+            id=decision_id,
+            ts=now,
+            customer_id=request.customer_id,
+            churn_score=request.churn_score,
+            context=request.context,
+            channel=request.channel,
+            eligible=tuple(
+                EligibleOffer(o.id, o.version, o.category, o.features) for o in chosen_offers
+            ),
+            probabilities=probabilities,
+            scores=tuple(float(s) for s in ranking.scores),
+            chosen=candidates[index].offer_id,
+            propensity=probabilities[index],
+            policy=policy_name,
+            model_version=model_version,
+        )
+        if not request.explain:
+            return DecisionResult(decision)
+        if baseline:
+            return DecisionResult(decision, None, "the churn-band rules decide (apprentice mode)")
+        reasons = self._keeper.explain(context, candidates, index)
+        if reasons is None:
+            note = f"policy {self._keeper.policy_name!r} cannot attribute its scores to features"
+            return DecisionResult(decision, None, note)
+        if not reasons:
+            note = "the model has learned no weight for these features yet"
+            return DecisionResult(decision, reasons, note)
+        return DecisionResult(decision, reasons)
+
+    def _eligible(self, request: DecisionRequest, now: datetime) -> list[Offer]:
+        active = self._offers.active()
+        if request.offer_ids is not None:
+            known = {o.id for o in active}
+            for offer_id in request.offer_ids:
+                if offer_id not in known:
+                    self._raise_unknown_offer(offer_id)
+            wanted = set(request.offer_ids) | {NO_ACTION_ID}
+            active = tuple(o for o in active if o.id in wanted)
+        if not self._settings.no_action_enabled:
+            active = tuple(o for o in active if o.id != NO_ACTION_ID)
+        context = dict(request.context)
+        usage = self._usage(request.customer_id, active, now)
+        found = eligible_offers(
+            active,
+            churn_score=request.churn_score,
+            context=context,
+            channel=request.channel,
+            now=now,
+            usage=usage,
+        )
+        if not found:
+            raise NoEligibleOffer("no offer is eligible for this customer", field="offer_ids")
+        return found
+
+    def _raise_unknown_offer(self, offer_id: str) -> None:
+        with self._database.session(readonly=True) as session:
+            stored = offers.get_offer(session, offer_id)
+        if stored is None:
+            raise NotFound("offer", offer_id)
+        raise NoEligibleOffer(
+            f"offer {offer_id!r} is {stored.status}, not active", field="offer_ids"
+        )
+
+    def _usage(self, customer_id: str, active: Sequence[Offer], now: datetime) -> Usage | None:
+        capped = [o for o in active if o.caps.max_per_customer is not None]
+        budgeted = [o for o in active if o.caps.budget_accepts is not None or o.caps.budget_money]
+        if not capped and not budgeted:
+            return None
+        with self._database.session(readonly=True) as session:
+            contacts: dict[str, int] = {}
+            for offer in capped:
+                since = now - timedelta(days=offer.caps.window_days)
+                contacts.update(offers.offer_counts(session, customer_id, [offer.id], since))
+            spent = offers.offer_budget_used(session, [o.id for o in budgeted]) if budgeted else {}
+        return Usage(
+            contacts=contacts,
+            accepts={k: v[0] for k, v in spent.items()},
+            money={k: v[1] for k, v in spent.items()},
+        )
+
+
+def _normalised(probabilities: Sequence[float]) -> np.ndarray:
+    p = np.asarray(probabilities, dtype=np.float64)
+    return p / p.sum()

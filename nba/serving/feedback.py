@@ -1,0 +1,154 @@
+"""Feedback on decisions: each kind's answer recorded once, rewarded, and learned online."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from nba.clock import utc_now
+from nba.config import Settings
+from nba.domain import Decision, Feedback, FeedbackKind, FeedbackReport, Offer
+from nba.errors import Conflict, InvalidInput, NotFound
+from nba.learning.keeper import ModelKeeper
+from nba.reward import acceptance_reward, learned_kinds, retention_reward
+from nba.serving.offer_cache import OfferCache
+from nba.storage import Database, decisions, get_feedback, offers, record_once
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackResult:
+    """The answer on record for a decision; `created` is False for a repeated report."""
+
+    feedback: Feedback
+    created: bool
+
+
+class FeedbackRecorder:
+    """Records the answers of both kinds, reported or default, by one path.
+
+    Each decision gets at most one answer of each kind: the same report again changes nothing,
+    a different one is a Conflict. Every answer recorded is learned online at once (with
+    `online_learning`) if its kind is learned under the reward mode
+    (`nba.reward.learned_kinds`): the serving policy sees what the next trainer run learns,
+    defaults included.
+    """
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        keeper: ModelKeeper,
+        offer_cache: OfferCache,
+        settings: Settings,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._database = database
+        self._keeper = keeper
+        self._offers = offer_cache
+        self._settings = settings
+        self._clock = clock
+        self._learned = learned_kinds(settings.reward_mode) if settings.online_learning else ()
+
+    def record(self, report: FeedbackReport) -> FeedbackResult:
+        """Record what the customer did, once; learn it online right away.
+
+        NotFound for an unknown decision, InvalidInput for an answer before the decision,
+        Conflict for an answer different from the one on record. One write transaction reads
+        the decision and any earlier answer and inserts the new one, so two identical reports
+        racing each other record and learn it once.
+        """
+        now = self._clock()
+        with self._database.session() as session:
+            decision = decisions.get_decision(session, report.decision_id)
+            if decision is None:
+                raise NotFound("decision", report.decision_id)
+            if report.ts is not None and report.ts < decision.ts:
+                raise InvalidInput("ts", "must not be before the decision was made")
+            feedback, interim = self._rewarded(
+                session, decision, report.kind, report.answer, report.value, now, report.ts
+            )
+            recorded, created = record_once(session, feedback)
+        if created:
+            self._learn(decision, recorded, interim)
+        return FeedbackResult(recorded, created)
+
+    def record_default(self, decision: Decision, kind: FeedbackKind, answer: bool) -> bool:
+        """Give `decision` the default `answer` of `kind` unless an answer came; True if it
+        was recorded (and learned, like a reported one)."""
+        with self._database.session() as session:
+            feedback, interim = self._rewarded(
+                session, decision, kind, answer, None, self._clock(), None, source="default"
+            )
+            try:
+                _, created = record_once(session, feedback)
+            except Conflict:  # a different answer was reported meanwhile: it stands
+                return False
+        if created:
+            self._learn(decision, feedback, interim)
+        return created
+
+    def get_decision(self, decision_id: str) -> tuple[Decision, Feedback | None]:
+        """A logged decision with its outcome (its acceptance answer), if any."""
+        with self._database.session(readonly=True) as session:
+            decision = decisions.get_decision(session, decision_id)
+            if decision is None:
+                raise NotFound("decision", decision_id)
+            return decision, get_feedback(session, FeedbackKind.ACCEPTANCE, decision_id)
+
+    def _learn(self, decision: Decision, feedback: Feedback, interim: float | None) -> None:
+        if feedback.kind in self._learned:
+            self._keeper.learn(decision, feedback, interim)
+
+    def _rewarded(
+        self,
+        session: Session,
+        decision: Decision,
+        kind: FeedbackKind,
+        answer: bool,
+        value: float | None,
+        now: datetime,
+        occurred_at: datetime | None,
+        source: str = "reported",
+    ) -> tuple[Feedback, float | None]:
+        """The answer with its reward, and the interim (outcome) reward a retention answer
+        corrects (None for an outcome, or when the decision has no outcome)."""
+        s = self._settings
+        offer = self._offer(session, decision)
+        cost = offer.cost if offer else 0.0
+        interim = None
+        if kind is FeedbackKind.ACCEPTANCE:
+            reward = acceptance_reward(
+                s.reward_mode,
+                accepted=answer,
+                value=value,
+                offer_cost=cost,
+                offer_value=offer.value if offer else None,
+                scale=s.reward_scale,
+                interim=s.retention_interim_reward,
+            )
+        else:
+            outcome = get_feedback(session, FeedbackKind.ACCEPTANCE, decision.id)
+            reward = retention_reward(
+                retained=answer,
+                customer_value=s.retention_default_value if value is None else value,
+                offer_cost=cost,
+                accepted=bool(outcome and outcome.answer),
+                scale=s.reward_scale,
+                churn_score=decision.churn_score,
+            )
+            interim = outcome.reward if outcome is not None else None
+        feedback = Feedback(kind, decision.id, answer, value, now, source, reward, occurred_at)
+        return feedback, interim
+
+    def _offer(self, session: Session, decision: Decision) -> Offer | None:
+        version = decision.eligible[decision.chosen_index].version
+        cached = self._offers.get(decision.chosen)
+        if cached is not None and cached.version == version:
+            return cached
+        return offers.get_offer(session, decision.chosen, version)
