@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from nba.domain import Decision, Feedback, FeedbackKind
 from nba.errors import Conflict
 from nba.storage.decisions import to_decision
-from nba.storage.tables import DecisionRow, OutcomeRow, RetentionRow
+from nba.storage.tables import DecisionRow, FeedbackColumns, OutcomeRow, RetentionRow
 
 FeedbackTable = type[OutcomeRow] | type[RetentionRow]
 
@@ -87,7 +87,7 @@ def count_feedback(session: Session, kind: FeedbackKind) -> int:
     return int(session.exec(select(sa.func.count()).select_from(_TABLES[kind])).one())
 
 
-def _to_row(feedback: Feedback) -> OutcomeRow | RetentionRow:
+def _to_row(feedback: Feedback) -> FeedbackColumns:
     return _TABLES[feedback.kind](
         decision_id=feedback.decision_id,
         value=feedback.value,
@@ -99,7 +99,7 @@ def _to_row(feedback: Feedback) -> OutcomeRow | RetentionRow:
     )
 
 
-def _to_feedback(kind: FeedbackKind, row: OutcomeRow | RetentionRow) -> Feedback:
+def _to_feedback(kind: FeedbackKind, row: FeedbackColumns) -> Feedback:
     return Feedback(
         kind=kind,
         decision_id=row.decision_id,

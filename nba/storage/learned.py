@@ -233,10 +233,8 @@ def unlearned_rows(
     """The next `limit` answers of `kind` no model version has learned, after `after` in
     (ts, decision id) order, with the columns learning needs and JSON as text (fast)."""
     table = feedback_table(kind)
-    if kind is FeedbackKind.RETENTION:
-        interim: sa.ColumnElement[float] = col(OutcomeRow.reward)
-    else:
-        interim = sa.cast(sa.null(), sa.Float)
+    corrects = kind is FeedbackKind.RETENTION
+    interim = sa.cast(col(OutcomeRow.reward) if corrects else sa.null(), sa.Float)
     query = sa.select(
         col(table.decision_id),
         col(table.reward),
@@ -248,7 +246,7 @@ def unlearned_rows(
         DecisionRow.propensity,
         col(table.ts),
     ).join(DecisionRow, col(table.decision_id) == DecisionRow.id)
-    if kind is FeedbackKind.RETENTION:
+    if corrects:
         query = query.outerjoin(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
     query = _unlearned_page(session, query, kind, after, limit)
     return list(map(LearnRow._make, session.connection().execute(query)))

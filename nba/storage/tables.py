@@ -83,7 +83,7 @@ class DecisionRow(SQLModel, table=True):
     model_version: int | None = None
 
 
-class _FeedbackColumns(SQLModel):
+class FeedbackColumns(SQLModel):
     """The columns the two feedback tables share; each adds its answer column.
 
     `learned_version` is the model version that learned the answer (None: none yet).
@@ -105,13 +105,16 @@ def _feedback_table_args(table: str) -> tuple[sa.ForeignKeyConstraint, sa.Index]
     return (
         sa.ForeignKeyConstraint(["decision_id"], ["decisions.id"], name=f"fk_{table}_decision_id"),
         sa.Index(
-            f"ix_{table}_unlearned", "ts", "decision_id", postgresql_where=pending,
+            f"ix_{table}_unlearned",
+            "ts",
+            "decision_id",
+            postgresql_where=pending,
             sqlite_where=pending,
         ),
-    )  # fmt: skip
+    )
 
 
-class OutcomeRow(_FeedbackColumns, table=True):
+class OutcomeRow(FeedbackColumns, table=True):
     """The one acceptance answer (outcome) of a decision."""
 
     __tablename__ = "outcomes"
@@ -120,7 +123,7 @@ class OutcomeRow(_FeedbackColumns, table=True):
     accepted: bool
 
 
-class RetentionRow(_FeedbackColumns, table=True):
+class RetentionRow(FeedbackColumns, table=True):
     """The one retention answer of a decision: whether its customer stayed."""
 
     __tablename__ = "retention"
