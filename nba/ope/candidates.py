@@ -38,8 +38,11 @@ DEFAULT_PREFERENCES: dict[str, tuple[str, ...]] = {
 }
 
 
-class Candidate(Protocol):
-    """Anything that gives a distribution over the offers of every logged row."""
+class CandidatePolicy(Protocol):
+    """A policy to evaluate: anything that gives a distribution over every logged row's offers.
+
+    Not to be confused with `policies.Candidate`, one offer as a policy sees it.
+    """
 
     name: str
 
@@ -173,7 +176,7 @@ class TableCandidate:
 
 
 @dataclass(frozen=True, slots=True)
-class PolicyCandidate:
+class LearnerCandidate:
     """A `policies` policy on the logged contexts: trained by progressive validation, or loaded.
 
     With `model` None the policy starts untrained and walks the log in time order: rows
@@ -231,7 +234,7 @@ class PolicyCandidate:
         return dist / dist.sum(axis=1, keepdims=True)
 
 
-def parse_candidate(spec: str, categories: Mapping[str, str] | None = None) -> Candidate:
+def parse_candidate(spec: str, categories: Mapping[str, str] | None = None) -> CandidatePolicy:
     """A candidate from a spec string (see the module docstring); InvalidInput if malformed."""
     kind, _, rest = spec.partition(":")
     cats = dict(categories or {})
@@ -251,7 +254,7 @@ def parse_candidate(spec: str, categories: Mapping[str, str] | None = None) -> C
         return TableCandidate(Path(rest), name=spec)
     if kind == "policy" and rest:
         name, *pairs = rest.split(",")
-        return PolicyCandidate(name, _params(pairs, spec), categories=cats, name=spec)
+        return LearnerCandidate(name, _params(pairs, spec), categories=cats, name=spec)
     if kind == "model" and rest:
         return _model_candidate(rest, cats, spec)
     raise InvalidInput(
@@ -261,16 +264,16 @@ def parse_candidate(spec: str, categories: Mapping[str, str] | None = None) -> C
     )
 
 
-def _model_candidate(rest: str, categories: dict[str, str], spec: str) -> PolicyCandidate:
+def _model_candidate(rest: str, categories: dict[str, str], spec: str) -> LearnerCandidate:
     name, _, file = ("", "", rest) if Path(rest).exists() else rest.partition(":")
     path = Path(file or rest)
     if not path.exists():
         raise InvalidInput("policy", f"model file not found: {path}")
     if name:
-        return PolicyCandidate(name, model=path.read_bytes(), categories=categories, name=spec)
+        return LearnerCandidate(name, model=path.read_bytes(), categories=categories, name=spec)
     try:
         envelope = json.loads(path.read_text(encoding="utf-8"))
-        return PolicyCandidate(
+        return LearnerCandidate(
             str(envelope["policy"]),
             dict(envelope.get("params") or {}),
             model=base64.b64decode(envelope["model_b64"]),
