@@ -13,10 +13,11 @@ from nba.ope.diagnostics import Diagnostics, diagnose
 from nba.ope.dsjson import read_dsjson, write_dsjson
 from nba.ope.estimators import ESTIMATORS
 from nba.ope.evaluate import DEFAULT_ESTIMATORS, Estimate, evaluate
-from nba.ope.logs import LoggedData, from_frame, read_decision_log
+from nba.ope.logs import LoggedData, from_decisions, from_frame, read_decision_log
 from nba.ope.report import write_html, write_json
 from nba.ope.reward_model import cross_fit
 from nba.ope.run import CandidateResult, EvaluationResult, run_evaluation
+from nba.ope.scoring import score
 
 __all__ = [
     "DEFAULT_ESTIMATORS",
@@ -35,12 +36,14 @@ __all__ = [
     "cross_fit",
     "diagnose",
     "evaluate",
+    "from_decisions",
     "from_frame",
     "make_batch",
     "parse_candidate",
     "read_decision_log",
     "read_dsjson",
     "run_evaluation",
+    "score",
     "write_dsjson",
     "write_html",
     "write_json",

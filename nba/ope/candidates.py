@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -28,8 +27,7 @@ import pandas as pd
 from nba.errors import InvalidInput
 from nba.ope.batch import SUM_TOLERANCE, FloatArray, bad_rows_message
 from nba.ope.logs import BAND_EDGES, BANDS, LoggedData
-
-Progress = Callable[[int], None]
+from nba.ope.scoring import Progress, score
 
 DEFAULT_PREFERENCES: dict[str, tuple[str, ...]] = {
     "low": ("none", "upsell"),
@@ -182,7 +180,7 @@ class LearnerCandidate:
     With `model` None the policy starts untrained and walks the log in time order: rows
     [i, i + learn_every) are scored, then learned (with their logged propensity and reward
     times `reward_scale`), so no row is scored by a model that saw it. With `model` (bytes of
-    `save()`), the loaded policy scores every row and learns nothing.
+    `save()`), the loaded policy scores every row and learns nothing. See `scoring.score`.
     """
 
     policy: str
@@ -198,8 +196,6 @@ class LearnerCandidate:
     ) -> FloatArray:
         """Rank every row's eligible offers with the policy; see the class docstring."""
         import policies
-        from policies.base import Candidate as Offer
-        from policies.base import Context, Event
 
         try:
             learner = policies.get(self.policy, rng=rng, **dict(self.params))
@@ -207,31 +203,14 @@ class LearnerCandidate:
                 learner.load(self.model)
         except ValueError as error:
             raise InvalidInput("policy", f"{self.name}: {error}") from None
-        order = np.argsort(_times(data.frame), kind="stable")
-        contexts = data.contexts()
-        dist = np.zeros((data.n, len(data.offer_ids)))
-        column_of = {o: j for j, o in enumerate(data.offer_ids)}
-        step = max(1, int(self.learn_every))
-        for start in range(0, data.n, step):
-            events = []
-            for i in order[start : start + step]:
-                offers = tuple(
-                    Offer(o, self.categories.get(o, o))
-                    for o, ok in zip(data.offer_ids, data.eligible[i], strict=True)
-                    if ok
-                )
-                context = Context(float(data.churn_score[i]), _features(contexts[i]))
-                ranking = learner.rank(context, offers)
-                for offer_id, p in zip(ranking.offer_ids, ranking.probabilities, strict=True):
-                    dist[i, column_of[offer_id]] = p
-                chosen = [o.offer_id for o in offers].index(data.offer_ids[data.action[i]])
-                reward = float(data.reward[i]) * self.reward_scale
-                events.append(Event(context, offers, chosen, float(data.pscore[i]), reward))
-            if self.model is None:
-                learner.learn(events)
-            if progress is not None:
-                progress(len(events))
-        return dist / dist.sum(axis=1, keepdims=True)
+        return score(
+            learner,
+            data,
+            categories=self.categories,
+            learn_every=None if self.model is not None else self.learn_every,
+            reward_scale=self.reward_scale,
+            progress=progress,
+        )
 
 
 def parse_candidate(spec: str, categories: Mapping[str, str] | None = None) -> CandidatePolicy:
@@ -297,21 +276,3 @@ def _params(pairs: Sequence[str], spec: str) -> dict[str, object]:
         except ValueError:
             params[key] = value
     return params
-
-
-def _features(context: Mapping[str, object]) -> tuple[tuple[str, float | int | str | bool], ...]:
-    from policies.base import freeze_features
-
-    kept = {}
-    for key, value in context.items():
-        if isinstance(value, bool | int | str) or (
-            isinstance(value, float) and math.isfinite(value)
-        ):
-            kept[str(key)] = value
-    return freeze_features(kept)
-
-
-def _times(frame: pd.DataFrame) -> np.ndarray:
-    if "ts" not in frame.columns or frame["ts"].isna().any():
-        return np.arange(len(frame))
-    return pd.to_datetime(frame["ts"], utc=True).to_numpy()
