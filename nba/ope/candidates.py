@@ -42,7 +42,10 @@ class CandidatePolicy(Protocol):
     Not to be confused with `policies.Candidate`, one offer as a policy sees it.
     """
 
-    name: str
+    @property
+    def name(self) -> str:
+        """The label of its results (the spec it came from)."""
+        ...
 
     def action_dist(
         self, data: LoggedData, rng: np.random.Generator, progress: Progress | None = None

@@ -183,9 +183,9 @@ def _intervals(
         return out
     resampled = bootstrap([*parts, *bases], n_bootstrap, rng, progress, scheme)
     for i, values in enumerate(resampled[: len(parts)]):
-        base = resampled[len(parts) + min(i, len(bases) - 1)]
+        base_values = resampled[len(parts) + min(i, len(bases) - 1)]
         low, high = percentile_interval(values, alpha)
-        lift_low, lift_high = percentile_interval(values - base, alpha)
+        lift_low, lift_high = percentile_interval(values - base_values, alpha)
         se = float(np.nanstd(values, ddof=1)) if n_bootstrap > 1 else nan
         out.append((low, high, se, lift_low, lift_high))
     return out
