@@ -17,6 +17,7 @@ from nba.learning.keeper import ModelKeeper
 from nba.learning.registry import ModelRegistry
 from nba.learning.trainer import Trainer
 from nba.serving.catalog import OfferCatalog
+from nba.serving.cold_start import with_new_offer_floor
 from nba.serving.keys import KeyRing
 from nba.serving.offer_cache import OfferCache
 from nba.serving.retention import fresh_policy_params
@@ -132,8 +133,11 @@ def build_runtime(settings: Settings) -> Runtime:
     keeper = ModelKeeper.start(
         database,
         policy_name=settings.policy,
-        policy_params=fresh_policy_params(
-            settings.policy, settings.policy_params, settings.reward_mode
+        policy_params=with_new_offer_floor(
+            settings.policy,
+            fresh_policy_params(settings.policy, settings.policy_params, settings.reward_mode),
+            min_probability=settings.new_offer_min_probability,
+            shows=settings.new_offer_shows,
         ),
         rng=policy_rng,
         catch_up=settings.online_learning,

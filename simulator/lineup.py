@@ -29,8 +29,8 @@ a new offer's first 1,000 tries) come from these sweeps. `stationary` (50,000 de
 of the oracle over the last 10,000; seed 0 unless noted): gamma_scale 10 with epsilon 0.05
 84.0%; gamma_scale 50 84.9%, 100 85.2%, 200 84.4%; epsilon 0.02 with gamma_scale 100 87.9%
 (0.01: 87.5%), seeds 0-4 86.4% (82.3-88.9%); adding `start_probability` 0.05 for 300 tries
-88.3% (86.9-89.2%), not a default (see policies/vw.py). Epsilon-greedy 0.02 78.5%. LinUCB and
-linear Thompson sampling: epsilon 0.05 (default) 90.2% / 90.4%, 0.01 93.0% / 93.3%.
+88.3% (86.9-89.2%), not a default (see policies/cold_start.py). Epsilon-greedy 0.02 78.5%.
+LinUCB and linear Thompson sampling: epsilon 0.05 (default) 90.2% / 90.4%, 0.01 93.0% / 93.3%.
 """
 
 

@@ -28,6 +28,7 @@ from nba.errors import Conflict
 from nba.learning.keeper import EventDecoder, load_policy, to_event
 from nba.learning.marks import OutcomeMarks
 from nba.learning.read_ahead import read_ahead
+from nba.serving.cold_start import with_new_offer_floor
 from nba.serving.retention import corrected_target, fresh_policy_params
 from nba.storage import (
     Database,
@@ -176,7 +177,12 @@ class Trainer:
         if self._policy is None or self._version != wanted:
             if base is None:
                 s = self._settings
-                params = fresh_policy_params(s.policy, s.policy_params, s.reward_mode)
+                params = with_new_offer_floor(
+                    s.policy,
+                    fresh_policy_params(s.policy, s.policy_params, s.reward_mode),
+                    min_probability=s.new_offer_min_probability,
+                    shows=s.new_offer_shows,
+                )
                 self._policy = policies.get(self._settings.policy, rng=self._rng, **params)
             else:
                 self._policy = load_policy(base, self._rng)

@@ -19,7 +19,6 @@ from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, Offer, Outcome, Re
 from nba.errors import Conflict, InvalidInput, NoEligibleOffer, NotFound
 from nba.learning.apprentice import Apprentice
 from nba.learning.keeper import ModelKeeper
-from nba.serving.cold_start import ShowCounter, with_floor
 from nba.serving.eligibility import Usage, eligible_offers
 from nba.serving.inputs import DecisionRequest, OutcomeReport
 from nba.serving.offer_cache import OfferCache
@@ -71,10 +70,6 @@ class DecisionService:
         apprentice: Apprentice | None = None,
     ) -> None:
         self._apprentice = apprentice
-        self._shows: ShowCounter | None = None
-        if settings.new_offer_min_probability > 0 and settings.new_offer_shows > 0:
-            self._shows = ShowCounter(database, max(settings.offer_cache_s, 5.0),
-                                      settings.new_offer_shows)  # fmt: skip
         self._database = database
         self._keeper = keeper
         self._offers = offer_cache
@@ -96,8 +91,6 @@ class DecisionService:
         for result in planned:
             d = result.decision
             log.debug("decision_id=%s offer=%s p=%.4f", d.id, d.chosen, d.propensity)
-            if self._shows is not None:
-                self._shows.shown(d.chosen)
         return planned
 
     def prepare(self, request: DecisionRequest, now: datetime) -> DecisionResult:
@@ -116,11 +109,8 @@ class DecisionService:
         else:
             ranking = self._keeper.rank(context, candidates)
             policy_name, model_version = self._keeper.policy_name, self._keeper.model_version
+        # The ranking already holds the policy's cold-start floor (policies/cold_start.py).
         probabilities = tuple(float(p) for p in ranking.probabilities)
-        if self._shows is not None:
-            ids = [c.offer_id for c in candidates]
-            floor = self._settings.new_offer_min_probability
-            probabilities = with_floor(ids, probabilities, self._shows.young(ids), floor)
         with self._rng_lock:
             index = int(self._rng.choice(len(candidates), p=_normalised(probabilities)))
         # Ids come from the OS, not the seeded stream: workers started with one NBA_SEED
