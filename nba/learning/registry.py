@@ -61,6 +61,10 @@ class ModelRegistry:
         Training continues from the activated version; outcomes learned only by versions
         that are left behind by a rollback are not learned again.
         """
+        with self._rng_lock:
+            # Load the bytes before the switch: a corrupt version raises InvalidModel here and
+            # never becomes the active one that every worker would then fail to load.
+            load_policy(self._full(version), self._rng)
         with self._database.session() as session:
             chosen = models.activate_model_version(session, version)
         with self._rng_lock:
