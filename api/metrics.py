@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 
@@ -53,7 +54,7 @@ class _Lifecycle(Collector):
     def __init__(self, app: Flask) -> None:
         self._app = app
 
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self) -> Iterator[Metric]:
         runtime = self._app.extensions["nba"]
         version = GaugeMetricFamily("nba_model_version", "Model version this process serves")
         version.add_metric([], float(runtime.keeper.model_version or 0))

@@ -7,6 +7,7 @@ no outcome yet), accepted, policy, model_version.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -56,10 +57,10 @@ def read_log(path: str | Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def _list_to_json(values: object) -> str:
+def _list_to_json(values: Iterable[object]) -> str:
     import json
 
-    return json.dumps(list(values))  # type: ignore[call-overload]
+    return json.dumps(list(values))
 
 
 def _json_to_list(text: str) -> list:

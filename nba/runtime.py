@@ -20,6 +20,7 @@ from nba.learning.registry import ModelRegistry
 from nba.learning.trainer import Trainer
 from nba.reward import fresh_policy_params, learned_kinds
 from nba.serving.catalog import OfferCatalog
+from nba.serving.cold_start import with_new_offer_floor
 from nba.serving.decider import Decider
 from nba.serving.defaults import DefaultFeedbackJob
 from nba.serving.feedback import FeedbackRecorder
@@ -135,12 +136,17 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     keys = KeyRing(database)
     if settings.bootstrap_admin_key:
         keys.ensure(settings.bootstrap_admin_key, "admin", "bootstrap")
+    # One set of parameters for a policy started from scratch, served and trained alike.
+    fresh_params = with_new_offer_floor(
+        settings.policy,
+        fresh_policy_params(settings.policy, settings.policy_params, settings.reward_mode),
+        min_probability=settings.new_offer_min_probability,
+        shows=settings.new_offer_shows,
+    )
     keeper = ModelKeeper.start(
         database,
         policy_name=settings.policy,
-        policy_params=fresh_policy_params(
-            settings.policy, settings.policy_params, settings.reward_mode
-        ),
+        policy_params=fresh_params,
         rng=policy_rng,
         catch_up=learned_kinds(settings.reward_mode) if settings.online_learning else (),
     )
@@ -160,7 +166,7 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     defaults = DefaultFeedbackJob(
         database=database, recorder=feedback, settings=settings, clock=clock
     )
-    trainer = Trainer(database, settings, trainer_rng, clock=clock)
+    trainer = Trainer(database, settings, trainer_rng, fresh_params=fresh_params, clock=clock)
     registry = ModelRegistry(database, keeper, trainer, registry_rng, settings)
     return Runtime(
         settings, database, catalog, keys, keeper, decider, feedback, defaults, registry, trainer,

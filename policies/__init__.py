@@ -13,7 +13,9 @@ from policies.base import (
     freeze_features,
 )
 from policies.baselines import ChurnBandRules, UniformRandom
+from policies.cold_start import ColdStart
 from policies.encoding import NumericEncoder, event_lines
+from policies.errors import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 from policies.linear import LinearThompson, LinUCB
 from policies.registry import get, names, parameters
 from policies.vw import VWPolicy
@@ -21,18 +23,23 @@ from policies.vw import VWPolicy
 __all__ = [
     "Candidate",
     "ChurnBandRules",
+    "ColdStart",
     "Context",
     "Event",
     "Explainer",
     "FeatureValue",
     "Features",
+    "InvalidModel",
+    "InvalidParameter",
     "LinUCB",
     "LinearThompson",
     "NumericEncoder",
     "Policy",
+    "PolicyError",
     "Ranking",
     "Reason",
     "UniformRandom",
+    "UnknownPolicy",
     "VWPolicy",
     "event_lines",
     "freeze_features",

@@ -70,10 +70,16 @@ class Reason:
 
 @runtime_checkable
 class Policy(Protocol):
-    """Numbers in, probabilities out. `rank` is pure; `learn` takes logged events."""
+    """Numbers in, probabilities out. `rank` is pure; `learn` takes logged events.
+
+    `params` are the constructor arguments, validated: `policies.get(name, **params)` rebuilds
+    the policy that `load(save())` restores. Errors are `policies.errors.PolicyError`s.
+    """
 
     name: str
-    params: Mapping[str, object]
+
+    @property
+    def params(self) -> Mapping[str, object]: ...
 
     def rank(self, context: Context, candidates: Sequence[Candidate]) -> Ranking: ...
 

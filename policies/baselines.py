@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from policies._validate import candidates_given, event_label, real
 from policies.base import Candidate, Context, Event, Ranking
 from policies.encoding import shared_features
+from policies.errors import InvalidModel, InvalidParameter
 
 __all__ = ["DEFAULT_PREFERENCES", "ChurnBandRules", "UniformRandom"]
 
@@ -26,13 +28,23 @@ def _state(kind: str) -> bytes:
 
 def _check_state(data: bytes, kind: str) -> None:
     if not isinstance(data, bytes | bytearray):
-        raise ValueError("data: must be bytes from save()")
+        raise InvalidModel("must be bytes from save()")
     try:
         state = json.loads(bytes(data))
     except ValueError as error:
-        raise ValueError(f"data: not a saved {kind} policy") from error
+        raise InvalidModel(f"not a saved {kind} policy") from error
     if state != json.loads(_state(kind)):
-        raise ValueError(f"data: not a saved {kind} policy, got {state!r}")
+        raise InvalidModel(f"not a saved {kind} policy, got {state!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Bands:
+    """ChurnBandRules' validated parameters: band edges, preferred categories, epsilon."""
+
+    preferences: tuple[tuple[str, tuple[str, ...]], ...]
+    low_below: float
+    high_from: float
+    epsilon: float
 
 
 class UniformRandom:
@@ -42,7 +54,11 @@ class UniformRandom:
 
     def __init__(self, rng: np.random.Generator | None = None) -> None:
         """No parameters; `rng` is accepted for a uniform factory signature and unused."""
-        self.params: dict[str, object] = {}
+
+    @property
+    def params(self) -> dict[str, object]:
+        """No parameters."""
+        return {}
 
     def rank(self, context: Context, candidates: Sequence[Candidate]) -> Ranking:
         """1/K for each of the K candidates."""
@@ -92,38 +108,49 @@ class ChurnBandRules:
         """Validate the band edges, epsilon and the band → categories mapping."""
         prefs = DEFAULT_PREFERENCES if preferences is None else preferences
         if not isinstance(prefs, Mapping) or set(prefs) != {"low", "medium", "high"}:
-            raise ValueError(
-                f"preferences: must map exactly 'low', 'medium', 'high' to category lists, "
-                f"got {preferences!r}"
+            raise InvalidParameter(
+                "preferences",
+                f"must map exactly 'low', 'medium', 'high' to category lists, got {preferences!r}",
             )
         for band, categories in prefs.items():
             if isinstance(categories, str) or not all(isinstance(c, str) for c in categories):
-                raise ValueError(f"preferences: {band!r} must list category names")
+                raise InvalidParameter("preferences", f"{band!r} must list category names")
         low = real("low_below", low_below, 0.0, 1.0)
         high = real("high_from", high_from, 0.0, 1.0)
         if high < low:
-            raise ValueError(f"high_from: must be >= low_below ({low}), got {high_from!r}")
-        self.params: dict[str, object] = {
-            "preferences": {band: list(prefs[band]) for band in ("low", "medium", "high")},
-            "low_below": low,
-            "high_from": high,
-            "epsilon": real("epsilon", epsilon, 0.0, 1.0, open_low=True),
+            raise InvalidParameter("high_from", f"must be >= low_below ({low}), got {high_from!r}")
+        self._p = _Bands(
+            preferences=tuple((band, tuple(prefs[band])) for band in ("low", "medium", "high")),
+            low_below=low,
+            high_from=high,
+            epsilon=real("epsilon", epsilon, 0.0, 1.0, open_low=True),
+        )
+
+    @property
+    def params(self) -> dict[str, object]:
+        """The constructor arguments, validated (JSON-ready: lists, not tuples)."""
+        p = self._p
+        return {
+            "preferences": {band: list(categories) for band, categories in p.preferences},
+            "low_below": p.low_below,
+            "high_from": p.high_from,
+            "epsilon": p.epsilon,
         }
 
     def band(self, churn_score: float) -> str:
         """The churn band name of a score."""
-        if churn_score < float(self.params["low_below"]):  # type: ignore[arg-type]
+        if churn_score < self._p.low_below:
             return "low"
-        return "medium" if churn_score < float(self.params["high_from"]) else "high"  # type: ignore[arg-type]
+        return "medium" if churn_score < self._p.high_from else "high"
 
     def rank(self, context: Context, candidates: Sequence[Candidate]) -> Ranking:
         """Most mass on the band's preferred categories, epsilon over all candidates."""
         candidates_given(candidates)
         shared_features(context)  # validates churn_score and the context like other policies
-        preferred = set(self.params["preferences"][self.band(context.churn_score)])  # type: ignore[index]
+        preferred = set(dict(self._p.preferences)[self.band(context.churn_score)])
         hits = np.array([c.category in preferred for c in candidates], dtype=float)
         k = len(candidates)
-        eps = float(self.params["epsilon"])  # type: ignore[arg-type]
+        eps = self._p.epsilon
         greedy = hits / hits.sum() if hits.any() else np.full(k, 1.0 / k)
         probs = (1.0 - eps) * greedy + eps / k
         probs /= probs.sum()

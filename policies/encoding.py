@@ -27,11 +27,13 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from numbers import Real
+from typing import SupportsFloat
 
 import numpy as np
 import numpy.typing as npt
 
 from policies.base import Candidate, Context, FeatureValue
+from policies.errors import InvalidParameter
 
 __all__ = [
     "ACTION_NAMESPACE",
@@ -71,8 +73,8 @@ def token(text: str) -> str:
     return _BAD.sub("_", text) or "_"
 
 
-def number(value: float, feature: str) -> float:
-    """Check that a numeric feature is finite and within ±1e9 (ValueError names it).
+def number(value: SupportsFloat, feature: str) -> float:
+    """Check that a numeric feature is finite and within ±1e9 (InvalidParameter names it).
 
     Magnitudes below 1e-20 become 0: VW's float parser turned `1.1337029e-198` into inf
     (which then made every weight NaN), while 20,000 random values in [1e-25, 1e31] were
@@ -80,7 +82,9 @@ def number(value: float, feature: str) -> float:
     """
     x = float(value)
     if not -_MAX_ABS <= x <= _MAX_ABS:  # NaN fails the comparison too
-        raise ValueError(f"feature {feature!r}: must be a finite number within ±1e9, got {value!r}")
+        raise InvalidParameter(
+            f"feature {feature!r}", f"must be a finite number within ±1e9, got {value!r}"
+        )
     return x if abs(x) >= _MIN_ABS else 0.0
 
 
@@ -89,30 +93,29 @@ def churn_decile(churn_score: float) -> int:
     return min(int(churn_score * 10), 9)
 
 
-def _check_churn(churn_score: float) -> float:
+def _check_churn(churn_score: object) -> float:
     if isinstance(churn_score, bool) or not isinstance(churn_score, Real):
-        raise ValueError(f"churn_score: must be a number in [0, 1], got {churn_score!r}")
+        raise InvalidParameter("churn_score", f"must be a number in [0, 1], got {churn_score!r}")
     x = float(churn_score)
     if not 0.0 <= x <= 1.0:  # also rejects NaN
-        raise ValueError(f"churn_score: must be in [0, 1], got {churn_score!r}")
+        raise InvalidParameter("churn_score", f"must be in [0, 1], got {churn_score!r}")
     return x
 
 
-def _feature(key: object, value: FeatureValue, reserved: frozenset[str]) -> EncodedFeature:
-    kind = type(value)
+def _feature(key: object, value: object, reserved: frozenset[str]) -> EncodedFeature:
     if type(key) is str:
-        if kind is float or kind is int:
+        if type(value) is float or type(value) is int:
             # Numbers are nearly all distinct: only the name is worth caching.
             return _name(key, reserved), number(value, key)
-        if kind is str or kind is bool:
+        if type(value) is str or type(value) is bool:
             # The type is part of the cache key: True == 1 but they encode differently.
-            return _cached_feature(key, value, kind, reserved)
+            return _cached_feature(key, value, type(value) is bool, reserved)
     return _encode_feature(key, value, reserved)
 
 
-def _encode_feature(key: object, value: FeatureValue, reserved: frozenset[str]) -> EncodedFeature:
+def _encode_feature(key: object, value: object, reserved: frozenset[str]) -> EncodedFeature:
     if not isinstance(key, str):
-        raise ValueError(f"feature {key!r}: names must be strings")
+        raise InvalidParameter(f"feature {key!r}", "names must be strings")
     name = _name(key, reserved)
     if isinstance(value, bool):
         return f"{name}={'true' if value else 'false'}", 1.0
@@ -120,8 +123,8 @@ def _encode_feature(key: object, value: FeatureValue, reserved: frozenset[str]) 
         return f"{name}={token(value)}", 1.0
     if isinstance(value, Real):
         return name, number(value, key)
-    raise ValueError(
-        f"feature {key!r}: must be a number, string or bool, got {type(value).__name__}"
+    raise InvalidParameter(
+        f"feature {key!r}", f"must be a number, string or bool, got {type(value).__name__}"
     )
 
 
@@ -130,13 +133,13 @@ def _name(key: str, reserved: frozenset[str]) -> str:
     # `=` in a name would make a number look like a categorical (`a=b:1`), so it goes too.
     name = token(key).replace("=", "_")
     if name in reserved:
-        raise ValueError(f"feature {key!r}: the name is reserved by the encoder")
+        raise InvalidParameter(f"feature {key!r}", "the name is reserved by the encoder")
     return name
 
 
 @lru_cache(maxsize=1 << 16)
 def _cached_feature(
-    key: str, value: FeatureValue, kind: type, reserved: frozenset[str]
+    key: str, value: FeatureValue, is_bool: bool, reserved: frozenset[str]
 ) -> EncodedFeature:
     return _encode_feature(key, value, reserved)
 
@@ -154,7 +157,7 @@ def action_features(candidate: Candidate) -> tuple[EncodedFeature, ...]:
     """The action (offer) features of one candidate, validated and sanitised."""
     for field in ("offer_id", "category"):
         if not isinstance(getattr(candidate, field), str):
-            raise ValueError(f"{field}: must be a string, got {getattr(candidate, field)!r}")
+            raise InvalidParameter(field, f"must be a string, got {getattr(candidate, field)!r}")
     encoded = [_feature(k, v, RESERVED_ACTION_KEYS) for k, v in candidate.features]
     encoded.append((f"category={token(candidate.category)}", 1.0))
     encoded.append((f"offer={token(candidate.offer_id)}", 1.0))
@@ -201,7 +204,9 @@ def _event_lines(
     if label is not None:
         chosen, cost, propensity = label
         if not 0 <= chosen < len(actions):
-            raise ValueError(f"chosen: must index the {len(actions)} candidates, got {chosen}")
+            raise InvalidParameter(
+                "chosen", f"must index the {len(actions)} candidates, got {chosen}"
+            )
         lines[chosen + 1] = _label_head((cost, propensity)) + actions[chosen]
     return lines
 
@@ -275,7 +280,7 @@ class NumericEncoder:
     def __init__(self, dim: int = 128, interactions: bool = True) -> None:
         """Fix the dimension (a power of two is not required) and whether to cross features."""
         if isinstance(dim, bool) or not isinstance(dim, int) or not 8 <= dim <= 4096:
-            raise ValueError(f"dim: must be an integer in [8, 4096], got {dim!r}")
+            raise InvalidParameter("dim", f"must be an integer in [8, 4096], got {dim!r}")
         self.dim = dim
         self.interactions = bool(interactions)
 

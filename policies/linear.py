@@ -15,13 +15,15 @@ import io
 import itertools
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from policies._validate import candidates_given, event_label, integer, real
+from policies._validate import boolean, candidates_given, event_label, integer, real
 from policies.base import Candidate, Context, Event, Ranking
 from policies.encoding import NumericEncoder, event_lines
+from policies.errors import InvalidModel
 
 __all__ = ["LinUCB", "LinearThompson"]
 
@@ -55,7 +57,7 @@ class _DisjointRidge:
         if offer_id not in self.a:
             return np.eye(self.dim) / self.ridge, np.zeros(self.dim)
         if offer_id not in self._solved:
-            inverse = np.linalg.inv(self.a[offer_id])
+            inverse = np.asarray(np.linalg.inv(self.a[offer_id]), dtype=np.float64)
             self._solved[offer_id] = inverse, inverse @ self.b[offer_id]
         return self._solved[offer_id]
 
@@ -83,19 +85,58 @@ class _DisjointRidge:
         )
         return buffer.getvalue()
 
-    def from_bytes(self, data: bytes) -> dict[str, object]:
+    def from_bytes(self, data: bytes) -> int:
+        """Restore the statistics from `to_bytes` output; returns the saved seed."""
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as f:
                 meta = json.loads(str(f["meta"]))
                 ids, a, b = [str(i) for i in f["ids"]], f["a"], f["b"]
         except (ValueError, OSError, KeyError) as error:
-            raise ValueError(f"data: not a saved linear policy ({error})") from error
-        if meta.get("format") != _FORMAT or a.shape != (len(ids), self.dim, self.dim):
-            raise ValueError(f"data: expected {_FORMAT} with dim {self.dim}, got {meta}")
+            raise InvalidModel(f"not a saved linear policy ({error})") from error
+        if (
+            not isinstance(meta, dict)
+            or meta.get("format") != _FORMAT
+            or type(meta.get("seed")) is not int
+            or a.shape != (len(ids), self.dim, self.dim)
+        ):
+            raise InvalidModel(f"expected {_FORMAT} with dim {self.dim}, got {meta}")
         self.a = {i: a[k].astype(np.float64) for k, i in enumerate(ids)}
         self.b = {i: b[k].astype(np.float64) for k, i in enumerate(ids)}
         self._solved.clear()
-        return meta
+        return int(meta["seed"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """The validated parameters LinUCB and LinearThompson share."""
+
+    ridge: float
+    gamma: float
+    epsilon: float
+    dim: int
+    interactions: bool
+    importance_weighting: bool
+
+    @classmethod
+    def checked(
+        cls,
+        *,
+        ridge: object,
+        gamma: object,
+        epsilon: object,
+        dim: object,
+        interactions: object,
+        importance_weighting: object,
+    ) -> _Shared:
+        """Validate each value (InvalidParameter naming the first bad one)."""
+        return cls(
+            dim=integer("dim", dim, 8, 1024),
+            ridge=real("ridge", ridge, 0.0, 1e6, open_low=True),
+            gamma=real("gamma", gamma, 0.0, 1.0, open_low=True),
+            epsilon=real("epsilon", epsilon, 0.0, 1.0, open_low=True),
+            importance_weighting=boolean("importance_weighting", importance_weighting),
+            interactions=boolean("interactions", interactions),
+        )
 
 
 class _Linear:
@@ -103,45 +144,29 @@ class _Linear:
 
     name = "linear"
 
-    def __init__(
-        self,
-        rng: np.random.Generator | None,
-        params: dict[str, object],
-    ) -> None:
-        self.params = params
-        self._encoder = NumericEncoder(
-            integer("dim", params["dim"], 8, 1024), bool(params["interactions"])
-        )
-        self._model = _DisjointRidge(
-            self._encoder.dim,
-            real("ridge", params["ridge"], 0.0, 1e6, open_low=True),
-            real("gamma", params["gamma"], 0.0, 1.0, open_low=True),
-        )
-        real("epsilon", params["epsilon"], 0.0, 1.0, open_low=True)
-        if not isinstance(params["importance_weighting"], bool):
-            raise ValueError(
-                f"importance_weighting: must be a bool, got {params['importance_weighting']!r}"
-            )
-        if not isinstance(params["interactions"], bool):
-            raise ValueError(f"interactions: must be a bool, got {params['interactions']!r}")
+    def __init__(self, rng: np.random.Generator | None, shared: _Shared) -> None:
+        self._shared = shared
+        self._encoder = NumericEncoder(shared.dim, shared.interactions)
+        self._model = _DisjointRidge(self._encoder.dim, shared.ridge, shared.gamma)
         rng = rng if rng is not None else np.random.default_rng()
         self._seed = int(rng.integers(0, 2**63 - 1))
 
     def _floor(self, greedy: npt.NDArray[np.float64]) -> tuple[float, ...]:
-        eps = float(self.params["epsilon"])  # type: ignore[arg-type]
+        eps = self._shared.epsilon
         probs = (1.0 - eps) * greedy + eps / len(greedy)
         return tuple(float(p) for p in probs / probs.sum())
 
     def learn(self, events: Iterable[Event]) -> None:
         """Update the chosen offers' ridge models (rewards weighted by 1/propensity if set)."""
         iterator = iter(events)
+        weighted = self._shared.importance_weighting
         while chunk := list(itertools.islice(iterator, 1024)):
             # Validate and encode a chunk before updating anything, as VWPolicy does.
             batch = []
             for event in chunk:
                 chosen, cost, propensity = event_label(event)
                 x = self._encoder.encode(event.context, [event.candidates[chosen]])[0]
-                weight = 1.0 / propensity if self.params["importance_weighting"] else 1.0
+                weight = 1.0 / propensity if weighted else 1.0
                 batch.append((event.candidates[chosen].offer_id, x, -cost, weight))
             for offer_id, x, reward, weight in batch:
                 self._model.update(offer_id, x, reward, weight)
@@ -151,11 +176,10 @@ class _Linear:
         return self._model.to_bytes({"format": _FORMAT, "seed": self._seed})
 
     def load(self, data: bytes) -> None:
-        """Restore statistics and seed saved by a policy with the same `dim`."""
+        """Restore statistics and seed saved by a policy with the same `dim` (else InvalidModel)."""
         if not isinstance(data, bytes | bytearray) or not data:
-            raise ValueError("data: must be non-empty bytes from save()")
-        meta = self._model.from_bytes(bytes(data))
-        self._seed = int(meta["seed"])  # type: ignore[call-overload]
+            raise InvalidModel("must be non-empty bytes from save()")
+        self._seed = self._model.from_bytes(bytes(data))
 
 
 class LinUCB(_Linear):
@@ -179,25 +203,38 @@ class LinUCB(_Linear):
         interactions: bool = True,
         importance_weighting: bool = False,
     ) -> None:
-        """Validate the parameters (ValueError naming the first bad one)."""
-        params: dict[str, object] = {
-            "alpha": real("alpha", alpha, 0.0, 1e6),
-            "ridge": ridge,
-            "gamma": gamma,
-            "epsilon": epsilon,
-            "dim": dim,
-            "interactions": interactions,
-            "importance_weighting": importance_weighting,
+        """Validate the parameters (InvalidParameter naming the first bad one)."""
+        self._alpha = real("alpha", alpha, 0.0, 1e6)
+        shared = _Shared.checked(
+            ridge=ridge,
+            gamma=gamma,
+            epsilon=epsilon,
+            dim=dim,
+            interactions=interactions,
+            importance_weighting=importance_weighting,
+        )
+        super().__init__(rng, shared)
+
+    @property
+    def params(self) -> dict[str, object]:
+        """The constructor arguments, validated."""
+        s = self._shared
+        return {
+            "alpha": self._alpha,
+            "ridge": s.ridge,
+            "gamma": s.gamma,
+            "epsilon": s.epsilon,
+            "dim": s.dim,
+            "interactions": s.interactions,
+            "importance_weighting": s.importance_weighting,
         }
-        super().__init__(rng, params)
-        self.params.update(ridge=float(ridge), gamma=float(gamma), epsilon=float(epsilon))
 
     def rank(self, context: Context, candidates: Sequence[Candidate]) -> Ranking:
         """Greedy-on-UCB probabilities with the epsilon floor; scores are x·θ."""
         candidates_given(candidates)
         x = self._encoder.encode(context, candidates)
         mean, width = self._model.mean_and_width(x, candidates)
-        ucb = mean + float(self.params["alpha"]) * width  # type: ignore[arg-type]
+        ucb = mean + self._alpha * width
         best = ucb >= ucb.max() - 1e-12
         return Ranking(
             offer_ids=tuple(c.offer_id for c in candidates),
@@ -230,19 +267,33 @@ class LinearThompson(_Linear):
         interactions: bool = True,
         importance_weighting: bool = False,
     ) -> None:
-        """Validate the parameters (ValueError naming the first bad one)."""
-        params: dict[str, object] = {
-            "v": real("v", v, 0.0, 1e6),
-            "ridge": ridge,
-            "gamma": gamma,
-            "epsilon": epsilon,
-            "draws": integer("draws", draws, 1, 1_000_000),
-            "dim": dim,
-            "interactions": interactions,
-            "importance_weighting": importance_weighting,
+        """Validate the parameters (InvalidParameter naming the first bad one)."""
+        self._v = real("v", v, 0.0, 1e6)
+        self._draws = integer("draws", draws, 1, 1_000_000)
+        shared = _Shared.checked(
+            ridge=ridge,
+            gamma=gamma,
+            epsilon=epsilon,
+            dim=dim,
+            interactions=interactions,
+            importance_weighting=importance_weighting,
+        )
+        super().__init__(rng, shared)
+
+    @property
+    def params(self) -> dict[str, object]:
+        """The constructor arguments, validated."""
+        s = self._shared
+        return {
+            "v": self._v,
+            "ridge": s.ridge,
+            "gamma": s.gamma,
+            "epsilon": s.epsilon,
+            "draws": self._draws,
+            "dim": s.dim,
+            "interactions": s.interactions,
+            "importance_weighting": s.importance_weighting,
         }
-        super().__init__(rng, params)
-        self.params.update(ridge=float(ridge), gamma=float(gamma), epsilon=float(epsilon))
 
     def rank(self, context: Context, candidates: Sequence[Candidate]) -> Ranking:
         """Monte-Carlo Thompson probabilities with the epsilon floor; scores are x·θ̂."""
@@ -254,9 +305,8 @@ class LinearThompson(_Linear):
             "\n".join(event_lines(context, candidates)).encode("utf-8", "replace"), digest_size=8
         ).digest()
         draws = np.random.Generator(np.random.PCG64([self._seed, int.from_bytes(digest)]))
-        n = int(self.params["draws"])  # type: ignore[call-overload]
-        v = float(self.params["v"])  # type: ignore[arg-type]
-        sampled = mean + v * width * draws.standard_normal((n, len(candidates)))
+        n = self._draws
+        sampled = mean + self._v * width * draws.standard_normal((n, len(candidates)))
         wins = np.bincount(np.argmax(sampled, axis=1), minlength=len(candidates))
         return Ranking(
             offer_ids=tuple(c.offer_id for c in candidates),

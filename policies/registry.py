@@ -9,6 +9,7 @@ import numpy as np
 
 from policies.base import Policy
 from policies.baselines import ChurnBandRules, UniformRandom
+from policies.errors import InvalidParameter, UnknownPolicy
 from policies.linear import LinearThompson, LinUCB
 from policies.vw import VWPolicy
 
@@ -39,32 +40,37 @@ def names() -> tuple[str, ...]:
 
 
 def parameters(name: str) -> tuple[str, ...]:
-    """The parameters a policy name accepts (ValueError for an unknown name)."""
+    """The parameters a policy name accepts (UnknownPolicy for an unknown name)."""
     if name not in _REGISTRY:
-        raise ValueError(f"unknown policy {name!r}; known: {', '.join(_REGISTRY)}")
+        raise UnknownPolicy(name, names())
     factory, fixed = _REGISTRY[name]
     return tuple(p for p in inspect.signature(factory).parameters if p not in ("rng", *fixed))
 
 
 def get(name: str, rng: np.random.Generator | None = None, **params: object) -> Policy:
-    """Build the named policy; unknown names or parameters raise ValueError at once.
+    """Build the named policy; an unknown name or a bad parameter fails at once.
+
+    Raises `UnknownPolicy` for a name not registered and `InvalidParameter` (naming the
+    parameter) for an unknown, fixed or out-of-range parameter: both are `PolicyError`s.
 
     `rng` seeds whatever the policy draws (VW's `--random_seed`, Thompson draws); `params`
     are the constructor arguments, as stored in `policy.params`, so
     `get(p.name, **p.params).load(p.save())` restores a policy.
     """
     if name not in _REGISTRY:
-        raise ValueError(f"unknown policy {name!r}; known: {', '.join(_REGISTRY)}")
+        raise UnknownPolicy(name, names())
     factory, fixed = _REGISTRY[name]
     known = [p for p in inspect.signature(factory).parameters if p != "rng"]
     for key in params:
         if key not in known:
-            raise ValueError(
-                f"{key}: unknown parameter for policy {name!r}; known: {', '.join(known) or 'none'}"
+            raise InvalidParameter(
+                key, f"unknown parameter for policy {name!r}; known: {', '.join(known) or 'none'}"
             )
     for key, value in fixed.items():
         if key in params and params[key] != value:
-            raise ValueError(f"{key}: policy {name!r} fixes it to {value!r}, got {params[key]!r}")
+            raise InvalidParameter(
+                key, f"policy {name!r} fixes it to {value!r}, got {params[key]!r}"
+            )
     policy = factory(rng=rng, **{**params, **fixed})
     policy.name = name
     return policy

@@ -27,4 +27,4 @@ class ChurnModel:
         p = np.clip(churn_probability, 1e-6, 1 - 1e-6)
         logit = np.log(p / (1 - p))
         z = self.slope * logit + self.bias + self.noise * rng.standard_normal(len(p))
-        return np.round(np.clip(1.0 / (1.0 + np.exp(-z)), 0.001, 0.999), 3)
+        return np.round(np.clip(1.0 / (1.0 + np.exp(-z)), 0.001, 0.999), 3).astype(np.float64)

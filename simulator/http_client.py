@@ -13,6 +13,7 @@ path up to noise.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import requests
@@ -63,7 +64,7 @@ class HttpDriver:
         truth: Callable[[], np.ndarray],
     ) -> tuple[int, tuple[float, ...], str | None]:
         """POST /v1/decisions; map the reply's offer and ranking onto the candidates."""
-        body = {
+        body: dict[str, Any] = {  # JSON
             "customer_id": customer,
             "churn_score": context.churn_score,
             "context": dict(context.features),
@@ -139,7 +140,7 @@ def sync_offers(
     for offer in offers:
         if offer.id == NO_ACTION_ID or offer.id in have:
             continue
-        body = {
+        body: dict[str, Any] = {  # JSON
             "id": offer.id,
             "name": offer.name,
             "category": offer.category,

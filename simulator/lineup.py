@@ -8,6 +8,7 @@ policy that knows the truth; `mabwiser-linucb` / `mabwiser-lints` wrap MABWiser 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -28,8 +29,8 @@ a new offer's first 1,000 tries) come from these sweeps. `stationary` (50,000 de
 of the oracle over the last 10,000; seed 0 unless noted): gamma_scale 10 with epsilon 0.05
 84.0%; gamma_scale 50 84.9%, 100 85.2%, 200 84.4%; epsilon 0.02 with gamma_scale 100 87.9%
 (0.01: 87.5%), seeds 0-4 86.4% (82.3-88.9%); adding `start_probability` 0.05 for 300 tries
-88.3% (86.9-89.2%), not a default (see policies/vw.py). Epsilon-greedy 0.02 78.5%. LinUCB and
-linear Thompson sampling: epsilon 0.05 (default) 90.2% / 90.4%, 0.01 93.0% / 93.3%.
+88.3% (86.9-89.2%), not a default (see policies/cold_start.py). Epsilon-greedy 0.02 78.5%.
+LinUCB and linear Thompson sampling: epsilon 0.05 (default) 90.2% / 90.4%, 0.01 93.0% / 93.3%.
 """
 
 
@@ -52,7 +53,11 @@ def factory(name: str, reward_mode: str = "acceptance", **params: object) -> Pol
         kind = name.removeprefix("mabwiser-")
         if kind not in ("linucb", "lints"):
             raise ValueError(f"unknown policy {name!r}; MABWiser gives linucb and lints")
-        return lambda rng: MabwiserPolicy(kind, rng, **params)  # type: ignore[arg-type]
+        unknown = sorted(set(params) - {"alpha", "l2_lambda"})
+        if unknown:
+            raise ValueError(f"{name} takes alpha and l2_lambda, not {', '.join(unknown)}")
+        alpha, l2_lambda = _number(params, "alpha"), _number(params, "l2_lambda")
+        return lambda rng: MabwiserPolicy(kind, rng, alpha=alpha, l2_lambda=l2_lambda)
     if name == "rules-best":
         merged: dict[str, object] = {"preferences": dict(BEST_RULES), **params}
         return _named(name, "rules", merged)
@@ -100,6 +105,13 @@ class _Vectoriser:
         return x
 
 
+def _number(params: Mapping[str, object], name: str, default: float = 1.0) -> float:
+    value = params.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    return float(value)
+
+
 class MabwiserPolicy:
     """MABWiser's LinUCB or LinTS (disjoint linear arms) behind nba's Policy interface.
 
@@ -118,13 +130,13 @@ class MabwiserPolicy:
         from mabwiser.mab import MAB, LearningPolicy
 
         self.name = f"mabwiser-{kind}"
-        self.params: dict[str, object] = {"kind": kind, "alpha": alpha, "l2_lambda": l2_lambda}
+        self.params: Mapping[str, object] = {"kind": kind, "alpha": alpha, "l2_lambda": l2_lambda}
         make = LearningPolicy.LinUCB if kind == "linucb" else LearningPolicy.LinTS
         self._policy = make(alpha=alpha, l2_lambda=l2_lambda)
         self._mab_class = MAB
         rng = rng if rng is not None else np.random.default_rng()
         self._seed = int(rng.integers(0, 2**31 - 1))
-        self._mab: object | None = None
+        self._mab: Any = None  # MABWiser ships no type hints
         self._vec = _Vectoriser()
 
     def rank(self, context: Context, candidates: Sequence[Candidate]) -> Ranking:
@@ -135,7 +147,7 @@ class MabwiserPolicy:
             return Ranking(ids, (1.0 / k,) * k, (0.0,) * k)
         self._ensure_arms(ids)
         x = self._vec.vector(context)[None, :]
-        expectations = self._mab.predict_expectations(x)  # type: ignore[attr-defined]
+        expectations = self._mab.predict_expectations(x)
         scores = tuple(float(expectations.get(i, 0.0)) for i in ids)
         best = int(np.argmax(scores))
         return Ranking(ids, tuple(float(j == best) for j in range(k)), scores)
@@ -151,15 +163,15 @@ class MabwiserPolicy:
         if self._mab is None:
             all_ids = sorted({c.offer_id for e in batch for c in e.candidates})
             self._mab = self._mab_class(all_ids, self._policy, seed=self._seed)
-            self._mab.fit(arms, rewards, x)  # type: ignore[attr-defined]
+            self._mab.fit(arms, rewards, x)
         else:
             self._ensure_arms(tuple({c.offer_id for e in batch for c in e.candidates}))
-            self._mab.partial_fit(arms, rewards, x)  # type: ignore[attr-defined]
+            self._mab.partial_fit(arms, rewards, x)
 
     def _ensure_arms(self, ids: Iterable[str]) -> None:
         for offer_id in ids:
-            if offer_id not in self._mab.arms:  # type: ignore[attr-defined]
-                self._mab.add_arm(offer_id)  # type: ignore[attr-defined]
+            if offer_id not in self._mab.arms:
+                self._mab.add_arm(offer_id)
 
     def save(self) -> bytes:
         """Not supported: a benchmark-only adapter."""

@@ -176,7 +176,7 @@ def generate(n: int, rng: np.random.Generator) -> Population:
 
     heavy = rng.random(n) < np.where(loyal | price, 0.3, np.where(disengaged, 0.05, 0.2))
     usage_pct = np.where(heavy, rng.uniform(0.8, 1.25, n), rng.beta(2.0, 3.5, n))
-    usage_pct = np.round(np.where(disengaged, usage_pct * 0.6, usage_pct), 3)
+    usage_pct = np.round(np.where(disengaged, usage_pct * 0.6, usage_pct), 3).astype(np.float64)
     usage_gb = np.round(usage_pct * _PLAN_ALLOWANCE_GB[plan], 2)
     trend = np.where(disengaged, rng.normal(-30.0, 15.0, n), rng.normal(2.0, 10.0, n))
     trend = np.round(np.clip(trend, -90.0, 100.0), 1)

@@ -30,7 +30,11 @@ def run_metrics(result: RunResult, last: int = 10_000) -> dict[str, float | str 
     oracle_last = float(result.oracle_rewards[-last:].mean())
     mine_last = float(result.expected_rewards[-last:].mean())
     net: dict[str, float] = {}
-    if result.reward_mode == "retention_value" and result.net_value is not None:
+    if (
+        result.reward_mode == "retention_value"
+        and result.net_value is not None
+        and result.retained is not None
+    ):
         net = {
             "net_value": float(result.net_values.mean()),
             "realised_net_value": float(result.net_value.mean()),
@@ -179,7 +183,7 @@ def plot_offer_mix(results: Sequence[RunResult], path: str | Path) -> Path:
 
 
 def _mean_mix(runs: Sequence[RunResult], oracle: bool) -> pd.DataFrame:
-    return sum(r.offer_mix(oracle=oracle) for r in runs) / len(runs)  # type: ignore[return-value]
+    return pd.concat([r.offer_mix(oracle=oracle) for r in runs]).groupby(level=0, sort=False).mean()
 
 
 def plot_offer_share(

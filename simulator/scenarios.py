@@ -9,6 +9,7 @@ too. Steps are decisions; `steps_per_day` turns them into time (timestamps, dela
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -90,10 +91,14 @@ class Scenario(Protocol):
     share never answered; `retention_window_days` (120), when those get the default answer.
     """
 
-    name: str
-    steps_per_day: float
-    reward_window_days: float
-    fatigue_half_life_days: float
+    @property
+    def name(self) -> str: ...
+    @property
+    def steps_per_day(self) -> float: ...
+    @property
+    def reward_window_days(self) -> float: ...
+    @property
+    def fatigue_half_life_days(self) -> float: ...
 
     def world(self, rng: np.random.Generator) -> World: ...
 
@@ -250,8 +255,15 @@ SCENARIOS: Mapping[str, type[Stationary]] = {
 }
 
 
-def get(name: str, **params: object) -> Stationary:
-    """A built-in scenario by name, with optional field overrides (ValueError if unknown)."""
+def get(
+    name: str, *, population_size: int | None = None, steps_per_day: float | None = None
+) -> Stationary:
+    """A built-in scenario by name, with optional overrides (ValueError if unknown)."""
     if name not in SCENARIOS:
         raise ValueError(f"scenario: must be one of {tuple(SCENARIOS)}, got {name!r}")
-    return SCENARIOS[name](**params)  # type: ignore[arg-type]
+    scenario = SCENARIOS[name]()
+    if population_size is not None:
+        scenario = dataclasses.replace(scenario, population_size=population_size)
+    if steps_per_day is not None:
+        scenario = dataclasses.replace(scenario, steps_per_day=steps_per_day)
+    return scenario

@@ -15,7 +15,7 @@ from nba.ope.evaluate import DEFAULT_ESTIMATORS
 if TYPE_CHECKING:
     import pandas as pd
 
-    from nba.ope.candidates import Candidate
+    from nba.ope.candidates import CandidatePolicy
 
 
 @click.command("evaluate")
@@ -105,7 +105,7 @@ def evaluate(
     """
     from dataclasses import replace
 
-    from nba.ope.candidates import PolicyCandidate, parse_candidate
+    from nba.ope.candidates import LearnerCandidate, parse_candidate
     from nba.ope.logs import from_frame, read_decision_log
     from nba.ope.report import write_html, write_json
     from nba.ope.run import run_evaluation
@@ -120,7 +120,7 @@ def evaluate(
         frame = read_decision_log(log)
         candidates = [parse_candidate(spec, categories) for spec in policies]
     candidates = [
-        replace(c, learn_every=learn_every) if isinstance(c, PolicyCandidate) else c
+        replace(c, learn_every=learn_every) if isinstance(c, LearnerCandidate) else c
         for c in candidates
     ]
     data = from_frame(frame, missing_reward, default_reward)  # type: ignore[arg-type]
@@ -181,7 +181,7 @@ def _database_log(
     channel: str | None,
     specs: tuple[str, ...],
     categories: dict[str, str],
-) -> tuple[pd.DataFrame, list[Candidate]]:
+) -> tuple[pd.DataFrame, list[CandidatePolicy]]:
     """The stored log, and candidates that may name saved model versions (`version:N`)."""
     from nba.cli._common import open_database, settings_from
     from nba.clock import parse_time
@@ -214,9 +214,9 @@ def _categories(path: str | None) -> dict[str, str]:
 
 
 def _table(evaluation: object) -> str:
-    from nba.ope.run import Evaluation
+    from nba.ope.run import EvaluationResult
 
-    assert isinstance(evaluation, Evaluation)
+    assert isinstance(evaluation, EvaluationResult)
     level = round(100 * (1 - evaluation.alpha))
     base = evaluation.baseline
     lines = [

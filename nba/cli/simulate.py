@@ -86,10 +86,7 @@ def simulate(
         factories = lineup.factories(names, reward)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--policies") from error
-    params: dict[str, object] = {} if population is None else {"population_size": population}
-    if steps_per_day is not None:
-        params["steps_per_day"] = steps_per_day
-    world = scenario_lib.get(scenario, **params)
+    world = scenario_lib.get(scenario, population_size=population, steps_per_day=steps_per_day)
     total = steps * seeds * len(factories)
     with tqdm(total=total, desc=f"simulate {scenario}", unit="dec", leave=False) as bar:
         results = runner.compare(

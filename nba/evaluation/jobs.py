@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from nba.clock import parse_time
 from nba.domain import Evaluation
 from nba.errors import InvalidInput, NotFound
-from nba.ope.candidates import Candidate, PolicyCandidate, parse_candidate
+from nba.ope.candidates import CandidatePolicy, LearnerCandidate, parse_candidate
 from nba.ope.estimators import ESTIMATORS
 from nba.ope.evaluate import DEFAULT_ESTIMATORS
 from nba.ope.logs import from_frame
@@ -161,11 +161,13 @@ class EvaluationJobs:
         )
         return _finite(result.as_dict())
 
-    def _candidate(self, spec: str, categories: dict[str, str]) -> Candidate:
+    def _candidate(self, spec: str, categories: dict[str, str]) -> CandidatePolicy:
         return database_candidate(spec, self._database, categories)
 
 
-def database_candidate(spec: str, database: Database, categories: dict[str, str]) -> Candidate:
+def database_candidate(
+    spec: str, database: Database, categories: dict[str, str]
+) -> CandidatePolicy:
     """A candidate from its spec, where `version:N` loads a saved model version."""
     kind, _, rest = spec.partition(":")
     if kind != "version":
@@ -176,7 +178,7 @@ def database_candidate(spec: str, database: Database, categories: dict[str, str]
         stored = models.get_model_version(session, int(rest))
     if stored is None:
         raise NotFound("model version", rest)
-    return PolicyCandidate(stored.policy, dict(stored.params), stored.data, categories, name=spec)
+    return LearnerCandidate(stored.policy, dict(stored.params), stored.data, categories, name=spec)
 
 
 def catalog_categories(database: Database) -> dict[str, str]:

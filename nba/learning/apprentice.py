@@ -2,8 +2,10 @@
 
 The learner graduates to serving when off-policy evaluation on the rules' own logs shows it
 beats the rules with 95% confidence: the lower 5% bound of a paired bootstrap of the SNIPS
-difference (learner - rules) is above 0. An operator may also graduate it by hand. The
-state is shared by every process through the database.
+difference (learner - near-greedy rules) is above 0. Both policies are scored and estimated
+by `nba.ope` (`score`, then `evaluate` with the rules as `baseline_dist`, Poisson bootstrap).
+An operator may also graduate it by hand. The state is shared by every process through the
+database.
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
-import numpy.typing as npt
 
 import policies
 from nba.config import Settings
 from nba.learning.keeper import load_policy
-from nba.learning.version_evaluation import MIN_ROWS, LoggedBatch, action_dist, logged_batch
+from nba.learning.version_evaluation import MIN_ROWS, recent_log
+from nba.ope import LoggedData, evaluate, score
+from nba.ope.batch import FloatArray
 from nba.storage import Database, get_state, models, recent_rewards, set_state
 from policies.base import Candidate, Context, Ranking
 
@@ -29,6 +32,8 @@ log = logging.getLogger(__name__)
 STATE = "apprentice"
 BASELINE = "rules"
 N_BOOTSTRAP = 1000
+ONE_SIDED_ALPHA = 0.05
+"""The learner wins when the 5% quantile of the difference is above 0 (95% confidence)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,14 +113,12 @@ class Apprentice:
             rows = recent_rewards(session, self._settings.evaluation_decisions, BASELINE)
         evidence: dict[str, float] = {"n": float(len(rows))}
         wins = False
-        if learner is not None and len(rows) >= max(
-            MIN_ROWS, self._settings.apprentice_min_outcomes
-        ):
-            batch = logged_batch(rows)
+        min_rows = max(MIN_ROWS, self._settings.apprentice_min_outcomes)
+        if learner is not None and (data := recent_log(rows, min_rows)) is not None:
             with self._lock:
-                target = action_dist(load_policy(learner, self._rng), batch)
-                rules = action_dist(policies.get(BASELINE, rng=self._rng, epsilon=1e-3), batch)
-                evidence |= paired_snips(batch, target, rules, self._rng)
+                target = score(load_policy(learner, self._rng), data)
+                rules = score(policies.get(BASELINE, rng=self._rng, epsilon=1e-3), data)
+                evidence |= paired_snips(data, target, rules, self._rng)
             evidence["learner_version"] = float(learner.version)
             wins = evidence["difference_ci_low"] > 0
         self._store(graduated=wins, by="evaluation" if wins else None, evidence=evidence)
@@ -135,30 +138,35 @@ class Apprentice:
 
 
 def paired_snips(
-    batch: LoggedBatch,
-    target: npt.NDArray[np.float64],
-    baseline: npt.NDArray[np.float64],
+    data: LoggedData,
+    target: FloatArray,
+    baseline: FloatArray,
     rng: np.random.Generator,
     n_bootstrap: int = N_BOOTSTRAP,
 ) -> dict[str, float]:
     """SNIPS of both policies and a paired Poisson bootstrap of their difference.
 
     `difference_ci_low` is the 5% quantile: above 0 means target > baseline with 95%
-    (one-sided) confidence.
+    (one-sided) confidence; `difference_ci_high` is the 95% quantile.
     """
-    rows = np.arange(batch.n)
-    w_t = target[rows, batch.action] / batch.pscore
-    w_b = baseline[rows, batch.action] / batch.pscore
-    resample = rng.poisson(1.0, size=(n_bootstrap, batch.n)).astype(np.float64)
-    v_t = (resample @ (w_t * batch.reward)) / np.maximum(resample @ w_t, 1e-12)
-    v_b = (resample @ (w_b * batch.reward)) / np.maximum(resample @ w_b, 1e-12)
-    learner = float((w_t * batch.reward).sum() / w_t.sum())
-    rules = float((w_b * batch.reward).sum() / w_b.sum())
+    (snips,) = evaluate(
+        data.reward,
+        data.action,
+        data.pscore,
+        target,
+        estimators=("snips",),
+        alpha=2 * ONE_SIDED_ALPHA,
+        n_bootstrap=n_bootstrap,
+        random_state=rng,
+        scheme="poisson",
+        logging_dist=data.logging_dist,
+        baseline_dist=baseline,
+    )
     return {
-        "learner_snips": learner,
-        "baseline_snips": rules,
-        "logged_value": float(batch.reward.mean()),
-        "difference": learner - rules,
-        "difference_ci_low": float(np.quantile(v_t - v_b, 0.05)),
-        "difference_ci_high": float(np.quantile(v_t - v_b, 0.95)),
+        "learner_snips": snips.value,
+        "baseline_snips": snips.value - snips.lift,
+        "logged_value": float(data.reward.mean()),
+        "difference": snips.lift,
+        "difference_ci_low": snips.lift_ci_low,
+        "difference_ci_high": snips.lift_ci_high,
     }

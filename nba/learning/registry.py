@@ -14,12 +14,12 @@ from nba.learning.keeper import ModelKeeper, load_policy
 from nba.learning.trainer import Trainer
 from nba.learning.version_evaluation import (
     MIN_ROWS,
-    LoggedBatch,
     baseline_policy,
     estimate,
-    logged_batch,
+    recent_log,
     summary,
 )
+from nba.ope import LoggedData
 from nba.storage import Database, models, recent_rewards, update_model_metrics
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,10 @@ class ModelRegistry:
         Training continues from the activated version; outcomes learned only by versions
         that are left behind by a rollback are not learned again.
         """
+        with self._rng_lock:
+            # Load the bytes before the switch: a corrupt version raises InvalidModel here and
+            # never becomes the active one that every worker would then fail to load.
+            load_policy(self._full(version), self._rng)
         with self._database.session() as session:
             chosen = models.activate_model_version(session, version)
         with self._rng_lock:
@@ -87,36 +91,36 @@ class ModelRegistry:
     def evaluate(self, version: int) -> dict[str, float]:
         """Off-policy evaluation of a version, its base version and the baseline on the recent
         log, stored in the version's metrics (`ope_*`); empty if the log is too short."""
-        batch = self._recent()
-        if batch is None:
+        data = self._recent()
+        if data is None:
             return {}
         target = self._full(version)
-        metrics = {"ope_n": float(batch.n), "ope_logged_value": float(batch.reward.mean())}
+        metrics = {"ope_n": float(data.n), "ope_logged_value": float(data.reward.mean())}
         with self._rng_lock:
-            metrics |= summary("ope", estimate(load_policy(target, self._rng), batch, self._rng))
+            metrics |= summary("ope", estimate(load_policy(target, self._rng), data, self._rng))
             base = int(dict(target.metrics).get("base_version", 0))
             if base:
                 previous = load_policy(self._full(base), self._rng)
-                metrics |= summary("ope_previous", estimate(previous, batch, self._rng))
+                metrics |= summary("ope_previous", estimate(previous, data, self._rng))
             rules = baseline_policy(self._rng)
-            metrics |= summary("ope_baseline", estimate(rules, batch, self._rng))
+            metrics |= summary("ope_baseline", estimate(rules, data, self._rng))
         with self._database.session() as session:
             update_model_metrics(session, version, metrics)
         log.info("evaluated model version %s: snips %.4f (baseline %.4f) on %d decisions",
-                 version, metrics["ope_snips"], metrics["ope_baseline_snips"], batch.n)  # fmt: skip
+                 version, metrics["ope_snips"], metrics["ope_baseline_snips"], data.n)  # fmt: skip
         return metrics
 
     def compare(self, a: int, b: int) -> dict[str, object]:
         """Both versions evaluated on the same recent log: value, interval, lift, and which is
         better when their 95% intervals do not overlap (else `better` is None)."""
-        batch = self._recent()
-        if batch is None:
+        data = self._recent()
+        if data is None:
             raise InvalidInput(
                 "log", f"fewer than {MIN_ROWS} decisions with outcomes to compare on"
             )
         with self._rng_lock:
             found = {
-                v: estimate(load_policy(self._full(v), self._rng), batch, self._rng)["snips"]
+                v: estimate(load_policy(self._full(v), self._rng), data, self._rng)["snips"]
                 for v in (a, b)
             }
         better = None
@@ -125,21 +129,21 @@ class ModelRegistry:
         elif found[b].ci_low > found[a].ci_high:
             better = b
         return {
-            "n": batch.n,
-            "logged_value": float(batch.reward.mean()),
+            "n": data.n,
+            "logged_value": float(data.reward.mean()),
             "estimator": "snips",
             "versions": {str(v): e.as_dict() for v, e in found.items()},
             "better": better,
         }
 
-    def _recent(self) -> LoggedBatch | None:
+    def _recent(self) -> LoggedData | None:
         with self._database.session(readonly=True) as session:
             rows = recent_rewards(
                 session,
                 self._settings.evaluation_decisions,
                 retention=self._settings.reward_mode == "retention_value",
             )
-        return logged_batch(rows) if len(rows) >= MIN_ROWS else None
+        return recent_log(rows)
 
     def _full(self, version: int) -> ModelVersion:
         with self._database.session(readonly=True) as session:

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,7 +66,12 @@ class TrainingRun:
 
 
 class Trainer:
-    """Learns from the database and publishes model versions; safe to run in every worker."""
+    """Learns from the database and publishes model versions; safe to run in every worker.
+
+    `fresh_params` are the parameters of the policy trained from scratch while no version
+    exists (the composition root passes the serving keeper's; default: the settings'
+    `policy_params` with what the reward mode adds, `nba.reward.fresh_policy_params`).
+    """
 
     def __init__(
         self,
@@ -74,12 +79,17 @@ class Trainer:
         settings: Settings,
         rng: np.random.Generator,
         *,
+        fresh_params: Mapping[str, object] | None = None,
         owner: str | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._database = database
         self._settings = settings
         self._rng = rng
+        if fresh_params is None:
+            s = settings
+            fresh_params = fresh_policy_params(s.policy, s.policy_params, s.reward_mode)
+        self._fresh_params = dict(fresh_params)
         self._clock = clock
         self.owner = owner or process_owner()
         self._run_lock = threading.Lock()
@@ -180,8 +190,7 @@ class Trainer:
         wanted = base.version if base else None
         if self._policy is None or self._version != wanted:
             if base is None:
-                s = self._settings
-                params = fresh_policy_params(s.policy, s.policy_params, s.reward_mode)
+                params = self._fresh_params
                 self._policy = policies.get(self._settings.policy, rng=self._rng, **params)
             else:
                 self._policy = load_policy(base, self._rng)

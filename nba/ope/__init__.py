@@ -2,8 +2,8 @@
 
 from nba.ope.batch import Batch, make_batch
 from nba.ope.candidates import (
-    Candidate,
-    PolicyCandidate,
+    CandidatePolicy,
+    LearnerCandidate,
     RulesCandidate,
     TableCandidate,
     UniformCandidate,
@@ -13,34 +13,37 @@ from nba.ope.diagnostics import Diagnostics, diagnose
 from nba.ope.dsjson import read_dsjson, write_dsjson
 from nba.ope.estimators import ESTIMATORS
 from nba.ope.evaluate import DEFAULT_ESTIMATORS, Estimate, evaluate
-from nba.ope.logs import LoggedData, from_frame, read_decision_log
+from nba.ope.logs import LoggedData, from_decisions, from_frame, read_decision_log
 from nba.ope.report import write_html, write_json
 from nba.ope.reward_model import cross_fit
-from nba.ope.run import CandidateResult, Evaluation, run_evaluation
+from nba.ope.run import CandidateResult, EvaluationResult, run_evaluation
+from nba.ope.scoring import score
 
 __all__ = [
     "DEFAULT_ESTIMATORS",
     "ESTIMATORS",
     "Batch",
-    "Candidate",
+    "CandidatePolicy",
     "CandidateResult",
     "Diagnostics",
     "Estimate",
-    "Evaluation",
+    "EvaluationResult",
+    "LearnerCandidate",
     "LoggedData",
-    "PolicyCandidate",
     "RulesCandidate",
     "TableCandidate",
     "UniformCandidate",
     "cross_fit",
     "diagnose",
     "evaluate",
+    "from_decisions",
     "from_frame",
     "make_batch",
     "parse_candidate",
     "read_decision_log",
     "read_dsjson",
     "run_evaluation",
+    "score",
     "write_dsjson",
     "write_html",
     "write_json",

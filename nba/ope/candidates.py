@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import base64
 import json
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -28,8 +27,7 @@ import pandas as pd
 from nba.errors import InvalidInput
 from nba.ope.batch import SUM_TOLERANCE, FloatArray, bad_rows_message
 from nba.ope.logs import BAND_EDGES, BANDS, LoggedData
-
-Progress = Callable[[int], None]
+from nba.ope.scoring import Progress, score
 
 DEFAULT_PREFERENCES: dict[str, tuple[str, ...]] = {
     "low": ("none", "upsell"),
@@ -38,10 +36,16 @@ DEFAULT_PREFERENCES: dict[str, tuple[str, ...]] = {
 }
 
 
-class Candidate(Protocol):
-    """Anything that gives a distribution over the offers of every logged row."""
+class CandidatePolicy(Protocol):
+    """A policy to evaluate: anything that gives a distribution over every logged row's offers.
 
-    name: str
+    Not to be confused with `policies.Candidate`, one offer as a policy sees it.
+    """
+
+    @property
+    def name(self) -> str:
+        """The label of its results (the spec it came from)."""
+        ...
 
     def action_dist(
         self, data: LoggedData, rng: np.random.Generator, progress: Progress | None = None
@@ -173,13 +177,13 @@ class TableCandidate:
 
 
 @dataclass(frozen=True, slots=True)
-class PolicyCandidate:
+class LearnerCandidate:
     """A `policies` policy on the logged contexts: trained by progressive validation, or loaded.
 
     With `model` None the policy starts untrained and walks the log in time order: rows
     [i, i + learn_every) are scored, then learned (with their logged propensity and reward
     times `reward_scale`), so no row is scored by a model that saw it. With `model` (bytes of
-    `save()`), the loaded policy scores every row and learns nothing.
+    `save()`), the loaded policy scores every row and learns nothing. See `scoring.score`.
     """
 
     policy: str
@@ -195,8 +199,6 @@ class PolicyCandidate:
     ) -> FloatArray:
         """Rank every row's eligible offers with the policy; see the class docstring."""
         import policies
-        from policies.base import Candidate as Offer
-        from policies.base import Context, Event
 
         try:
             learner = policies.get(self.policy, rng=rng, **dict(self.params))
@@ -204,34 +206,17 @@ class PolicyCandidate:
                 learner.load(self.model)
         except ValueError as error:
             raise InvalidInput("policy", f"{self.name}: {error}") from None
-        order = np.argsort(_times(data.frame), kind="stable")
-        contexts = data.contexts()
-        dist = np.zeros((data.n, len(data.offer_ids)))
-        column_of = {o: j for j, o in enumerate(data.offer_ids)}
-        step = max(1, int(self.learn_every))
-        for start in range(0, data.n, step):
-            events = []
-            for i in order[start : start + step]:
-                offers = tuple(
-                    Offer(o, self.categories.get(o, o))
-                    for o, ok in zip(data.offer_ids, data.eligible[i], strict=True)
-                    if ok
-                )
-                context = Context(float(data.churn_score[i]), _features(contexts[i]))
-                ranking = learner.rank(context, offers)
-                for offer_id, p in zip(ranking.offer_ids, ranking.probabilities, strict=True):
-                    dist[i, column_of[offer_id]] = p
-                chosen = [o.offer_id for o in offers].index(data.offer_ids[data.action[i]])
-                reward = float(data.reward[i]) * self.reward_scale
-                events.append(Event(context, offers, chosen, float(data.pscore[i]), reward))
-            if self.model is None:
-                learner.learn(events)
-            if progress is not None:
-                progress(len(events))
-        return dist / dist.sum(axis=1, keepdims=True)
+        return score(
+            learner,
+            data,
+            categories=self.categories,
+            learn_every=None if self.model is not None else self.learn_every,
+            reward_scale=self.reward_scale,
+            progress=progress,
+        )
 
 
-def parse_candidate(spec: str, categories: Mapping[str, str] | None = None) -> Candidate:
+def parse_candidate(spec: str, categories: Mapping[str, str] | None = None) -> CandidatePolicy:
     """A candidate from a spec string (see the module docstring); InvalidInput if malformed."""
     kind, _, rest = spec.partition(":")
     cats = dict(categories or {})
@@ -251,7 +236,7 @@ def parse_candidate(spec: str, categories: Mapping[str, str] | None = None) -> C
         return TableCandidate(Path(rest), name=spec)
     if kind == "policy" and rest:
         name, *pairs = rest.split(",")
-        return PolicyCandidate(name, _params(pairs, spec), categories=cats, name=spec)
+        return LearnerCandidate(name, _params(pairs, spec), categories=cats, name=spec)
     if kind == "model" and rest:
         return _model_candidate(rest, cats, spec)
     raise InvalidInput(
@@ -261,16 +246,16 @@ def parse_candidate(spec: str, categories: Mapping[str, str] | None = None) -> C
     )
 
 
-def _model_candidate(rest: str, categories: dict[str, str], spec: str) -> PolicyCandidate:
+def _model_candidate(rest: str, categories: dict[str, str], spec: str) -> LearnerCandidate:
     name, _, file = ("", "", rest) if Path(rest).exists() else rest.partition(":")
     path = Path(file or rest)
     if not path.exists():
         raise InvalidInput("policy", f"model file not found: {path}")
     if name:
-        return PolicyCandidate(name, model=path.read_bytes(), categories=categories, name=spec)
+        return LearnerCandidate(name, model=path.read_bytes(), categories=categories, name=spec)
     try:
         envelope = json.loads(path.read_text(encoding="utf-8"))
-        return PolicyCandidate(
+        return LearnerCandidate(
             str(envelope["policy"]),
             dict(envelope.get("params") or {}),
             model=base64.b64decode(envelope["model_b64"]),
@@ -294,21 +279,3 @@ def _params(pairs: Sequence[str], spec: str) -> dict[str, object]:
         except ValueError:
             params[key] = value
     return params
-
-
-def _features(context: Mapping[str, object]) -> tuple[tuple[str, float | int | str | bool], ...]:
-    from policies.base import freeze_features
-
-    kept = {}
-    for key, value in context.items():
-        if isinstance(value, bool | int | str) or (
-            isinstance(value, float) and math.isfinite(value)
-        ):
-            kept[str(key)] = value
-    return freeze_features(kept)
-
-
-def _times(frame: pd.DataFrame) -> np.ndarray:
-    if "ts" not in frame.columns or frame["ts"].isna().any():
-        return np.arange(len(frame))
-    return pd.to_datetime(frame["ts"], utc=True).to_numpy()

@@ -30,8 +30,10 @@ Interval = Literal["bootstrap", "normal"]
 class Estimate:
     """One estimator's value of the candidate, its interval, its lift and the weight diagnostics.
 
-    `lift` is value minus the logging policy's value (the mean logged reward), with an interval
-    from the same resamples (paired), so it is narrower than the difference of two intervals.
+    `lift` is value minus the baseline's value: the logging policy's (the mean logged reward),
+    or with `evaluate(..., baseline_dist=...)` that policy's value by the same estimator. Its
+    interval comes from the same resamples (paired), so it is narrower than the difference of
+    two intervals.
     `interval` is how the intervals were made: "bootstrap" (percentile, Poisson bootstrap),
     "normal" (value +- z se, delta method) or "none" (n_bootstrap=0: point estimates only; the
     interval bounds and `se` are then NaN, so the fields stay floats). `lambda_` is the value a
@@ -76,6 +78,7 @@ def evaluate(
     interval: Interval = "bootstrap",
     scheme: Scheme = "mammen",
     logging_dist: npt.ArrayLike | None = None,
+    baseline_dist: npt.ArrayLike | None = None,
     features: npt.ArrayLike | None = None,
     n_folds: int = 5,
     progress: Callable[[int], None] | None = None,
@@ -90,7 +93,10 @@ def evaluate(
     `n_bootstrap=0` returns point estimates only; `scheme` picks the bootstrap weights
     ("mammen" or "poisson", see `intervals.py`); `interval="normal"` gives delta-method
     intervals instead, without resampling. `logging_dist` (n, n_actions) makes the
-    unsupported-offer check exact. `progress` is called with the number of resamples done.
+    unsupported-offer check exact. `baseline_dist` (n, n_actions), another policy's
+    probabilities, makes `lift` the difference from that policy (paired, same estimator and
+    resamples) instead of from the logging policy. `progress` is called with the number of
+    resamples done.
     """
     names = _checked_names(estimators)
     _check_options(alpha, n_bootstrap, interval)
@@ -103,6 +109,11 @@ def evaluate(
         q = cross_fit(batch.reward, batch.action, batch.n_actions, fold_rng, features, n_folds)
         batch = make_batch(batch.reward, batch.action, batch.pscore, batch.action_dist, q)
     lambdas = {name: _lambda_for(name, lambda_, batch) for name in names if name in TUNED}
+    base_batch, base_names, base_lambdas = batch, ["on_policy"], {}
+    if baseline_dist is not None:
+        base_batch = _baseline_batch(batch, baseline_dist)
+        base_names = list(names)
+        base_lambdas = {n: _lambda_for(n, lambda_, base_batch) for n in names if n in TUNED}
     diagnostics = diagnose(batch, logging_dist)
     if diagnostics.unsupported_share > 0:
         log.warning(
@@ -112,18 +123,16 @@ def evaluate(
             "" if diagnostics.support_known else " (a lower bound: only pscore was given)",
         )
     values = [_value(name, batch, lambdas.get(name)) for name in names]
-    baseline_value = float(batch.reward.mean())
+    base_values = [_value(name, base_batch, base_lambdas.get(name)) for name in base_names]
     if interval == "bootstrap" and n_bootstrap == 0:
         bounds = [(math.nan,) * 5] * len(names)
     else:
         parts = [decompose(name, batch, lambdas.get(name)) for name in names]
-        baseline = decompose("on_policy", batch)
-        bounds = _intervals(
-            parts, baseline, alpha, n_bootstrap, interval, scheme, boot_rng, progress
-        )
+        bases = [decompose(name, base_batch, base_lambdas.get(name)) for name in base_names]
+        bounds = _intervals(parts, bases, alpha, n_bootstrap, interval, scheme, boot_rng, progress)
     results = []
-    for name, value, (low, high, se, lift_low, lift_high) in zip(
-        names, values, bounds, strict=True
+    for i, (name, value, (low, high, se, lift_low, lift_high)) in enumerate(
+        zip(names, values, bounds, strict=True)
     ):
         results.append(
             Estimate(
@@ -132,7 +141,7 @@ def evaluate(
                 ci_low=low,
                 ci_high=high,
                 se=se,
-                lift=value - baseline_value,
+                lift=value - base_values[min(i, len(base_values) - 1)],
                 lift_ci_low=lift_low,
                 lift_ci_high=lift_high,
                 ess=diagnostics.ess,
@@ -151,7 +160,7 @@ def evaluate(
 
 def _intervals(
     parts: list[Decomposition],
-    baseline: Decomposition,
+    bases: list[Decomposition],
     alpha: float,
     n_bootstrap: int,
     interval: Interval,
@@ -159,25 +168,40 @@ def _intervals(
     rng: np.random.Generator,
     progress: Callable[[int], None] | None,
 ) -> list[tuple[float, float, float, float, float]]:
+    """Per part: (low, high, se, lift_low, lift_high); the lift of part i is against bases[i],
+    or bases[0] when there is one base for all."""
     nan = math.nan
+    out = []
     if interval == "normal":
-        out = []
-        base_influence = baseline.influence()
-        for part in parts:
+        for i, part in enumerate(parts):
+            base = bases[min(i, len(bases) - 1)]
             influence = part.influence()
             low, high, se = normal_interval(part.value, influence, alpha)
-            lift = part.value - baseline.value
-            lift_low, lift_high, _ = normal_interval(lift, influence - base_influence, alpha)
+            lift = part.value - base.value
+            lift_low, lift_high, _ = normal_interval(lift, influence - base.influence(), alpha)
             out.append((low, high, se, lift_low, lift_high))
         return out
-    *resampled, base = bootstrap([*parts, baseline], n_bootstrap, rng, progress, scheme)
-    out = []
-    for values in resampled:
+    resampled = bootstrap([*parts, *bases], n_bootstrap, rng, progress, scheme)
+    for i, values in enumerate(resampled[: len(parts)]):
+        base_values = resampled[len(parts) + min(i, len(bases) - 1)]
         low, high = percentile_interval(values, alpha)
-        lift_low, lift_high = percentile_interval(values - base, alpha)
+        lift_low, lift_high = percentile_interval(values - base_values, alpha)
         se = float(np.nanstd(values, ddof=1)) if n_bootstrap > 1 else nan
         out.append((low, high, se, lift_low, lift_high))
     return out
+
+
+def _baseline_batch(batch: Batch, baseline_dist: npt.ArrayLike) -> Batch:
+    try:
+        return make_batch(
+            batch.reward, batch.action, batch.pscore, baseline_dist, batch.estimated_rewards
+        )
+    except InvalidInput as error:
+        if error.field != "action_dist":
+            raise
+        problem = error.message.partition(": ")[2]
+        details = {k: v for k, v in error.details.items() if k != "field"}
+        raise InvalidInput("baseline_dist", problem, **details) from None
 
 
 def _value(name: str, batch: Batch, lambda_: float | None) -> float:

@@ -3,23 +3,29 @@
 Each row's `eligible` list varies, so every offer id seen anywhere (eligible or chosen) gets a
 column, in sorted order; `logging_dist[i]` holds row i's logged `probabilities` on its own
 eligible offers and 0 elsewhere, and `eligible[i]` marks those columns. Rows are checked at
-once and errors name the field, the row positions and their decision ids.
+once and errors name the field, the row positions and their decision ids. A log comes from a
+file or the export (`from_frame`) or from stored decisions (`from_decisions`, which also keeps
+each row's offer snapshots, so a policy scores them with the features it saw).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from nba.errors import InvalidInput
-from nba.logschema import read_log
+from nba.logschema import COLUMNS, read_log
 from nba.ope.batch import SUM_TOLERANCE, FloatArray, IntArray, bad_rows_message
+
+if TYPE_CHECKING:
+    from nba.domain import Decision, EligibleOffer
 
 BAND_EDGES = (0.3, 0.6)
 BANDS = ("low", "medium", "high")
@@ -33,7 +39,11 @@ _TOP_CATEGORIES = 20
 @dataclass(frozen=True, slots=True, eq=False)
 class LoggedData:
     """The kept rows of a decision log and their arrays; column j of the (n, n_offers) arrays
-    is `offer_ids[j]`."""
+    is `offer_ids[j]`.
+
+    `offer_snapshots[i]` is row i's logged eligible offers (category, features) when the log
+    came from stored decisions; None for files, whose rows name the offers only.
+    """
 
     frame: pd.DataFrame
     offer_ids: tuple[str, ...]
@@ -43,6 +53,7 @@ class LoggedData:
     logging_dist: FloatArray
     eligible: npt.NDArray[np.bool_]
     churn_score: FloatArray
+    offer_snapshots: tuple[tuple[EligibleOffer, ...], ...] | None = None
 
     @property
     def n(self) -> int:
@@ -173,6 +184,34 @@ def from_frame(
         eligible=eligible,
         churn_score=churn,
     )
+
+
+def from_decisions(rows: Sequence[tuple[Decision, float]]) -> LoggedData:
+    """The log of stored `(decision, reward)` rows (e.g. `storage.recent_rewards`), checked as
+    `from_frame` checks a file, with each row's offer snapshots kept."""
+    decisions = [d for d, _ in rows]
+    frame = pd.DataFrame(
+        {
+            "decision_id": pd.Series([d.id for d in decisions], dtype=object),
+            "ts": pd.to_datetime(pd.Series([d.ts for d in decisions], dtype=object), utc=True),
+            "customer_id": pd.Series([d.customer_id for d in decisions], dtype=object),
+            "churn_score": pd.Series([d.churn_score for d in decisions], dtype="float64"),
+            "context": pd.Series([json.dumps(dict(d.context)) for d in decisions], dtype=object),
+            "eligible": pd.Series(
+                [[e.offer_id for e in d.eligible] for d in decisions], dtype=object
+            ),
+            "probabilities": pd.Series([list(d.probabilities) for d in decisions], dtype=object),
+            "offer_id": pd.Series([d.chosen for d in decisions], dtype=object),
+            "propensity": pd.Series([d.propensity for d in decisions], dtype="float64"),
+            "reward": pd.Series([r for _, r in rows], dtype="float64"),
+            "accepted": pd.Series([pd.NA] * len(rows), dtype="boolean"),
+            "policy": pd.Series([d.policy for d in decisions], dtype=object),
+            "model_version": pd.Series([d.model_version for d in decisions], dtype="Int64"),
+        },
+        columns=list(COLUMNS),
+    )
+    data = from_frame(frame, missing_reward="default")
+    return replace(data, offer_snapshots=tuple(d.eligible for d in decisions))
 
 
 def _reject(frame: pd.DataFrame, field: str, mask: npt.ArrayLike, problem: str) -> None:

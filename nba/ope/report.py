@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from nba.ope.run import Evaluation
+from nba.ope.run import EvaluationResult
 
 _COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 
 
-def write_json(evaluation: Evaluation, path: str | Path) -> Path:
+def write_json(evaluation: EvaluationResult, path: str | Path) -> Path:
     """Write `evaluation.as_dict()` as indented JSON."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,7 +29,7 @@ def write_json(evaluation: Evaluation, path: str | Path) -> Path:
     return path
 
 
-def write_html(evaluation: Evaluation, path: str | Path) -> Path:
+def write_html(evaluation: EvaluationResult, path: str | Path) -> Path:
     """Write the HTML report: settings, tables, and the four plots, in one file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,13 +71,13 @@ def write_html(evaluation: Evaluation, path: str | Path) -> Path:
     return path
 
 
-def _interval_text(e: Evaluation) -> str:
+def _interval_text(e: EvaluationResult) -> str:
     if e.n_bootstrap == 0:
         return "none (point estimates only)"
     return f"a {e.n_bootstrap}-resample Poisson bootstrap"
 
 
-def _estimates_table(e: Evaluation) -> str:
+def _estimates_table(e: EvaluationResult) -> str:
     head = (
         "<tr><th>candidate</th><th>estimator</th><th>value</th><th>interval</th><th>lift</th>"
         "<th>lift interval</th><th>ESS</th><th>max w</th><th>mean w</th><th>unsupported</th></tr>"
@@ -94,7 +94,7 @@ def _estimates_table(e: Evaluation) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _warnings(e: Evaluation) -> list[str]:
+def _warnings(e: EvaluationResult) -> list[str]:
     out = []
     for c in e.candidates:
         share = c.estimates[0].unsupported_share if c.estimates else 0.0
@@ -125,7 +125,7 @@ def _bar_errors(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.nda
     return np.maximum(np.nan_to_num(np.vstack([values - low, high - values])), 0.0)
 
 
-def _plot_estimates(e: Evaluation) -> bytes:
+def _plot_estimates(e: EvaluationResult) -> bytes:
     fig, ax = _figure(max(6.0, 1.2 * len(e.estimators) + 3))
     count = len(e.candidates)
     for c_index, c in enumerate(e.candidates):
@@ -154,7 +154,7 @@ def _plot_estimates(e: Evaluation) -> bytes:
     return _png(fig)
 
 
-def _plot_weights(e: Evaluation) -> bytes:
+def _plot_weights(e: EvaluationResult) -> bytes:
     fig, ax = _figure(7.0)
     top = max((float(c.weights.max()) for c in e.candidates), default=1.0)
     bins = np.linspace(0.0, max(top, 1e-9), 40)
@@ -174,7 +174,7 @@ def _plot_weights(e: Evaluation) -> bytes:
     return _png(fig)
 
 
-def _plot_bands(e: Evaluation) -> bytes:
+def _plot_bands(e: EvaluationResult) -> bytes:
     fig, ax = _figure(7.0)
     bands = [r["band"] for r in e.candidates[0].by_band] if e.candidates else []
     width = 0.8 / (len(e.candidates) + 1)
@@ -202,7 +202,7 @@ def _plot_bands(e: Evaluation) -> bytes:
     return _png(fig)
 
 
-def _plot_offers(e: Evaluation) -> bytes:
+def _plot_offers(e: EvaluationResult) -> bytes:
     fig, ax = _figure(max(7.0, 0.8 * len(e.offer_ids) + 2))
     width = 0.8 / (len(e.candidates) + 1)
     x = np.arange(len(e.offer_ids))

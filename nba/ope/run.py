@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nba.ope.batch import FloatArray
-from nba.ope.candidates import Candidate
+from nba.ope.candidates import CandidatePolicy
 from nba.ope.estimators import MODEL_BASED
 from nba.ope.evaluate import Estimate, evaluate
 from nba.ope.logs import BANDS, LoggedData
@@ -37,8 +37,11 @@ class CandidateResult:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class Evaluation:
-    """All candidates of one run, with the logging policy's own value as the baseline."""
+class EvaluationResult:
+    """The result of one run: all candidates, with the logging policy's value as the baseline.
+
+    Not the `nba.domain.Evaluation` job record, which stores this as its `results`.
+    """
 
     source: str
     n_rows: int
@@ -75,14 +78,14 @@ class Evaluation:
 
 def run_evaluation(
     data: LoggedData,
-    candidates: Sequence[Candidate],
+    candidates: Sequence[CandidatePolicy],
     estimators: Sequence[str],
     alpha: float = 0.05,
     n_bootstrap: int = 200,
     seed: int | None = None,
     source: str = "",
     progress: Progress | None = None,
-) -> Evaluation:
+) -> EvaluationResult:
     """Evaluate each candidate on `data`; see the module docstring."""
     root = np.random.default_rng(seed)
     model_rng, policy_rng, boot_rng = root.spawn(3)
@@ -128,7 +131,7 @@ def run_evaluation(
                 weights=weights,
             )
         )
-    return Evaluation(
+    return EvaluationResult(
         source=source,
         n_rows=data.n,
         offer_ids=data.offer_ids,

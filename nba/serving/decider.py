@@ -17,7 +17,6 @@ from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, Offer
 from nba.errors import NoEligibleOffer, NotFound
 from nba.learning.apprentice import Apprentice
 from nba.learning.keeper import ModelKeeper
-from nba.serving.cold_start import ShowCounter, with_floor
 from nba.serving.eligibility import Usage, eligible_offers
 from nba.serving.inputs import DecisionRequest
 from nba.serving.offer_cache import OfferCache
@@ -39,8 +38,8 @@ class DecisionResult:
 class Decider:
     """Answers CRM requests: eligible offers, ranked, one drawn and logged before the reply.
 
-    The apprentice's rules rank while it serves the baseline, else the keeper's live policy;
-    new offers get the cold-start floor; the draw is from `rng`, the time from `clock`.
+    The apprentice's rules rank while it serves the baseline, else the keeper's live policy
+    (whose ranking holds the cold-start floor); the draw is from `rng`, the time from `clock`.
     """
 
     def __init__(
@@ -55,10 +54,6 @@ class Decider:
         apprentice: Apprentice | None = None,
     ) -> None:
         self._apprentice = apprentice
-        self._shows: ShowCounter | None = None
-        if settings.new_offer_min_probability > 0 and settings.new_offer_shows > 0:
-            self._shows = ShowCounter(database, max(settings.offer_cache_s, 5.0),
-                                      settings.new_offer_shows)  # fmt: skip
         self._database = database
         self._keeper = keeper
         self._offers = offer_cache
@@ -80,13 +75,11 @@ class Decider:
         for result in planned:
             d = result.decision
             log.debug("decision_id=%s offer=%s p=%.4f", d.id, d.chosen, d.propensity)
-            if self._shows is not None:
-                self._shows.shown(d.chosen)
         return planned
 
     def preview(self, request: DecisionRequest) -> DecisionResult:
-        """The decision `decide` would make now, ranked and drawn but neither logged nor
-        counted as a show: for measuring the decision path without the log write.
+        """The decision `decide` would make now, ranked and drawn but not logged: for
+        measuring the decision path without the log write.
 
         It draws from the same stream as `decide`, so it changes the draws that follow; its
         decision is in no log, so it must never reach a customer.
@@ -108,11 +101,8 @@ class Decider:
         else:
             ranking, model_version = self._keeper.rank(context, candidates)
             policy_name = self._keeper.policy_name
+        # The ranking already holds the policy's cold-start floor (policies/cold_start.py).
         probabilities = tuple(float(p) for p in ranking.probabilities)
-        if self._shows is not None:
-            ids = [c.offer_id for c in candidates]
-            floor = self._settings.new_offer_min_probability
-            probabilities = with_floor(ids, probabilities, self._shows.young(ids), floor)
         with self._rng_lock:
             index = int(self._rng.choice(len(candidates), p=_normalised(probabilities)))
         # Ids come from the OS, not the seeded stream: workers started with one NBA_SEED

@@ -5,7 +5,40 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from nba.domain import Caps, Condition, Eligibility, EligibleOffer
-from policies.base import Features
+from policies.base import Features, FeatureValue
+
+# The decoders read back what the encoders wrote; a value of another type means the row was
+# written by something else, and is reported as such rather than passed on.
+
+
+def _text(value: object, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"stored {name} must be text, got {value!r}")
+    return value
+
+
+def _number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"stored {name} must be a number, got {value!r}")
+    return float(value)
+
+
+def _scalar(value: object, name: str) -> FeatureValue:
+    if not isinstance(value, str | int | float | bool):
+        raise TypeError(f"stored {name} must be a text, number or boolean, got {value!r}")
+    return value
+
+
+def _items(value: object, name: str) -> list[object]:
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"stored {name} must be a list, got {value!r}")
+    return list(value)
+
+
+def _object(value: object, name: str) -> Mapping[str, object]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"stored {name} must be an object, got {value!r}")
+    return value
 
 
 def features_to_json(features: Features) -> dict[str, object]:
@@ -15,7 +48,7 @@ def features_to_json(features: Features) -> dict[str, object]:
 
 def features_from_json(data: Mapping[str, object]) -> Features:
     """A JSON object back as feature pairs, in stored order."""
-    return tuple(data.items())  # type: ignore[return-value]
+    return tuple((str(name), _scalar(value, f"feature {name}")) for name, value in data.items())
 
 
 def eligibility_to_json(eligibility: Eligibility) -> dict[str, object]:
@@ -36,17 +69,35 @@ def eligibility_from_json(data: Mapping[str, object]) -> Eligibility:
     """Eligibility from its JSON object; lists become tuples, missing keys take defaults."""
     default = Eligibility()
     conditions = tuple(
-        Condition(field=c["field"], op=c["op"], value=freeze(c["value"]))
-        for c in data.get("conditions", ())  # type: ignore[union-attr]
+        _condition(_object(c, "condition"))
+        for c in _items(data.get("conditions", ()), "conditions")
     )
     return Eligibility(
-        churn_min=float(data.get("churn_min", default.churn_min)),  # type: ignore[arg-type]
-        churn_max=float(data.get("churn_max", default.churn_max)),  # type: ignore[arg-type]
-        segments=tuple(data.get("segments", ())),  # type: ignore[arg-type]
-        plans=tuple(data.get("plans", ())),  # type: ignore[arg-type]
-        channels=tuple(data.get("channels", ())),  # type: ignore[arg-type]
+        churn_min=_number(data.get("churn_min", default.churn_min), "churn_min"),
+        churn_max=_number(data.get("churn_max", default.churn_max), "churn_max"),
+        segments=tuple(_text(v, "segment") for v in _items(data.get("segments", ()), "segments")),
+        plans=tuple(_text(v, "plan") for v in _items(data.get("plans", ()), "plans")),
+        channels=tuple(_text(v, "channel") for v in _items(data.get("channels", ()), "channels")),
         conditions=conditions,
     )
+
+
+def _condition(data: Mapping[str, object]) -> Condition:
+    raw = data["value"]
+    value: float | str | bool | tuple[float | str, ...]
+    if isinstance(raw, list | tuple):
+        value = tuple(_member(v) for v in raw)
+    elif isinstance(raw, str | int | float | bool):
+        value = raw
+    else:
+        raise TypeError(f"stored condition value must be a scalar or a list, got {raw!r}")
+    return Condition(field=_text(data["field"], "field"), op=_text(data["op"], "op"), value=value)
+
+
+def _member(value: object) -> float | str:
+    if isinstance(value, str):
+        return value
+    return _number(value, "condition list member")
 
 
 def caps_to_json(caps: Caps) -> dict[str, object]:
@@ -61,8 +112,22 @@ def caps_to_json(caps: Caps) -> dict[str, object]:
 
 def caps_from_json(data: Mapping[str, object]) -> Caps:
     """Caps from their JSON object; missing keys take defaults."""
-    names = ("max_per_customer", "window_days", "budget_accepts", "budget_money")
-    return Caps(**{name: data[name] for name in names if name in data})  # type: ignore[arg-type]
+
+    def whole(name: str) -> int | None:
+        value = data.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"stored {name} must be a whole number, got {value!r}")
+        return value
+
+    money, window = data.get("budget_money"), whole("window_days")
+    return Caps(
+        max_per_customer=whole("max_per_customer"),
+        window_days=Caps().window_days if window is None else window,
+        budget_accepts=whole("budget_accepts"),
+        budget_money=None if money is None else _number(money, "budget_money"),
+    )
 
 
 def eligible_to_json(eligible: tuple[EligibleOffer, ...]) -> list[dict[str, object]]:
@@ -82,10 +147,10 @@ def eligible_from_json(data: list[Mapping[str, object]]) -> tuple[EligibleOffer,
     """The eligible-offer snapshots back from their JSON list."""
     return tuple(
         EligibleOffer(
-            offer_id=e["offer_id"],  # type: ignore[arg-type]
-            version=e["version"],  # type: ignore[arg-type]
-            category=e["category"],  # type: ignore[arg-type]
-            features=features_from_json(e.get("features", {})),  # type: ignore[arg-type]
+            offer_id=_text(e["offer_id"], "offer_id"),
+            version=int(_number(e["version"], "version")),
+            category=_text(e["category"], "category"),
+            features=features_from_json(_object(e.get("features", {}), "features")),
         )
         for e in data
     )

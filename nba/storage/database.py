@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -145,8 +146,10 @@ class Database:
 def _configure_sqlite(dbapi_connection: object, *, autocheckpoint: bool) -> None:
     # Take BEGIN away from the sqlite3 driver (see _sqlite_on_begin) so that SELECTs and DDL
     # run inside the transaction and SAVEPOINTs work.
-    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        raise TypeError(f"expected a sqlite3 connection, got {type(dbapi_connection).__name__}")
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     # In WAL mode NORMAL still survives a crash or kill -9 of the process (a committed

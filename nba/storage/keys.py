@@ -63,7 +63,7 @@ def revoke_api_key(session: Session, key_id: str) -> None:
 
 def list_api_keys(session: Session) -> list[ApiKey]:
     """Every key record (never a secret), oldest first."""
-    query = select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.id)
+    query = select(ApiKeyRow).order_by(col(ApiKeyRow.created_at), col(ApiKeyRow.id))
     return [_to_api_key(row) for row in session.exec(query)]
 
 

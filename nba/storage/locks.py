@@ -18,7 +18,7 @@ from nba.storage.tables import LockRow
 def acquire_lock(session: Session, name: str, owner: str, ttl_s: float, now: datetime) -> bool:
     """Take or renew the lease `name` for `ttl_s` seconds; False if another owner holds it."""
     expires = now + timedelta(seconds=ttl_s)
-    taken = session.exec(  # type: ignore[call-overload]
+    taken = session.exec(
         update(LockRow)
         .where(col(LockRow.name) == name)
         .where((col(LockRow.owner) == owner) | (col(LockRow.expires_at) < now))
@@ -39,7 +39,7 @@ def acquire_lock(session: Session, name: str, owner: str, ttl_s: float, now: dat
 
 def renew_lock(session: Session, name: str, owner: str, ttl_s: float, now: datetime) -> bool:
     """Extend a lease this owner still holds (not expired); False if it was lost."""
-    renewed = session.exec(  # type: ignore[call-overload]
+    renewed = session.exec(
         update(LockRow)
         .where(col(LockRow.name) == name)
         .where(col(LockRow.owner) == owner)
@@ -52,7 +52,7 @@ def renew_lock(session: Session, name: str, owner: str, ttl_s: float, now: datet
 
 def release_lock(session: Session, name: str, owner: str) -> None:
     """Give the lease back if this owner holds it."""
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         delete(LockRow).where(col(LockRow.name) == name).where(col(LockRow.owner) == owner)
     )
 

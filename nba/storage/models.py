@@ -82,7 +82,8 @@ def latest_model_version(session: Session) -> ModelVersion | None:
 
 def list_model_versions(session: Session) -> list[ModelVersion]:
     """Every model version, newest first, with `data=b""`: the bytes are not loaded."""
-    columns = [c for c in ModelVersionRow.__table__.c if c.name != "data"]  # type: ignore[attr-defined]
+    table = sa.inspect(ModelVersionRow).local_table
+    columns = [c for c in table.c if c.name != "data"]
     query = select(*columns).order_by(col(ModelVersionRow.version).desc())
     return [
         _to_model_version(ModelVersionRow.model_construct(**row._mapping, data=b""))

@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 
 from nba.domain import FeedbackKind, FeedbackReport
+from nba.learning.apprentice import paired_snips
+from nba.ope import from_frame
+from nba.ope.synthetic import decision_log
 from nba.runtime import build_runtime
 from nba.serving.inputs import DecisionRequest
 from tests.conftest import SAMPLE_OFFERS
@@ -66,3 +69,22 @@ def test_the_operator_can_graduate_the_learner_over_http(settings):
         assert runtime.decider.decide(REQUEST).decision.policy == "vw"
     finally:
         runtime.close()
+
+
+def _snips(data, dist):
+    w = np.array([dist[i, a] / data.pscore[i] for i, a in enumerate(data.action)])
+    return float((w * data.reward).sum() / w.sum())
+
+
+def test_the_evidence_is_each_policys_snips_and_a_paired_interval_of_the_difference():
+    data = from_frame(decision_log(2000, np.random.default_rng(5)))
+    uniform = data.eligible / data.eligible.sum(axis=1, keepdims=True)
+    evidence = paired_snips(data, data.logging_dist, uniform, np.random.default_rng(6))
+    assert evidence["learner_snips"] == pytest.approx(_snips(data, data.logging_dist))
+    assert evidence["baseline_snips"] == pytest.approx(_snips(data, uniform))
+    assert evidence["difference"] == pytest.approx(
+        evidence["learner_snips"] - evidence["baseline_snips"]
+    )
+    assert evidence["difference_ci_low"] < evidence["difference"] < evidence["difference_ci_high"]
+    same = paired_snips(data, uniform, uniform, np.random.default_rng(6))
+    assert same["difference_ci_low"] == 0.0  # a tie does not graduate

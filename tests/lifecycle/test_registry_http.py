@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from nba.storage import acquire_lock
+from nba.storage import acquire_lock, models
 from tests.lifecycle.helpers import decide_and_report
 
 
@@ -74,3 +74,18 @@ def test_cli_lists_pins_and_compares(runtime, settings):
     assert listed.exit_code == 0 and "pinned" in listed.output and "learned=40" in listed.output
     compared = cli.invoke(main, ["models", "compare", "1", "2", *url])
     assert compared.exit_code == 0 and '"estimator": "snips"' in compared.output
+
+
+def test_activating_a_corrupt_version_is_refused_and_the_active_one_stays(client, headers, runtime):
+    decide_and_report(runtime, 5)
+    assert client.post("/v1/models/train", headers=headers("admin")).status_code == 200
+    with runtime.database.session() as session:
+        models.add_model_version(session, "vw", {}, b"not a model", None, activate=False)
+    reply = client.post("/v1/models/2/activate", headers=headers("admin"))
+    assert reply.status_code in (409, 422), reply.json
+    listed = client.get("/v1/models", headers=headers("admin")).json["models"]
+    assert [m["version"] for m in listed if m["is_active"]] == [1]
+    decided = client.post(
+        "/v1/decisions", json={"customer_id": "c-1", "churn_score": 0.5}, headers=headers("crm")
+    )
+    assert decided.status_code == 200 and decided.json["policy"]["model_version"] == 1

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from nba.errors import InvalidInput
-from nba.ope.candidates import PolicyCandidate, parse_candidate
+from nba.ope.candidates import LearnerCandidate, parse_candidate
 from nba.ope.logs import from_frame
 from nba.ope.synthetic import decision_log
 
@@ -60,7 +60,7 @@ def test_table_candidate_pivots_probabilities_onto_the_log(data, rng, tmp_path):
 
 def test_progressive_validation_never_scores_a_row_with_its_own_or_later_rewards(rng):
     data = from_frame(decision_log(40, np.random.default_rng(3)))
-    candidate = PolicyCandidate("lints", name="lints")
+    candidate = LearnerCandidate("lints", name="lints")
     before = candidate.action_dist(data, np.random.default_rng(9))
     _valid(before, data)
     flipped = data.reward.copy()

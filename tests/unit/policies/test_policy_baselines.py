@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from policies import Candidate, ChurnBandRules, Context, Event, UniformRandom
+from policies import (
+    Candidate,
+    ChurnBandRules,
+    Context,
+    Event,
+    InvalidModel,
+    InvalidParameter,
+    UniformRandom,
+)
 
 OFFERS = [
     Candidate("d", "discount"),
@@ -46,10 +54,10 @@ def test_rules_follow_a_configured_mapping():
 def test_baselines_learn_nothing_but_still_check_events():
     event = Event(Context(0.5), tuple(OFFERS), 0, 0.0, 1.0)
     for policy in (UniformRandom(), ChurnBandRules()):
-        with pytest.raises(ValueError, match="propensity"):
+        with pytest.raises(InvalidParameter, match="propensity"):
             policy.learn([event])
 
 
 def test_baselines_refuse_each_others_saved_state():
-    with pytest.raises(ValueError, match="data"):
+    with pytest.raises(InvalidModel, match="data"):
         ChurnBandRules().load(UniformRandom().save())

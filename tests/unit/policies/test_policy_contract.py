@@ -11,7 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import policies
-from policies import Candidate, Context, Event, Policy, Ranking, freeze_features
+from policies import (
+    Candidate,
+    Context,
+    Event,
+    InvalidModel,
+    InvalidParameter,
+    Policy,
+    PolicyError,
+    Ranking,
+    UnknownPolicy,
+    freeze_features,
+)
 
 NAMES = policies.names()
 
@@ -77,20 +88,28 @@ def test_policies_satisfy_the_protocol(name) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_no_candidates_is_a_value_error(name) -> None:
-    with pytest.raises(ValueError, match="candidates"):
+def test_no_candidates_is_an_invalid_parameter(name) -> None:
+    with pytest.raises(InvalidParameter, match="candidates"):
         policies.get(name, rng=np.random.default_rng(0)).rank(Context(0.5), [])
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_an_out_of_range_churn_score_is_a_value_error_naming_it(name) -> None:
+def test_an_out_of_range_churn_score_is_an_invalid_parameter_naming_it(name) -> None:
     policy = policies.get(name, rng=np.random.default_rng(0))
-    with pytest.raises(ValueError, match="churn_score"):
+    with pytest.raises(InvalidParameter, match="churn_score"):
         policy.rank(Context(1.5), [Candidate("x", "none")])
 
 
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("data", [b"not a model", b"nba-vw/1\x00\x00\x00\x02{}", b"\x00" * 64])
+def test_loading_garbage_is_an_invalid_model_for_every_policy(name, data) -> None:
+    with pytest.raises(InvalidModel, match=r"^data: ") as raised:
+        policies.get(name, rng=np.random.default_rng(0)).load(data)
+    assert isinstance(raised.value, PolicyError) and isinstance(raised.value, ValueError)
+
+
 def test_unknown_policy_name_lists_the_known_ones() -> None:
-    with pytest.raises(ValueError, match="known: vw, vw-squarecb"):
+    with pytest.raises(UnknownPolicy, match=r"^unknown policy .vw-magic.; known: vw, vw-squarecb"):
         policies.get("vw-magic")
 
 
@@ -125,8 +144,9 @@ def test_unknown_policy_name_lists_the_known_ones() -> None:
     ],
 )
 def test_a_bad_parameter_fails_at_once_naming_it(name, params, field) -> None:
-    with pytest.raises(ValueError, match=rf"^{field}:"):
+    with pytest.raises(InvalidParameter, match=rf"^{field}:") as raised:
         policies.get(name, **params)
+    assert raised.value.parameter == field
 
 
 def test_candidates_are_plain_values() -> None:

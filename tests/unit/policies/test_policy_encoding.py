@@ -10,7 +10,14 @@ import vowpal_wabbit_next as vw
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies import Candidate, Context, NumericEncoder, event_lines, freeze_features
+from policies import (
+    Candidate,
+    Context,
+    InvalidParameter,
+    NumericEncoder,
+    event_lines,
+    freeze_features,
+)
 from policies.encoding import EventEncoder, action_line, shared_line, token
 
 logging.getLogger("vowpal_wabbit_next.driver").setLevel(logging.WARNING)
@@ -85,27 +92,27 @@ def test_an_event_is_a_shared_line_then_one_line_per_candidate_with_the_label_on
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), 1e40])
-def test_a_non_finite_number_is_a_value_error_naming_the_feature(bad):
-    with pytest.raises(ValueError, match="'tenure'"):
+def test_a_non_finite_number_is_an_invalid_parameter_naming_the_feature(bad):
+    with pytest.raises(InvalidParameter, match="'tenure'"):
         shared_line(Context(0.5, (("tenure", bad),)))
-    with pytest.raises(ValueError, match="'pct'"):
+    with pytest.raises(InvalidParameter, match="'pct'"):
         action_line(Candidate("x", "none", (("pct", bad),)))
 
 
 @pytest.mark.parametrize("score", [-0.1, 1.01, float("nan"), "0.5", True])
-def test_a_bad_churn_score_is_a_value_error(score):
-    with pytest.raises(ValueError, match="churn_score"):
+def test_a_bad_churn_score_is_an_invalid_parameter(score):
+    with pytest.raises(InvalidParameter, match="churn_score"):
         shared_line(Context(score))
 
 
 @pytest.mark.parametrize("line", [lambda: shared_line(Context(0.5, (("churn", 1),)))])
-def test_a_reserved_feature_name_is_a_value_error(line):
-    with pytest.raises(ValueError, match="reserved"):
+def test_a_reserved_feature_name_is_an_invalid_parameter(line):
+    with pytest.raises(InvalidParameter, match="reserved"):
         line()
 
 
-def test_a_feature_of_an_unsupported_type_is_a_value_error_naming_it():
-    with pytest.raises(ValueError, match="'tags'"):
+def test_a_feature_of_an_unsupported_type_is_an_invalid_parameter_naming_it():
+    with pytest.raises(InvalidParameter, match="'tags'"):
         shared_line(Context(0.5, (("tags", ["a"]),)))  # type: ignore[arg-type]
 
 
@@ -183,5 +190,5 @@ def test_the_event_encoder_tells_true_from_1_in_equal_candidate_lists():
 
 
 def test_the_event_encoder_checks_the_chosen_index():
-    with pytest.raises(ValueError, match="chosen"):
+    with pytest.raises(InvalidParameter, match="chosen"):
         EventEncoder().event_lines(Context(0.5), [Candidate("o", "x")], (1, -1.0, 0.5))

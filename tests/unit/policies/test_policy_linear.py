@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import policies
-from policies import Context, Event, LinearThompson, LinUCB
+from policies import Context, Event, InvalidModel, InvalidParameter, LinearThompson, LinUCB
 
 
 @pytest.mark.parametrize("name", ["linucb", "lints"])
@@ -79,18 +79,18 @@ def test_resumed_linear_training_equals_uninterrupted(world, cls):
 
 
 @pytest.mark.parametrize("data", [b"", b"junk", None])
-def test_loading_garbage_into_a_linear_policy_is_a_value_error(data):
-    with pytest.raises(ValueError, match="data"):
+def test_loading_garbage_into_a_linear_policy_is_an_invalid_model(data):
+    with pytest.raises(InvalidModel, match="data"):
         LinUCB().load(data)  # type: ignore[arg-type]
 
 
-def test_loading_a_model_of_another_dimension_is_a_value_error():
-    with pytest.raises(ValueError, match="dim"):
+def test_loading_a_model_of_another_dimension_is_an_invalid_model():
+    with pytest.raises(InvalidModel, match="dim"):
         LinUCB(dim=64).load(LinUCB(dim=32).save())
 
 
 @pytest.mark.parametrize("propensity", [0.0, -0.1, 1.1, float("nan")])
-def test_a_bad_propensity_is_a_value_error_for_linear_policies(world, propensity):
+def test_a_bad_propensity_is_an_invalid_parameter_for_linear_policies(world, propensity):
     event = Event(Context(0.5), world.offers, 0, propensity, 1.0)
-    with pytest.raises(ValueError, match="propensity"):
+    with pytest.raises(InvalidParameter, match="propensity"):
         LinUCB().learn([event])

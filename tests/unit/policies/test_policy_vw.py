@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import json
 import math
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import policies
-from policies import Candidate, Context, Event, Explainer, VWPolicy, freeze_features
+from policies import (
+    Candidate,
+    Context,
+    Event,
+    Explainer,
+    InvalidModel,
+    InvalidParameter,
+    VWPolicy,
+    freeze_features,
+)
 
 
 def test_default_vw_policy_serves_each_segments_best_offer_in_over_90_percent(world, rng):
@@ -31,13 +42,13 @@ def test_default_vw_policy_serves_each_segments_best_offer_in_over_90_percent(wo
         ("chosen", 4, "chosen"),
     ],
 )
-def test_an_invalid_event_is_a_value_error_and_nothing_is_learned(world, field, value, match):
+def test_an_invalid_event_is_refused_naming_it_and_nothing_is_learned(world, field, value, match):
     policy = policies.get("vw", rng=np.random.default_rng(1))
     before = policy.save()
     good = world.logged_events(3, np.random.default_rng(2))
     fields = {"context": good[0].context, "candidates": world.offers, "chosen": 0}
     bad = Event(**{**fields, "propensity": 0.5, "reward": 1.0, field: value})
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InvalidParameter, match=match):
         policy.learn([*good, bad])
     assert policy.save() == before
 
@@ -94,14 +105,14 @@ def test_resumed_training_of_randomised_explorers_ranks_within_a_percent(world, 
         )
 
 
-def test_loading_a_model_of_another_exploration_is_a_value_error(world):
+def test_loading_a_model_of_another_exploration_is_an_invalid_model(world):
     bag = policies.get("vw-bag", rng=np.random.default_rng(1))
-    with pytest.raises(ValueError, match="data"):
+    with pytest.raises(InvalidModel, match="data"):
         policies.get("vw", rng=np.random.default_rng(1)).load(bag.save())
 
 
-def test_loading_garbage_is_a_value_error():
-    with pytest.raises(ValueError, match="data"):
+def test_loading_garbage_is_an_invalid_model():
+    with pytest.raises(InvalidModel, match="data"):
         policies.get("vw").load(b"not a model")
 
 
@@ -185,7 +196,7 @@ def test_explain_contributions_add_up_to_the_predicted_reward(world, exploration
 
 
 def test_explain_rejects_a_bad_index(world):
-    with pytest.raises(ValueError, match="index"):
+    with pytest.raises(InvalidParameter, match="index"):
         policies.get("vw").explain(Context(0.5), world.offers, 9)
 
 
@@ -268,9 +279,30 @@ def test_bare_vw_model_bytes_load_and_rank_the_same_without_young_offers(world):
     "data",
     [b"nba-vw/1", b"nba-vw/1\x00\x00\x00\x05{bad}", b'nba-vw/1\x00\x00\x00\x0e{"tries": [1]}'],
 )
-def test_a_corrupt_cold_start_header_is_a_value_error(data):
-    with pytest.raises(ValueError, match="data"):
+def test_a_corrupt_cold_start_header_is_an_invalid_model(data):
+    with pytest.raises(InvalidModel, match="data"):
         policies.get("vw").load(data)
+
+
+_DATA = Path(__file__).parent / "data"
+
+
+def test_a_model_saved_in_the_first_nba_vw_format_loads_and_ranks_as_it_did():
+    # Bytes and ranking written by data/make_vw_nba_v1.py with the code of commit cebc897.
+    saved = json.loads((_DATA / "vw_nba_v1.json").read_text())
+    policy = policies.get(saved["policy"], rng=np.random.default_rng(0), **saved["params"])
+    policy.load((_DATA / "vw_nba_v1.bin").read_bytes())
+    context = Context(
+        saved["context"]["churn_score"], freeze_features(saved["context"]["features"])
+    )
+    candidates = [
+        Candidate(c["offer_id"], c["category"], freeze_features(c["features"]))
+        for c in saved["candidates"]
+    ]
+    ranking = policy.rank(context, candidates)
+    assert ranking.probabilities == tuple(saved["probabilities"])
+    assert ranking.scores == tuple(saved["scores"])
+    assert ranking.probabilities[3] == 0.2  # the new offer's floor: the counts came back too
 
 
 def test_a_three_letter_interaction_builds_a_cubic_model(world):
