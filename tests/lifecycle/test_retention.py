@@ -11,7 +11,7 @@ from nba.runtime import build_runtime
 from nba.serving.inputs import DecisionRequest, OutcomeReport
 from nba.serving.retention import RetentionReport, fresh_policy_params
 from tests.conftest import SAMPLE_OFFERS
-from tests.lifecycle.helpers import counts, decide_and_report
+from tests.lifecycle.helpers import counts, decide_and_report, decide_until_chosen
 
 
 def _decision(client, headers) -> str:
@@ -57,9 +57,7 @@ def test_retention_value_is_customer_value_minus_the_cost_of_an_accepted_offer(s
     runtime = _retention_runtime(settings)
     try:
         request = DecisionRequest("c", 0.9, (("tenure_months", 1),), offer_ids=("discount_10",))
-        d = runtime.service.decide(request).decision
-        while d.chosen != "discount_10":
-            d = runtime.service.decide(request).decision
+        d = decide_until_chosen(runtime, request, "discount_10")
         runtime.service.record_outcome(OutcomeReport(d.id, True))
         kept = runtime.service.record_retention(RetentionReport(d.id, True, 60.0)).retention
         # less the baseline: a churn score of 0.9 expects 10% of the value kept anyway
@@ -107,9 +105,7 @@ def test_the_interim_reward_of_an_accept_is_on_the_retention_scale(settings):
         request = DecisionRequest("c", 0.5, offer_ids=("discount_10",))
         rewards = {}
         for accepted in (True, False):
-            d = runtime.service.decide(request).decision
-            while d.chosen != "discount_10":
-                d = runtime.service.decide(request).decision
+            d = decide_until_chosen(runtime, request, "discount_10")
             report = OutcomeReport(d.id, accepted)
             rewards[accepted] = runtime.service.record_outcome(report).outcome.reward
         assert rewards == {True: 0.02, False: 0.0}  # not the 0/1 of acceptance mode

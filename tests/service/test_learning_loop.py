@@ -10,6 +10,7 @@ from nba.runtime import build_runtime
 from nba.serving.inputs import DecisionRequest, OutcomeReport
 from nba.storage import count_outcomes, list_model_versions
 from tests.conftest import SAMPLE_OFFERS
+from tests.lifecycle.helpers import decide_until_chosen
 
 
 def _request(i: int, churn: float = 0.6) -> DecisionRequest:
@@ -118,10 +119,7 @@ def test_net_value_reward_uses_value_minus_cost(settings):
         for spec in SAMPLE_OFFERS:
             runtime.catalog.add(spec)
         request = DecisionRequest("c", 0.9, (("tenure_months", 1),), offer_ids=("discount_10",))
-        while True:
-            d = runtime.service.decide(request).decision
-            if d.chosen == "discount_10":
-                break
+        d = decide_until_chosen(runtime, request, "discount_10")
         accepted = runtime.service.record_outcome(OutcomeReport(d.id, True)).outcome
         assert accepted.reward == (30.0 - 5.0) / settings.reward_scale
     finally:
