@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # PostgreSQL cases of the suite run when this server answers and are skipped otherwise.
 export NBA_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# pytest-xdist processes for `make test` (auto: one per core); the 10 slowest tests are listed.
+TEST_WORKERS ?= auto
 
 .PHONY: demo test lint bench clean serve
 
@@ -20,7 +22,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist worksteal --durations=10
 
 bench: $(STAMP)
 	$(BIN)/nba bench decide

@@ -1,10 +1,15 @@
-"""Fixtures shared by service, contract and end-to-end tests: settings, runtime, app, keys."""
+"""Fixtures shared by service, contract and end-to-end tests: settings, runtime, app, keys.
+
+Also the hypothesis profile: `ci` when CI is set (or HYPOTHESIS_PROFILE=ci), else `default`.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import hypothesis
 import numpy as np
 import pytest
 from flask import Flask
@@ -14,6 +19,19 @@ from api import create_app
 from nba.config import Settings
 from nba.runtime import Runtime, build_runtime
 from tests.databases import KINDS, database_url
+
+# CI runs every property test on the same examples (derandomised, no example database), so a
+# red run is the code's doing and repeats; locally hypothesis explores afresh each run.
+hypothesis.settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow],
+)
+hypothesis.settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+)
 
 SAMPLE_OFFERS = [
     {"id": "discount_10", "name": "10% bill discount", "category": "discount", "cost": 5.0,

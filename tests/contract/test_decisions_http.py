@@ -66,18 +66,38 @@ def test_unknown_offer_id_is_404_and_nothing_is_logged(client, headers, runtime)
     assert _decision_count(runtime) == 0
 
 
-def test_explain_gives_reasons_or_says_why_not(client, headers):
+def test_explain_before_anything_is_learned_gives_no_reasons_and_a_note(client, headers):
     reply = decide(client, headers, {**BODY, "explain": True})
-    assert "reasons" in reply or "explain_note" in reply
-    for reason in reply.get("reasons", []):
-        assert isinstance(reason["feature"], str) and isinstance(reason["weight"], float)
+    assert reply["reasons"] == []
+    assert isinstance(reply["explain_note"], str) and reply["explain_note"]
+
+
+def test_explain_after_learning_gives_weighted_features_and_no_note(client, headers):
+    for i in range(5):
+        learned = decide(client, headers, {**BODY, "customer_id": f"learned-{i}"})
+        url = f"/v1/decisions/{learned['decision_id']}/outcome"
+        assert client.post(url, json={"accepted": True}, headers=headers("crm")).status_code == 200
+    reply = decide(client, headers, {**BODY, "explain": True})
+    assert "explain_note" not in reply and reply["reasons"]
+    for reason in reply["reasons"]:
+        assert isinstance(reason["feature"], str) and reason["feature"]
+        assert isinstance(reason["weight"], float) and reason["weight"] != 0.0
 
 
 def test_batch_decides_each_request_in_order(client, headers, runtime):
-    requests = [{**BODY, "customer_id": f"c-{i}"} for i in range(5)]
+    narrow = {"churn_score": 0.1, "context": {"tenure_months": 3}}  # two eligible offers, not four
+    requests = [
+        {**BODY, "customer_id": f"c-{i}", **(narrow if i in (1, 2) else {})} for i in range(5)
+    ]
     reply = client.post("/v1/decisions/batch", json={"requests": requests}, headers=headers("crm"))
     assert reply.status_code == 200
-    assert len(reply.json["decisions"]) == 5
+    decisions = reply.json["decisions"]
+    assert [len(d["ranking"]) for d in decisions] == [4, 2, 2, 4, 4]
+    logged = [
+        client.get(f"/v1/decisions/{d['decision_id']}", headers=headers("analyst")).json
+        for d in decisions
+    ]
+    assert [row["customer_id"] for row in logged] == [f"c-{i}" for i in range(5)]
     assert _decision_count(runtime) == 5
 
 

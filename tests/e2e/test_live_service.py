@@ -10,7 +10,10 @@ import requests
 from nba.domain import FeedbackKind
 from nba.serving.keys import KeyRing
 from nba.storage import Database, count_decisions, count_feedback, list_model_versions
-from tests.live import Served
+from tests.e2e.live import Served
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # a live gunicorn service, stopped, killed and restarted
 
 OFFER = {"id": "discount_10", "name": "10% off", "category": "discount", "cost": 5,
          "features": {"discount_pct": 10}}  # fmt: skip
@@ -91,8 +94,11 @@ def test_kill_9_under_load_loses_no_acknowledged_decision_or_outcome(service):
     threads = [threading.Thread(target=load) for _ in range(3)]
     for thread in threads:
         thread.start()
-    while len(acknowledged) < 60:
-        threading.Event().wait(0.05)
+
+    def loaded() -> bool:  # enough acknowledged, or every load thread gave up
+        return len(acknowledged) >= 60 or not any(t.is_alive() for t in threads)
+
+    wait_until(loaded, 60, "60 decisions acknowledged under load")
     service.kill()
     stop.set()
     for thread in threads:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from nba.domain import FeedbackKind, FeedbackReport
+from nba.domain import Decision, FeedbackKind, FeedbackReport
 from nba.runtime import Runtime
 from nba.serving.inputs import DecisionRequest
 from nba.storage import learned_counts, list_model_versions
+from tests.waiting import wait_until
 
 
 def request(i: int, churn: float = 0.6) -> DecisionRequest:
@@ -35,3 +36,13 @@ def learned_in_versions(runtime: Runtime) -> float:
     """The sum of every version's `learned` metric: outcomes learned into saved versions."""
     with runtime.database.session(readonly=True) as session:
         return sum(dict(v.metrics).get("learned", 0.0) for v in list_model_versions(session))
+
+
+def decide_until_chosen(runtime: Runtime, request: DecisionRequest, offer_id: str) -> Decision:
+    """Decide `request` again and again until `offer_id` is chosen (bounded: fails after 30 s)."""
+
+    def chosen() -> Decision | None:
+        decision = runtime.decider.decide(request).decision
+        return decision if decision.chosen == offer_id else None
+
+    return wait_until(chosen, 30, f"a decision choosing {offer_id!r}", poll_s=0)

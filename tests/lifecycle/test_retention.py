@@ -13,7 +13,7 @@ from nba.runtime import build_runtime
 from nba.serving.inputs import DecisionRequest
 from tests.clock import ManualClock
 from tests.conftest import SAMPLE_OFFERS
-from tests.lifecycle.helpers import counts, decide_and_report
+from tests.lifecycle.helpers import counts, decide_and_report, decide_until_chosen
 
 ACCEPTANCE, RETENTION = FeedbackKind.ACCEPTANCE, FeedbackKind.RETENTION
 
@@ -62,9 +62,7 @@ def test_retention_value_is_customer_value_minus_the_cost_of_an_accepted_offer(s
     runtime = _retention_runtime(settings)
     try:
         request = DecisionRequest("c", 0.9, (("tenure_months", 1),), offer_ids=("discount_10",))
-        d = runtime.decider.decide(request).decision
-        while d.chosen != "discount_10":
-            d = runtime.decider.decide(request).decision
+        d = decide_until_chosen(runtime, request, "discount_10")
         runtime.feedback.record(FeedbackReport(ACCEPTANCE, d.id, True))
         kept = runtime.feedback.record(FeedbackReport(RETENTION, d.id, True, 60.0)).feedback
         # less the baseline: a churn score of 0.9 expects 10% of the value kept anyway
@@ -112,9 +110,7 @@ def test_the_interim_reward_of_an_accept_is_on_the_retention_scale(settings):
         request = DecisionRequest("c", 0.5, offer_ids=("discount_10",))
         rewards = {}
         for accepted in (True, False):
-            d = runtime.decider.decide(request).decision
-            while d.chosen != "discount_10":
-                d = runtime.decider.decide(request).decision
+            d = decide_until_chosen(runtime, request, "discount_10")
             report = FeedbackReport(ACCEPTANCE, d.id, accepted)
             rewards[accepted] = runtime.feedback.record(report).feedback.reward
         assert rewards == {True: 0.02, False: 0.0}  # not the 0/1 of acceptance mode

@@ -5,8 +5,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from nba.config import Settings
 from nba.domain import Feedback, FeedbackKind
+from nba.errors import Conflict
 from nba.learning.trainer import Trainer
 from nba.runtime import build_runtime
 from nba.storage import acquire_lock, list_model_versions, record_once, release_lock
@@ -72,11 +75,8 @@ def test_a_trainer_that_loses_its_lease_saves_nothing(runtime, settings):
     decide_and_report(runtime, 20)
     slow = Trainer(runtime.database, settings.model_copy(update={"trainer_lease_s": 1e-6}),
                    runtime.refresh_rng)  # fmt: skip
-    try:
+    with pytest.raises(Conflict, match="trainer lease expired"):
         slow.run()
-        raise AssertionError("expected the lost lease to stop the run")
-    except Exception as error:
-        assert "lease" in str(error)
     assert counts(runtime) == (0, 20)
     assert runtime.trainer.run().outcomes == 20 and counts(runtime) == (20, 0)
 

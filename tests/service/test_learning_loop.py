@@ -12,6 +12,7 @@ from nba.serving.inputs import DecisionRequest
 from nba.storage import count_feedback, list_model_versions
 from tests.clock import ManualClock
 from tests.conftest import SAMPLE_OFFERS
+from tests.lifecycle.helpers import decide_until_chosen
 
 ACCEPTANCE = FeedbackKind.ACCEPTANCE
 
@@ -124,10 +125,7 @@ def test_net_value_reward_uses_value_minus_cost(settings):
         for spec in SAMPLE_OFFERS:
             runtime.catalog.add(spec)
         request = DecisionRequest("c", 0.9, (("tenure_months", 1),), offer_ids=("discount_10",))
-        while True:
-            d = runtime.decider.decide(request).decision
-            if d.chosen == "discount_10":
-                break
+        d = decide_until_chosen(runtime, request, "discount_10")
         accepted = _accept(runtime, d.id).feedback
         assert accepted.reward == (30.0 - 5.0) / settings.reward_scale
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -39,14 +38,40 @@ def test_every_item_arrives_in_order_from_another_thread():
     assert source.closed_in == "read-ahead"
 
 
+class PacedSource(Source):
+    """A Source that notes how many items the caller had asked for when each one was read."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__(n)
+        self.asked = 0
+        self.ahead: list[int] = []  # per item read: its index minus the items asked for
+        self.progress = threading.Condition()
+
+    def __iter__(self) -> Iterator[int]:
+        for i in super().__iter__():
+            with self.progress:
+                self.ahead.append(i - self.asked)
+                self.progress.notify_all()
+            yield i
+
+    def wait_for_reads(self, n: int) -> None:
+        with self.progress:
+            assert self.progress.wait_for(lambda: len(self.produced) >= n, timeout=30), (
+                f"the producer read {len(self.produced)} items, not {n}"
+            )
+
+
 def test_the_producer_stays_at_most_depth_items_ahead():
-    source = Source(50)
-    items = read_ahead(iter(source), depth=2)
-    assert next(items) == 0
-    time.sleep(0.2)  # plenty of time to run ahead if it could
-    # 1 and 2 wait in the queue, 3 waits to be put: nothing further is read.
-    assert source.produced == [0, 1, 2, 3]
-    items.close()
+    depth, n = 2, 50
+    source = PacedSource(n)
+    items = read_ahead(iter(source), depth=depth)
+    for asked in range(1, n + 1):
+        source.asked = asked  # before asking: an item read after this may count it
+        assert next(items) == asked - 1
+        # it reads ahead as far as it may: `depth` items queued and one waiting to be put
+        source.wait_for_reads(min(asked + depth + 1, n))
+    assert list(items) == []
+    assert max(source.ahead) == depth and len(source.ahead) == n
 
 
 def test_an_error_in_the_source_is_raised_to_the_caller_after_the_items_before_it():

@@ -1,21 +1,11 @@
-"""Fixtures for the policy tests: a hypothesis `ci` profile and a small synthetic world."""
+"""Fixtures for the policy tests: a small synthetic world."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, settings
 
 from policies import Candidate, Context, Event, Policy, freeze_features
-
-# `HYPOTHESIS_PROFILE=ci` (or any CI environment) makes every property test reproducible.
-settings.register_profile(
-    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-if os.environ.get("HYPOTHESIS_PROFILE") == "ci" or os.environ.get("CI"):
-    settings.load_profile("ci")
 
 OFFERS = (
     Candidate("discount_10", "discount", freeze_features({"discount_pct": 10, "channel": "sms"})),

@@ -306,11 +306,32 @@ def test_a_model_saved_in_the_first_nba_vw_format_loads_and_ranks_as_it_did():
 
 
 def test_a_three_letter_interaction_builds_a_cubic_model(world):
-    policy = policies.get("vw", rng=np.random.default_rng(19), interactions=["ssa"])
-    policy.learn(world.logged_events(50, np.random.default_rng(20)))
-    assert "ssa" in " ".join(policy.args())
-    ranking = policy.rank(world.context_for("A", np.random.default_rng(21)), world.offers)
-    assert sum(ranking.probabilities) == pytest.approx(1.0)
+    # Offer 0 pays only when exactly one of "segment A" and "VIP" holds: an XOR of two shared
+    # features, which shared-by-action terms cannot fit and shared-pair-by-action terms can.
+    def customer(segment: str, vip: bool, tenure: int = 12) -> Context:
+        return Context(0.5, freeze_features({"segment": segment, "tenure_months": tenure,
+                                             "is_vip": vip}))  # fmt: skip
+
+    rng = np.random.default_rng(25)
+    events = []
+    for _ in range(1000):
+        segment, vip = str(rng.choice(["A", "B"])), bool(rng.random() < 0.5)
+        chosen = int(rng.integers(len(world.offers)))
+        pays = chosen == 0 and (segment == "A") != vip
+        reward = float(rng.random() < (0.9 if pays else 0.1))
+        context = customer(segment, vip, int(rng.integers(1, 60)))
+        events.append(Event(context, world.offers, chosen, 0.25, reward))
+    gaps = {}
+    for interactions in ([], ["ssa"]):
+        policy = policies.get("vw", rng=np.random.default_rng(26), interactions=interactions,
+                              scores="reward")  # fmt: skip
+        policy.learn(events)
+        score = {(s, v): policy.rank(customer(s, v), world.offers).scores[0]
+                 for s in "AB" for v in (False, True)}  # fmt: skip
+        paying = min(score["A", False], score["B", True])
+        gaps[len(interactions)] = paying - max(score["A", True], score["B", False])
+    assert gaps[1] > 0.3  # the cubic model tells the paying customers apart
+    assert gaps[0] < 0.0  # the quadratic one cannot
 
 
 def test_offers_of_a_fresh_model_get_the_start_floor_only_when_asked(world):

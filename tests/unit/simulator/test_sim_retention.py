@@ -5,21 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner
 
 import policies
 from nba.cli.simulate import simulate as simulate_cli
-from nba.config import Settings
 from nba.logschema import COLUMNS
 from simulator import Delayed, Stationary, lineup, run
 from simulator.catalog import DEFAULT_OFFERS
-from simulator.http_client import run_http, sync_offers
 from simulator.population import Population
 from simulator.retention import RETENTION_SCALE, retention_truth
 from simulator.runner import PolicyDriver, oracle, simulate, streams
 from simulator.truth import CLV_MONTHS, ResponseModel, signals
-from tests.unit.simulator.live_service import live_service
 
 MODEL = ResponseModel.default(DEFAULT_OFFERS)
 IDS = MODEL.offer_ids
@@ -123,6 +119,7 @@ def test_the_retention_oracle_often_does_nothing() -> None:
     assert result.net_values.mean() == pytest.approx(result.oracle_net_values.mean(), rel=0.01)
 
 
+@pytest.mark.slow  # 2 x 40,000 steps
 def test_learning_from_retention_earns_more_net_value_than_learning_from_acceptance() -> None:
     # A small operator: 50 decisions a day, so answers come 1,500-4,500 decisions late.
     world = Delayed(population_size=20_000, steps_per_day=50.0)
@@ -154,24 +151,3 @@ def test_simulate_reports_net_value_under_retention_value(tmp_path) -> None:
     result = CliRunner().invoke(simulate_cli, [*args, "--reward", "retention_value"])
     assert result.exit_code == 0, result.output
     assert "net value/decision" in (out / "summary.md").read_text()
-
-
-def test_http_runs_report_retention_to_the_service(tmp_path) -> None:
-    settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'nba.db'}",
-        data_dir=tmp_path,
-        seed=0,
-        reward_mode="retention_value",
-        reward_scale=RETENTION_SCALE,
-        save_interval_s=3600,
-    )
-    with live_service(settings) as service:
-        sync_offers(service.url, service.marketer_key, DEFAULT_OFFERS)
-        scenario = _delayed((30.0, 40.0))
-        result = run_http(
-            scenario, service.url, service.crm_key, 700, seed=1, reward_mode="retention_value"
-        )
-        with service.runtime.database.session(readonly=True) as session:
-            kept = [bool(r) for (r,) in session.execute(sa.text("SELECT retained FROM retention"))]
-    assert 250 < len(kept) < 380  # answers 300-400 steps after their decision; 10% never
-    assert np.mean(kept) == pytest.approx(result.retained[: len(kept)].mean(), abs=0.05)

@@ -1,16 +1,28 @@
-"""Live `nba serve --workers N` and `nba worker` subprocesses with their own settings."""
+"""Live services on free ports: `nba serve` and `nba worker` subprocesses, or Flask in a thread."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from werkzeug.serving import make_server
+
+from api import create_app
+from nba.config import Settings
+from nba.runtime import Runtime, build_runtime
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def nba_env(**settings: object) -> dict[str, str]:
@@ -33,7 +45,20 @@ class Served:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout_s: float = 60) -> None:
+    def start(self, timeout_s: float = 60, attempts: int = 3) -> None:
+        """Start on a free port; ready once gunicorn listens there and /readyz answers 200.
+
+        A port probed free can be taken before gunicorn binds it (by a test on another xdist
+        worker): then gunicorn says "Connection in use" and we start again on a new port.
+        """
+        for _ in range(attempts):
+            if self._start_once(timeout_s):
+                return
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+        raise AssertionError(f"no free port after {attempts} attempts")
+
+    def _start_once(self, timeout_s: float) -> bool:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -47,12 +72,19 @@ class Served:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             assert self.process.poll() is None, log_path.read_text()
-            try:
-                if requests.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.2)
-        raise TimeoutError("service did not become ready")
+            text = log_path.read_text()
+            if "Connection in use" in text:
+                return False
+            if f"Listening at: {self.url}" in text and self._ready():
+                return True
+            time.sleep(0.2)
+        raise AssertionError(f"service did not become ready in {timeout_s:g} s:\n{text}")
+
+    def _ready(self) -> bool:
+        try:
+            return requests.get(f"{self.url}/readyz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
 
     def stop(self) -> None:
         """SIGTERM: gunicorn stops gracefully."""
@@ -78,3 +110,30 @@ def run_workers_once(folder: Path, database_url: str, n: int) -> list[str]:
     outputs = [p.communicate(timeout=120)[0] for p in processes]
     assert all(p.returncode == 0 for p in processes)
     return outputs
+
+
+@dataclass(frozen=True)
+class LiveService:
+    """Where the service answers, its keys, and its runtime (to look into its database)."""
+
+    url: str
+    crm_key: str
+    marketer_key: str
+    runtime: Runtime
+
+
+@contextmanager
+def live_service(settings: Settings) -> Iterator[LiveService]:
+    """Serve `settings` over HTTP until the block ends (scheduled jobs off)."""
+    runtime = build_runtime(settings)
+    _, crm_key = runtime.keys.create("crm", "simulator")
+    _, marketer_key = runtime.keys.create("marketer", "simulator")
+    server = make_server("127.0.0.1", 0, create_app(runtime=runtime, start_jobs=False))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveService(f"http://127.0.0.1:{server.server_port}", crm_key, marketer_key, runtime)
+    finally:
+        server.shutdown()
+        thread.join()
+        runtime.close()

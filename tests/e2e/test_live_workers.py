@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import pytest
 import requests
@@ -15,8 +14,11 @@ from nba.runtime import build_runtime
 from nba.serving.keys import KeyRing
 from nba.storage import Database, count_decisions, get_feedback, list_model_versions
 from tests.conftest import SAMPLE_OFFERS
+from tests.e2e.live import Served, run_workers_once
 from tests.lifecycle.helpers import counts, decide_and_report, learned_in_versions
-from tests.live import Served, run_workers_once
+from tests.waiting import wait_until
+
+pytestmark = pytest.mark.slow  # live gunicorn services and worker processes
 
 OFFER = {"id": "discount_10", "name": "10% off", "category": "discount", "cost": 5,
          "features": {"discount_pct": 10}}  # fmt: skip
@@ -28,7 +30,7 @@ class Load:
     def __init__(self, url: str, headers: dict[str, str], threads: int = 3) -> None:
         self.url, self.headers = url, headers
         self.stop = threading.Event()
-        self.replies: list[tuple[float, int, int | None]] = []  # (time, status, model_version)
+        self.replies: list[tuple[int, int | None]] = []  # (status, model_version)
         self.decided: list[str] = []
         self.reported: list[str] = []
         self.failures: list[str] = []
@@ -57,7 +59,7 @@ class Load:
                     self.failures.append(repr(error))
                     return
                 version = reply.json()["policy"]["model_version"] if reply.ok else None
-                self.replies.append((time.monotonic(), reply.status_code, version))
+                self.replies.append((reply.status_code, version))
                 if not reply.ok:
                     continue
                 decision_id = reply.json()["decision_id"]
@@ -72,22 +74,24 @@ class Load:
                 if outcome.ok:
                     self.reported.append(decision_id)
 
-    def wait_for(self, predicate, timeout_s: float = 30) -> None:
-        deadline = time.monotonic() + timeout_s
-        while not predicate():
-            assert time.monotonic() < deadline, "timed out"
-            time.sleep(0.05)
+    def wait_for_outcomes(self, n: int, timeout_s: float = 30) -> None:
+        wait_until(lambda: len(self.reported) >= n, timeout_s, f"{n} outcomes reported")
 
-    def pickup_s(self, version: int, since: float, streak: int = 30) -> float:
-        """Seconds from `since` until `streak` decisions in a row were made by `version`."""
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            after = [r for r in self.replies if r[0] >= since]
-            for k in range(len(after) - streak + 1):
-                if all(v == version for _, _, v in after[k : k + streak]):
-                    return after[k][0] - since
-            time.sleep(0.05)
-        raise AssertionError(f"version {version} was not picked up by every worker")
+    def wait_for_pickup(self, version: int, streak: int = 30) -> None:
+        """Wait until `streak` decisions in a row, after the call, were made by `version`.
+
+        Three threads spread their requests over every worker: a streak of 30 means each serves it.
+        """
+        since = len(self.replies)
+
+        def picked_up() -> bool:
+            after = [v for _, v in self.replies[since:]]
+            return any(
+                all(v == version for v in after[k : k + streak])
+                for k in range(len(after) - streak + 1)
+            )
+
+        wait_until(picked_up, 30, f"every worker serving version {version}")
 
 
 def _crm(database: Database) -> dict[str, str]:
@@ -116,7 +120,7 @@ def test_two_workers_started_at_once_train_one_version(db_url, database, tmp_pat
     runtime.close()
 
 
-def test_every_worker_picks_up_a_new_version_within_seconds_without_errors(
+def test_every_worker_picks_up_a_new_version_and_a_rollback_without_errors(
     db_url, database, tmp_path
 ):
     service = Served(tmp_path, db_url, workers=2, model_poll_s=0.5, save_interval_s=3600,
@@ -126,21 +130,16 @@ def test_every_worker_picks_up_a_new_version_within_seconds_without_errors(
     service.start()
     try:
         with Load(service.url, _crm(database)) as load:
-            load.wait_for(lambda: len(load.reported) >= 50)
-            t_train = time.monotonic()  # save + activate + pick-up by every worker
+            load.wait_for_outcomes(50)
             trained = operator.models.train()
-            first = load.pickup_s(trained.version, t_train)
-            load.wait_for(lambda: len(load.reported) >= 100)
+            load.wait_for_pickup(trained.version)
+            load.wait_for_outcomes(100)
             second = operator.models.train()
-            load.pickup_s(second.version, time.monotonic())
+            assert second.version > trained.version
+            load.wait_for_pickup(second.version)
             operator.models.activate(trained.version)  # rollback
-            t_rollback = time.monotonic()
-            back = load.pickup_s(trained.version, t_rollback)
-        statuses = {status for _, status, _ in load.replies}
-        print(f"train+save+activate+pickup by all workers {first:.2f} s, rollback {back:.2f} s "
-              f"(v{second.version} trained, v{trained.version} restored)")  # fmt: skip
-        assert statuses == {200} and not load.failures
-        assert first < 5 and back < 5
+            load.wait_for_pickup(trained.version)
+        assert {status for status, _ in load.replies} == {200} and not load.failures
     finally:
         service.stop()
         operator.close()
@@ -157,7 +156,7 @@ def test_kill_9_under_load_then_restart_learns_every_outcome_exactly_once(
     crm = _crm(database)
     service.start()
     with Load(service.url, crm) as load:
-        load.wait_for(lambda: len(load.reported) >= 300, timeout_s=60)
+        load.wait_for_outcomes(300, timeout_s=60)
         service.kill()
     with database.session(readonly=True) as session:
         logged = count_decisions(session)
@@ -172,9 +171,7 @@ def test_kill_9_under_load_then_restart_learns_every_outcome_exactly_once(
     assert learned_in_versions(setup) == learned  # nothing learned twice before the kill
     service.start()
     try:
-        deadline = time.monotonic() + 30
-        while counts(setup)[1] and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until(lambda: counts(setup)[1] == 0, 60, "every outcome learned after the restart")
         learned, todo = counts(setup)
         with database.session(readonly=True) as session:
             versions = list_model_versions(session)
