@@ -10,15 +10,12 @@ then corrects it (`corrected_target`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import policies
-from nba.clock import parse_time
 from nba.domain import Retention
-from nba.errors import InvalidInput
 
 RETENTION_LEARNING_RATE = 0.1
 """VW's learning rate under `retention_value` unless the policy parameters set one.
@@ -61,29 +58,6 @@ class RetentionResult:
 
     retention: Retention
     created: bool
-
-
-def retention_report(decision_id: str, data: Mapping[str, object]) -> RetentionReport:
-    """Validate a decoded retention body; errors name the field."""
-    if not isinstance(data, Mapping):
-        raise InvalidInput("body", "must be a JSON object")
-    for key in data:
-        if key not in ("retained", "value", "ts"):
-            raise InvalidInput(key, "is not a known field")
-    retained = data.get("retained")
-    if not isinstance(retained, bool):
-        raise InvalidInput("retained", "is required" if retained is None else "must be a boolean")
-    value = data.get("value")
-    if value is not None:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidInput("value", f"must be a number, got {type(value).__name__}")
-        if not math.isfinite(value) or value < 0:
-            raise InvalidInput("value", f"must be a finite number >= 0, got {value}")
-        value = float(value)
-    ts = data.get("ts")
-    return RetentionReport(
-        decision_id, retained, value, None if ts is None else parse_time(ts, "ts")
-    )
 
 
 def retention_reward(
