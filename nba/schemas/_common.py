@@ -9,15 +9,14 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PlainSerializer,
     PlainValidator,
+    StringConstraints,
     ValidationError,
     WithJsonSchema,
 )
@@ -42,6 +41,9 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_N_BOOTSTRAP = 200
 MAX_N_BOOTSTRAP = 2000
 """Evaluations over HTTP: bootstrap resamples in [0, MAX_N_BOOTSTRAP] (0: point estimates)."""
+
+NOT_BLANK = r"\S"
+"""The pattern of a string that is not blank (pydantic searches for it anywhere)."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -87,6 +89,8 @@ def invalid_input(error: ValidationError, data: object) -> InvalidInput:
             continue
         parts.append(str(step))
     problem = _PROBLEMS.get(first["type"], first["msg"].removeprefix("Value error, "))
+    if first["type"] == "string_pattern_mismatch":
+        problem = _PATTERNS.get(first.get("ctx", {}).get("pattern"), problem)
     return InvalidInput(".".join(parts) or "body", problem, problems=error.error_count())
 
 
@@ -100,6 +104,10 @@ def _child(container: object, step: str | int) -> tuple[bool, object]:
 
 
 _PROBLEMS = {"missing": "is required", "extra_forbidden": "is not a known field"}
+_PATTERNS = {
+    NOT_BLANK: "must not be blank",
+    OFFER_ID_PATTERN: "must be a slug: lowercase letters, digits, '_' or '-', at most 64",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +130,6 @@ class OneOf:
         if value not in self.values:
             raise ValueError(f"must be one of {', '.join(self.values)}, got {value!r}")
         return value
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
 
 
 def _time(raw: object) -> datetime:
@@ -164,10 +166,10 @@ def _kind(value: object) -> str:
     return {"list": "a list", "dict": "an object"}.get(type(value).__name__, type(value).__name__)
 
 
-Text = Annotated[str, Field(min_length=1, max_length=MAX_ID_CHARS), AfterValidator(_not_blank)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS, pattern=NOT_BLANK)]
 """An id or a name: 1 to MAX_ID_CHARS characters, not blank."""
 FieldName = Annotated[
-    str, Field(min_length=1, max_length=MAX_FIELD_NAME_CHARS), AfterValidator(_not_blank)
+    str, StringConstraints(min_length=1, max_length=MAX_FIELD_NAME_CHARS, pattern=NOT_BLANK)
 ]
 """The name of a context field or of an offer feature."""
 ContextValue = Annotated[
