@@ -1,4 +1,4 @@
-"""Read a JSON request body strictly: malformed JSON, NaN and wrong types name the field."""
+"""Read a JSON request body strictly, once: malformed JSON, NaN and wrong types name the field."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import json
 from typing import TypeVar
 
 from flask import request
-from pydantic import BaseModel
 
 from nba.errors import InvalidInput
+from nba.schemas import Body, parse
 
-M = TypeVar("M", bound=BaseModel)
+B = TypeVar("B", bound=Body)
 
 
 def _reject_constant(name: str) -> float:
@@ -28,9 +28,9 @@ def read_json() -> object:
         raise InvalidInput("body", f"malformed JSON: {error}") from None
 
 
-def read_body(model: type[M]) -> tuple[M, dict]:
-    """The body validated by `model`, and the decoded mapping itself."""
+def read_body(model: type[B]) -> B:
+    """The body validated by `model`; InvalidInput naming the first bad field."""
     data = read_json()
     if not isinstance(data, dict):
         raise InvalidInput("body", "must be a JSON object")
-    return model.model_validate(data), data
+    return parse(model, data)

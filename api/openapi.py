@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from api import schemas
+from nba import schemas
 from nba.domain import ROLES
 
 
@@ -25,6 +26,7 @@ class Endpoint:
     status: int = 200
     errors: tuple[int, ...] = ()
     media: str = "application/json"
+    other_media: tuple[str, ...] = ()  # further media types of the success reply
 
 
 ALL = tuple(ROLES)
@@ -49,7 +51,8 @@ ENDPOINTS = (
     Endpoint("get", "/v1/offers/{offer_id}/stats", "Offer performance with 95% intervals",
              ("marketer", "analyst"), None, schemas.StatsReply, errors=(400, 404)),
     Endpoint("get", "/v1/exports/decisions", "The decision log (Parquet or CSV)", ("analyst",),
-             None, None, media="application/vnd.apache.parquet", errors=(400,)),
+             None, None, media="application/vnd.apache.parquet", other_media=("text/csv",),
+             errors=(400,)),
     Endpoint("post", "/v1/evaluations", "Start an off-policy evaluation job", ("analyst",),
              schemas.EvaluationBody, schemas.EvaluationReply, status=202, errors=(400,)),
     Endpoint("get", "/v1/evaluations/{evaluation_id}", "An evaluation job and its results",
@@ -84,16 +87,24 @@ ENDPOINTS = (
 
 @functools.cache
 def openapi_document() -> dict:
-    """The OpenAPI 3.1 document of every endpoint."""
-    models = {e.body for e in ENDPOINTS if e.body} | {e.reply for e in ENDPOINTS if e.reply}
-    models.add(schemas.ErrorReply)
-    _, top = models_json_schema(
-        [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+    """The OpenAPI 3.1 document of every endpoint.
+
+    Bodies are described as they are validated, replies as they are serialised.
+    """
+    bodies = {e.body for e in ENDPOINTS if e.body}
+    replies = {e.reply for e in ENDPOINTS if e.reply} | {schemas.ErrorReply}
+    keys, top = models_json_schema(
+        [(m, "validation") for m in sorted(bodies, key=lambda m: m.__name__)]
+        + [(m, "serialization") for m in sorted(replies, key=lambda m: m.__name__)],
         ref_template="#/components/schemas/{model}",
     )
+    refs: dict[type[BaseModel], dict] = {}
+    for (model, _), ref in keys.items():
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            refs[model] = dict(ref)
     paths: dict[str, dict] = {}
     for endpoint in ENDPOINTS:
-        paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint)
+        paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint, refs)
     return {
         "openapi": "3.1.0",
         "info": {"title": "nba: next best action for retention", "version": "1"},
@@ -105,14 +116,11 @@ def openapi_document() -> dict:
     }
 
 
-def _ref(model: type[BaseModel]) -> dict:
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
-
-
-def _operation(endpoint: Endpoint) -> dict:
-    content: dict = {endpoint.media: {"schema": _ref(endpoint.reply)} if endpoint.reply else {}}
+def _operation(endpoint: Endpoint, refs: Mapping[type[BaseModel], dict]) -> dict:
+    success = {"schema": refs[endpoint.reply]} if endpoint.reply else {}
+    content = {media: success for media in (endpoint.media, *endpoint.other_media)}
     responses: dict = {str(endpoint.status): {"description": "success", "content": content}}
-    error = {"content": {"application/json": {"schema": _ref(schemas.ErrorReply)}}}
+    error = {"content": {"application/json": {"schema": refs[schemas.ErrorReply]}}}
     codes = set(endpoint.errors) | ({401, 403} if endpoint.roles else set())
     for code in sorted(codes):
         responses[str(code)] = {"description": _DESCRIPTIONS[code], **error}
@@ -130,7 +138,7 @@ def _operation(endpoint: Endpoint) -> dict:
     if endpoint.body:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(endpoint.body)}},
+            "content": {"application/json": {"schema": refs[endpoint.body]}},
         }
     return operation
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from api import schemas
 from api.auth import requires
 from api.bodies import read_body
 from api.routes._runtime import runtime
+from nba import schemas
 from nba.errors import InvalidInput
 
 blueprint = Blueprint("admin", __name__, url_prefix="/v1")
@@ -17,7 +17,7 @@ blueprint = Blueprint("admin", __name__, url_prefix="/v1")
 @requires("admin")
 def list_models() -> tuple[dict, int]:
     """Every saved model version, newest first, without its bytes."""
-    return {"models": [schemas.model_reply(m) for m in runtime().models.list()]}, 200
+    return schemas.model_list_reply(runtime().models.list()), 200
 
 
 @blueprint.post("/models/<int:version>/activate")
@@ -38,9 +38,9 @@ def train_model() -> tuple[dict, int]:
 @requires("admin")
 def create_key() -> tuple[dict, int]:
     """Create an API key for a role; the secret is in this reply only."""
-    body, _ = read_body(schemas.KeyBody)
+    body = read_body(schemas.KeyBody)
     key, secret = runtime().keys.create(body.role, body.name)
-    return {"id": key.id, "role": key.role, "name": key.name, "key": secret}, 201
+    return schemas.key_reply(key, secret), 201
 
 
 @blueprint.post("/models/<int:version>/pin")
@@ -62,7 +62,7 @@ def unpin_model(version: int) -> tuple[dict, int]:
 def compare_models() -> tuple[dict, int]:
     """Two versions evaluated off-policy on the same recent log."""
     a, b = version_arg("a"), version_arg("b")
-    return runtime().models.compare(a, b), 200
+    return schemas.comparison_reply(runtime().models.compare(a, b)), 200
 
 
 @blueprint.get("/apprentice")

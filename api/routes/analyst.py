@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from api import schemas
 from api.auth import requires
 from api.bodies import read_body
 from api.routes._runtime import runtime
+from nba import schemas
 from nba.clock import parse_time
 from nba.evaluation.exports import decision_log, export_bytes
 from nba.evaluation.jobs import EvaluationJobs
@@ -41,8 +41,8 @@ def export_decisions() -> Response:
 @requires("analyst")
 def start_evaluation() -> tuple[dict, int]:
     """Start an off-policy evaluation job on the decision log; poll its id for results."""
-    _, data = read_body(schemas.EvaluationBody)
-    return schemas.evaluation_reply(_jobs().submit(data)), 202
+    spec = schemas.evaluation_spec(read_body(schemas.EvaluationBody))
+    return schemas.evaluation_reply(_jobs().submit(spec)), 202
 
 
 @blueprint.get("/evaluations/<evaluation_id>")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from api import schemas
 from api.auth import requires
 from api.bodies import read_body
 from api.routes._runtime import runtime
-from nba.domain import FeedbackKind
-from nba.serving.inputs import decision_request, feedback_report
+from nba import schemas
+from nba.errors import InvalidInput
 
 blueprint = Blueprint("crm", __name__, url_prefix="/v1/decisions")
 
@@ -18,8 +17,8 @@ blueprint = Blueprint("crm", __name__, url_prefix="/v1/decisions")
 @requires("crm")
 def decide() -> tuple[dict, int]:
     """Choose the best offer for one customer."""
-    _, data = read_body(schemas.DecisionBody)
-    result = runtime().decider.decide(decision_request(data))
+    body = read_body(schemas.DecisionBody)
+    result = runtime().decider.decide(schemas.decision_request(body))
     return schemas.decision_reply(result), 200
 
 
@@ -27,23 +26,19 @@ def decide() -> tuple[dict, int]:
 @requires("crm")
 def decide_batch() -> tuple[dict, int]:
     """Choose offers for several customers; all are logged together or none."""
-    body, data = read_body(schemas.BatchBody)
+    body = read_body(schemas.BatchBody)
     limit = runtime().settings.max_batch
     if len(body.requests) > limit:
-        from nba.errors import InvalidInput
-
         raise InvalidInput("requests", f"at most {limit} requests per batch")
-    requests = [decision_request(r, f"requests[{i}].") for i, r in enumerate(data["requests"])]
-    results = runtime().decider.decide_batch(requests)
-    return {"decisions": [schemas.decision_reply(r) for r in results]}, 200
+    results = runtime().decider.decide_batch([schemas.decision_request(r) for r in body.requests])
+    return schemas.batch_reply(results), 200
 
 
 @blueprint.post("/<decision_id>/outcome")
 @requires("crm")
 def record_outcome(decision_id: str) -> tuple[dict, int]:
     """Report whether the customer accepted; repeating the same report changes nothing."""
-    _, data = read_body(schemas.OutcomeBody)
-    report = feedback_report(FeedbackKind.ACCEPTANCE, decision_id, data)
+    report = schemas.outcome_report(decision_id, read_body(schemas.OutcomeBody))
     return schemas.outcome_reply(runtime().feedback.record(report).feedback), 200
 
 
@@ -51,8 +46,7 @@ def record_outcome(decision_id: str) -> tuple[dict, int]:
 @requires("crm")
 def record_retention(decision_id: str) -> tuple[dict, int]:
     """Report, weeks later, whether the customer stayed; same idempotency rules as outcomes."""
-    _, data = read_body(schemas.RetentionBody)
-    report = feedback_report(FeedbackKind.RETENTION, decision_id, data)
+    report = schemas.retention_report(decision_id, read_body(schemas.RetentionBody))
     return schemas.retention_reply(runtime().feedback.record(report).feedback), 200
 
 

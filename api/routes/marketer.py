@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from api import schemas
 from api.auth import requires
 from api.bodies import read_body
 from api.routes._runtime import runtime
+from nba import schemas
 from nba.clock import parse_time
 from nba.domain import ROLES
 from nba.evaluation import stats as nba_stats
@@ -20,15 +20,15 @@ blueprint = Blueprint("marketer", __name__, url_prefix="/v1/offers")
 def list_offers() -> tuple[dict, int]:
     """Every offer at its latest version (`?status=active|paused|retired` filters)."""
     offers = runtime().catalog.list(request.args.get("status"))
-    return {"offers": [schemas.offer_reply(o) for o in offers]}, 200
+    return schemas.offer_list_reply(offers), 200
 
 
 @blueprint.post("")
 @requires("marketer")
 def add_offer() -> tuple[dict, int]:
     """Add a new offer (version 1)."""
-    _, data = read_body(schemas.OfferBody)
-    return schemas.offer_reply(runtime().catalog.add(data)), 201
+    offer = runtime().catalog.add(read_body(schemas.OfferBody))
+    return schemas.offer_reply(offer), 201
 
 
 @blueprint.get("/<offer_id>")
@@ -43,8 +43,8 @@ def get_offer(offer_id: str) -> tuple[dict, int]:
 @requires("marketer")
 def edit_offer(offer_id: str) -> tuple[dict, int]:
     """Change an offer; the change becomes a new version."""
-    _, data = read_body(schemas.OfferPatch)
-    return schemas.offer_reply(runtime().catalog.edit(offer_id, data)), 200
+    offer = runtime().catalog.edit(offer_id, read_body(schemas.OfferPatch))
+    return schemas.offer_reply(offer), 200
 
 
 @blueprint.delete("/<offer_id>")

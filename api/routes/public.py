@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, render_template
 
 from api.openapi import openapi_document
 from api.routes._runtime import runtime
+from nba import schemas
 
 blueprint = Blueprint("public", __name__)
 
@@ -13,7 +14,7 @@ blueprint = Blueprint("public", __name__)
 @blueprint.get("/healthz")
 def healthz() -> tuple[dict, int]:
     """The process is up."""
-    return {"status": "ok", "checks": {}}, 200
+    return schemas.health_reply("ok", {}), 200
 
 
 @blueprint.get("/readyz")
@@ -22,7 +23,7 @@ def readyz() -> tuple[dict, int]:
     database_ok = runtime().database.ping()
     checks = {"database": "ok" if database_ok else "unreachable", "policy": "ok"}
     status = 200 if database_ok else 503
-    return {"status": "ok" if database_ok else "unavailable", "checks": checks}, status
+    return schemas.health_reply("ok" if database_ok else "unavailable", checks), status
 
 
 @blueprint.get("/metrics")

@@ -15,7 +15,8 @@ from nba.bench.workload import make_offers
 from nba.config import Settings
 from nba.domain import EligibleOffer, FeedbackKind, FeedbackReport
 from nba.runtime import build_runtime
-from nba.serving.inputs import DecisionRequest, decision_request
+from nba.schemas import DecisionBody, decision_request, parse
+from nba.serving.inputs import DecisionRequest
 from policies.base import Candidate, Context
 from policies.encoding import event_lines
 
@@ -45,7 +46,7 @@ def bench_in_process(
             for spec in make_offers(options.offers):
                 runtime.catalog.add(spec)
             decider = runtime.decider
-            requests_ = [decision_request(b) for b in bodies]
+            requests_ = [decision_request(parse(DecisionBody, b)) for b in bodies]
             args = runtime.keeper.with_lock(lambda p: p.args() if hasattr(p, "args") else None)
             raw = _RawVW(args) if isinstance(args, list) else None
             # Warm-up that also trains: the live policy online, the bare Workspace on the same

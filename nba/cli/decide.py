@@ -7,7 +7,7 @@ import json
 import click
 
 from nba.cli._common import database_options, echo_json, nba_errors, open_runtime, settings_from
-from nba.serving.inputs import decision_request
+from nba.schemas import DecisionBody, decision_reply, decision_request, parse
 
 
 @click.command("decide")
@@ -28,21 +28,18 @@ def command(
     data_dir: str | None,
 ) -> None:
     """Ask for the best offer for one customer and print the reply as JSON."""
-    from api.schemas import decision_reply
-
     try:
         context = json.loads(context_json)
     except ValueError as error:
         raise click.BadParameter(f"not JSON: {error}", param_hint="--context") from None
-    request = decision_request(
-        {
-            "customer_id": customer_id,
-            "churn_score": churn_score,
-            "context": context,
-            "channel": channel,
-            "explain": explain,
-        }
-    )
+    body = {
+        "customer_id": customer_id,
+        "churn_score": churn_score,
+        "context": context,
+        "channel": channel,
+        "explain": explain,
+    }
+    request = decision_request(parse(DecisionBody, body))
     runtime = open_runtime(settings_from(database_url, data_dir))
     try:
         echo_json(decision_reply(runtime.decider.decide(request)))

@@ -11,6 +11,7 @@ import numpy as np
 from nba.cli._common import database_options, nba_errors
 from nba.errors import InvalidInput
 from nba.ope.evaluate import DEFAULT_ESTIMATORS
+from nba.schemas import DEFAULT_ALPHA, DEFAULT_N_BOOTSTRAP
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,11 +36,11 @@ if TYPE_CHECKING:
     show_default=True,
     help="Comma-separated: on_policy, ips, snips, cips, dm, dr, sndr, switch_dr, dr_os.",
 )
-@click.option("--alpha", type=float, default=0.05, show_default=True, help="1 - CI level.")
+@click.option("--alpha", type=float, default=DEFAULT_ALPHA, show_default=True, help="1 - CI level.")
 @click.option(
     "--n-bootstrap",
     type=click.IntRange(min=0),
-    default=200,
+    default=DEFAULT_N_BOOTSTRAP,
     show_default=True,
     help="Bootstrap resamples; 0 gives point estimates only.",
 )

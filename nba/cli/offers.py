@@ -10,6 +10,7 @@ import yaml
 
 from nba.cli._common import database_options, echo_json, nba_errors, open_database, settings_from
 from nba.domain import CATEGORIES, Offer
+from nba.schemas import offer_reply
 from nba.serving.catalog import OfferCatalog
 
 
@@ -113,8 +114,6 @@ def list_offers(
     """List offers at their latest version."""
     found = _catalog(database_url, data_dir).list(status)
     if as_json:
-        from api.schemas import offer_reply
-
         echo_json([offer_reply(o) for o in found])
     else:
         for offer in found:
@@ -130,8 +129,6 @@ def show(
     offer_id: str, version: int | None, database_url: str | None, data_dir: str | None
 ) -> None:
     """Show one offer as JSON."""
-    from api.schemas import offer_reply
-
     echo_json(offer_reply(_catalog(database_url, data_dir).get(offer_id, version)))
 
 

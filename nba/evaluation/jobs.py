@@ -19,64 +19,11 @@ from nba.clock import parse_time
 from nba.domain import Evaluation
 from nba.errors import InvalidInput, NotFound
 from nba.ope.candidates import CandidatePolicy, LearnerCandidate, parse_candidate
-from nba.ope.estimators import ESTIMATORS
-from nba.ope.evaluate import DEFAULT_ESTIMATORS
 from nba.ope.logs import from_frame
 from nba.ope.run import run_evaluation
 from nba.storage import Database, decisions, evaluations, models, offers
 
 log = logging.getLogger(__name__)
-
-SPEC_FIELDS = ("policies", "estimators", "from", "to", "channel", "alpha", "n_bootstrap", "seed")
-
-
-def parse_spec(data: Mapping[str, object]) -> dict[str, object]:
-    """Validate a job spec (the JSON body of POST /v1/evaluations); errors name the field."""
-    for key in data:
-        if key not in SPEC_FIELDS:
-            raise InvalidInput(key, "is not a known evaluation field")
-    specs = data.get("policies")
-    if not isinstance(specs, list) or not specs or not all(isinstance(s, str) for s in specs):
-        raise InvalidInput("policies", "must be a non-empty list of candidate specs")
-    for i, spec in enumerate(specs):
-        kind = spec.partition(":")[0]
-        if kind not in ("random", "uniform", "rules", "policy", "version") or (
-            kind == "rules" and ":" in spec
-        ):
-            raise InvalidInput(
-                f"policies[{i}]",
-                f"{spec!r}: expected random, rules, policy:NAME[,key=value...] or version:N",
-            )
-    estimators = data.get("estimators", list(DEFAULT_ESTIMATORS))
-    if not isinstance(estimators, list) or not estimators:
-        raise InvalidInput("estimators", "must be a non-empty list")
-    for name in estimators:
-        if name not in ESTIMATORS:
-            raise InvalidInput("estimators", f"unknown {name!r}; known: {', '.join(ESTIMATORS)}")
-    alpha = data.get("alpha", 0.05)
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < 1:
-        raise InvalidInput("alpha", "must be a number in (0, 1)")
-    n_bootstrap = data.get("n_bootstrap", 200)
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int):
-        raise InvalidInput("n_bootstrap", "must be an integer")
-    if not 0 <= n_bootstrap <= 2000:
-        raise InvalidInput("n_bootstrap", "must be in [0, 2000]")
-    seed = data.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise InvalidInput("seed", "must be an integer")
-    window = {k: parse_time(data[k], k).isoformat() for k in ("from", "to") if data.get(k)}
-    channel = data.get("channel")
-    if channel is not None and not isinstance(channel, str):
-        raise InvalidInput("channel", "must be a string")
-    return {
-        "policies": specs,
-        "estimators": estimators,
-        "alpha": float(alpha),
-        "n_bootstrap": n_bootstrap,
-        "seed": seed,
-        "channel": channel,
-        **window,
-    }
 
 
 class EvaluationJobs:
@@ -86,9 +33,11 @@ class EvaluationJobs:
         self._database = database
         self._scheduler: BackgroundScheduler | None = None
 
-    def submit(self, data: Mapping[str, object]) -> Evaluation:
-        """Validate and store a job, then run it in the background."""
-        spec = parse_spec(data)
+    def submit(self, spec: Mapping[str, object]) -> Evaluation:
+        """Store a job, then run it in the background.
+
+        `spec` is already validated: `nba.schemas.evaluation_spec` of an EvaluationBody.
+        """
         with self._database.session() as session:
             job = evaluations.add_evaluation(session, uuid.uuid4().hex, spec)
         self._scheduler_started().add_job(self.run, args=[job.id], id=job.id)

@@ -1,0 +1,194 @@
+"""What every body and reply shares: strictness, limits, field types, and one parse function."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    PlainValidator,
+    StringConstraints,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, core_schema
+
+from nba.clock import parse_time
+from nba.errors import InvalidInput
+
+OFFER_ID_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
+"""An offer id is a slug: lowercase letters, digits, '_' or '-', at most 64 characters."""
+MAX_ID_CHARS = 200
+"""Customer ids, channels and names."""
+MAX_FIELD_NAME_CHARS = 100
+"""Names of context fields and offer features."""
+MAX_CONTEXT_FIELDS = 200
+MAX_TEXT_CHARS = 500
+"""A string value of a context field."""
+MAX_DESCRIPTION_CHARS = 2000
+DEFAULT_ALPHA = 0.05
+"""Evaluations: 1 - the confidence level of the intervals, in (0, 1)."""
+DEFAULT_N_BOOTSTRAP = 200
+MAX_N_BOOTSTRAP = 2000
+"""Evaluations over HTTP: bootstrap resamples in [0, MAX_N_BOOTSTRAP] (0: point estimates)."""
+
+NOT_BLANK = r"\S"
+"""The pattern of a string that is not blank (pydantic searches for it anywhere)."""
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Body(BaseModel):
+    """Strict request bodies: wrong types and unknown fields are errors, not coerced."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+
+class Reply(BaseModel):
+    """A reply, built from domain values and sent as `model_dump(mode="json")`.
+
+    Unknown fields are errors, so the schema says no other key is ever sent.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def parse(model: type[M], data: object) -> M:
+    """`data` (a decoded JSON object) validated by `model`; InvalidInput naming the field."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise invalid_input(error, data) from None
+
+
+def invalid_input(error: ValidationError, data: object) -> InvalidInput:
+    """The first problem of `error` as an InvalidInput naming its place in `data`.
+
+    The place is the path of keys and list indexes into the body (`requests.1.churn_score`,
+    `context.plan`); the tags pydantic adds to a location (a union member, `[key]`) are not
+    places in the body and are left out. A missing field is named although it is not there.
+    """
+    first = error.errors()[0]
+    loc, parts = first["loc"], []
+    here = data
+    for i, step in enumerate(loc):
+        found, child = _child(here, step)
+        if found:
+            here = child
+        elif not (first["type"] == "missing" and i == len(loc) - 1):
+            continue
+        parts.append(str(step))
+    problem = _PROBLEMS.get(first["type"], first["msg"].removeprefix("Value error, "))
+    if first["type"] == "string_pattern_mismatch":
+        problem = _PATTERNS.get(first.get("ctx", {}).get("pattern"), problem)
+    return InvalidInput(".".join(parts) or "body", problem, problems=error.error_count())
+
+
+def _child(container: object, step: str | int) -> tuple[bool, object]:
+    """Whether `step` is a key or index of `container`, and what it holds there."""
+    if isinstance(container, Mapping) and step in container:
+        return True, container[step]
+    if isinstance(container, list) and isinstance(step, int) and 0 <= step < len(container):
+        return True, container[step]
+    return False, None
+
+
+_PROBLEMS = {"missing": "is required", "extra_forbidden": "is not a known field"}
+_PATTERNS = {
+    NOT_BLANK: "must not be blank",
+    OFFER_ID_PATTERN: "must be a slug: lowercase letters, digits, '_' or '-', at most 64",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """A string that must be one of `values` (an enum in the JSON schema)."""
+
+    values: tuple[str, ...]
+
+    def __get_pydantic_core_schema__(
+        self, source: object, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(schema), "enum": list(self.values)}
+
+    def _check(self, value: str) -> str:
+        if value not in self.values:
+            raise ValueError(f"must be one of {', '.join(self.values)}, got {value!r}")
+        return value
+
+
+def _time(raw: object) -> datetime:
+    try:
+        return parse_time(raw, "time")
+    except InvalidInput as error:
+        # parse_time names the field in its message: the body's field is named by the path.
+        raise ValueError(error.message.partition(": ")[2]) from None
+
+
+def _context_value(value: object) -> float | int | str | bool | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"must be finite, got {value}")
+    if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+        raise ValueError(f"must be at most {MAX_TEXT_CHARS} characters")
+    if value is not None and not isinstance(value, bool | int | float | str):
+        raise ValueError(f"must be a number, string or boolean, not {_kind(value)}")
+    return value
+
+
+def _feature_value(value: object) -> float | int | str | bool:
+    if value is None:
+        raise ValueError("must be a number, string or boolean, not null")
+    checked = _context_value(value)
+    assert checked is not None
+    return checked
+
+
+def _isoformat(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _kind(value: object) -> str:
+    return {"list": "a list", "dict": "an object"}.get(type(value).__name__, type(value).__name__)
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS, pattern=NOT_BLANK)]
+"""An id or a name: 1 to MAX_ID_CHARS characters, not blank."""
+FieldName = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_FIELD_NAME_CHARS, pattern=NOT_BLANK)
+]
+"""The name of a context field or of an offer feature."""
+ContextValue = Annotated[
+    float | int | str | bool | None,
+    PlainValidator(_context_value),
+    WithJsonSchema({"type": ["number", "string", "boolean", "null"]}),
+]
+"""A context field's value: a finite number, a string of at most MAX_TEXT_CHARS, a boolean, null."""
+FeatureValue = Annotated[
+    float | int | str | bool,
+    PlainValidator(_feature_value),
+    WithJsonSchema({"type": ["number", "string", "boolean"]}),
+]
+"""An offer feature's value: a finite number, a string or a boolean."""
+Time = Annotated[
+    datetime,
+    BeforeValidator(_time),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""An ISO-8601 time the caller sends (naive times are UTC), as `nba.clock.parse_time` reads it."""
+Timestamp = Annotated[datetime, PlainSerializer(_isoformat, return_type=str)]
+"""A time in a reply, as `datetime.isoformat()` writes it (`2026-01-01T10:00:00+00:00`)."""
