@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from nba.config import Settings
+from nba.config import RewardSettings
 from nba.serving.retention import corrected_target, interim_reward
 from policies.base import Context, Policy
 from simulator.catalog import candidates as to_candidates
@@ -36,7 +36,7 @@ __all__ += ["oracle", "run", "simulate", "streams"]
 _REPORTED, _DEFAULT, _RETAINED, _RETAIN_DEFAULT = range(4)
 """Kinds of delivery: outcome reported, outcome defaulted, retention answered, defaulted."""
 MODES = ("acceptance", "net_value", "retention_value")
-RETENTION_INTERIM = float(Settings.model_fields["retention_interim_reward"].default)
+RETENTION_INTERIM = float(RewardSettings.model_fields["retention_interim_reward"].default)
 """The service's default interim reward of an accept under `retention_value`."""
 
 
