@@ -12,7 +12,7 @@ import uuid
 
 from flask import Flask, Response, jsonify
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from nba.errors import (
     Conflict,
@@ -87,7 +87,7 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Response:
         code = (error.name or "error").lower().replace(" ", "_")
         reply = error_reply(error.code or 500, code, error.description or error.name)
-        if error.code == 405 and error.valid_methods:
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
             reply.headers["Allow"] = ", ".join(error.valid_methods)
         return reply
 
