@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 import policies
+from nba.config import RewardMode
 from nba.serving.retention import fresh_policy_params
 from policies.base import Candidate, Context, Event, Ranking
 from policies.encoding import shared_features
@@ -42,7 +43,9 @@ BEST_RULES: Mapping[str, Sequence[str]] = {
 """The best churn-band preferences found for the default world (benchmarks/sim_quality.py)."""
 
 
-def factory(name: str, reward_mode: str = "acceptance", **params: object) -> PolicyFactory:
+def factory(
+    name: str, reward_mode: RewardMode | str = RewardMode.ACCEPTANCE, **params: object
+) -> PolicyFactory:
     """A factory for a policy name; `params` override TUNED. ValueError on an unknown name.
 
     `reward_mode` adds what the service adds for it (`nba.serving.retention.fresh_policy_params`).
@@ -79,7 +82,9 @@ def _named(label: str, name: str, params: Mapping[str, object]) -> PolicyFactory
     return make
 
 
-def factories(names: Iterable[str], reward_mode: str = "acceptance") -> dict[str, PolicyFactory]:
+def factories(
+    names: Iterable[str], reward_mode: RewardMode | str = RewardMode.ACCEPTANCE
+) -> dict[str, PolicyFactory]:
     """Factories for several names, keyed by name."""
     return {name: factory(name, reward_mode) for name in names}
 

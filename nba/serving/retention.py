@@ -17,6 +17,7 @@ from datetime import datetime
 
 import policies
 from nba.clock import parse_time
+from nba.config import RewardMode
 from nba.domain import Retention
 from nba.errors import InvalidInput
 
@@ -37,7 +38,7 @@ def fresh_policy_params(
     `retention_value` for a policy that takes one and was not given one."""
     chosen = dict(params)
     if (
-        reward_mode == "retention_value"
+        reward_mode == RewardMode.RETENTION_VALUE
         and "learning_rate" not in chosen
         and "learning_rate" in policies.parameters(policy)
     ):
