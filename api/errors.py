@@ -22,6 +22,7 @@ from nba.errors import (
     NoEligibleOffer,
     NotFound,
 )
+from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,10 @@ STATUS: dict[type[Exception], int] = {
     Conflict: 409,
     NoEligibleOffer: 422,
     InvalidSetting: 500,  # the process's configuration, never the caller's fault
+    PolicyError: 400,
+    InvalidParameter: 400,  # a policy parameter or input the caller sent
+    UnknownPolicy: 400,
+    InvalidModel: 422,  # stored model bytes the policy cannot load (say, on activation)
 }
 """The status of each error class; an error takes the entry of the nearest class it is."""
 
@@ -70,10 +75,13 @@ def register_error_handlers(app: Flask) -> None:
     """Map nba errors, validation errors and HTTP errors to JSON replies."""
 
     def _known_error(error: Exception) -> Response:
+        details: dict[str, object] = {}
         if isinstance(error, NbaError):
             message, details = error.message, error.details
         else:
-            message, details = str(error), {}
+            message = str(error)
+            if isinstance(error, InvalidParameter | InvalidModel):
+                details["field"] = error.parameter
         return error_reply(status_of(error), _code_of(error), message, details)
 
     for cls in STATUS:

@@ -23,7 +23,7 @@ from nba.cli._common import map_errors
 
 EXIT_HELP = (
     "Exit codes: 0 done, 1 invalid input or another refusal, 2 usage, 3 not found, "
-    "4 conflict, 5 no eligible offer, 6 invalid setting."
+    "4 conflict, 5 no eligible offer, 6 invalid setting, 7 a stored model cannot be loaded."
 )
 
 

@@ -13,6 +13,7 @@ from nba.config import Settings, load_settings
 from nba.errors import Conflict, InvalidInput, InvalidSetting, NbaError, NoEligibleOffer, NotFound
 from nba.runtime import Runtime, build_runtime
 from nba.storage import Database
+from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -58,6 +59,10 @@ EXIT_CODES: dict[type[Exception], int] = {
     Conflict: 4,
     NoEligibleOffer: 5,
     InvalidSetting: 6,
+    PolicyError: 1,
+    InvalidParameter: 1,
+    UnknownPolicy: 1,
+    InvalidModel: 7,
 }
 """The exit code of each error class a command may raise (the nearest class in its MRO);
 click itself exits 2 on a usage error. Every command of the `nba` group maps them."""

@@ -13,6 +13,8 @@ import nba.errors
 import policies
 from nba.cli import main
 from nba.cli._common import EXIT_CODES
+from nba.config import Settings
+from nba.storage import Database, models
 
 
 def test_a_command_raising_not_found_exits_3_with_the_message_on_stderr(tmp_path):
@@ -35,6 +37,16 @@ def test_every_command_refuses_an_unknown_nba_variable_naming_it(tmp_path, args)
     result = CliRunner().invoke(main, [*args, "--data-dir", str(tmp_path)], env={"NBA_PROT": "9"})
     assert result.exit_code == 6
     assert "NBA_PROT: unknown setting in the environment; did you mean NBA_PORT?" in result.stderr
+
+
+def test_activating_a_corrupt_model_exits_7_naming_the_bytes(tmp_path):
+    database = Database(Settings(data_dir=tmp_path).database.resolved_url)
+    database.upgrade()
+    with database.session() as session:
+        models.add_model_version(session, "vw", {}, b"not a model", None, activate=False)
+    database.dispose()
+    result = CliRunner().invoke(main, ["models", "activate", "1", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 7 and "Error: data: " in result.stderr
 
 
 @pytest.mark.parametrize("module", [nba.errors, policies], ids=lambda m: m.__name__)

@@ -11,6 +11,7 @@ import nba.errors
 import policies
 from api.errors import STATUS, register_error_handlers
 from nba.errors import Conflict, InvalidInput, InvalidSetting, NbaError, NoEligibleOffer, NotFound
+from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 
 
 def _error_classes(module: object) -> list[type[Exception]]:
@@ -33,7 +34,17 @@ ERRORS = [
     (NoEligibleOffer("no offer is eligible"), 422, "no_eligible_offer"),
     (InvalidSetting("NBA_PROT", "unknown setting"), 500, "invalid_setting"),
     (NbaError("something nba refused"), 400, "error"),
+    (InvalidParameter("epsilon", "must be in (0, 1], got 2"), 400, "invalid_parameter"),
+    (UnknownPolicy("nope", ("vw", "rules")), 400, "unknown_policy"),
+    (InvalidModel("corrupt VWPolicy header"), 422, "invalid_model"),
+    (PolicyError("a policy refused"), 400, "policy_error"),
 ]
+
+
+def _details(error: Exception) -> dict[str, object]:
+    if isinstance(error, NbaError):
+        return error.details
+    return {"field": error.parameter} if isinstance(error, InvalidParameter | InvalidModel) else {}
 
 
 def _app_raising(error: Exception) -> Flask:
@@ -51,7 +62,7 @@ def _app_raising(error: Exception) -> Flask:
 def test_an_error_becomes_the_status_of_its_class(error, status, code):
     reply = _app_raising(error).test_client().get("/")
     assert reply.status_code == status
-    assert reply.json["error"] == {"code": code, "message": str(error), "details": error.details}
+    assert reply.json["error"] == {"code": code, "message": str(error), "details": _details(error)}
 
 
 def test_an_error_of_a_subclass_takes_its_parent_s_status():
