@@ -59,7 +59,7 @@ class DatabaseSettings(_Group):
     data_dir: Path = Path(".nba")
     # SQLite: a serving process checkpoints the WAL in the background this often (0: commits
     # checkpoint it themselves, SQLite's default, a pause inside every ~150th decision).
-    sqlite_checkpoint_s: float = Field(1.0, ge=0)
+    sqlite_checkpoint_s: float = Field(default=1.0, ge=0)
 
     @field_validator("url")
     @classmethod
@@ -84,11 +84,11 @@ class ServingSettings(_Group):
     max_body_bytes: int = 1_000_000
     max_batch: int = 1000
     bootstrap_admin_key: str | None = None
-    offer_cache_s: float = Field(2.0, ge=0)
+    offer_cache_s: float = Field(default=2.0, ge=0)
     no_action_enabled: bool = True
     # Cold start: a new offer gets at least this probability for its first shows.
-    new_offer_shows: int = Field(200, ge=0)
-    new_offer_min_probability: float = Field(0.0, ge=0, lt=1)
+    new_offer_shows: int = Field(default=200, ge=0)
+    new_offer_min_probability: float = Field(default=0.0, ge=0, lt=1)
 
 
 class LearningSettings(_Group):
@@ -97,44 +97,46 @@ class LearningSettings(_Group):
     policy: str = "vw"
     policy_params: dict[str, Any] = Field(default_factory=dict)
     online_learning: bool = True
-    save_interval_s: float = Field(60.0, gt=0)
+    save_interval_s: float = Field(default=60.0, gt=0)
     # One trainer of record (a database lease); every worker polls the active version.
     trainer_enabled: bool = True
-    train_batch: int = Field(1000, gt=0)
-    train_max_events: int = Field(200_000, gt=0)
-    trainer_lease_s: float = Field(15.0, gt=0)
-    model_poll_s: float = Field(1.0, gt=0)
+    train_batch: int = Field(default=1000, gt=0)
+    train_max_events: int = Field(default=200_000, gt=0)
+    trainer_lease_s: float = Field(default=15.0, gt=0)
+    model_poll_s: float = Field(default=1.0, gt=0)
     # Apprentice mode: the churn-band rules decide (with exploration) while the learner trains.
     apprentice: bool = False
-    apprentice_epsilon: float = Field(0.1, gt=0, le=1)
-    apprentice_min_outcomes: int = Field(500, gt=0)
-    apprentice_interval_s: float = Field(300.0, gt=0)
+    apprentice_epsilon: float = Field(default=0.1, gt=0, le=1)
+    apprentice_min_outcomes: int = Field(default=500, gt=0)
+    apprentice_interval_s: float = Field(default=300.0, gt=0)
 
 
 class RewardSettings(_Group):
     """What a decision earns, and what is assumed when no answer comes."""
 
     mode: RewardMode = RewardMode.ACCEPTANCE
-    scale: float = Field(100.0, gt=0)
-    window_days: float = Field(7.0, gt=0)
+    scale: float = Field(default=100.0, gt=0)
+    window_days: float = Field(default=7.0, gt=0)
     default_accepted: bool = False
-    default_outcome_interval_s: float = Field(600.0, gt=0)
+    default_outcome_interval_s: float = Field(default=600.0, gt=0)
     # Retention as the reward: answers weeks later; a default when none comes in the window.
-    retention_window_days: float = Field(60.0, gt=0)
+    retention_window_days: float = Field(default=60.0, gt=0)
     retention_default_retained: bool = True
-    retention_default_value: float = Field(100.0, ge=0)
-    retention_interim_reward: float = Field(0.0, ge=-1, le=1)  # an accept's, until the answer
+    retention_default_value: float = Field(default=100.0, ge=0)
+    retention_interim_reward: float = Field(
+        default=0.0, ge=-1, le=1
+    )  # an accept's, until the answer
 
 
 class EvaluationSettings(_Group):
     """Judging model versions on the logs, and watching offers drift."""
 
     evaluate_versions: bool = True
-    decisions: int = Field(5000, gt=0)
+    decisions: int = Field(default=5000, gt=0)
     # Drift: rolling acceptance rate per offer, recent window against the one before it.
-    drift_window: int = Field(300, gt=0)
-    drift_z: float = Field(4.0, gt=0)
-    drift_interval_s: float = Field(300.0, gt=0)
+    drift_window: int = Field(default=300, gt=0)
+    drift_z: float = Field(default=4.0, gt=0)
+    drift_interval_s: float = Field(default=300.0, gt=0)
 
 
 GROUPS: dict[str, type[_Group]] = {
