@@ -21,7 +21,7 @@ def create_app(
     if runtime is None:
         runtime = build_runtime(settings if settings is not None else load_settings())
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_body_bytes
+    app.config["MAX_CONTENT_LENGTH"] = runtime.settings.serving.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["nba"] = runtime
     metrics = Metrics()

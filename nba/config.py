@@ -237,20 +237,6 @@ class Settings(BaseSettings):
         # Every field given: the environment read while validating cannot change the copy.
         return type(self)(**_merged(self.model_dump(), grouped(update)))
 
-    @property
-    def resolved_database_url(self) -> str:
-        """Transitional flat read: `settings.database.resolved_url`."""
-        return self.database.resolved_url
-
-
-# Transitional flat reads (`settings.reward_mode`): removed by the rewrite to grouped reads.
-def _flat_read(group: str, field: str) -> property:
-    return property(lambda self: getattr(getattr(self, group), field))
-
-
-for _flat, (_group, _field) in FLAT_NAMES.items():
-    setattr(Settings, _flat, _flat_read(_group, _field))
-
 
 def grouped(values: Mapping[str, Any], *, source: str = "") -> dict[str, Any]:
     """`values` with flat names folded into their groups, which may also be given whole.

@@ -80,7 +80,7 @@ def simulate(
     """The closed loop behind `run`, for any driver (in-process or HTTP).
 
     `interim`: the reward an accept teaches under `retention_value` until the retention answer
-    (`Settings.retention_interim_reward`; an HTTP run's service uses its own setting).
+    (`Settings.reward.retention_interim_reward`; an HTTP run's service uses its own setting).
     """
     mode = RewardMode(reward_mode)  # a ValueError names a bad one
     retaining = mode is RewardMode.RETENTION_VALUE

@@ -28,7 +28,7 @@ def decide() -> tuple[dict, int]:
 def decide_batch() -> tuple[dict, int]:
     """Choose offers for several customers; all are logged together or none."""
     body, data = read_body(schemas.BatchBody)
-    limit = runtime().settings.max_batch
+    limit = runtime().settings.serving.max_batch
     if len(body.requests) > limit:
         from nba.errors import InvalidInput
 

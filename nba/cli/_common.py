@@ -42,7 +42,7 @@ def settings_from(database_url: str | None, data_dir: str | None, **more: object
 
 def open_database(settings: Settings) -> Database:
     """Open (and migrate) the configured database, without loading a policy."""
-    database = Database(settings.resolved_database_url)
+    database = Database(settings.database.resolved_url)
     database.upgrade()
     return database
 

@@ -34,7 +34,7 @@ def command(steps: int, seed: int, data_dir: str | None) -> None:
     started = time.perf_counter()
     folder = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="nba-demo-"))
     settings = load_settings(data_dir=folder).model_copy(update={"database_url": None})
-    database = Database(settings.resolved_database_url)
+    database = Database(settings.database.resolved_url)
     database.upgrade()
     keys = KeyRing(database)
     _, crm_key = keys.create("crm", "demo CRM")

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 import policies
-from nba.config import Settings
+from nba.config import RewardMode, Settings
 from nba.domain import ModelVersion
 from nba.errors import Conflict
 from nba.learning.keeper import EventDecoder, load_policy, to_event
@@ -105,7 +105,9 @@ class Trainer:
 
     def _acquire(self) -> bool:
         with self._database.session() as session:
-            got = acquire_lock(session, LEASE, self.owner, self._settings.trainer_lease_s, _now())
+            got = acquire_lock(
+                session, LEASE, self.owner, self._settings.learning.trainer_lease_s, _now()
+            )
         self._renewed = time.monotonic()
         return got
 
@@ -133,7 +135,7 @@ class Trainer:
             if base and base.watermark and (not watermark or base.watermark > watermark):
                 watermark = base.watermark
             session = marks.saving()
-            lease_s = self._settings.trainer_lease_s
+            lease_s = self._settings.learning.trainer_lease_s
             if not renew_lock(session, LEASE, self.owner, lease_s, _now()):
                 raise Conflict("the trainer lease expired during training; nothing saved")
             active = models.active_model_version(session)
@@ -178,12 +180,12 @@ class Trainer:
             if base is None:
                 s = self._settings
                 params = with_new_offer_floor(
-                    s.policy,
-                    fresh_policy_params(s.policy, s.policy_params, s.reward_mode),
-                    min_probability=s.new_offer_min_probability,
-                    shows=s.new_offer_shows,
+                    s.learning.policy,
+                    fresh_policy_params(s.learning.policy, s.learning.policy_params, s.reward.mode),
+                    min_probability=s.serving.new_offer_min_probability,
+                    shows=s.serving.new_offer_shows,
                 )
-                self._policy = policies.get(self._settings.policy, rng=self._rng, **params)
+                self._policy = policies.get(self._settings.learning.policy, rng=self._rng, **params)
             else:
                 self._policy = load_policy(base, self._rng)
             self._version = wanted
@@ -209,7 +211,7 @@ class Trainer:
 
     def _unlearned_batches(self) -> Iterator[list[LearnRow]]:
         """Unlearned outcomes in (ts, decision id) order, in batches, up to the run's limit."""
-        batch, limit = self._settings.train_batch, self._settings.train_max_events
+        batch, limit = self._settings.learning.train_batch, self._settings.learning.train_max_events
         read, after = 0, None
         with self._database.session(readonly=True) as session:
             while read < limit:
@@ -223,13 +225,13 @@ class Trainer:
                 after = rows[-1].key
 
     def _learn_retention(self, policy: Policy) -> list[str]:
-        if self._settings.reward_mode != "retention_value":
+        if self._settings.reward.mode is not RewardMode.RETENTION_VALUE:
             return []
         ids: list[str] = []
         after = None
-        while len(ids) < self._settings.train_max_events:
+        while len(ids) < self._settings.learning.train_max_events:
             with self._database.session(readonly=True) as session:
-                rows = unlearned_retention(session, after, self._settings.train_batch)
+                rows = unlearned_retention(session, after, self._settings.learning.train_batch)
             if not rows:
                 break
             policy.learn([to_event(d, corrected_target(r.reward, i)) for d, r, i in rows])
@@ -241,11 +243,13 @@ class Trainer:
     def _renew(self) -> None:
         # A third of the lease between renewals: a write transaction per batch would cost a
         # commit (an fsync on PostgreSQL) every 1,000 events.
-        if time.monotonic() - self._renewed < self._settings.trainer_lease_s / 3:
+        if time.monotonic() - self._renewed < self._settings.learning.trainer_lease_s / 3:
             return
         self._renewed = time.monotonic()
         with self._database.session() as session:
-            if not renew_lock(session, LEASE, self.owner, self._settings.trainer_lease_s, _now()):
+            if not renew_lock(
+                session, LEASE, self.owner, self._settings.learning.trainer_lease_s, _now()
+            ):
                 raise Conflict("the trainer lease expired during training")
 
 

@@ -120,7 +120,7 @@ def retention_reward(
 def interim_reward(accepted: bool, uplift: float) -> float:
     """The interim reward learned at the outcome, before the retention answer: on its scale.
 
-    An accept learns `uplift` (`Settings.retention_interim_reward`, a small prior guess of
+    An accept learns `uplift` (`Settings.reward.retention_interim_reward`, a small prior guess of
     what an accept is worth on the final reward's scale; 0 learns nothing until the answer),
     a decline learns 0, the baseline's expectation of doing nothing. A 0/1 interim would be
     far off the final reward's scale and dominate the correction `2 * final - interim`.

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from nba.clock import utc_now
-from nba.config import Settings
+from nba.config import RewardMode, Settings
 from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, Offer, Outcome, Retention
 from nba.errors import Conflict, InvalidInput, NoEligibleOffer, NotFound
 from nba.learning.apprentice import Apprentice
@@ -155,7 +155,7 @@ class DecisionService:
                     self._raise_unknown_offer(offer_id)
             wanted = set(request.offer_ids) | {NO_ACTION_ID}
             active = tuple(o for o in active if o.id in wanted)
-        if not self._settings.no_action_enabled:
+        if not self._settings.serving.no_action_enabled:
             active = tuple(o for o in active if o.id != NO_ACTION_ID)
         context = dict(request.context)
         usage = self._usage(request.customer_id, active, now)
@@ -230,7 +230,7 @@ class DecisionService:
                 if existing is None:
                     raise
                 return OutcomeResult(_same_or_conflict(existing, report), created=False)
-        if self._settings.online_learning:
+        if self._settings.learning.online_learning:
             self._keeper.learn(decision, outcome)
         return OutcomeResult(outcome, created=True)
 
@@ -244,13 +244,13 @@ class DecisionService:
     def apply_default_outcomes(self, limit: int = 1000) -> int:
         """Give decisions older than the reward window the default outcome; returns how many."""
         now = self._clock()
-        cutoff = now - timedelta(days=self._settings.reward_window_days)
+        cutoff = now - timedelta(days=self._settings.reward.window_days)
         with self._database.session(readonly=True) as session:
             stale = decisions.decisions_without_outcome(session, cutoff, limit)
         recorded = 0
         for decision in stale:
             with self._database.session() as session:
-                accepted = self._settings.default_accepted
+                accepted = self._settings.reward.default_accepted
                 reward = self._reward(self._offer(session, decision), accepted, None)
                 outcome = Outcome(decision.id, accepted, None, now, "default", reward)
                 try:
@@ -258,7 +258,7 @@ class DecisionService:
                 except IntegrityError:
                     continue
             recorded += 1
-            if self._settings.online_learning:
+            if self._settings.learning.online_learning:
                 self._keeper.learn(decision, outcome)
         return recorded
 
@@ -286,19 +286,22 @@ class DecisionService:
                 if existing is None:
                     raise
                 return RetentionResult(_same_retention_or_conflict(existing, report), False)
-        if self._settings.online_learning and self._settings.reward_mode == "retention_value":
+        if (
+            self._settings.learning.online_learning
+            and self._settings.reward.mode is RewardMode.RETENTION_VALUE
+        ):
             self._keeper.learn_retention(decision, retention, interim)
         return RetentionResult(retention, created=True)
 
     def apply_default_retention(self, limit: int = 1000) -> int:
         """Give decisions older than the retention window the default answer; returns how many."""
         now = self._clock()
-        cutoff = now - timedelta(days=self._settings.retention_window_days)
+        cutoff = now - timedelta(days=self._settings.reward.retention_window_days)
         with self._database.session(readonly=True) as session:
             stale = decisions_without_retention(session, cutoff, limit)
         recorded = 0
         for decision in stale:
-            retained = self._settings.retention_default_retained
+            retained = self._settings.reward.retention_default_retained
             with self._database.session() as session:
                 found, _ = self._retention(session, decision, retained, None, now)
                 retention = Retention(decision.id, retained, None, now, "default", found.reward)
@@ -322,10 +325,12 @@ class DecisionService:
         offer = self._offer(session, decision)
         reward = retention_reward(
             retained=retained,
-            customer_value=self._settings.retention_default_value if value is None else value,
+            customer_value=self._settings.reward.retention_default_value
+            if value is None
+            else value,
             offer_cost=offer.cost if offer else 0.0,
             accepted=bool(outcome and outcome.accepted),
-            scale=self._settings.reward_scale,
+            scale=self._settings.reward.scale,
             churn_score=decision.churn_score,
         )
         interim = outcome.reward if outcome is not None else None
@@ -341,13 +346,13 @@ class DecisionService:
 
     def _reward(self, offer: Offer | None, accepted: bool, value: float | None) -> float:
         return reward_for(
-            self._settings.reward_mode,
+            self._settings.reward.mode,
             accepted=accepted,
             value=value,
             offer_cost=offer.cost if offer else 0.0,
             offer_value=offer.value if offer else None,
-            scale=self._settings.reward_scale,
-            interim=self._settings.retention_interim_reward,
+            scale=self._settings.reward.scale,
+            interim=self._settings.reward.retention_interim_reward,
         )
 
 

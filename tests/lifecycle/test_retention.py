@@ -63,13 +63,13 @@ def test_retention_value_is_customer_value_minus_the_cost_of_an_accepted_offer(s
         runtime.service.record_outcome(OutcomeReport(d.id, True))
         kept = runtime.service.record_retention(RetentionReport(d.id, True, 60.0)).retention
         # less the baseline: a churn score of 0.9 expects 10% of the value kept anyway
-        kept_reward = (60.0 - 0.1 * 60.0 - 5.0) / settings.reward_scale
+        kept_reward = (60.0 - 0.1 * 60.0 - 5.0) / settings.reward.scale
         assert kept.reward == pytest.approx(kept_reward)
         quiet = runtime.service.decide(DecisionRequest("q", 0.9, offer_ids=("discount_10",)))
         lost = runtime.service.record_retention(RetentionReport(quiet.decision.id, False))
         # not accepted: no cost; not retained: no value, less the baseline at the default value
-        default = settings.retention_default_value
-        assert lost.retention.reward == pytest.approx(-0.1 * default / settings.reward_scale)
+        default = settings.reward.retention_default_value
+        assert lost.retention.reward == pytest.approx(-0.1 * default / settings.reward.scale)
     finally:
         runtime.close()
 
@@ -78,7 +78,7 @@ def test_unanswered_decisions_get_the_default_retention_after_the_window(setting
     runtime = _retention_runtime(settings)
     try:
         old = runtime.service.decide(DecisionRequest("c", 0.2)).decision
-        later = old.ts + timedelta(days=settings.retention_window_days + 1)
+        later = old.ts + timedelta(days=settings.reward.retention_window_days + 1)
         runtime.service._clock = lambda: later
         assert runtime.service.apply_default_retention() == 1
         assert runtime.service.apply_default_retention() == 0

@@ -130,7 +130,7 @@ def test_close_trains_what_is_left_unless_training_is_disabled(settings):
     again = build_runtime(settings)
     assert counts(again) == (0, 3)
     again.close()
-    final = build_runtime(Settings(database_url=settings.database_url, seed=1))
+    final = build_runtime(Settings(database_url=settings.database.url, seed=1))
     try:
         assert counts(final) == (3, 0) and final.keeper.model_version == 1
     finally:
@@ -139,7 +139,7 @@ def test_close_trains_what_is_left_unless_training_is_disabled(settings):
 
 def test_default_outcomes_are_recorded_once_and_learned_once(runtime):
     old = runtime.service.decide(request(1)).decision
-    later = old.ts + timedelta(days=runtime.settings.reward_window_days + 1)
+    later = old.ts + timedelta(days=runtime.settings.reward.window_days + 1)
     runtime.service._clock = lambda: later
     assert runtime.service.apply_default_outcomes() == 1
     assert runtime.service.apply_default_outcomes() == 0

@@ -78,7 +78,7 @@ def test_decisions_past_the_reward_window_get_the_default_outcome(settings):
     runtime = build_runtime(settings)
     try:
         old = runtime.service.decide(_request(1)).decision
-        later = old.ts + timedelta(days=settings.reward_window_days + 1)
+        later = old.ts + timedelta(days=settings.reward.window_days + 1)
         runtime.service._clock = lambda: later
         fresh = runtime.service.decide(_request(2)).decision
         assert runtime.service.apply_default_outcomes() == 1
@@ -123,7 +123,7 @@ def test_net_value_reward_uses_value_minus_cost(settings):
             if d.chosen == "discount_10":
                 break
         accepted = runtime.service.record_outcome(OutcomeReport(d.id, True)).outcome
-        assert accepted.reward == (30.0 - 5.0) / settings.reward_scale
+        assert accepted.reward == (30.0 - 5.0) / settings.reward.scale
     finally:
         runtime.close()
 
