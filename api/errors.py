@@ -1,4 +1,8 @@
-"""The one place where errors become HTTP replies: `{"error": {code, message, details}}`."""
+"""The one place where errors become HTTP replies: `{"error": {code, message, details}}`.
+
+`STATUS` gives each error class its status. 401/403 come from auth and 405/413 from Werkzeug
+(HTTP exceptions carry their own status); anything else is a logged 500 with a request id.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +12,48 @@ import uuid
 
 from flask import Flask, Response, jsonify
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from nba.errors import Conflict, InvalidInput, NbaError, NoEligibleOffer, NotFound
+from nba.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidSetting,
+    NbaError,
+    NoEligibleOffer,
+    NotFound,
+)
+from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 
 log = logging.getLogger(__name__)
 
 # pydantic puts the tried member of a union into the location ("context.x.float"): drop it.
 _UNION_TAG = re.compile(r"^(float|int|str|bool|none|.*\[.*\]|function-.*)$")
 
-STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 409, NoEligibleOffer: 422}
+STATUS: dict[type[Exception], int] = {
+    NbaError: 400,
+    InvalidInput: 400,
+    NotFound: 404,
+    Conflict: 409,
+    NoEligibleOffer: 422,
+    InvalidSetting: 500,  # the process's configuration, never the caller's fault
+    PolicyError: 400,
+    InvalidParameter: 400,  # a policy parameter or input the caller sent
+    UnknownPolicy: 400,
+    InvalidModel: 422,  # stored model bytes the policy cannot load (say, on activation)
+}
+"""The status of each error class; an error takes the entry of the nearest class it is."""
+
+
+def status_of(error: Exception) -> int:
+    """The status of `error` by `STATUS` (an error of no class there is a 500)."""
+    return next((STATUS[cls] for cls in type(error).__mro__ if cls in STATUS), 500)
+
+
+def _code_of(error: Exception) -> str:
+    """NbaError's `code`; for another class its name in snake case (PolicyError: policy_error)."""
+    if isinstance(error, NbaError):
+        return error.code
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(error).__name__).lower()
 
 
 def error_reply(status: int, code: str, message: str, details: dict | None = None) -> Response:
@@ -38,20 +74,28 @@ def invalid_from_pydantic(error: ValidationError) -> InvalidInput:
 def register_error_handlers(app: Flask) -> None:
     """Map nba errors, validation errors and HTTP errors to JSON replies."""
 
-    @app.errorhandler(NbaError)
-    def _nba_error(error: NbaError) -> Response:
-        status = next((s for cls, s in STATUS.items() if isinstance(error, cls)), 400)
-        return error_reply(status, error.code, error.message, error.details)
+    def _known_error(error: Exception) -> Response:
+        details: dict[str, object] = {}
+        if isinstance(error, NbaError):
+            message, details = error.message, error.details
+        else:
+            message = str(error)
+            if isinstance(error, InvalidParameter | InvalidModel):
+                details["field"] = error.parameter
+        return error_reply(status_of(error), _code_of(error), message, details)
+
+    for cls in STATUS:
+        app.register_error_handler(cls, _known_error)
 
     @app.errorhandler(ValidationError)
     def _validation_error(error: ValidationError) -> Response:
-        return _nba_error(invalid_from_pydantic(error))
+        return _known_error(invalid_from_pydantic(error))
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
         code = (error.name or "error").lower().replace(" ", "_")
         reply = error_reply(error.code or 500, code, error.description or error.name)
-        if error.code == 405 and error.valid_methods:
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
             reply.headers["Allow"] = ", ".join(error.valid_methods)
         return reply
 

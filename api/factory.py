@@ -7,18 +7,21 @@ from flask import Flask
 from api.errors import register_error_handlers
 from api.metrics import Metrics
 from api.routes import admin, analyst, crm, marketer, public
-from nba.config import Settings
+from nba.config import Settings, load_settings
 from nba.runtime import Runtime, build_runtime
 
 
 def create_app(
     settings: Settings | None = None, *, runtime: Runtime | None = None, start_jobs: bool = True
 ) -> Flask:
-    """Build the app around a Runtime (built from `settings` unless given)."""
+    """Build the app around a Runtime (built from `settings` unless given).
+
+    Without either, the settings come from NBA_CONFIG and NBA_* like every entry point's.
+    """
     if runtime is None:
-        runtime = build_runtime(settings or Settings())
+        runtime = build_runtime(settings if settings is not None else load_settings())
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = runtime.settings.max_body_bytes
+    app.config["MAX_CONTENT_LENGTH"] = runtime.settings.serving.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["nba"] = runtime
     metrics = Metrics()

@@ -25,16 +25,18 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
+from nba.config import RewardMode
 from simulator import Delayed, runner
 from simulator.lineup import factory
 from simulator.report import _t975
 
 SCENARIO = Delayed(population_size=20_000, steps_per_day=200.0)
-MODES = ("acceptance", "retention_value")
+ACCEPTANCE, RETENTION = RewardMode.ACCEPTANCE, RewardMode.RETENTION_VALUE
+MODES = (ACCEPTANCE, RETENTION)
 
 
 def one(
-    mode: str, seed: int, steps: int, policy: str, interim: float, params: dict[str, float]
+    mode: RewardMode, seed: int, steps: int, policy: str, interim: float, params: dict[str, float]
 ) -> dict[str, float]:
     """Net value per decision over the second half of one run, and the clipped shares."""
     mine = {k: v for k, v in params.items() if "." not in k}
@@ -93,12 +95,12 @@ def main() -> None:
     print("by quarter of the run (policy net value; retention_value - acceptance, paired):")
     for q in range(4):
         cells = [_cell([by[(mode, s)][f"q{q}"] for s in seeds]) for mode in MODES]
-        rows = [(by[("retention_value", s)], by[("acceptance", s)]) for s in seeds]
+        rows = [(by[(RETENTION, s)], by[(ACCEPTANCE, s)]) for s in seeds]
         paired = [ret[f"q{q}"] - acc[f"q{q}"] for ret, acc in rows]
         print(f"  quarter {q + 1}: {cells[0]}  {cells[1]}  {_cell(paired).strip()}")
-    diff = [by[("retention_value", s)]["policy"] - by[("acceptance", s)]["policy"] for s in seeds]
+    diff = [by[(RETENTION, s)]["policy"] - by[(ACCEPTANCE, s)]["policy"] for s in seeds]
     print(f"retention_value - acceptance, paired by seed: {_cell(diff).strip()}")
-    rows = [by[("retention_value", s)] for s in seeds]
+    rows = [by[(RETENTION, s)] for s in seeds]
     print(
         f"retention_value rewards (interim {interim:g}): final clipped "
         f"{np.mean([r['clipped'] for r in rows]):.3%}, corrections 2*final-interim clipped "

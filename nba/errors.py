@@ -45,3 +45,12 @@ class NoEligibleOffer(NbaError):
     """No offer is eligible for this request (and `no_action` is disabled)."""
 
     code = "no_eligible_offer"
+
+
+class InvalidSetting(NbaError):
+    """A setting that does not exist or cannot be read (file, environment, keyword)."""
+
+    code = "invalid_setting"
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}", setting=name)

@@ -17,10 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import policies
+from nba.config import RewardMode
 from nba.domain import FeedbackKind
-from nba.errors import InvalidInput
-
-MODES = ("acceptance", "net_value", "retention_value")
 
 RETENTION_LEARNING_RATE = 0.1
 """VW's learning rate under `retention_value` unless the policy parameters set one.
@@ -32,20 +30,20 @@ following the last ones: on the simulator's `delayed` world, 200,000 decisions, 
 (benchmarks/retention_reward.py, docs/model-lifecycle.md)."""
 
 
-def learned_kinds(mode: str) -> tuple[FeedbackKind, ...]:
+def learned_kinds(mode: RewardMode) -> tuple[FeedbackKind, ...]:
     """The kinds of feedback a learner learns under `mode`, in the order it learns them.
 
     Outcomes always (under `retention_value` as the interim signal); retention answers only
     under `retention_value`, after the outcomes, since they correct them. The defaults job
     gives defaults of these kinds only.
     """
-    if mode == "retention_value":
+    if mode is RewardMode.RETENTION_VALUE:
         return (FeedbackKind.ACCEPTANCE, FeedbackKind.RETENTION)
     return (FeedbackKind.ACCEPTANCE,)
 
 
 def acceptance_reward(
-    mode: str,
+    mode: RewardMode,
     *,
     accepted: bool,
     value: float | None,
@@ -55,17 +53,15 @@ def acceptance_reward(
     interim: float = 0.0,
 ) -> float:
     """The reward on the policies' scale ([-1, 1]) of one outcome (accepted or declined)."""
-    if mode == "acceptance":
+    if mode is RewardMode.ACCEPTANCE:
         return 1.0 if accepted else 0.0
-    if mode == "retention_value":
+    if mode is RewardMode.RETENTION_VALUE:
         # The acceptance is the interim signal until retention is known, on the final's scale.
         return interim_reward(accepted, interim)
-    if mode == "net_value":
-        if not accepted:
-            return 0.0
-        gained = value if value is not None else (offer_value or 0.0)
-        return max(-1.0, min(1.0, (gained - offer_cost) / scale))
-    raise InvalidInput("reward_mode", f"must be one of {MODES}, got {mode!r}")
+    if not accepted:
+        return 0.0
+    gained = value if value is not None else (offer_value or 0.0)
+    return max(-1.0, min(1.0, (gained - offer_cost) / scale))
 
 
 def retention_reward(
@@ -101,7 +97,7 @@ def retention_reward(
 def interim_reward(accepted: bool, uplift: float) -> float:
     """The interim reward learned at the outcome, before the retention answer: on its scale.
 
-    An accept learns `uplift` (`Settings.retention_interim_reward`, a small prior guess of
+    An accept learns `uplift` (`Settings.reward.retention_interim_reward`, a small prior guess of
     what an accept is worth on the final reward's scale; 0 learns nothing until the answer),
     a decline learns 0, the baseline's expectation of doing nothing. A 0/1 interim would be
     far off the final reward's scale and dominate the correction `2 * final - interim`.
@@ -123,13 +119,13 @@ def corrected_target(final: float, interim: float | None) -> float:
 
 
 def fresh_policy_params(
-    policy: str, params: Mapping[str, object], reward_mode: str
+    policy: str, params: Mapping[str, object], reward_mode: RewardMode
 ) -> dict[str, object]:
     """The parameters of a new policy: `params`, plus the retention learning rate under
     `retention_value` for a policy that takes one and was not given one."""
     chosen = dict(params)
     if (
-        reward_mode == "retention_value"
+        reward_mode is RewardMode.RETENTION_VALUE
         and "learning_rate" not in chosen
         and "learning_rate" in policies.parameters(policy)
     ):

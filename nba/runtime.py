@@ -64,15 +64,15 @@ class Runtime:
                 max_instances=1, coalesce=True,
             )  # fmt: skip
 
-        if s.trainer_enabled:
-            every(self.save_model, s.save_interval_s, "train")
-        if s.sqlite_checkpoint_s > 0 and self.database.is_sqlite:
+        if s.learning.trainer_enabled:
+            every(self.save_model, s.learning.save_interval_s, "train")
+        if s.database.sqlite_checkpoint_s > 0 and self.database.is_sqlite:
             self.database.take_over_checkpoints()
-            every(self.database.checkpoint, s.sqlite_checkpoint_s, "wal_checkpoint")
+            every(self.database.checkpoint, s.database.sqlite_checkpoint_s, "wal_checkpoint")
         if serving:
-            every(self.refresh_model, s.model_poll_s, "refresh_model")
-        every(self.defaults.run, s.default_outcome_interval_s, "defaults")
-        every(self.drift.check, s.drift_interval_s, "drift")
+            every(self.refresh_model, s.learning.model_poll_s, "refresh_model")
+        every(self.defaults.run, s.reward.default_outcome_interval_s, "defaults")
+        every(self.drift.check, s.evaluation.drift_interval_s, "drift")
         scheduler.start()
         self.scheduler = scheduler
         log.info("scheduler started")
@@ -84,19 +84,19 @@ class Runtime:
             return None
         self.refresh_model()
         version = run.version.version
-        if self.settings.evaluate_versions:
+        if self.settings.evaluation.evaluate_versions:
             _logged(lambda: self.models.evaluate(version), "evaluate")()
-        if self.settings.apprentice:
+        if self.settings.learning.apprentice:
             _logged(self.apprentice.check, "apprentice check")()
         return version
 
     def refresh_model(self) -> int | None:
         """Serve the active model version if it changed (hot swap); returns the new one."""
-        if self.settings.apprentice:
+        if self.settings.learning.apprentice:
             self.apprentice.refresh()
         swapped = self.keeper.refresh(self.database, self.refresh_rng)
-        if swapped is not None and self.settings.online_learning:
-            kinds = learned_kinds(self.settings.reward_mode)
+        if swapped is not None and self.settings.learning.online_learning:
+            kinds = learned_kinds(self.settings.reward.mode)
             self.keeper.catch_up(self.database, kinds)  # transient: answers the version lacks
         return swapped
 
@@ -106,7 +106,7 @@ class Runtime:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
         self.evaluations.close()
-        if self.settings.trainer_enabled:
+        if self.settings.learning.trainer_enabled:
             _logged(self.save_model, "train on close")()
         _logged(self.database.checkpoint, "wal_checkpoint on close")()
         self.database.dispose()
@@ -126,29 +126,31 @@ def _logged(job: Callable[[], object], name: str) -> Callable[[], object]:
 def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
     """Open the database (migrating it), and build catalog, keys, model keeper, decider,
     feedback recorder, defaults job and trainer; `clock` is the time all of them read."""
-    database = Database(settings.resolved_database_url)
+    database = Database(settings.database.resolved_url)
     database.upgrade()
     root = np.random.default_rng(settings.seed)
     policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = root.spawn(6)
-    cache = OfferCache(database, ttl_s=settings.offer_cache_s)
+    cache = OfferCache(database, ttl_s=settings.serving.offer_cache_s)
     catalog = OfferCatalog(database, cache)
     catalog.ensure_no_action()
     keys = KeyRing(database)
-    if settings.bootstrap_admin_key:
-        keys.ensure(settings.bootstrap_admin_key, "admin", "bootstrap")
+    if settings.serving.bootstrap_admin_key:
+        keys.ensure(settings.serving.bootstrap_admin_key, "admin", "bootstrap")
     # One set of parameters for a policy started from scratch, served and trained alike.
     fresh_params = with_new_offer_floor(
-        settings.policy,
-        fresh_policy_params(settings.policy, settings.policy_params, settings.reward_mode),
-        min_probability=settings.new_offer_min_probability,
-        shows=settings.new_offer_shows,
+        settings.learning.policy,
+        fresh_policy_params(
+            settings.learning.policy, settings.learning.policy_params, settings.reward.mode
+        ),
+        min_probability=settings.serving.new_offer_min_probability,
+        shows=settings.serving.new_offer_shows,
     )
     keeper = ModelKeeper.start(
         database,
-        policy_name=settings.policy,
+        policy_name=settings.learning.policy,
         policy_params=fresh_params,
         rng=policy_rng,
-        catch_up=learned_kinds(settings.reward_mode) if settings.online_learning else (),
+        catch_up=learned_kinds(settings.reward.mode) if settings.learning.online_learning else (),
     )
     apprentice = Apprentice(database, settings, baseline_rng)
     decider = Decider(
@@ -168,8 +170,8 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     )
     trainer = Trainer(database, settings, trainer_rng, fresh_params=fresh_params, clock=clock)
     registry = ModelRegistry(database, keeper, trainer, registry_rng, settings)
+    drift = DriftMonitor(database, settings.evaluation.drift_window, settings.evaluation.drift_z)
     return Runtime(
         settings, database, catalog, keys, keeper, decider, feedback, defaults, registry, trainer,
-        refresh_rng, apprentice, DriftMonitor(database, settings.drift_window, settings.drift_z),
-        EvaluationJobs(database),
+        refresh_rng, apprentice, drift, EvaluationJobs(database),
     )  # fmt: skip

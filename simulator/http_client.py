@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import requests
 
+from nba.config import RewardMode
 from nba.domain import NO_ACTION_ID, Offer
 from policies.base import Candidate, Context
 from simulator.result import RunResult
@@ -160,7 +161,7 @@ def run_http(
     steps: int,
     seed: int,
     *,
-    reward_mode: str = "acceptance",
+    reward_mode: RewardMode | str = RewardMode.ACCEPTANCE,
     reward_scale: float | None = None,
     session: requests.Session | None = None,
     name: str = "http",

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 import policies
+from nba.config import RewardMode
 from nba.reward import fresh_policy_params
 from policies.base import Candidate, Context, Event, Ranking
 from policies.encoding import shared_features
@@ -42,7 +43,9 @@ BEST_RULES: Mapping[str, Sequence[str]] = {
 """The best churn-band preferences found for the default world (benchmarks/sim_quality.py)."""
 
 
-def factory(name: str, reward_mode: str = "acceptance", **params: object) -> PolicyFactory:
+def factory(
+    name: str, reward_mode: RewardMode | str = RewardMode.ACCEPTANCE, **params: object
+) -> PolicyFactory:
     """A factory for a policy name; `params` override TUNED. ValueError on an unknown name.
 
     `reward_mode` adds what the service adds for it (`nba.reward.fresh_policy_params`).
@@ -64,7 +67,7 @@ def factory(name: str, reward_mode: str = "acceptance", **params: object) -> Pol
     if name not in policies.names():
         known = (*policies.names(), "rules-best", "oracle", "mabwiser-linucb", "mabwiser-lints")
         raise ValueError(f"unknown policy {name!r}; known: {', '.join(known)}")
-    merged = fresh_policy_params(name, {**TUNED.get(name, {}), **params}, reward_mode)
+    merged = fresh_policy_params(name, {**TUNED.get(name, {}), **params}, RewardMode(reward_mode))
     return _named(name, name, merged)
 
 
@@ -79,7 +82,9 @@ def _named(label: str, name: str, params: Mapping[str, object]) -> PolicyFactory
     return make
 
 
-def factories(names: Iterable[str], reward_mode: str = "acceptance") -> dict[str, PolicyFactory]:
+def factories(
+    names: Iterable[str], reward_mode: RewardMode | str = RewardMode.ACCEPTANCE
+) -> dict[str, PolicyFactory]:
     """Factories for several names, keyed by name."""
     return {name: factory(name, reward_mode) for name in names}
 

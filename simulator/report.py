@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from nba.config import RewardMode
 from nba.logschema import write_log
 from simulator.result import BANDS, RunResult
 
@@ -31,7 +32,7 @@ def run_metrics(result: RunResult, last: int = 10_000) -> dict[str, float | str 
     mine_last = float(result.expected_rewards[-last:].mean())
     net: dict[str, float] = {}
     if (
-        result.reward_mode == "retention_value"
+        result.reward_mode is RewardMode.RETENTION_VALUE
         and result.net_value is not None
         and result.retained is not None
     ):

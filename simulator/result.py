@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from nba.config import RewardMode
 from nba.logschema import COLUMNS
 from simulator.population import CATEGORICAL, OBSERVED, Population
 
@@ -60,7 +61,7 @@ class RunResult:
     seed: int
     offer_ids: tuple[str, ...]
     steps_per_day: float
-    reward_mode: str
+    reward_mode: RewardMode
     population: Population
     customers: Ints
     churn_scores: Floats
@@ -162,7 +163,7 @@ class RunResult:
                 "seed": self.seed,
             }
         )
-        if self.reward_mode == "retention_value" and self.net_value is not None:
+        if self.reward_mode is RewardMode.RETENTION_VALUE and self.net_value is not None:
             frame["retained"] = self.retained
             frame["net_value"] = self.net_value
             frame["expected_net_value"] = self.net_values

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from nba.config import Settings
+from nba.config import RewardMode, RewardSettings
 from nba.reward import corrected_target, interim_reward
 from policies.base import Context, Policy
 from simulator.catalog import candidates as to_candidates
@@ -35,8 +35,7 @@ __all__ += ["oracle", "run", "simulate", "streams"]
 
 _REPORTED, _DEFAULT, _RETAINED, _RETAIN_DEFAULT = range(4)
 """Kinds of delivery: outcome reported, outcome defaulted, retention answered, defaulted."""
-MODES = ("acceptance", "net_value", "retention_value")
-RETENTION_INTERIM = float(Settings.model_fields["retention_interim_reward"].default)
+RETENTION_INTERIM = float(RewardSettings.model_fields["retention_interim_reward"].default)
 """The service's default interim reward of an accept under `retention_value`."""
 
 
@@ -72,7 +71,7 @@ def simulate(
     steps: int,
     rngs: Sequence[np.random.Generator],
     seed: int,
-    reward_mode: str = "acceptance",
+    reward_mode: RewardMode | str = RewardMode.ACCEPTANCE,
     reward_scale: float | None = None,
     progress: Progress | None = None,
     *,
@@ -81,11 +80,10 @@ def simulate(
     """The closed loop behind `run`, for any driver (in-process or HTTP).
 
     `interim`: the reward an accept teaches under `retention_value` until the retention answer
-    (`Settings.retention_interim_reward`; an HTTP run's service uses its own setting).
+    (`Settings.reward.retention_interim_reward`; an HTTP run's service uses its own setting).
     """
-    if reward_mode not in MODES:
-        raise ValueError(f"reward_mode must be one of {MODES}, got {reward_mode!r}")
-    retaining = reward_mode == "retention_value"
+    mode = RewardMode(reward_mode)  # a ValueError names a bad one
+    retaining = mode is RewardMode.RETENTION_VALUE
     scale = reward_scale or (RETENTION_SCALE if retaining else 100.0)
     _, stream_rng, response_rng, delay_rng, _, _, id_rng = rngs[:7]
     retention_rng = rngs[7] if len(rngs) > 7 else streams(seed)[7]
@@ -161,7 +159,7 @@ def simulate(
                 one = np.array([i])
                 return ret.expected_reward(one, probs, costs, scale, scores[one], cols)[0]
             values = value_of[i, cols][None, :]
-            return expected_reward(probs, values, costs[cols], reward_mode, scale)[0]
+            return expected_reward(probs, values, costs[cols], mode, scale)[0]
 
         k, probs, decision_id = driver.decide(
             t, customer_id(i), context, channel, cands[pattern_of[t]], truth
@@ -186,7 +184,7 @@ def simulate(
             reward = interim_reward(is_accept, interim)
         elif not is_accept:
             reward = 0.0
-        elif reward_mode == "acceptance":
+        elif mode is RewardMode.ACCEPTANCE:
             reward = 1.0
         else:
             reward = max(-1.0, min(1.0, (value - cost_list[j]) / scale))
@@ -222,14 +220,14 @@ def simulate(
     if retaining:
         expected = ret.expected_reward(customers, probs_true, costs, scale, scores[customers])
     else:
-        expected = expected_reward(probs_true, world.values[customers], costs, reward_mode, scale)
+        expected = expected_reward(probs_true, world.values[customers], costs, mode, scale)
     return RunResult(
         scenario=scenario.name,
         policy=driver.name,
         seed=seed,
         offer_ids=tuple(o.id for o in world.offers),
         steps_per_day=scenario.steps_per_day,
-        reward_mode=reward_mode,
+        reward_mode=mode,
         population=world.population,
         customers=customers,
         churn_scores=world.churn_scores[customers],
@@ -256,7 +254,7 @@ def run(
     steps: int,
     seed: int,
     *,
-    reward_mode: str = "acceptance",
+    reward_mode: RewardMode | str = RewardMode.ACCEPTANCE,
     reward_scale: float | None = None,
     learn_batch: int = 1,
     progress: Progress | None = None,
@@ -278,7 +276,7 @@ def compare(
     steps: int,
     seeds: int | Sequence[int] = 3,
     *,
-    reward_mode: str = "acceptance",
+    reward_mode: RewardMode | str = RewardMode.ACCEPTANCE,
     reward_scale: float | None = None,
     learn_batch: int = 1,
     progress: Progress | None = None,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
+from nba.config import RewardMode
 from nba.domain import Offer
 from simulator.population import CHANNELS, Population
 
@@ -214,13 +215,14 @@ def expected_reward(
     probabilities: Floats,
     values: Floats,
     costs: Floats,
-    reward_mode: str = "acceptance",
+    reward_mode: RewardMode | str = RewardMode.ACCEPTANCE,
     reward_scale: float = 100.0,
 ) -> Floats:
     """Expected reward of each offer: P(accept) for acceptance, P * clip((v - c) / scale) else."""
-    if reward_mode == "acceptance":
+    mode = RewardMode(reward_mode)
+    if mode is RewardMode.ACCEPTANCE:
         return probabilities
-    if reward_mode == "net_value":
+    if mode is RewardMode.NET_VALUE:
         return probabilities * np.clip((values - costs) / reward_scale, -1.0, 1.0)
     raise ValueError(f"reward_mode must be 'acceptance' or 'net_value', got {reward_mode!r}")
 

@@ -27,7 +27,7 @@ def decide() -> tuple[dict, int]:
 def decide_batch() -> tuple[dict, int]:
     """Choose offers for several customers; all are logged together or none."""
     body = read_body(schemas.BatchBody)
-    limit = runtime().settings.max_batch
+    limit = runtime().settings.serving.max_batch
     if len(body.requests) > limit:
         raise InvalidInput("requests", f"at most {limit} requests per batch")
     results = runtime().decider.decide_batch([schemas.decision_request(r) for r in body.requests])

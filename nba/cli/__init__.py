@@ -6,10 +6,36 @@ import logging
 
 import click
 
-from nba.cli import bench, decide, export, keys, models, offers, serve, worker
+from nba.cli import (
+    bench,
+    decide,
+    demo,
+    evaluate,
+    export,
+    keys,
+    models,
+    offers,
+    serve,
+    simulate,
+    worker,
+)
+from nba.cli._common import map_errors
+
+EXIT_HELP = (
+    "Exit codes: 0 done, 1 invalid input or another refusal, 2 usage, 3 not found, "
+    "4 conflict, 5 no eligible offer, 6 invalid setting, 7 a stored model cannot be loaded."
+)
 
 
-@click.group()
+class _Nba(click.Group):
+    """The `nba` group: maps nba's errors (`_common.EXIT_CODES`) for every command added."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        map_errors(cmd)
+        super().add_command(cmd, name)
+
+
+@click.group(cls=_Nba, epilog=EXIT_HELP)
 @click.version_option(package_name="nba")
 @click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
 def main(verbose: bool) -> None:
@@ -23,24 +49,9 @@ def main(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-for _module in (serve, keys, offers, decide, models, export, bench, worker):
-    main.add_command(_module.command)
-
-try:  # the simulator and the evaluator bring their own commands
-    from nba.cli.simulate import simulate
-
-    main.add_command(simulate)
-except ImportError:  # pragma: no cover
-    pass
-try:
-    from nba.cli.evaluate import evaluate
-
-    main.add_command(evaluate)
-except ImportError:  # pragma: no cover
-    pass
-try:
-    from nba.cli.demo import command as demo_command
-
-    main.add_command(demo_command)
-except ImportError:  # pragma: no cover
-    pass
+for _command in (
+    serve.command, keys.command, offers.command, decide.command, models.command,
+    export.command, bench.command, worker.command, simulate.simulate, evaluate.evaluate,
+    demo.command,
+):  # fmt: skip
+    main.add_command(_command)

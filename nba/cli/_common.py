@@ -10,9 +10,10 @@ from typing import TypeVar
 import click
 
 from nba.config import Settings, load_settings
-from nba.errors import NbaError
+from nba.errors import Conflict, InvalidInput, InvalidSetting, NbaError, NoEligibleOffer, NotFound
 from nba.runtime import Runtime, build_runtime
 from nba.storage import Database
+from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -41,7 +42,7 @@ def settings_from(database_url: str | None, data_dir: str | None, **more: object
 
 def open_database(settings: Settings) -> Database:
     """Open (and migrate) the configured database, without loading a policy."""
-    database = Database(settings.resolved_database_url)
+    database = Database(settings.database.resolved_url)
     database.upgrade()
     return database
 
@@ -51,17 +52,53 @@ def open_runtime(settings: Settings) -> Runtime:
     return build_runtime(settings)
 
 
-def nba_errors(command: F) -> F:
-    """Turn NbaError into a click error with a non-zero exit code."""
+EXIT_CODES: dict[type[Exception], int] = {
+    NbaError: 1,
+    InvalidInput: 1,
+    NotFound: 3,
+    Conflict: 4,
+    NoEligibleOffer: 5,
+    InvalidSetting: 6,
+    PolicyError: 1,
+    InvalidParameter: 1,
+    UnknownPolicy: 1,
+    InvalidModel: 7,
+}
+"""The exit code of each error class a command may raise (the nearest class in its MRO);
+click itself exits 2 on a usage error. Every command of the `nba` group maps them."""
 
-    @functools.wraps(command)
-    def wrapped(*args: object, **kwargs: object) -> object:
+
+def command_failure(error: Exception) -> click.ClickException:
+    """`error` as click shows it: `Error: <message>` on stderr, the exit code of its class."""
+    code = next(EXIT_CODES[cls] for cls in type(error).__mro__ if cls in EXIT_CODES)
+    failure = type("CommandFailed", (click.ClickException,), {"exit_code": code})
+    return failure(error.message if isinstance(error, NbaError) else str(error))
+
+
+def map_errors(command: click.Command) -> None:
+    """Make `command` (a group: each of its commands) turn EXIT_CODES' errors into click's.
+
+    The `nba` group calls this for every command added to it, so no command can miss it.
+    """
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            map_errors(subcommand)
+    callback = command.callback
+    if callback is None or callback in _MAPPED:
+        return
+
+    @functools.wraps(callback)
+    def mapped(*args: object, **kwargs: object) -> object:
         try:
-            return command(*args, **kwargs)
-        except NbaError as error:
-            raise click.ClickException(error.message) from None
+            return callback(*args, **kwargs)
+        except tuple(EXIT_CODES) as error:
+            raise command_failure(error) from None
 
-    return wrapped  # type: ignore[return-value]
+    _MAPPED.add(mapped)
+    command.callback = mapped
+
+
+_MAPPED: set[Callable[..., object]] = set()
 
 
 def echo_json(data: object) -> None:

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from nba.cli._common import nba_errors
-
 
 @click.group(name="bench")
 def command() -> None:
@@ -80,7 +78,6 @@ def command() -> None:
     default=None,
     help="Also write the results to this JSON file.",
 )
-@nba_errors
 def decide(
     offers: int,
     context_features: int,

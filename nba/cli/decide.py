@@ -6,7 +6,7 @@ import json
 
 import click
 
-from nba.cli._common import database_options, echo_json, nba_errors, open_runtime, settings_from
+from nba.cli._common import database_options, echo_json, open_runtime, settings_from
 from nba.schemas import DecisionBody, decision_reply, decision_request, parse
 
 
@@ -17,7 +17,6 @@ from nba.schemas import DecisionBody, decision_reply, decision_request, parse
 @click.option("--channel", default=None)
 @click.option("--explain", is_flag=True, help="Show the features behind the chosen offer.")
 @database_options
-@nba_errors
 def command(
     customer_id: str,
     churn_score: float,

@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 import requests
 
-from nba.cli._common import nba_errors
 from nba.config import load_settings
 from nba.serving.keys import KeyRing
 from nba.storage import Database
@@ -28,7 +27,6 @@ from nba.storage import Database
     default=None,
     help="Where the demo database goes (default: a new temporary folder).",
 )
-@nba_errors
 def command(steps: int, seed: int, data_dir: str | None) -> None:
     """Start an embedded service, load sample offers, drive it over HTTP, summarise learning."""
     from simulator.demo import format_summary, run_demo
@@ -36,7 +34,7 @@ def command(steps: int, seed: int, data_dir: str | None) -> None:
     started = time.perf_counter()
     folder = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="nba-demo-"))
     settings = load_settings(data_dir=folder).model_copy(update={"database_url": None})
-    database = Database(settings.resolved_database_url)
+    database = Database(settings.database.resolved_url)
     database.upgrade()
     keys = KeyRing(database)
     _, crm_key = keys.create("crm", "demo CRM")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 import numpy as np
 
-from nba.cli._common import database_options, nba_errors
+from nba.cli._common import database_options
 from nba.errors import InvalidInput
 from nba.ope.evaluate import DEFAULT_ESTIMATORS
 from nba.schemas import DEFAULT_ALPHA, DEFAULT_N_BOOTSTRAP
@@ -79,7 +79,6 @@ if TYPE_CHECKING:
 @click.option("--to", "end", default=None, help="With LOG=db: ISO time, exclusive.")
 @click.option("--channel", default=None, help="With LOG=db: only decisions of this channel.")
 @database_options
-@nba_errors
 def evaluate(
     log: str,
     policies: tuple[str, ...],

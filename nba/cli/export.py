@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from nba.cli._common import database_options, nba_errors, open_database, settings_from
+from nba.cli._common import database_options, open_database, settings_from
 from nba.clock import parse_time
 from nba.evaluation.exports import decision_log
 from nba.logschema import write_log
@@ -18,7 +18,6 @@ from nba.logschema import write_log
 @click.option("--to", "end", default=None, help="ISO time, exclusive.")
 @click.option("--channel", default=None)
 @database_options
-@nba_errors
 def command(
     out: str,
     start: str | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from nba.cli._common import database_options, nba_errors, open_database, settings_from
+from nba.cli._common import database_options, open_database, settings_from
 from nba.domain import ROLES
 from nba.serving.keys import KeyRing
 
@@ -18,7 +18,6 @@ def command() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", default="", help="A label, e.g. the system that uses the key.")
 @database_options
-@nba_errors
 def create(role: str, name: str, database_url: str | None, data_dir: str | None) -> None:
     """Create a key for ROLE and print it."""
     database = open_database(settings_from(database_url, data_dir))
@@ -32,7 +31,6 @@ def create(role: str, name: str, database_url: str | None, data_dir: str | None)
 
 @command.command("list")
 @database_options
-@nba_errors
 def list_keys(database_url: str | None, data_dir: str | None) -> None:
     """List keys (ids and roles, never secrets)."""
     database = open_database(settings_from(database_url, data_dir))
@@ -47,7 +45,6 @@ def list_keys(database_url: str | None, data_dir: str | None) -> None:
 @command.command("revoke")
 @click.argument("key_id")
 @database_options
-@nba_errors
 def revoke(key_id: str, database_url: str | None, data_dir: str | None) -> None:
     """Revoke the key KEY_ID."""
     database = open_database(settings_from(database_url, data_dir))

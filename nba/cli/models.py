@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import click
 
-from nba.cli._common import database_options, echo_json, nba_errors, open_runtime, settings_from
+from nba.cli._common import database_options, echo_json, open_runtime, settings_from
 from nba.runtime import Runtime
 
 T = TypeVar("T")
@@ -32,7 +32,6 @@ def command() -> None:
 
 @command.command("list")
 @database_options
-@nba_errors
 def list_models(database_url: str | None, data_dir: str | None) -> None:
     """List model versions, newest first, with their main metrics."""
     for m in _with_runtime(database_url, data_dir, lambda r: r.models.list()):
@@ -48,7 +47,6 @@ def list_models(database_url: str | None, data_dir: str | None) -> None:
 @command.command("activate")
 @click.argument("version", type=int)
 @database_options
-@nba_errors
 def activate(version: int, database_url: str | None, data_dir: str | None) -> None:
     """Make VERSION the active model; running services pick it up within seconds."""
     _with_runtime(database_url, data_dir, lambda r: r.models.activate(version))
@@ -58,7 +56,6 @@ def activate(version: int, database_url: str | None, data_dir: str | None) -> No
 @command.command("pin")
 @click.argument("version", type=int)
 @database_options
-@nba_errors
 def pin(version: int, database_url: str | None, data_dir: str | None) -> None:
     """Pin VERSION: while it is active, training saves new versions without activating them."""
     _with_runtime(database_url, data_dir, lambda r: r.models.pin(version, True))
@@ -68,7 +65,6 @@ def pin(version: int, database_url: str | None, data_dir: str | None) -> None:
 @command.command("unpin")
 @click.argument("version", type=int)
 @database_options
-@nba_errors
 def unpin(version: int, database_url: str | None, data_dir: str | None) -> None:
     """Unpin VERSION."""
     _with_runtime(database_url, data_dir, lambda r: r.models.pin(version, False))
@@ -78,7 +74,6 @@ def unpin(version: int, database_url: str | None, data_dir: str | None) -> None:
 @command.command("train")
 @click.option("--evaluate/--no-evaluate", default=True, help="Evaluate the new version (OPE).")
 @database_options
-@nba_errors
 def train(evaluate: bool, database_url: str | None, data_dir: str | None) -> None:
     """Learn every outcome no version has learned and save a new version (one trainer at a time)."""
 
@@ -95,7 +90,6 @@ def train(evaluate: bool, database_url: str | None, data_dir: str | None) -> Non
 @click.argument("a", type=int)
 @click.argument("b", type=int)
 @database_options
-@nba_errors
 def compare(a: int, b: int, database_url: str | None, data_dir: str | None) -> None:
     """Evaluate versions A and B off-policy on the same recent log (SNIPS, 95% intervals)."""
     echo_json(_with_runtime(database_url, data_dir, lambda r: r.models.compare(a, b)))
@@ -103,7 +97,6 @@ def compare(a: int, b: int, database_url: str | None, data_dir: str | None) -> N
 
 @command.command("apprentice")
 @database_options
-@nba_errors
 def apprentice(database_url: str | None, data_dir: str | None) -> None:
     """Show apprentice mode: who decides, and the evidence of the last graduation check."""
     status = _with_runtime(database_url, data_dir, lambda r: r.apprentice.status())
@@ -120,7 +113,6 @@ def apprentice(database_url: str | None, data_dir: str | None) -> None:
 
 @command.command("graduate")
 @database_options
-@nba_errors
 def graduate(database_url: str | None, data_dir: str | None) -> None:
     """Let the learner serve now instead of the baseline (the operator's decision)."""
     _with_runtime(database_url, data_dir, lambda r: r.apprentice.graduate("operator"))

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import yaml
 
-from nba.cli._common import database_options, echo_json, nba_errors, open_database, settings_from
+from nba.cli._common import database_options, echo_json, open_database, settings_from
 from nba.domain import CATEGORIES, Offer
 from nba.schemas import offer_reply
 from nba.serving.catalog import OfferCatalog
@@ -65,7 +65,6 @@ def _line(offer: Offer) -> str:
 @click.option("--churn-min", type=float, default=0.0, show_default=True)
 @click.option("--churn-max", type=float, default=1.0, show_default=True)
 @database_options
-@nba_errors
 def add(
     path: str | None,
     offer_id: str | None,
@@ -107,7 +106,6 @@ def add(
 @click.option("--status", type=click.Choice(["active", "paused", "retired"]))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @database_options
-@nba_errors
 def list_offers(
     status: str | None, as_json: bool, database_url: str | None, data_dir: str | None
 ) -> None:
@@ -124,7 +122,6 @@ def list_offers(
 @click.argument("offer_id")
 @click.option("--version", type=int, default=None)
 @database_options
-@nba_errors
 def show(
     offer_id: str, version: int | None, database_url: str | None, data_dir: str | None
 ) -> None:
@@ -148,7 +145,6 @@ def show(
     help="A top-level field, VALUE parsed as JSON when it can be.",
 )
 @database_options
-@nba_errors
 def edit(
     offer_id: str,
     path: str | None,
@@ -168,7 +164,6 @@ def _status_command(name: str, status: str, summary: str) -> None:
     @command.command(name, help=summary)
     @click.argument("offer_id")
     @database_options
-    @nba_errors
     def run(offer_id: str, database_url: str | None, data_dir: str | None) -> None:
         click.echo(_line(_catalog(database_url, data_dir).set_status(offer_id, status)))
 

@@ -61,7 +61,7 @@ def command(
     """Serve the HTTP API."""
     settings = settings_from(database_url, data_dir, host=host, port=port, policy=policy)
     options = {
-        "bind": f"{settings.host}:{settings.port}",
+        "bind": f"{settings.serving.host}:{settings.serving.port}",
         "workers": workers,
         "threads": threads,
         "worker_class": "gthread",
@@ -69,5 +69,5 @@ def command(
         "graceful_timeout": 30,
         "accesslog": None,
     }
-    click.echo(f"serving on http://{settings.host}:{settings.port}", err=True)
+    click.echo(f"serving on http://{settings.serving.host}:{settings.serving.port}", err=True)
     _Server(settings, options).run()

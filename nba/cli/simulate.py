@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from nba.config import RewardMode
 from simulator import lineup, report, runner
 from simulator import scenarios as scenario_lib
 
@@ -40,8 +41,8 @@ from simulator import scenarios as scenario_lib
 )
 @click.option(
     "--reward",
-    type=click.Choice(["acceptance", "net_value", "retention_value"]),
-    default="acceptance",
+    type=click.Choice([mode.value for mode in RewardMode]),
+    default=RewardMode.ACCEPTANCE.value,
     show_default=True,
     help="What the policies learn; retention_value also reports net value per decision.",
 )
@@ -94,7 +95,7 @@ def simulate(
             factories,
             steps,
             seeds,
-            reward_mode=reward,
+            reward_mode=RewardMode(reward),
             reward_scale=reward_scale,
             learn_batch=learn_batch,
             progress=bar.update,

@@ -8,14 +8,13 @@ import threading
 
 import click
 
-from nba.cli._common import database_options, echo_json, nba_errors, settings_from
+from nba.cli._common import database_options, echo_json, settings_from
 from nba.domain import FeedbackKind
 
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run training and the default answers once, then exit.")
 @database_options
-@nba_errors
 def command(once: bool, database_url: str | None, data_dir: str | None) -> None:
     """Run the scheduled jobs; several workers may run, one trains at a time (database lease)."""
     from nba.runtime import build_runtime

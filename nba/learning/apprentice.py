@@ -60,9 +60,11 @@ class Apprentice:
         self._settings = settings
         self._rng = rng
         self._lock = threading.Lock()
-        self._baseline = policies.get(BASELINE, rng=rng, epsilon=settings.apprentice_epsilon)
-        self._status = ApprenticeStatus(enabled=settings.apprentice, graduated=False)
-        if settings.apprentice:
+        self._baseline = policies.get(
+            BASELINE, rng=rng, epsilon=settings.learning.apprentice_epsilon
+        )
+        self._status = ApprenticeStatus(enabled=settings.learning.apprentice, graduated=False)
+        if settings.learning.apprentice:
             self.refresh()
 
     @property
@@ -84,7 +86,7 @@ class Apprentice:
         with self._database.session(readonly=True) as session:
             stored = get_state(session, STATE) or {}
         self._status = ApprenticeStatus(
-            enabled=self._settings.apprentice,
+            enabled=self._settings.learning.apprentice,
             graduated=bool(stored.get("graduated", False)),
             graduated_by=stored.get("graduated_by"),
             graduated_at=stored.get("graduated_at"),
@@ -110,10 +112,10 @@ class Apprentice:
             return status
         with self._database.session(readonly=True) as session:
             learner = models.latest_model_version(session)
-            rows = recent_rewards(session, self._settings.evaluation_decisions, BASELINE)
+            rows = recent_rewards(session, self._settings.evaluation.decisions, BASELINE)
         evidence: dict[str, float] = {"n": float(len(rows))}
         wins = False
-        min_rows = max(MIN_ROWS, self._settings.apprentice_min_outcomes)
+        min_rows = max(MIN_ROWS, self._settings.learning.apprentice_min_outcomes)
         if learner is not None and (data := recent_log(rows, min_rows)) is not None:
             with self._lock:
                 target = score(load_policy(learner, self._rng), data)

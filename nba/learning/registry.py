@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 
-from nba.config import Settings
+from nba.config import RewardMode, Settings
 from nba.domain import ModelVersion
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.learning.keeper import ModelKeeper, load_policy
@@ -140,8 +140,8 @@ class ModelRegistry:
         with self._database.session(readonly=True) as session:
             rows = recent_rewards(
                 session,
-                self._settings.evaluation_decisions,
-                retention=self._settings.reward_mode == "retention_value",
+                self._settings.evaluation.decisions,
+                retention=self._settings.reward.mode is RewardMode.RETENTION_VALUE,
             )
         return recent_log(rows)
 

@@ -88,7 +88,9 @@ class Trainer:
         self._rng = rng
         if fresh_params is None:
             s = settings
-            fresh_params = fresh_policy_params(s.policy, s.policy_params, s.reward_mode)
+            fresh_params = fresh_policy_params(
+                s.learning.policy, s.learning.policy_params, s.reward.mode
+            )
         self._fresh_params = dict(fresh_params)
         self._clock = clock
         self.owner = owner or process_owner()
@@ -118,7 +120,7 @@ class Trainer:
     def _acquire(self) -> bool:
         with self._database.session() as session:
             got = acquire_lock(
-                session, LEASE, self.owner, self._settings.trainer_lease_s, self._clock()
+                session, LEASE, self.owner, self._settings.learning.trainer_lease_s, self._clock()
             )
         self._renewed = time.monotonic()
         return got
@@ -149,7 +151,7 @@ class Trainer:
             if base and base.watermark and (not watermark or base.watermark > watermark):
                 watermark = base.watermark
             session = marks.saving()
-            lease_s = self._settings.trainer_lease_s
+            lease_s = self._settings.learning.trainer_lease_s
             if not renew_lock(session, LEASE, self.owner, lease_s, self._clock()):
                 raise Conflict("the trainer lease expired during training; nothing saved")
             active = models.active_model_version(session)
@@ -191,7 +193,7 @@ class Trainer:
         if self._policy is None or self._version != wanted:
             if base is None:
                 params = self._fresh_params
-                self._policy = policies.get(self._settings.policy, rng=self._rng, **params)
+                self._policy = policies.get(self._settings.learning.policy, rng=self._rng, **params)
             else:
                 self._policy = load_policy(base, self._rng)
             self._version = wanted
@@ -201,7 +203,7 @@ class Trainer:
         """Learn the unlearned answers of every kind the reward mode learns, kind by kind."""
         learned = _Learned()
         decoder = EventDecoder()
-        for kind in learned_kinds(self._settings.reward_mode):
+        for kind in learned_kinds(self._settings.reward.mode):
             # The next batches are read while VW learns this one: database waits release the GIL.
             for rows in read_ahead(self._unlearned_batches(kind)):
                 policy.learn([decoder.event(row) for row in rows])
@@ -214,7 +216,7 @@ class Trainer:
     def _unlearned_batches(self, kind: FeedbackKind) -> Iterator[list[LearnRow]]:
         """Unlearned answers of `kind` in (ts, decision id) order, in batches, up to the run's
         limit."""
-        batch, limit = self._settings.train_batch, self._settings.train_max_events
+        batch, limit = self._settings.learning.train_batch, self._settings.learning.train_max_events
         read, after = 0, None
         with self._database.session(readonly=True) as session:
             while read < limit:
@@ -230,12 +232,12 @@ class Trainer:
     def _renew(self) -> None:
         # A third of the lease between renewals: a write transaction per batch would cost a
         # commit (an fsync on PostgreSQL) every 1,000 events.
-        if time.monotonic() - self._renewed < self._settings.trainer_lease_s / 3:
+        if time.monotonic() - self._renewed < self._settings.learning.trainer_lease_s / 3:
             return
         self._renewed = time.monotonic()
         with self._database.session() as session:
             if not renew_lock(
-                session, LEASE, self.owner, self._settings.trainer_lease_s, self._clock()
+                session, LEASE, self.owner, self._settings.learning.trainer_lease_s, self._clock()
             ):
                 raise Conflict("the trainer lease expired during training")
 

@@ -147,7 +147,7 @@ class Decider:
                     self._raise_unknown_offer(offer_id)
             wanted = set(request.offer_ids) | {NO_ACTION_ID}
             active = tuple(o for o in active if o.id in wanted)
-        if not self._settings.no_action_enabled:
+        if not self._settings.serving.no_action_enabled:
             active = tuple(o for o in active if o.id != NO_ACTION_ID)
         context = dict(request.context)
         usage = self._usage(request.customer_id, active, now)

@@ -40,16 +40,19 @@ class DefaultFeedbackJob:
 
     def run(self, limit: int = 1000) -> dict[FeedbackKind, int]:
         """Apply the defaults of every kind the reward mode learns; how many of each."""
-        return {kind: self.apply(kind, limit) for kind in learned_kinds(self._settings.reward_mode)}
+        return {kind: self.apply(kind, limit) for kind in learned_kinds(self._settings.reward.mode)}
 
     def apply(self, kind: FeedbackKind, limit: int = 1000) -> int:
         """Give the oldest `limit` decisions past `kind`'s window with no answer of `kind` the
         default one; returns how many were recorded."""
         s = self._settings
         if kind is FeedbackKind.ACCEPTANCE:
-            window_days, answer = s.reward_window_days, s.default_accepted
+            window_days, answer = s.reward.window_days, s.reward.default_accepted
         else:
-            window_days, answer = s.retention_window_days, s.retention_default_retained
+            window_days, answer = (
+                s.reward.retention_window_days,
+                s.reward.retention_default_retained,
+            )
         cutoff = self._clock() - timedelta(days=window_days)
         with self._database.session(readonly=True) as session:
             stale = decisions_without_feedback(session, kind, cutoff, limit)

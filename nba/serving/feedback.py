@@ -53,7 +53,9 @@ class FeedbackRecorder:
         self._offers = offer_cache
         self._settings = settings
         self._clock = clock
-        self._learned = learned_kinds(settings.reward_mode) if settings.online_learning else ()
+        self._learned = (
+            learned_kinds(settings.reward.mode) if settings.learning.online_learning else ()
+        )
 
     def record(self, report: FeedbackReport) -> FeedbackResult:
         """Record what the customer did, once; learn it online right away.
@@ -124,22 +126,22 @@ class FeedbackRecorder:
         interim = None
         if kind is FeedbackKind.ACCEPTANCE:
             reward = acceptance_reward(
-                s.reward_mode,
+                s.reward.mode,
                 accepted=answer,
                 value=value,
                 offer_cost=cost,
                 offer_value=offer.value if offer else None,
-                scale=s.reward_scale,
-                interim=s.retention_interim_reward,
+                scale=s.reward.scale,
+                interim=s.reward.retention_interim_reward,
             )
         else:
             outcome = get_feedback(session, FeedbackKind.ACCEPTANCE, decision.id)
             reward = retention_reward(
                 retained=answer,
-                customer_value=s.retention_default_value if value is None else value,
+                customer_value=s.reward.retention_default_value if value is None else value,
                 offer_cost=cost,
                 accepted=bool(outcome and outcome.answer),
-                scale=s.reward_scale,
+                scale=s.reward.scale,
                 churn_score=decision.churn_score,
             )
             interim = outcome.reward if outcome is not None else None

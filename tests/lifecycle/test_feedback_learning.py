@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from nba.config import RewardMode
 from nba.domain import FeedbackKind, FeedbackReport
 from nba.runtime import build_runtime
 from tests.clock import ManualClock
@@ -30,7 +31,7 @@ def _answer_some_and_default_the_rest(runtime, clock: ManualClock) -> dict[Feedb
         runtime.feedback.record(FeedbackReport(ACCEPTANCE, decision_id, True, 40.0))
     for decision_id in ids[:2]:
         runtime.feedback.record(FeedbackReport(RETENTION, decision_id, True, 300.0))
-    days = max(runtime.settings.reward_window_days, runtime.settings.retention_window_days)
+    days = max(runtime.settings.reward.window_days, runtime.settings.reward.retention_window_days)
     clock.advance(timedelta(days=days + 1))
     return runtime.defaults.run()
 
@@ -41,7 +42,7 @@ def test_the_online_learner_learns_what_the_trainer_learns_defaults_included(set
     runtime = _runtime(settings, mode, clock)
     try:
         defaults = _answer_some_and_default_the_rest(runtime, clock)
-        learns_retention = mode == "retention_value"
+        learns_retention = mode == RewardMode.RETENTION_VALUE
         # retention answers are the reward only under retention_value: only then defaulted
         assert defaults == ({ACCEPTANCE: 3, RETENTION: 6} if learns_retention else {ACCEPTANCE: 3})
         online = runtime.keeper.pending
@@ -64,6 +65,8 @@ def test_a_restart_catches_up_on_every_kind_the_trainer_would_learn(settings, mo
     restarted = build_runtime(settings.model_copy(update={"reward_mode": mode}), clock)
     try:
         assert restarted.keeper.model_version is None
-        assert restarted.keeper.pending == online == (16 if mode == "retention_value" else 8)
+        assert (
+            restarted.keeper.pending == online == (16 if mode == RewardMode.RETENTION_VALUE else 8)
+        )
     finally:
         restarted.close()

@@ -67,7 +67,7 @@ def test_cli_lists_pins_and_compares(runtime, settings):
     decide_and_report(runtime, 40)
     runtime.save_model()
     runtime.save_model() or runtime.models.train()
-    url = ["--database-url", settings.database_url]
+    url = ["--database-url", settings.database.url]
     cli = CliRunner()
     assert cli.invoke(main, ["models", "pin", "1", *url]).exit_code == 0
     listed = cli.invoke(main, ["models", "list", *url])

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 import policies
+from nba.config import RewardMode
 from nba.domain import FeedbackKind, FeedbackReport
 from nba.reward import fresh_policy_params
 from nba.runtime import build_runtime
@@ -66,13 +67,13 @@ def test_retention_value_is_customer_value_minus_the_cost_of_an_accepted_offer(s
         runtime.feedback.record(FeedbackReport(ACCEPTANCE, d.id, True))
         kept = runtime.feedback.record(FeedbackReport(RETENTION, d.id, True, 60.0)).feedback
         # less the baseline: a churn score of 0.9 expects 10% of the value kept anyway
-        kept_reward = (60.0 - 0.1 * 60.0 - 5.0) / settings.reward_scale
+        kept_reward = (60.0 - 0.1 * 60.0 - 5.0) / settings.reward.scale
         assert kept.reward == pytest.approx(kept_reward)
         quiet = runtime.decider.decide(DecisionRequest("q", 0.9, offer_ids=("discount_10",)))
         lost = runtime.feedback.record(FeedbackReport(RETENTION, quiet.decision.id, False))
         # not accepted: no cost; not retained: no value, less the baseline at the default value
-        default = settings.retention_default_value
-        assert lost.feedback.reward == pytest.approx(-0.1 * default / settings.reward_scale)
+        default = settings.reward.retention_default_value
+        assert lost.feedback.reward == pytest.approx(-0.1 * default / settings.reward.scale)
     finally:
         runtime.close()
 
@@ -82,7 +83,7 @@ def test_unanswered_decisions_get_the_default_retention_after_the_window(setting
     runtime = _retention_runtime(settings, clock)
     try:
         runtime.decider.decide(DecisionRequest("c", 0.2))
-        clock.advance(timedelta(days=settings.retention_window_days + 1))
+        clock.advance(timedelta(days=settings.reward.retention_window_days + 1))
         assert runtime.defaults.apply(RETENTION) == 1
         assert runtime.defaults.apply(RETENTION) == 0
     finally:
@@ -140,8 +141,10 @@ def test_retention_value_learns_with_the_smaller_rate_unless_told_otherwise(sett
 
 
 def test_fresh_policy_params_touch_only_policies_with_a_learning_rate():
-    assert fresh_policy_params("vw-bag", {}, "retention_value") == {"learning_rate": 0.1}
-    assert fresh_policy_params("vw", {}, "acceptance") == {}
-    assert fresh_policy_params("lints", {"epsilon": 0.1}, "retention_value") == {"epsilon": 0.1}
+    assert fresh_policy_params("vw-bag", {}, RewardMode.RETENTION_VALUE) == {"learning_rate": 0.1}
+    assert fresh_policy_params("vw", {}, RewardMode.ACCEPTANCE) == {}
+    assert fresh_policy_params("lints", {"epsilon": 0.1}, RewardMode.RETENTION_VALUE) == {
+        "epsilon": 0.1
+    }
     assert "learning_rate" in policies.parameters("vw-squarecb")
     assert "exploration" not in policies.parameters("vw-squarecb")  # the name fixes it

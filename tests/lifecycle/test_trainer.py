@@ -131,7 +131,7 @@ def test_close_trains_what_is_left_unless_training_is_disabled(settings):
     again = build_runtime(settings)
     assert counts(again) == (0, 3)
     again.close()
-    final = build_runtime(Settings(database_url=settings.database_url, seed=1))
+    final = build_runtime(Settings(database_url=settings.database.url, seed=1))
     try:
         assert counts(final) == (3, 0) and final.keeper.model_version == 1
     finally:
@@ -143,7 +143,7 @@ def test_default_outcomes_are_recorded_once_and_learned_once(settings):
     runtime = build_runtime(settings, clock)
     try:
         runtime.decider.decide(request(1))
-        clock.advance(timedelta(days=settings.reward_window_days + 1))
+        clock.advance(timedelta(days=settings.reward.window_days + 1))
         assert runtime.defaults.run() == {FeedbackKind.ACCEPTANCE: 1}
         assert runtime.defaults.run() == {FeedbackKind.ACCEPTANCE: 0}
         run = runtime.trainer.run()

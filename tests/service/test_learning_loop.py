@@ -86,7 +86,7 @@ def test_decisions_past_the_reward_window_get_the_default_outcome(settings):
     runtime = build_runtime(settings, clock)
     try:
         old = runtime.decider.decide(_request(1)).decision
-        clock.advance(timedelta(days=settings.reward_window_days + 1))
+        clock.advance(timedelta(days=settings.reward.window_days + 1))
         fresh = runtime.decider.decide(_request(2)).decision
         assert runtime.defaults.apply(ACCEPTANCE) == 1
         _, outcome = runtime.feedback.get_decision(old.id)
@@ -127,7 +127,7 @@ def test_net_value_reward_uses_value_minus_cost(settings):
         request = DecisionRequest("c", 0.9, (("tenure_months", 1),), offer_ids=("discount_10",))
         d = decide_until_chosen(runtime, request, "discount_10")
         accepted = _accept(runtime, d.id).feedback
-        assert accepted.reward == (30.0 - 5.0) / settings.reward_scale
+        assert accepted.reward == (30.0 - 5.0) / settings.reward.scale
     finally:
         runtime.close()
 

@@ -97,7 +97,7 @@ def test_evaluate_reads_the_decision_log_from_the_database(runtime, tmp_path):
             accepted = bool(rng.random() < 0.3)
             report = FeedbackReport(FeedbackKind.ACCEPTANCE, result.decision.id, accepted)
             runtime.feedback.record(report)
-    args = ["db", "--database-url", runtime.settings.resolved_database_url, "--policy",
+    args = ["db", "--database-url", runtime.settings.database.resolved_url, "--policy",
             "random", "--estimators", "ips,snips", "--n-bootstrap", "20", "--seed", "1",
             "--out", str(tmp_path / "out")]  # fmt: skip
     result = CliRunner().invoke(evaluate, args)
