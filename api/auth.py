@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import current_app, g, request
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-F = TypeVar("F", bound=Callable[..., object])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-def requires(*roles: str) -> Callable[[F], F]:
+def requires(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Allow the named roles (and `admin`, which may do everything) to call the route."""
     allowed = frozenset(roles) | {"admin"}
 
-    def decorate(view: F) -> F:
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(view)
-        def wrapped(*args: object, **kwargs: object) -> object:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             header = request.headers.get("Authorization", "")
             scheme, _, secret = header.partition(" ")
             if scheme.lower() != "bearer" or not secret.strip():
@@ -31,7 +32,6 @@ def requires(*roles: str) -> Callable[[F], F]:
             g.api_key = key
             return view(*args, **kwargs)
 
-        wrapped.roles = tuple(sorted(allowed))  # type: ignore[attr-defined]
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorate

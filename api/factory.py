@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from api.errors import register_error_handlers
 from api.metrics import Metrics
@@ -22,7 +23,8 @@ def create_app(
         runtime = build_runtime(settings if settings is not None else load_settings())
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = runtime.settings.serving.max_body_bytes
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.sort_keys = False  # replies keep the order of their models' fields
     app.extensions["nba"] = runtime
     metrics = Metrics()
     metrics.install(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import TypedDict
 
 from policies.base import Features
 
@@ -214,3 +215,19 @@ class ApiKey:
 
 
 ROLES = ("crm", "marketer", "analyst", "admin")
+
+
+class OfferChanges(TypedDict, total=False):
+    """Offer field values to change, as the domain holds them."""
+
+    name: str
+    description: str
+    category: str
+    cost: float
+    value: float | None
+    features: Features
+    eligibility: Eligibility
+    caps: Caps
+    starts_at: datetime | None
+    ends_at: datetime | None
+    status: str

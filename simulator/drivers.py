@@ -10,7 +10,7 @@ import numpy as np
 from policies.base import Candidate, Context, Event, Policy, Ranking
 
 PolicyFactory = Callable[[np.random.Generator], Policy]
-Progress = Callable[[int], None]
+Progress = Callable[[int], object]
 
 
 class Oracle:

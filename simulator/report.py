@@ -95,15 +95,15 @@ def summary_markdown(results: Sequence[RunResult], last: int = 10_000) -> str:
         f"| % of oracle, last {last} | regret | decisions/s |"
     )
     lines = [head, "|" + " --- |" * 9]
-    for row in table.itertuples():
+    for row in table.to_dict("records"):
         lines.append(
-            f"| {row.scenario} | {row.policy} | {row.seeds} "
-            f"| {_cell(row.expected_reward, row.expected_reward_ci, 4)} "
-            f"| {_cell(row.last_reward, row.last_reward_ci, 4)} "
-            f"| {_cell(row.last_oracle_reward, row.last_oracle_reward_ci, 4)} "
-            f"| {_cell(100 * row.last_ratio, 100 * row.last_ratio_ci, 1)} "
-            f"| {_cell(row.regret, row.regret_ci, 0)} "
-            f"| {row.decisions_per_s:,.0f} |"
+            f"| {row['scenario']} | {row['policy']} | {row['seeds']} "
+            f"| {_cell(row['expected_reward'], row['expected_reward_ci'], 4)} "
+            f"| {_cell(row['last_reward'], row['last_reward_ci'], 4)} "
+            f"| {_cell(row['last_oracle_reward'], row['last_oracle_reward_ci'], 4)} "
+            f"| {_cell(100 * row['last_ratio'], 100 * row['last_ratio_ci'], 1)} "
+            f"| {_cell(row['regret'], row['regret_ci'], 0)} "
+            f"| {row['decisions_per_s']:,.0f} |"
         )
     if "last_net_value" in table.columns:
         lines += ["", _net_markdown(table, last)]
@@ -118,13 +118,14 @@ def _net_markdown(table: pd.DataFrame, last: int) -> str:
         f"| oracle net value, last {last} | realised net value | retained |",
         "|" + " --- |" * 7,
     ]
-    for row in rows.itertuples():
+    for row in rows.to_dict("records"):
         lines.append(
-            f"| {row.scenario} | {row.policy} | {_cell(row.net_value, row.net_value_ci, 1)} "
-            f"| {_cell(row.last_net_value, row.last_net_value_ci, 1)} "
-            f"| {_cell(row.last_oracle_net_value, row.last_oracle_net_value_ci, 1)} "
-            f"| {_cell(row.realised_net_value, row.realised_net_value_ci, 1)} "
-            f"| {_cell(100 * row.retained, 100 * row.retained_ci, 1)}% |"
+            f"| {row['scenario']} | {row['policy']} "
+            f"| {_cell(row['net_value'], row['net_value_ci'], 1)} "
+            f"| {_cell(row['last_net_value'], row['last_net_value_ci'], 1)} "
+            f"| {_cell(row['last_oracle_net_value'], row['last_oracle_net_value_ci'], 1)} "
+            f"| {_cell(row['realised_net_value'], row['realised_net_value_ci'], 1)} "
+            f"| {_cell(100 * row['retained'], 100 * row['retained_ci'], 1)}% |"
         )
     return "\n".join(lines)
 

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import numpy as np
@@ -32,6 +33,9 @@ from nba.bench.workload import make_offers
 from nba.serving.catalog import OfferCatalog
 from nba.serving.keys import KeyRing
 from nba.storage import Database
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar
 
 __all__ = ["bench_http"]
 
@@ -184,6 +188,7 @@ def _load(
     workers = [threading.Thread(target=client, args=(j,), daemon=True) for j in range(clients)]
     for worker in workers:
         worker.start()
+    bar: ProgressBar[int]
     with progress(label, length=count if rate else int(seconds * 10)) as bar:
         while any(w.is_alive() for w in workers):
             time.sleep(0.1)

@@ -25,7 +25,10 @@ __all__ = ["bench_in_process"]
 
 def _accepts(body: dict[str, object], rng: np.random.Generator) -> bool:
     # A made-up response so that the learner sees some signal: high churn accepts more often.
-    return bool(rng.random() < 0.05 + 0.25 * float(body["churn_score"]))  # type: ignore[arg-type]
+    churn = body["churn_score"]
+    if not isinstance(churn, int | float):
+        raise TypeError(f"churn_score must be a number, got {churn!r}")
+    return bool(rng.random() < 0.05 + 0.25 * churn)
 
 
 def bench_in_process(

@@ -56,7 +56,7 @@ class FeedbackMarks:
 
     def add(self, kind: FeedbackKind, decision_ids: Sequence[str]) -> None:
         """Answers of `kind` just learned: marked now (PostgreSQL) or when saving."""
-        if self._sender is None:
+        if self._sender is None or self._session is None or self.version is None:
             self._unsent[kind].extend(decision_ids)
             return
         ids = list(decision_ids)

@@ -5,9 +5,17 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class _End:
+    """The producer is done: `error` is what it raised, or None when the items ran out."""
+
+    error: BaseException | None = None
 
 
 def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
@@ -17,10 +25,10 @@ def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
     the GIL. `items` is advanced and closed in that thread only, so a session it holds stays
     in one thread. Its exceptions are raised here; when the caller stops early, it is closed.
     """
-    slots: queue.Queue[tuple[bool, object]] = queue.Queue(maxsize=depth)
+    slots: queue.Queue[T | _End] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
-    def offer(entry: tuple[bool, object]) -> bool:
+    def offer(entry: T | _End) -> bool:
         while not stop.is_set():
             try:
                 slots.put(entry, timeout=0.05)
@@ -32,11 +40,11 @@ def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
     def produce() -> None:
         try:
             for item in items:
-                if not offer((True, item)):
+                if not offer(item):
                     return
-            offer((False, None))
+            offer(_End())
         except BaseException as error:  # handed to the caller, raised there
-            offer((False, error))
+            offer(_End(error))
         finally:
             close = getattr(items, "close", None)
             if close is not None:
@@ -46,12 +54,12 @@ def read_ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
     thread.start()
     try:
         while True:
-            more, item = slots.get()
-            if not more:
-                if isinstance(item, BaseException):
-                    raise item
+            entry = slots.get()
+            if isinstance(entry, _End):
+                if entry.error is not None:
+                    raise entry.error
                 return
-            yield item  # type: ignore[misc]
+            yield entry
     finally:
         stop.set()
         thread.join()

@@ -90,7 +90,8 @@ def invalid_input(error: ValidationError, data: object) -> InvalidInput:
         parts.append(str(step))
     problem = _PROBLEMS.get(first["type"], first["msg"].removeprefix("Value error, "))
     if first["type"] == "string_pattern_mismatch":
-        problem = _PATTERNS.get(first.get("ctx", {}).get("pattern"), problem)
+        pattern = first.get("ctx", {}).get("pattern")
+        problem = _PATTERNS.get(pattern, problem) if isinstance(pattern, str) else problem
     return InvalidInput(".".join(parts) or "body", problem, problems=error.error_count())
 
 

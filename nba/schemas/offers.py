@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Self, TypedDict
+from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import Field, PlainValidator, ValidationInfo, WithJsonSchema, field_validator
 
-from nba.domain import CATEGORIES, STATUSES, Caps, Condition, Eligibility, Offer
+from nba.domain import CATEGORIES, STATUSES, Caps, Condition, Eligibility, Offer, OfferChanges
 from nba.schemas._common import (
     MAX_DESCRIPTION_CHARS,
     OFFER_ID_PATTERN,
@@ -23,7 +22,7 @@ from nba.schemas._common import (
     Timestamp,
 )
 from nba.serving.eligibility import OPERATORS
-from policies.base import Features, freeze_features
+from policies.base import freeze_features
 
 if TYPE_CHECKING:
     from nba.evaluation.stats import OfferStats, Rate
@@ -184,22 +183,6 @@ class OfferBody(OfferPatch):
     id: str = Field(pattern=OFFER_ID_PATTERN)
     name: Text
     category: Category
-
-
-class OfferChanges(TypedDict, total=False):
-    """Offer field values to change, as the domain holds them."""
-
-    name: str
-    description: str
-    category: str
-    cost: float
-    value: float | None
-    features: Features
-    eligibility: Eligibility
-    caps: Caps
-    starts_at: datetime | None
-    ends_at: datetime | None
-    status: str
 
 
 def offer_changes(body: OfferPatch) -> OfferChanges:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -44,7 +44,7 @@ def _walk_unlearned_index(session: Session) -> None:
         session.execute(sa.text("SET LOCAL enable_sort = off"))
 
 
-Q = TypeVar("Q", bound=sa.Select)  # type: ignore[type-arg]
+Q = TypeVar("Q", bound=sa.Select[Any])
 
 
 def _unlearned_page(
@@ -82,7 +82,7 @@ def mark_learned(
     for chunk in chunks:
         if not chunk:
             continue
-        result = session.exec(  # type: ignore[call-overload]
+        result = session.exec(
             update(table)
             .where(match(column, chunk))
             .where(col(table.learned_version).is_(None))
@@ -93,11 +93,11 @@ def mark_learned(
     return changed
 
 
-def _any_of(column: sa.ColumnElement[str], ids: list[str]) -> sa.ColumnElement[bool]:
+def _any_of(column: sa.orm.Mapped[str], ids: list[str]) -> sa.ColumnElement[bool]:
     return column == sa.any_(sa.literal(ids, postgresql.ARRAY(sa.String)))
 
 
-def _in(column: sa.ColumnElement[str], ids: list[str]) -> sa.ColumnElement[bool]:
+def _in(column: sa.orm.Mapped[str], ids: list[str]) -> sa.ColumnElement[bool]:
     return column.in_(ids)
 
 
@@ -239,13 +239,13 @@ def unlearned_rows(
         col(table.decision_id),
         col(table.reward),
         interim,
-        DecisionRow.churn_score,
+        col(DecisionRow.churn_score),
         sa.cast(col(DecisionRow.context), sa.Text),
         sa.cast(col(DecisionRow.eligible), sa.Text),
-        DecisionRow.chosen,
-        DecisionRow.propensity,
+        col(DecisionRow.chosen),
+        col(DecisionRow.propensity),
         col(table.ts),
-    ).join(DecisionRow, col(table.decision_id) == DecisionRow.id)
+    ).join(DecisionRow, col(table.decision_id) == col(DecisionRow.id))
     if corrects:
         query = query.outerjoin(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
     query = _unlearned_page(session, query, kind, after, limit)

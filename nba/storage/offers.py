@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from nba.domain import STATUSES, Caps, Eligibility, Offer
+from nba.domain import STATUSES, Offer, OfferChanges
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.storage import _json
 from nba.storage.tables import DecisionRow, OfferRow, OutcomeRow, utcnow
-from policies.base import freeze_features
 
 _FIXED_FIELDS = frozenset({"id", "version", "created_at"})
 _EDITABLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Offer)) - _FIXED_FIELDS
@@ -46,7 +45,8 @@ def list_offers(session: Session, status: str | None = None) -> list[Offer]:
         .subquery()
     )
     query = select(OfferRow).join(
-        latest, sa.and_(OfferRow.id == latest.c.id, OfferRow.version == latest.c.version)
+        latest,
+        sa.and_(col(OfferRow.id) == latest.c.id, col(OfferRow.version) == latest.c.version),
     )
     if status is not None:
         query = query.where(OfferRow.status == status)
@@ -54,10 +54,9 @@ def list_offers(session: Session, status: str | None = None) -> list[Offer]:
     return [_to_offer(row) for row in rows]
 
 
-def update_offer(session: Session, offer_id: str, changes: Mapping[str, object]) -> Offer:
+def update_offer(session: Session, offer_id: str, changes: OfferChanges) -> Offer:
     """Store version N+1: the latest version with `changes` (Offer field names) applied.
 
-    Features may be given as a mapping or as pairs; eligibility and caps as domain values.
     Raises NotFound if the offer is missing, InvalidInput on a field that cannot change.
     """
     unknown = sorted(set(changes) - _EDITABLE_FIELDS)
@@ -66,16 +65,9 @@ def update_offer(session: Session, offer_id: str, changes: Mapping[str, object])
     latest = get_offer(session, offer_id)
     if latest is None:
         raise NotFound("offer", offer_id)
-    values = dict(changes)
-    if isinstance(values.get("features"), Mapping):
-        values["features"] = freeze_features(values["features"])  # type: ignore[arg-type]
-    if not isinstance(values.get("eligibility", Eligibility()), Eligibility):
-        raise InvalidInput("eligibility", "must be an Eligibility value")
-    if not isinstance(values.get("caps", Caps()), Caps):
-        raise InvalidInput("caps", "must be a Caps value")
     stored = dataclasses.replace(
         latest,
-        **values,  # type: ignore[arg-type]
+        **changes,
         version=latest.version + 1,
         created_at=utcnow(),
     )
@@ -174,7 +166,7 @@ def _to_row(offer: Offer) -> OfferRow:
         starts_at=offer.starts_at,
         ends_at=offer.ends_at,
         status=offer.status,
-        created_at=offer.created_at,
+        created_at=offer.created_at or utcnow(),
     )
 
 

@@ -68,7 +68,7 @@ def test_editing_an_offer_adds_the_next_version_and_keeps_the_old(db: Database) 
         edited = update_offer(
             session, "discount_10", {"cost": 15.0, "caps": Caps(max_per_customer=1)}
         )
-        update_offer(session, "discount_10", {"features": {"discount_pct": 20}})
+        update_offer(session, "discount_10", {"features": (("discount_pct", 20),)})
     with db.session() as session:
         assert edited.version == 2 and edited.cost == 15.0
         assert get_offer(session, "discount_10", version=2) == edited
