@@ -152,7 +152,7 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         rng=policy_rng,
         catch_up=learned_kinds(settings.reward.mode) if settings.learning.online_learning else (),
     )
-    apprentice = Apprentice(database, settings, baseline_rng)
+    apprentice = Apprentice(database, settings, baseline_rng, clock)
     decider = Decider(
         database=database,
         keeper=keeper,
@@ -173,5 +173,5 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     drift = DriftMonitor(database, settings.evaluation.drift_window, settings.evaluation.drift_z)
     return Runtime(
         settings, database, catalog, keys, keeper, decider, feedback, defaults, registry, trainer,
-        refresh_rng, apprentice, drift, EvaluationJobs(database),
+        refresh_rng, apprentice, drift, EvaluationJobs(database, clock),
     )  # fmt: skip

@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from nba.clock import parse_time
+from nba.clock import parse_time, utc_now
 from nba.domain import Evaluation
 from nba.errors import InvalidInput, NotFound
 from nba.ope.candidates import CandidatePolicy, LearnerCandidate, parse_candidate
@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 class EvaluationJobs:
     """Stores evaluation jobs and runs them one at a time on a background scheduler."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Callable[[], datetime] = utc_now) -> None:
+        self._clock = clock
         self._database = database
         self._scheduler: BackgroundScheduler | None = None
 
@@ -63,11 +64,11 @@ class EvaluationJobs:
                 log.exception("evaluation %s failed", evaluation_id)
             with self._database.session() as session:
                 return evaluations.set_evaluation_status(
-                    session, evaluation_id, "failed", error=str(error), finished_at=_now()
+                    session, evaluation_id, "failed", error=str(error), finished_at=self._clock()
                 )
         with self._database.session() as session:
             done = evaluations.set_evaluation_status(
-                session, evaluation_id, "done", results=results, finished_at=_now()
+                session, evaluation_id, "done", results=results, finished_at=self._clock()
             )
         log.info("evaluation %s done", evaluation_id)
         return done
@@ -134,10 +135,6 @@ def catalog_categories(database: Database) -> dict[str, str]:
     """Each offer id's category, for rule candidates and policies scoring the log."""
     with database.session(readonly=True) as session:
         return {o.id: o.category for o in offers.list_offers(session)}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _finite(value: object) -> object:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 
 import policies
+from nba.clock import utc_now
 from nba.config import Settings
 from nba.learning.keeper import load_policy
 from nba.learning.version_evaluation import MIN_ROWS, recent_log
@@ -55,8 +56,15 @@ class ApprenticeStatus:
 class Apprentice:
     """The baseline policy and the graduation rule of one process."""
 
-    def __init__(self, database: Database, settings: Settings, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        rng: np.random.Generator,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self._database = database
+        self._clock = clock
         self._settings = settings
         self._rng = rng
         self._lock = threading.Lock()
@@ -132,7 +140,7 @@ class Apprentice:
         value = {
             "graduated": graduated,
             "graduated_by": by,
-            "graduated_at": datetime.now(UTC).isoformat() if graduated else None,
+            "graduated_at": self._clock().isoformat() if graduated else None,
             "evidence": evidence,
         }
         with self._database.session() as session:

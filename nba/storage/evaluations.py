@@ -7,14 +7,15 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from nba.clock import utc_now
 from nba.domain import Evaluation
 from nba.errors import NotFound
-from nba.storage.tables import EvaluationRow, utcnow
+from nba.storage.tables import EvaluationRow
 
 
 def add_evaluation(session: Session, evaluation_id: str, spec: Mapping[str, object]) -> Evaluation:
     """Create a pending evaluation job."""
-    row = EvaluationRow(id=evaluation_id, status="pending", spec=dict(spec), created_at=utcnow())
+    row = EvaluationRow(id=evaluation_id, status="pending", spec=dict(spec), created_at=utc_now())
     session.add(row)
     session.flush()
     return _to_evaluation(row)

@@ -8,9 +8,10 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from nba.clock import utc_now
 from nba.domain import ROLES, ApiKey
 from nba.errors import InvalidInput, NotFound
-from nba.storage.tables import ApiKeyRow, utcnow
+from nba.storage.tables import ApiKeyRow
 
 SECRET_PREFIX = "nba_"
 
@@ -86,7 +87,7 @@ def _insert(session: Session, secret: str, role: str, name: str) -> ApiKey:
         key_hash=_hash(secret),
         role=role,
         name=name,
-        created_at=utcnow(),
+        created_at=utc_now(),
     )
     session.add(row)
     session.flush()

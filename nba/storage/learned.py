@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select, update
 
+from nba.clock import utc_now
 from nba.domain import Decision, FeedbackKind
 from nba.storage.decisions import to_decision
 from nba.storage.feedback import feedback_table
@@ -23,7 +24,6 @@ from nba.storage.tables import (
     OutcomeRow,
     RetentionRow,
     StateRow,
-    utcnow,
 )
 
 _CHUNK = 5000
@@ -133,10 +133,10 @@ def set_state(session: Session, name: str, value: dict) -> None:
     """Store a named piece of shared state (replacing it)."""
     row = session.get(StateRow, name)
     if row is None:
-        row = StateRow(name=name, value=value, updated_at=utcnow())
+        row = StateRow(name=name, value=value, updated_at=utc_now())
     else:
         row.value = value
-        row.updated_at = utcnow()
+        row.updated_at = utc_now()
     session.add(row)
     session.flush()
 

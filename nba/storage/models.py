@@ -8,10 +8,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select, update
 
+from nba.clock import utc_now
 from nba.domain import ModelVersion
 from nba.errors import NotFound
 from nba.storage._json import freeze
-from nba.storage.tables import ModelVersionRow, utcnow
+from nba.storage.tables import ModelVersionRow
 
 
 def add_model_version(
@@ -40,7 +41,7 @@ def add_model_version(
         params=dict(params),
         data=data,
         watermark=watermark,
-        created_at=utcnow(),
+        created_at=utc_now(),
         metrics={k: float(v) for k, v in (metrics or {}).items()},
         is_active=activate,
     )

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from nba.clock import utc_now
 from nba.domain import STATUSES, Offer, OfferChanges
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.storage import _json
-from nba.storage.tables import DecisionRow, OfferRow, OutcomeRow, utcnow
+from nba.storage.tables import DecisionRow, OfferRow, OutcomeRow
 
 _FIXED_FIELDS = frozenset({"id", "version", "created_at"})
 _EDITABLE_FIELDS = frozenset(f.name for f in dataclasses.fields(Offer)) - _FIXED_FIELDS
@@ -23,7 +24,7 @@ def add_offer(session: Session, offer: Offer) -> Offer:
     """Store a new offer as version 1; raises Conflict if the id exists."""
     if _latest_row(session, offer.id) is not None:
         raise Conflict(f"offer {offer.id!r} already exists", id=offer.id)
-    stored = dataclasses.replace(offer, version=1, created_at=utcnow())
+    stored = dataclasses.replace(offer, version=1, created_at=utc_now())
     _insert(session, stored)
     return stored
 
@@ -69,7 +70,7 @@ def update_offer(session: Session, offer_id: str, changes: OfferChanges) -> Offe
         latest,
         **changes,
         version=latest.version + 1,
-        created_at=utcnow(),
+        created_at=utc_now(),
     )
     _insert(session, stored)
     return stored
@@ -166,7 +167,7 @@ def _to_row(offer: Offer) -> OfferRow:
         starts_at=offer.starts_at,
         ends_at=offer.ends_at,
         status=offer.status,
-        created_at=offer.created_at or utcnow(),
+        created_at=offer.created_at or utc_now(),
     )
 
 

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
+from nba.clock import utc_now
+
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend.
@@ -29,11 +31,6 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def utcnow() -> datetime:
-    """The current time as an aware UTC datetime."""
-    return datetime.now(UTC)
 
 
 # Plain JSON (not JSONB) on PostgreSQL too: it keeps the text as written, so key order of
@@ -59,7 +56,7 @@ class OfferRow(SQLModel, table=True):
     starts_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     status: str = "active"
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class DecisionRow(SQLModel, table=True):
@@ -140,7 +137,7 @@ class EvaluationRow(SQLModel, table=True):
     id: str = Field(primary_key=True)
     status: str = Field(index=True)
     spec: dict = Field(default_factory=dict, sa_type=JSON)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     results: dict = Field(default_factory=dict, sa_type=JSON)
     error: str | None = None
@@ -163,7 +160,7 @@ class StateRow(SQLModel, table=True):
 
     name: str = Field(primary_key=True)
     value: dict = Field(default_factory=dict, sa_type=JSON)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class ModelVersionRow(SQLModel, table=True):
@@ -176,7 +173,7 @@ class ModelVersionRow(SQLModel, table=True):
     params: dict = Field(default_factory=dict, sa_type=JSON)
     data: bytes = Field(sa_type=sa.LargeBinary)
     watermark: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     metrics: dict = Field(default_factory=dict, sa_type=JSON)
     is_active: bool = False
     is_pinned: bool = False
@@ -191,7 +188,7 @@ class ApiKeyRow(SQLModel, table=True):
     key_hash: str = Field(index=True, unique=True)
     role: str
     name: str = ""
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     is_revoked: bool = False
 
 
