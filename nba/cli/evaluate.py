@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Never
 
 import click
 import numpy as np
@@ -15,8 +15,11 @@ from nba.schemas import DEFAULT_ALPHA, DEFAULT_N_BOOTSTRAP
 
 if TYPE_CHECKING:
     import pandas as pd
+    from tqdm import tqdm
 
     from nba.ope.candidates import CandidatePolicy
+    from nba.ope.logs import MissingReward
+    from nba.ope.run import EvaluationResult
 
 
 @click.command("evaluate")
@@ -87,7 +90,7 @@ def evaluate(
     n_bootstrap: int,
     seed: int | None,
     out_dir: str,
-    missing_reward: str,
+    missing_reward: MissingReward,  # click.Choice gives one of these
     default_reward: float,
     categories_file: str | None,
     learn_every: int,
@@ -123,7 +126,7 @@ def evaluate(
         replace(c, learn_every=learn_every) if isinstance(c, LearnerCandidate) else c
         for c in candidates
     ]
-    data = from_frame(frame, missing_reward, default_reward)  # type: ignore[arg-type]
+    data = from_frame(frame, missing_reward, default_reward)
     dropped = len(frame) - data.n
     click.echo(
         f"{data.n} decisions ({dropped} without reward dropped), {len(data.offer_ids)} offers",
@@ -155,14 +158,14 @@ class _Bars:
     """One tqdm bar per phase label, on stderr, silent when stderr is not a terminal."""
 
     def __init__(self) -> None:
-        self._bars: dict[str, object] = {}
+        self._bars: dict[str, tqdm[Never]] = {}
 
     def __enter__(self) -> _Bars:
         return self
 
     def __exit__(self, *exc: object) -> None:
         for bar in self._bars.values():
-            bar.close()  # type: ignore[attr-defined]
+            bar.close()
 
     def advance(self, label: str, done: int, total: int) -> None:
         """Advance the bar of `label` by `done` of `total`."""
@@ -170,7 +173,7 @@ class _Bars:
 
         if label not in self._bars:
             self._bars[label] = tqdm(total=total, desc=label, disable=None, leave=False)
-        self._bars[label].update(done)  # type: ignore[attr-defined]
+        self._bars[label].update(done)
 
 
 def _database_log(
@@ -213,10 +216,7 @@ def _categories(path: str | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()}
 
 
-def _table(evaluation: object) -> str:
-    from nba.ope.run import EvaluationResult
-
-    assert isinstance(evaluation, EvaluationResult)
+def _table(evaluation: EvaluationResult) -> str:
     level = round(100 * (1 - evaluation.alpha))
     base = evaluation.baseline
     lines = [

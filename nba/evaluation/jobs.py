@@ -11,6 +11,7 @@ import logging
 import math
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -24,6 +25,34 @@ from nba.ope.run import run_evaluation
 from nba.storage import Database, decisions, evaluations, models, offers
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _JobSpec:
+    """A stored job spec (`nba.schemas.evaluation_spec`) read back with its types."""
+
+    policies: tuple[str, ...]
+    estimators: tuple[str, ...]
+    alpha: float
+    n_bootstrap: int
+    seed: int | None
+    channel: str | None
+    start: datetime | None
+    end: datetime | None
+
+    @classmethod
+    def of(cls, spec: Mapping[str, object]) -> _JobSpec:
+        """Narrow the stored JSON; a value of the wrong type is an InvalidInput naming it."""
+        return cls(
+            policies=_strings(spec, "policies"),
+            estimators=_strings(spec, "estimators"),
+            alpha=_real(spec, "alpha"),
+            n_bootstrap=_integer(spec, "n_bootstrap"),
+            seed=_integer(spec, "seed") if spec.get("seed") is not None else None,
+            channel=_text(spec, "channel"),
+            start=parse_time(spec["from"], "from") if spec.get("from") else None,
+            end=parse_time(spec["to"], "to") if spec.get("to") else None,
+        )
 
 
 class EvaluationJobs:
@@ -56,9 +85,8 @@ class EvaluationJobs:
         """Run one job now (the scheduler calls this); failures are stored, not raised."""
         with self._database.session() as session:
             job = evaluations.set_evaluation_status(session, evaluation_id, "running")
-        spec = dict(job.spec)
         try:
-            results = self._evaluate(spec)
+            results = self._evaluate(_JobSpec.of(dict(job.spec)))
         except Exception as error:
             if not isinstance(error, InvalidInput | NotFound):
                 log.exception("evaluation %s failed", evaluation_id)
@@ -87,29 +115,26 @@ class EvaluationJobs:
             self._scheduler.start()
         return self._scheduler
 
-    def _evaluate(self, spec: dict[str, object]) -> dict[str, object]:
+    def _evaluate(self, spec: _JobSpec) -> dict[str, object]:
         with self._database.session(readonly=True) as session:
             frame = decisions.log_frame(
-                session,
-                start=parse_time(spec["from"], "from") if spec.get("from") else None,
-                end=parse_time(spec["to"], "to") if spec.get("to") else None,
-                channel=spec.get("channel"),  # type: ignore[arg-type]
+                session, start=spec.start, end=spec.end, channel=spec.channel
             )
         categories = catalog_categories(self._database)
         if frame["reward"].notna().sum() == 0:
             raise InvalidInput("from", "no decision with an outcome in this window")
         data = from_frame(frame)
-        candidates = [self._candidate(s, categories) for s in spec["policies"]]  # type: ignore[union-attr]
+        candidates = [self._candidate(s, categories) for s in spec.policies]
         result = run_evaluation(
             data,
             candidates,
-            spec["estimators"],  # type: ignore[arg-type]
-            alpha=float(spec["alpha"]),  # type: ignore[arg-type]
-            n_bootstrap=int(spec["n_bootstrap"]),  # type: ignore[call-overload]
-            seed=spec.get("seed"),  # type: ignore[arg-type]
+            spec.estimators,
+            alpha=spec.alpha,
+            n_bootstrap=spec.n_bootstrap,
+            seed=spec.seed,
             source="decision log",
         )
-        return _finite(result.as_dict())
+        return {key: _finite(value) for key, value in result.as_dict().items()}
 
     def _candidate(self, spec: str, categories: dict[str, str]) -> CandidatePolicy:
         return database_candidate(spec, self._database, categories)
@@ -135,6 +160,34 @@ def catalog_categories(database: Database) -> dict[str, str]:
     """Each offer id's category, for rule candidates and policies scoring the log."""
     with database.session(readonly=True) as session:
         return {o.id: o.category for o in offers.list_offers(session)}
+
+
+def _strings(spec: Mapping[str, object], key: str) -> tuple[str, ...]:
+    values = spec[key]
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise InvalidInput(key, f"must be a list of strings, got {values!r}")
+    return tuple(str(v) for v in values)
+
+
+def _real(spec: Mapping[str, object], key: str) -> float:
+    value = spec[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(key, f"must be a number, got {value!r}")
+    return float(value)
+
+
+def _integer(spec: Mapping[str, object], key: str) -> int:
+    value = spec[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(key, f"must be an integer, got {value!r}")
+    return value
+
+
+def _text(spec: Mapping[str, object], key: str) -> str | None:
+    value = spec.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InvalidInput(key, f"must be a string, got {value!r}")
+    return value
 
 
 def _finite(value: object) -> object:

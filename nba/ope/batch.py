@@ -10,6 +10,7 @@ offending rows; estimators trust a `Batch` and never check again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +19,8 @@ from nba.errors import InvalidInput
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+_Array = TypeVar("_Array", bound=npt.NDArray[np.generic])
 
 SUM_TOLERANCE = 1e-6
 _SHOWN_ROWS = 10
@@ -102,7 +105,8 @@ def make_batch(
     sums = action_dist_a @ ones
     if not (np.abs(sums - 1.0) <= SUM_TOLERANCE).all() or action_dist_a.min() < 0:
         _reject_rows("action_dist", ~np.isfinite(sums), "must be finite (no NaN or inf)")
-        _reject_rows("action_dist", (action_dist_a < 0).any(axis=1), "probabilities must be >= 0")
+        negative = rows_where_any(action_dist_a < 0)
+        _reject_rows("action_dist", negative, "probabilities must be >= 0")
         _reject_rows(
             "action_dist", np.abs(sums - 1.0) > SUM_TOLERANCE, "rows must sum to 1", sums=sums
         )
@@ -123,13 +127,19 @@ def make_batch(
         estimated_rewards=q,
     )
     # NaN or inf anywhere in a row of q reaches q_pi (0 * NaN is NaN), so one sum checks it.
-    if q is not None and not np.isfinite(batch.q_pi.sum()):  # type: ignore[union-attr]
-        bad = ~np.isfinite(q).all(axis=1)
+    if q is not None and batch.q_pi is not None and not np.isfinite(batch.q_pi.sum()):
+        bad = rows_where_any(~np.isfinite(q))
         _reject_rows("estimated_rewards", bad, "must be finite (no NaN or inf)")
     return batch
 
 
-def bad_rows_message(mask: npt.NDArray[np.bool_]) -> tuple[list[int], str]:
+def rows_where_any(mask: BoolArray) -> BoolArray:
+    """Per row of a 2-D mask, whether any of its entries is set: an (n,) mask."""
+    # numpy's stubs type `any(axis=1)` as "a scalar or an array"; with a 2-D mask it is the latter.
+    return np.asarray(mask.any(axis=1))
+
+
+def bad_rows_message(mask: BoolArray) -> tuple[list[int], str]:
     """The first offending row indices and a phrase naming them, e.g. 'rows [3, 7] (2 of 10)'."""
     rows = np.flatnonzero(mask)
     shown = [int(r) for r in rows[:_SHOWN_ROWS]]
@@ -139,7 +149,7 @@ def bad_rows_message(mask: npt.NDArray[np.bool_]) -> tuple[list[int], str]:
 
 def _reject_rows(
     name: str,
-    mask: npt.NDArray[np.bool_],
+    mask: BoolArray,
     problem: str,
     sums: FloatArray | None = None,
 ) -> None:
@@ -174,7 +184,7 @@ def _action_array(values: npt.ArrayLike) -> IntArray:
     return array.astype(np.int64, copy=False)
 
 
-def _frozen(array: np.ndarray) -> np.ndarray:
+def _frozen(array: _Array) -> _Array:
     view = array.view()
     view.flags.writeable = False
     return view

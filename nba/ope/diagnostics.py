@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from nba.errors import InvalidInput
-from nba.ope.batch import Batch
+from nba.ope.batch import Batch, rows_where_any
 
 _DETERMINISTIC = 1.0 - 1e-12
 
@@ -50,7 +50,7 @@ def diagnose(b: Batch, logging_dist: npt.ArrayLike | None = None) -> Diagnostics
                 "logging_dist",
                 f"has shape {logging.shape} but action_dist has {b.action_dist.shape}",
             )
-        unsupported = ((b.action_dist > 0) & (logging <= 0)).any(axis=1)
+        unsupported = rows_where_any((b.action_dist > 0) & (logging <= 0))
         known = True
     return Diagnostics(
         ess=ess,

@@ -34,6 +34,7 @@ from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from nba.errors import InvalidInput
 from nba.ope.batch import FloatArray
@@ -41,11 +42,12 @@ from nba.ope.terms import Decomposition
 
 Progress = Callable[[int], None]
 Scheme = Literal["mammen", "poisson"]
+Float32Array = npt.NDArray[np.float32]
 
 BLOCK_WEIGHTS = 4_000_000
 
 
-def _poisson_table() -> np.ndarray:
+def _poisson_table() -> Float32Array:
     cdf = np.cumsum([math.exp(-1.0) / math.factorial(k) for k in range(24)])
     return np.searchsorted(cdf * 65536.0, np.arange(65536) + 0.5).astype(np.float32)
 
@@ -109,7 +111,7 @@ def bootstrap(
     return out
 
 
-def poisson_weights(n_resamples: int, n: int, rng: np.random.Generator) -> np.ndarray:
+def poisson_weights(n_resamples: int, n: int, rng: np.random.Generator) -> Float32Array:
     """An (n_resamples, n) float32 matrix of independent Poisson(1) row weights."""
     count = n_resamples * n
     raw = rng.bit_generator.random_raw((count + 3) // 4)
@@ -117,13 +119,13 @@ def poisson_weights(n_resamples: int, n: int, rng: np.random.Generator) -> np.nd
     return _POISSON_OF_UINT16[uniforms]
 
 
-def mammen_weights(n_resamples: int, n: int, rng: np.random.Generator) -> np.ndarray:
+def mammen_weights(n_resamples: int, n: int, rng: np.random.Generator) -> Float32Array:
     """An (n_resamples, n) float32 matrix of the default scheme's weights (mean 1, var 1)."""
     upper = _mammen_upper(n_resamples, n, rng)
     return np.float32(_MAMMEN_LOW) + np.float32(_MAMMEN_HIGH - _MAMMEN_LOW) * upper
 
 
-def _mammen_upper(n_resamples: int, n: int, rng: np.random.Generator) -> np.ndarray:
+def _mammen_upper(n_resamples: int, n: int, rng: np.random.Generator) -> Float32Array:
     count = n_resamples * n
     raw = rng.bit_generator.random_raw((count + 7) // 8)
     uniforms = np.asarray(raw, dtype=np.uint64).view(np.uint8)[:count].reshape(n_resamples, n)

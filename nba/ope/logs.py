@@ -11,10 +11,10 @@ each row's offer snapshots, so a policy scores them with the features it saw).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, SupportsFloat, SupportsIndex
 
 import numpy as np
 import numpy.typing as npt
@@ -149,7 +149,7 @@ def from_frame(
     cols = np.array([column[o] for o in flat_ids], dtype=np.int64)
     repeats = np.bincount(rows * k + cols, minlength=n * k).reshape(n, k).max(axis=1) > 1
     _reject(frame, "eligible", repeats, "lists an offer twice")
-    probs = np.array([float(p) for ps in prob_lists for p in ps], dtype=np.float64)
+    probs = np.array([_number(p) for ps in prob_lists for p in ps], dtype=np.float64)
     bad = np.zeros(n, dtype=bool)
     np.logical_or.at(bad, rows, ~np.isfinite(probs) | (probs < 0) | (probs > 1))
     _reject(frame, "probabilities", bad, "must be finite and in [0, 1]")
@@ -230,14 +230,25 @@ def _as_list(value: object) -> list[object]:
         value = json.loads(value)
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return []
-    return list(value)  # type: ignore[call-overload]
+    if not isinstance(value, Iterable):
+        raise TypeError(f"expected a list, got {type(value).__name__} {value!r}")
+    return list(value)
+
+
+def _number(value: object) -> float:
+    """`float(value)` of a logged probability, narrowed for the type checker."""
+    if isinstance(value, float | int | str | np.number):  # the usual ones first: this is hot
+        return float(value)
+    if isinstance(value, SupportsFloat | SupportsIndex | bytes):
+        return float(value)
+    raise TypeError(f"expected a number, got {type(value).__name__} {value!r}")
 
 
 def _contexts(frame: pd.DataFrame) -> list[dict[str, object]]:
     ctx_columns = [c for c in frame.columns if c.startswith("ctx_")]
     if ctx_columns:
         renamed = frame[ctx_columns].rename(columns=lambda c: c[4:])
-        return renamed.to_dict(orient="records")  # type: ignore[return-value]
+        return [{str(k): v for k, v in r.items()} for r in renamed.to_dict(orient="records")]
     if "context" not in frame.columns:
         return [{} for _ in range(len(frame))]
     out: list[dict[str, object]] = []

@@ -12,11 +12,18 @@ import html
 import io
 import json
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nba.ope.batch import FloatArray
 from nba.ope.run import EvaluationResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 _COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 
@@ -107,7 +114,7 @@ def _warnings(e: EvaluationResult) -> list[str]:
     return out
 
 
-def _records_table(title: str, records: tuple[dict[str, object], ...]) -> str:
+def _records_table(title: str, records: Sequence[Mapping[str, object]]) -> str:
     if not records:
         return ""
     keys = list(records[0])
@@ -119,7 +126,7 @@ def _records_table(title: str, records: tuple[dict[str, object], ...]) -> str:
     return f"<h3>{html.escape(title)}</h3><table><tr>{head}</tr>{body}</table>"
 
 
-def _bar_errors(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+def _bar_errors(values: FloatArray, low: FloatArray, high: FloatArray) -> FloatArray:
     # An interval need not contain its point estimate (percentile bootstrap of a skewed
     # estimator, or a band with few rows); matplotlib refuses negative error bars.
     return np.maximum(np.nan_to_num(np.vstack([values - low, high - values])), 0.0)
@@ -157,7 +164,7 @@ def _plot_estimates(e: EvaluationResult) -> bytes:
 def _plot_weights(e: EvaluationResult) -> bytes:
     fig, ax = _figure(7.0)
     top = max((float(c.weights.max()) for c in e.candidates), default=1.0)
-    bins = np.linspace(0.0, max(top, 1e-9), 40)
+    bins = np.linspace(0.0, max(top, 1e-9), 40).tolist()  # matplotlib hints a list, not an array
     for index, c in enumerate(e.candidates):
         ax.hist(
             c.weights,
@@ -180,12 +187,12 @@ def _plot_bands(e: EvaluationResult) -> bytes:
     width = 0.8 / (len(e.candidates) + 1)
     x = np.arange(len(bands))
     if e.candidates:
-        logged = [float(r["logging_value"]) for r in e.candidates[0].by_band]  # type: ignore[arg-type]
+        logged = [r["logging_value"] for r in e.candidates[0].by_band]
         ax.bar(x - 0.4 + width / 2, logged, width, color="grey", label="logging policy")
     for index, c in enumerate(e.candidates):
-        values = np.array([float(r["value"]) for r in c.by_band])  # type: ignore[arg-type]
-        low = np.array([float(r["ci_low"]) for r in c.by_band])  # type: ignore[arg-type]
-        high = np.array([float(r["ci_high"]) for r in c.by_band])  # type: ignore[arg-type]
+        values = np.array([r["value"] for r in c.by_band], dtype=np.float64)
+        low = np.array([r["ci_low"] for r in c.by_band], dtype=np.float64)
+        high = np.array([r["ci_high"] for r in c.by_band], dtype=np.float64)
         ax.bar(
             x - 0.4 + width * (index + 1.5),
             values,
@@ -207,10 +214,10 @@ def _plot_offers(e: EvaluationResult) -> bytes:
     width = 0.8 / (len(e.candidates) + 1)
     x = np.arange(len(e.offer_ids))
     if e.candidates:
-        shares = [float(r["logging_share"]) for r in e.candidates[0].by_offer]  # type: ignore[arg-type]
+        shares = [r["logging_share"] for r in e.candidates[0].by_offer]
         ax.bar(x - 0.4 + width / 2, shares, width, color="grey", label="logging policy")
     for index, c in enumerate(e.candidates):
-        shares = [float(r["candidate_share"]) for r in c.by_offer]  # type: ignore[arg-type]
+        shares = [r["candidate_share"] for r in c.by_offer]
         ax.bar(
             x - 0.4 + width * (index + 1.5),
             shares,
@@ -224,7 +231,7 @@ def _plot_offers(e: EvaluationResult) -> bytes:
     return _png(fig)
 
 
-def _figure(width: float) -> tuple[object, object]:
+def _figure(width: float) -> tuple[Figure, Axes]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -234,13 +241,13 @@ def _figure(width: float) -> tuple[object, object]:
     return fig, ax
 
 
-def _png(fig: object) -> bytes:
+def _png(fig: Figure) -> bytes:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.tight_layout()  # type: ignore[attr-defined]
-    fig.savefig(buffer, format="png")  # type: ignore[attr-defined]
-    plt.close(fig)  # type: ignore[arg-type]
+    fig.tight_layout()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
     return buffer.getvalue()
 
 

@@ -9,8 +9,9 @@ band and by offer use `dr` (or the first estimator that needs no model) with nor
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
 
@@ -25,14 +26,41 @@ Progress = Callable[[str, int, int], None]
 """progress(label, done_now, total): called as work advances, `done_now` rows or resamples."""
 
 
+class BandRow(TypedDict):
+    """A candidate in one churn band: `estimator`'s value with normal intervals, and the lift
+    over the logging policy's mean reward there (`logging_value`)."""
+
+    band: str
+    rows: int
+    estimator: str
+    value: float
+    ci_low: float
+    ci_high: float
+    logging_value: float
+    lift: float
+    lift_ci_low: float
+    lift_ci_high: float
+
+
+class OfferRow(TypedDict):
+    """One offer's shares under both policies and its additive part of the estimate."""
+
+    offer_id: str
+    logging_share: float
+    logged_share: float
+    candidate_share: float
+    contribution: float
+    contribution_estimator: str
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class CandidateResult:
     """One candidate's estimates, breakdowns and importance weights."""
 
     name: str
     estimates: tuple[Estimate, ...]
-    by_band: tuple[dict[str, object], ...]
-    by_offer: tuple[dict[str, object], ...]
+    by_band: tuple[BandRow, ...]
+    by_offer: tuple[OfferRow, ...]
     weights: FloatArray
 
 
@@ -150,10 +178,10 @@ def _by_band(
     q: FloatArray | None,
     estimators: Sequence[str],
     alpha: float,
-) -> tuple[dict[str, object], ...]:
+) -> tuple[BandRow, ...]:
     name = "dr" if q is not None else next((e for e in estimators if e not in MODEL_BASED), "ips")
     bands = data.bands()
-    rows = []
+    rows: list[BandRow] = []
     for band in BANDS:
         keep = bands == band
         if keep.sum() < 2:
@@ -187,7 +215,7 @@ def _by_band(
 
 def _by_offer(
     data: LoggedData, dist: FloatArray, q: FloatArray | None, weights: FloatArray
-) -> tuple[dict[str, object], ...]:
+) -> tuple[OfferRow, ...]:
     """Per offer: shares under both policies and the offer's additive share of the estimate.
 
     DR's value is a sum over offers of mean(pi(a|x) q(x, a) + 1[a_i = a] w_i (r_i - q_i));
@@ -205,14 +233,14 @@ def _by_offer(
         contribution = (dist * q).mean(axis=0) + correction
         kind = "dr"
     return tuple(
-        {
-            "offer_id": offer,
-            "logging_share": float(data.logging_dist[:, j].mean()),
-            "logged_share": float(logged[j]),
-            "candidate_share": float(dist[:, j].mean()),
-            "contribution": float(contribution[j]),
-            "contribution_estimator": kind,
-        }
+        OfferRow(
+            offer_id=offer,
+            logging_share=float(data.logging_dist[:, j].mean()),
+            logged_share=float(logged[j]),
+            candidate_share=float(dist[:, j].mean()),
+            contribution=float(contribution[j]),
+            contribution_estimator=kind,
+        )
         for j, offer in enumerate(data.offer_ids)
     )
 
@@ -223,7 +251,7 @@ def _stepper(progress: Progress | None, label: str, total: int) -> Callable[[int
     return lambda done: progress(label, done, total)
 
 
-def _clean(record: dict[str, object]) -> dict[str, object]:
+def _clean(record: Mapping[str, object]) -> dict[str, object]:
     return {
         k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in record.items()
     }

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from nba.ope.batch import FloatArray
@@ -97,7 +98,8 @@ def _features(context: Mapping[str, object]) -> Features:
     return freeze_features(kept)
 
 
-def _times(frame: pd.DataFrame) -> np.ndarray:
+def _times(frame: pd.DataFrame) -> npt.NDArray[np.generic]:
+    """A sort key in log time order: the timestamps, or the row order when one is missing."""
     if "ts" not in frame.columns or frame["ts"].isna().any():
         return np.arange(len(frame))
     return pd.to_datetime(frame["ts"], utc=True).to_numpy()

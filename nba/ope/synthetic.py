@@ -158,7 +158,7 @@ def decision_log(n: int, rng: np.random.Generator, n_offers: int = 5) -> pd.Data
             "offer_id": offers[chosen],
             "propensity": dist[rows, chosen],
             "reward": reward,
-            "accepted": pd.array(np.where(np.isnan(reward), None, reward > 0), dtype="boolean"),
+            "accepted": pd.arrays.BooleanArray(reward > 0, mask=np.isnan(reward)),
             "policy": "epsilon-greedy",
             "model_version": pd.array([1] * n, dtype="Int64"),
         }
