@@ -24,6 +24,13 @@ from policies.base import Candidate, Context, Explainer, Policy, Ranking, Reason
 log = logging.getLogger(__name__)
 
 
+class ModelSwapped(Exception):
+    """The live model version changed between ranking a decision and explaining it."""
+
+    def __init__(self, ranked_by: int | None, live: int | None) -> None:
+        super().__init__(f"ranked by model version {ranked_by}, version {live} is live now")
+
+
 class ModelKeeper:
     """Owns one Policy object; every call into it holds the lock (VW never releases the GIL).
 
@@ -75,12 +82,23 @@ class ModelKeeper:
             return self._policy.rank(context, candidates), self.model_version
 
     def explain(
-        self, context: Context, candidates: Sequence[Candidate], index: int
+        self,
+        context: Context,
+        candidates: Sequence[Candidate],
+        index: int,
+        model_version: int | None,
     ) -> tuple[Reason, ...] | None:
-        """The top features behind one candidate's score, or None if the policy cannot say."""
-        if not isinstance(self._policy, Explainer):
-            return None
+        """The top features behind one candidate's score under `model_version` (the version
+        that ranked it), or None if the policy cannot say.
+
+        Raises ModelSwapped when another version is live by now: its reasons would explain a
+        ranking the decision did not come from.
+        """
         with self._lock:
+            if self.model_version != model_version:
+                raise ModelSwapped(model_version, self.model_version)
+            if not isinstance(self._policy, Explainer):
+                return None
             return self._policy.explain(context, candidates, index)
 
     def learn(self, decision: Decision, feedback: Feedback, interim: float | None = None) -> bool:

@@ -16,7 +16,7 @@ from nba.config import Settings
 from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, Offer
 from nba.errors import NoEligibleOffer, NotFound
 from nba.learning.apprentice import Apprentice
-from nba.learning.keeper import ModelKeeper
+from nba.learning.keeper import ModelKeeper, ModelSwapped
 from nba.serving.eligibility import Usage, eligible_offers
 from nba.serving.inputs import DecisionRequest
 from nba.serving.offer_cache import OfferCache
@@ -129,7 +129,11 @@ class Decider:
             return DecisionResult(decision)
         if baseline:
             return DecisionResult(decision, None, "the churn-band rules decide (apprentice mode)")
-        reasons = self._keeper.explain(context, candidates, index)
+        try:
+            reasons = self._keeper.explain(context, candidates, index, model_version)
+        except ModelSwapped:
+            note = "a new model version went live while deciding; its reasons would not apply"
+            return DecisionResult(decision, None, note)
         if reasons is None:
             note = f"policy {self._keeper.policy_name!r} cannot attribute its scores to features"
             return DecisionResult(decision, None, note)

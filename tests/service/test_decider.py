@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -64,3 +65,22 @@ def test_a_swap_right_after_ranking_logs_the_version_that_ranked(runtime):
     assert decision.model_version == 1
     again = decider.decide(request(2)).decision
     assert keeper.ranked_by == [1, 2] and again.model_version == 2
+
+
+def test_a_swap_between_ranking_and_explaining_gives_no_reasons_of_the_new_model(runtime):
+    first, second = _two_versions(runtime)
+    keeper = SwapsRightAfterRanking(
+        load_policy(first, np.random.default_rng(0)), model_version=1, then=second
+    )
+    decider = Decider(
+        database=runtime.database,
+        keeper=keeper,
+        offer_cache=OfferCache(runtime.database, ttl_s=0),
+        settings=runtime.settings,
+        rng=np.random.default_rng(1),
+    )
+    explained = decider.decide(replace(request(1), explain=True))
+    assert explained.decision.model_version == 1
+    assert explained.reasons is None and "new model version" in (explained.explain_note or "")
+    again = decider.decide(replace(request(2), explain=True))
+    assert again.decision.model_version == 2 and again.reasons is not None
