@@ -138,6 +138,17 @@ class _Shared:
             interactions=boolean("interactions", interactions),
         )
 
+    def as_params(self) -> dict[str, object]:
+        """The shared constructor arguments, by name."""
+        return {
+            "ridge": self.ridge,
+            "gamma": self.gamma,
+            "epsilon": self.epsilon,
+            "dim": self.dim,
+            "interactions": self.interactions,
+            "importance_weighting": self.importance_weighting,
+        }
+
 
 class _Linear:
     """What LinUCB and LinearThompson share: encoding, learning and persistence."""
@@ -218,16 +229,7 @@ class LinUCB(_Linear):
     @property
     def params(self) -> dict[str, object]:
         """The constructor arguments, validated."""
-        s = self._shared
-        return {
-            "alpha": self._alpha,
-            "ridge": s.ridge,
-            "gamma": s.gamma,
-            "epsilon": s.epsilon,
-            "dim": s.dim,
-            "interactions": s.interactions,
-            "importance_weighting": s.importance_weighting,
-        }
+        return {"alpha": self._alpha, **self._shared.as_params()}
 
     def rank(self, context: Context, candidates: Sequence[Candidate]) -> Ranking:
         """Greedy-on-UCB probabilities with the epsilon floor; scores are x·θ."""
@@ -283,17 +285,7 @@ class LinearThompson(_Linear):
     @property
     def params(self) -> dict[str, object]:
         """The constructor arguments, validated."""
-        s = self._shared
-        return {
-            "v": self._v,
-            "ridge": s.ridge,
-            "gamma": s.gamma,
-            "epsilon": s.epsilon,
-            "draws": self._draws,
-            "dim": s.dim,
-            "interactions": s.interactions,
-            "importance_weighting": s.importance_weighting,
-        }
+        return {"v": self._v, "draws": self._draws, **self._shared.as_params()}
 
     def rank(self, context: Context, candidates: Sequence[Candidate]) -> Ranking:
         """Monte-Carlo Thompson probabilities with the epsilon floor; scores are x·θ̂."""

@@ -36,6 +36,18 @@ def retention_report(decision_id: str, body: RetentionBody) -> FeedbackReport:
     return FeedbackReport(FeedbackKind.RETENTION, decision_id, body.retained, body.value, body.ts)
 
 
+def _on_record(feedback: Feedback) -> dict[str, object]:
+    """The fields both kinds of answer on record reply with (the answer itself aside)."""
+    return {
+        "decision_id": feedback.decision_id,
+        "value": feedback.value,
+        "ts": feedback.ts,
+        "source": feedback.source,
+        "reward": feedback.reward,
+        "occurred_at": feedback.occurred_at,
+    }
+
+
 class OutcomeReply(Reply):
     """An outcome on record."""
 
@@ -50,15 +62,7 @@ class OutcomeReply(Reply):
     @classmethod
     def of(cls, outcome: Feedback) -> Self:
         """The reply of an outcome on record."""
-        return cls(
-            decision_id=outcome.decision_id,
-            accepted=outcome.answer,
-            value=outcome.value,
-            ts=outcome.ts,
-            source=outcome.source,
-            reward=outcome.reward,
-            occurred_at=outcome.occurred_at,
-        )
+        return cls.model_validate({"accepted": outcome.answer, **_on_record(outcome)})
 
 
 class RetentionReply(Reply):
@@ -75,15 +79,7 @@ class RetentionReply(Reply):
     @classmethod
     def of(cls, retention: Feedback) -> Self:
         """The reply of a retention answer on record."""
-        return cls(
-            decision_id=retention.decision_id,
-            retained=retention.answer,
-            value=retention.value,
-            ts=retention.ts,
-            source=retention.source,
-            reward=retention.reward,
-            occurred_at=retention.occurred_at,
-        )
+        return cls.model_validate({"retained": retention.answer, **_on_record(retention)})
 
 
 def outcome_reply(outcome: Feedback) -> dict[str, object]:
