@@ -9,6 +9,8 @@ from typing import ParamSpec, TypeVar
 from flask import current_app, g, request
 from werkzeug.exceptions import Forbidden, Unauthorized
 
+from nba.clock import utc_now
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -27,6 +29,8 @@ def requires(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
             key = current_app.extensions["nba"].keys.authenticate(secret.strip())
             if key is None:
                 raise Unauthorized("the API key is not valid")
+            if key.has_expired(utc_now()):
+                raise Unauthorized(f"the API key expired at {key.expires_at}")
             if key.role not in allowed:
                 raise Forbidden(f"role {key.role!r} may not call this endpoint")
             g.api_key = key

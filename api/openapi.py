@@ -82,6 +82,12 @@ ENDPOINTS = (
              None, schemas.ApprenticeReply),
     Endpoint("post", "/v1/apprentice/graduate", "Let the learner serve now", ("admin",), None,
              schemas.ApprenticeReply),
+    Endpoint("get", "/v1/keys", "Every API key's record (never a secret)", ("admin",), None,
+             schemas.KeyList),
+    Endpoint("delete", "/v1/keys/{key_id}", "Revoke an API key", ("admin",), None,
+             schemas.KeyInfo, errors=(404,)),
+    Endpoint("get", "/v1/audit", "Changes, newest first (?entity=&actor=&from=&to=&limit=)",
+             ("admin",), None, schemas.AuditList, errors=(400,)),
 )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -212,9 +213,57 @@ class ApiKey:
     name: str
     created_at: datetime
     is_revoked: bool = False
+    expires_at: datetime | None = None
+
+    def has_expired(self, now: datetime) -> bool:
+        """Whether the key's expiry (if it has one) is at or before `now`."""
+        return self.expires_at is not None and self.expires_at <= now
 
 
 ROLES = ("crm", "marketer", "analyst", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who makes a change: an API key (its id and role), the CLI, or the system's own jobs."""
+
+    id: str
+    role: str
+
+    @classmethod
+    def of_key(cls, key: ApiKey) -> Actor:
+        """The actor behind a request authenticated with `key`."""
+        return cls(id=key.id, role=key.role)
+
+    @classmethod
+    def cli(cls) -> Actor:
+        """Whoever runs an `nba` command on the host (the CLI has no key)."""
+        return cls(id="cli", role="cli")
+
+    @classmethod
+    def system(cls) -> Actor:
+        """nba itself: scheduled jobs (training, graduation by evaluation), start-up."""
+        return cls(id="system", role="system")
+
+
+AUDIT_ENTITIES = ("offer", "key", "model", "apprentice")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One change on record: who made it, when, to what, and the entity before and after.
+
+    `before` is None for a creation; `after` the state the change left (JSON values).
+    """
+
+    id: int
+    ts: datetime
+    actor: Actor
+    entity: str
+    entity_id: str
+    action: str
+    before: Mapping[str, object] | None
+    after: Mapping[str, object] | None
 
 
 class OfferChanges(TypedDict, total=False):

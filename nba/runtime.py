@@ -19,6 +19,7 @@ from nba.learning.keeper import ModelKeeper
 from nba.learning.registry import ModelRegistry
 from nba.learning.trainer import Trainer
 from nba.reward import fresh_policy_params, learned_kinds
+from nba.serving.audit import AuditLog
 from nba.serving.catalog import OfferCatalog
 from nba.serving.cold_start import with_new_offer_floor
 from nba.serving.decider import Decider
@@ -49,6 +50,7 @@ class Runtime:
     apprentice: Apprentice
     drift: DriftMonitor
     evaluations: EvaluationJobs
+    audit: AuditLog
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -173,5 +175,5 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     drift = DriftMonitor(database, settings.evaluation.drift_window, settings.evaluation.drift_z)
     return Runtime(
         settings, database, catalog, keys, keeper, decider, feedback, defaults, registry, trainer,
-        refresh_rng, apprentice, drift, EvaluationJobs(database, clock),
+        refresh_rng, apprentice, drift, EvaluationJobs(database, clock), AuditLog(database),
     )  # fmt: skip

@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from api.auth import requires
 from api.bodies import read_body
-from api.routes._runtime import runtime
+from api.routes._runtime import actor, runtime
 from nba import schemas
 from nba.clock import parse_time
 from nba.domain import ROLES
@@ -27,7 +27,7 @@ def list_offers() -> tuple[dict, int]:
 @requires("marketer")
 def add_offer() -> tuple[dict, int]:
     """Add a new offer (version 1)."""
-    offer = runtime().catalog.add(read_body(schemas.OfferBody))
+    offer = runtime().catalog.add(read_body(schemas.OfferBody), actor=actor())
     return schemas.offer_reply(offer), 201
 
 
@@ -43,7 +43,7 @@ def get_offer(offer_id: str) -> tuple[dict, int]:
 @requires("marketer")
 def edit_offer(offer_id: str) -> tuple[dict, int]:
     """Change an offer; the change becomes a new version."""
-    offer = runtime().catalog.edit(offer_id, read_body(schemas.OfferPatch))
+    offer = runtime().catalog.edit(offer_id, read_body(schemas.OfferPatch), actor=actor())
     return schemas.offer_reply(offer), 200
 
 
@@ -51,7 +51,8 @@ def edit_offer(offer_id: str) -> tuple[dict, int]:
 @requires("marketer")
 def retire_offer(offer_id: str) -> tuple[dict, int]:
     """Retire an offer: it is never shown again, its history stays."""
-    return schemas.offer_reply(runtime().catalog.set_status(offer_id, "retired")), 200
+    retired = runtime().catalog.set_status(offer_id, "retired", actor=actor())
+    return schemas.offer_reply(retired), 200
 
 
 @blueprint.get("/<offer_id>/stats")

@@ -7,6 +7,7 @@ import logging
 import click
 
 from nba.cli import (
+    audit,
     bench,
     decide,
     demo,
@@ -52,6 +53,6 @@ def main(verbose: bool) -> None:
 for _command in (
     serve.command, keys.command, offers.command, decide.command, models.command,
     export.command, bench.command, worker.command, simulate.simulate, evaluate.evaluate,
-    demo.command,
+    demo.command, audit.command,
 ):  # fmt: skip
     main.add_command(_command)

@@ -8,7 +8,10 @@ from typing import TypeVar
 import click
 
 from nba.cli._common import database_options, echo_json, open_runtime, settings_from
+from nba.domain import Actor
 from nba.runtime import Runtime
+
+CLI = Actor.cli()
 
 T = TypeVar("T")
 _SHOWN = ("learned", "learned_total", "ope_snips", "ope_baseline_snips")
@@ -49,7 +52,7 @@ def list_models(database_url: str | None, data_dir: str | None) -> None:
 @database_options
 def activate(version: int, database_url: str | None, data_dir: str | None) -> None:
     """Make VERSION the active model; running services pick it up within seconds."""
-    _with_runtime(database_url, data_dir, lambda r: r.models.activate(version))
+    _with_runtime(database_url, data_dir, lambda r: r.models.activate(version, actor=CLI))
     click.echo(f"activated model version {version}")
 
 
@@ -58,7 +61,7 @@ def activate(version: int, database_url: str | None, data_dir: str | None) -> No
 @database_options
 def pin(version: int, database_url: str | None, data_dir: str | None) -> None:
     """Pin VERSION: while it is active, training saves new versions without activating them."""
-    _with_runtime(database_url, data_dir, lambda r: r.models.pin(version, True))
+    _with_runtime(database_url, data_dir, lambda r: r.models.pin(version, True, actor=CLI))
     click.echo(f"pinned model version {version}")
 
 
@@ -67,7 +70,7 @@ def pin(version: int, database_url: str | None, data_dir: str | None) -> None:
 @database_options
 def unpin(version: int, database_url: str | None, data_dir: str | None) -> None:
     """Unpin VERSION."""
-    _with_runtime(database_url, data_dir, lambda r: r.models.pin(version, False))
+    _with_runtime(database_url, data_dir, lambda r: r.models.pin(version, False, actor=CLI))
     click.echo(f"unpinned model version {version}")
 
 
@@ -78,7 +81,7 @@ def train(evaluate: bool, database_url: str | None, data_dir: str | None) -> Non
     """Learn every outcome no version has learned and save a new version (one trainer at a time)."""
 
     def work(runtime: Runtime) -> int:
-        saved = runtime.models.train()
+        saved = runtime.models.train(actor=CLI)
         if evaluate:
             runtime.models.evaluate(saved.version)
         return saved.version
@@ -115,5 +118,5 @@ def apprentice(database_url: str | None, data_dir: str | None) -> None:
 @database_options
 def graduate(database_url: str | None, data_dir: str | None) -> None:
     """Let the learner serve now instead of the baseline (the operator's decision)."""
-    _with_runtime(database_url, data_dir, lambda r: r.apprentice.graduate("operator"))
+    _with_runtime(database_url, data_dir, lambda r: r.apprentice.graduate("operator", actor=CLI))
     click.echo("the learner serves from now on")

@@ -9,7 +9,7 @@ import click
 import yaml
 
 from nba.cli._common import database_options, echo_json, open_database, settings_from
-from nba.domain import CATEGORIES, Offer
+from nba.domain import CATEGORIES, Actor, Offer
 from nba.schemas import offer_reply
 from nba.serving.catalog import OfferCatalog
 
@@ -99,7 +99,7 @@ def add(
         ]
     catalog = _catalog(database_url, data_dir)
     for spec in specs:
-        click.echo(_line(catalog.add(spec)))
+        click.echo(_line(catalog.add(spec, actor=Actor.cli())))
 
 
 @command.command("list")
@@ -157,7 +157,8 @@ def edit(
     for assignment in assignments:
         key, value = _pair(assignment, parse_json=True)
         changes[key] = value
-    click.echo(_line(_catalog(database_url, data_dir).edit(offer_id, changes)))
+    catalog = _catalog(database_url, data_dir)
+    click.echo(_line(catalog.edit(offer_id, changes, actor=Actor.cli())))
 
 
 def _status_command(name: str, status: str, summary: str) -> None:
@@ -165,7 +166,8 @@ def _status_command(name: str, status: str, summary: str) -> None:
     @click.argument("offer_id")
     @database_options
     def run(offer_id: str, database_url: str | None, data_dir: str | None) -> None:
-        click.echo(_line(_catalog(database_url, data_dir).set_status(offer_id, status)))
+        catalog = _catalog(database_url, data_dir)
+        click.echo(_line(catalog.set_status(offer_id, status, actor=Actor.cli())))
 
 
 _status_command("pause", "paused", "Pause an offer (not shown until resumed).")

@@ -21,11 +21,12 @@ import numpy as np
 import policies
 from nba.clock import utc_now
 from nba.config import Settings
+from nba.domain import Actor
 from nba.learning.keeper import load_policy
 from nba.learning.version_evaluation import MIN_ROWS, recent_log
 from nba.ope import LoggedData, evaluate, score
 from nba.ope.batch import FloatArray
-from nba.storage import Database, get_state, models, recent_rewards, set_state
+from nba.storage import Database, audit, get_state, models, recent_rewards, set_state
 from policies.base import Candidate, Context, Ranking
 
 log = logging.getLogger(__name__)
@@ -106,10 +107,10 @@ class Apprentice:
         """The current state, fresh from the database."""
         return self.refresh()
 
-    def graduate(self, by: str = "operator") -> ApprenticeStatus:
+    def graduate(self, by: str = "operator", *, actor: Actor = Actor.system()) -> ApprenticeStatus:
         """Let the learner serve from now on (every process follows within a poll interval)."""
         evidence = self.refresh().evidence
-        self._store(graduated=True, by=by, evidence=evidence)
+        self._store(graduated=True, by=by, evidence=evidence, actor=actor)
         log.info("apprentice graduated by %s", by)
         return self.refresh()
 
@@ -131,12 +132,23 @@ class Apprentice:
                 evidence |= paired_snips(data, target, rules, self._rng)
             evidence["learner_version"] = float(learner.version)
             wins = evidence["difference_ci_low"] > 0
-        self._store(graduated=wins, by="evaluation" if wins else None, evidence=evidence)
+        by = "evaluation" if wins else None
+        self._store(
+            graduated=wins, by=by, evidence=evidence, actor=Actor.system() if wins else None
+        )
         if wins:
             log.info("apprentice graduated: learner beats the rules (%s)", evidence)
         return self.refresh()
 
-    def _store(self, *, graduated: bool, by: str | None, evidence: dict[str, float]) -> None:
+    def _store(
+        self,
+        *,
+        graduated: bool,
+        by: str | None,
+        evidence: dict[str, float],
+        actor: Actor | None = None,
+    ) -> None:
+        """Write the shared state; a graduation (`actor` given) goes on the audit log."""
         value = {
             "graduated": graduated,
             "graduated_by": by,
@@ -144,7 +156,12 @@ class Apprentice:
             "evidence": evidence,
         }
         with self._database.session() as session:
+            before = get_state(session, STATE)
             set_state(session, STATE, value)
+            if actor is not None:
+                audit.record_change(
+                    session, actor, "apprentice", STATE, "graduate", before=before, after=value
+                )
 
 
 def paired_snips(

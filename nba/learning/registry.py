@@ -6,9 +6,10 @@ import logging
 import threading
 
 import numpy as np
+from sqlmodel import Session
 
 from nba.config import RewardMode, Settings
-from nba.domain import ModelVersion
+from nba.domain import Actor, ModelVersion
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.learning.keeper import ModelKeeper, load_policy
 from nba.learning.trainer import Trainer
@@ -20,7 +21,8 @@ from nba.learning.version_evaluation import (
     summary,
 )
 from nba.ope import LoggedData
-from nba.storage import Database, models, recent_rewards, update_model_metrics
+from nba.schemas import model_reply
+from nba.storage import Database, audit, models, recent_rewards, update_model_metrics
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ class ModelRegistry:
                 return model
         raise NotFound("model version", str(version))
 
-    def activate(self, version: int) -> ModelVersion:
+    def activate(self, version: int, *, actor: Actor = Actor.system()) -> ModelVersion:
         """Make `version` the active model (every worker picks it up within a poll interval).
 
         Training continues from the activated version; outcomes learned only by versions
@@ -66,22 +68,28 @@ class ModelRegistry:
             # never becomes the active one that every worker would then fail to load.
             load_policy(self._full(version), self._rng)
         with self._database.session() as session:
+            before = models.get_model_version(session, version)
             chosen = models.activate_model_version(session, version)
+            _audit(session, actor, "activate", before, chosen)
         with self._rng_lock:
             self._keeper.refresh(self._database, self._rng)
         log.info("activated model version %s", version)
         return chosen
 
-    def pin(self, version: int, pinned: bool = True) -> ModelVersion:
+    def pin(
+        self, version: int, pinned: bool = True, *, actor: Actor = Actor.system()
+    ) -> ModelVersion:
         """Pin a version: while the active version is pinned, training never activates another."""
         with self._database.session() as session:
+            before = models.get_model_version(session, version)
             changed = models.set_pinned(session, version, pinned)
+            _audit(session, actor, "pin" if pinned else "unpin", before, changed)
         log.info("%s model version %s", "pinned" if pinned else "unpinned", version)
         return changed
 
-    def train(self) -> ModelVersion:
+    def train(self, *, actor: Actor = Actor.system()) -> ModelVersion:
         """Learn every outcome no version has learned, then save a new version now."""
-        run = self._trainer.run(force=True)
+        run = self._trainer.run(force=True, actor=actor)
         if run.version is None:
             raise Conflict(f"another trainer is running ({run.held_by}); try again shortly")
         with self._rng_lock:
@@ -151,3 +159,13 @@ class ModelRegistry:
         if stored is None:
             raise NotFound("model version", str(version))
         return stored
+
+
+def _audit(
+    session: Session, actor: Actor, action: str, before: ModelVersion | None, after: ModelVersion
+) -> None:
+    was = None if before is None else model_reply(before)
+    after_json = model_reply(after)
+    audit.record_change(
+        session, actor, "model", str(after.version), action, before=was, after=after_json
+    )

@@ -25,17 +25,19 @@ import numpy as np
 import policies
 from nba.clock import utc_now
 from nba.config import Settings
-from nba.domain import FeedbackKind, ModelVersion
+from nba.domain import Actor, FeedbackKind, ModelVersion
 from nba.errors import Conflict
 from nba.learning.events import EventDecoder
 from nba.learning.keeper import load_policy
 from nba.learning.marks import FeedbackMarks
 from nba.learning.read_ahead import read_ahead
 from nba.reward import fresh_policy_params, learned_kinds
+from nba.schemas import model_reply
 from nba.storage import (
     Database,
     LearnRow,
     acquire_lock,
+    audit,
     lock_holder,
     models,
     release_lock,
@@ -99,8 +101,10 @@ class Trainer:
         self._version: int | None = None
         self._renewed = 0.0
 
-    def run(self, *, force: bool = False) -> TrainingRun:
-        """Train once if the lease is free; `force` saves a version even with nothing new."""
+    def run(self, *, force: bool = False, actor: Actor = Actor.system()) -> TrainingRun:
+        """Train once if the lease is free; `force` saves a version even with nothing new.
+
+        A saved version is on the audit log as trained by `actor`."""
         with self._run_lock:
             started = time.perf_counter()
             if not self._acquire():
@@ -109,7 +113,7 @@ class Trainer:
                 log.debug("trainer lease held by %s; not training", holder and holder[0])
                 return TrainingRun(None, 0, 0, 0.0, held_by=holder[0] if holder else "?")
             try:
-                return self._train(force, started)
+                return self._train(force, started, actor)
             except BaseException:
                 self._policy, self._version = None, None  # its state is past any saved version
                 raise
@@ -125,7 +129,7 @@ class Trainer:
         self._renewed = time.monotonic()
         return got
 
-    def _train(self, force: bool, started: float) -> TrainingRun:
+    def _train(self, force: bool, started: float, actor: Actor) -> TrainingRun:
         base = self._base()
         policy = self._policy_at(base)
         with FeedbackMarks(self._database) as marks:
@@ -166,6 +170,8 @@ class Trainer:
                 activate,
                 version=marks.version,
             )
+            after = model_reply(saved)
+            audit.record_change(session, actor, "model", str(saved.version), "train", after=after)
             if marks.finish(saved.version) != total:
                 raise Conflict("some answers were learned by another version; nothing saved")
         self._version = saved.version

@@ -16,6 +16,7 @@ from nba.schemas._common import (
     invalid_input,
     parse,
 )
+from nba.schemas.audit import AuditEntryReply, AuditList, audit_list_reply
 from nba.schemas.decisions import (
     BatchBody,
     BatchReply,
@@ -43,7 +44,15 @@ from nba.schemas.feedback import (
     retention_reply,
     retention_report,
 )
-from nba.schemas.keys import KeyBody, KeyReply, key_reply
+from nba.schemas.keys import (
+    KeyBody,
+    KeyInfo,
+    KeyList,
+    KeyReply,
+    key_info,
+    key_list_reply,
+    key_reply,
+)
 from nba.schemas.models import (
     ApprenticeReply,
     ModelComparison,
@@ -74,6 +83,8 @@ __all__ = [
     "MAX_N_BOOTSTRAP",
     "OFFER_ID_PATTERN",
     "ApprenticeReply",
+    "AuditEntryReply",
+    "AuditList",
     "BatchBody",
     "BatchReply",
     "Body",
@@ -84,6 +95,8 @@ __all__ = [
     "EvaluationReply",
     "Health",
     "KeyBody",
+    "KeyInfo",
+    "KeyList",
     "KeyReply",
     "LoggedDecision",
     "ModelComparison",
@@ -100,6 +113,7 @@ __all__ = [
     "RetentionReply",
     "StatsReply",
     "apprentice_reply",
+    "audit_list_reply",
     "batch_reply",
     "comparison_reply",
     "decision_reply",
@@ -108,6 +122,8 @@ __all__ = [
     "evaluation_spec",
     "health_reply",
     "invalid_input",
+    "key_info",
+    "key_list_reply",
     "key_reply",
     "logged_decision_reply",
     "model_list_reply",

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
-from nba.domain import NO_ACTION_ID, STATUSES, Offer
+from sqlmodel import Session
+
+from nba.domain import NO_ACTION_ID, STATUSES, Actor, Offer
 from nba.errors import InvalidInput, NotFound
-from nba.schemas import OfferBody, OfferPatch, new_offer, offer_changes, parse
+from nba.schemas import OfferBody, OfferPatch, new_offer, offer_changes, offer_reply, parse
 from nba.serving.offer_cache import OfferCache
-from nba.storage import Database, offers
+from nba.storage import Database, audit, offers
 
 NO_ACTION = Offer(
     id=NO_ACTION_ID,
@@ -31,6 +33,17 @@ def _status(raw: str) -> str:
     return raw
 
 
+_STATUS_ACTIONS = {"active": "resume", "paused": "pause", "retired": "retire"}
+
+
+def _audit(session: Session, actor: Actor, action: str, before: Offer | None, after: Offer) -> None:
+    # Caps and budgets are part of the offer, so their changes show in `before` / `after`.
+    was = None if before is None else offer_reply(before)
+    audit.record_change(
+        session, actor, "offer", after.id, action, before=was, after=offer_reply(after)
+    )
+
+
 class OfferCatalog:
     """Marketers' operations on offers; each call is one transaction."""
 
@@ -46,10 +59,13 @@ class OfferCatalog:
         """Create the built-in `no_action` offer once."""
         with self._database.session() as session:
             if offers.get_offer(session, NO_ACTION_ID) is None:
-                offers.add_offer(session, NO_ACTION)
+                added = offers.add_offer(session, NO_ACTION)
+                _audit(session, Actor.system(), "create", None, added)
         self._changed()
 
-    def add(self, spec: OfferBody | Mapping[str, object]) -> Offer:
+    def add(
+        self, spec: OfferBody | Mapping[str, object], *, actor: Actor = Actor.system()
+    ) -> Offer:
         """Add a new offer at version 1 (Conflict if the id exists).
 
         `spec` is a validated body, or a mapping (from a file) that is validated as one.
@@ -58,10 +74,17 @@ class OfferCatalog:
         offer = _checked(new_offer(body))
         with self._database.session() as session:
             added = offers.add_offer(session, offer)
+            _audit(session, actor, "create", None, added)
         self._changed()
         return added
 
-    def edit(self, offer_id: str, spec: OfferPatch | Mapping[str, object]) -> Offer:
+    def edit(
+        self,
+        offer_id: str,
+        spec: OfferPatch | Mapping[str, object],
+        *,
+        actor: Actor = Actor.system(),
+    ) -> Offer:
         """Apply changes as a new version of the offer.
 
         `spec` is a validated body, or a mapping that is validated as one.
@@ -75,16 +98,18 @@ class OfferCatalog:
                 raise NotFound("offer", offer_id)
             _checked(replace(current, **changes))
             edited = offers.update_offer(session, offer_id, changes)
+            _audit(session, actor, "edit", current, edited)
         self._changed()
         return edited
 
-    def set_status(self, offer_id: str, status: str) -> Offer:
+    def set_status(self, offer_id: str, status: str, *, actor: Actor = Actor.system()) -> Offer:
         """Pause, resume or retire an offer (a new version with that status)."""
         _status(status)
         with self._database.session() as session:
-            if offers.get_offer(session, offer_id) is None:
+            if (current := offers.get_offer(session, offer_id)) is None:
                 raise NotFound("offer", offer_id)
             changed = offers.set_status(session, offer_id, status)
+            _audit(session, actor, _STATUS_ACTIONS[status], current, changed)
         self._changed()
         return changed
 

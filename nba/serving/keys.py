@@ -1,13 +1,19 @@
-"""API keys: create, authenticate (with a short cache), revoke."""
+"""API keys: create (with an optional expiry), authenticate (with a short cache), revoke.
+
+Creating and revoking a key adds an audit entry (entity "key") in the same transaction.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+from datetime import datetime
 
-from nba.domain import ROLES, ApiKey
+from nba.clock import utc_now
+from nba.domain import ROLES, Actor, ApiKey
 from nba.errors import InvalidInput
-from nba.storage import Database, keys
+from nba.schemas import key_info
+from nba.storage import Database, audit, keys
 
 
 class KeyRing:
@@ -22,11 +28,23 @@ class KeyRing:
         self._cache: dict[str, tuple[float, ApiKey | None]] = {}
         self._lock = threading.Lock()
 
-    def create(self, role: str, name: str = "") -> tuple[ApiKey, str]:
-        """A new key for `role`; returns its record and the secret (shown once)."""
+    def create(
+        self,
+        role: str,
+        name: str = "",
+        *,
+        expires_at: datetime | None = None,
+        actor: Actor = Actor.system(),
+    ) -> tuple[ApiKey, str]:
+        """A new key for `role`, valid until `expires_at` (a future time) if given; returns
+        its record and the secret (shown once)."""
         _check_role(role)
+        if expires_at is not None and expires_at <= utc_now():
+            raise InvalidInput("expires_at", f"must be in the future, got {expires_at}")
         with self._database.session() as session:
-            return keys.add_api_key(session, role, name)
+            key, secret = keys.add_api_key(session, role, name, expires_at)
+            audit.record_change(session, actor, "key", key.id, "create", after=key_info(key))
+        return key, secret
 
     def ensure(self, secret: str, role: str, name: str) -> ApiKey:
         """Register a given secret (e.g. NBA_BOOTSTRAP_ADMIN_KEY) if it is not known yet."""
@@ -34,7 +52,11 @@ class KeyRing:
         if len(secret) < 16:
             raise InvalidInput("bootstrap_admin_key", "must be at least 16 characters")
         with self._database.session() as session:
-            return keys.ensure_api_key(session, secret, role, name)
+            key, added = keys.ensure_api_key(session, secret, role, name)
+            if added:
+                after = key_info(key)
+                audit.record_change(session, Actor.system(), "key", key.id, "create", after=after)
+        return key
 
     def authenticate(self, secret: str) -> ApiKey | None:
         """The key record for a presented secret, or None."""
@@ -51,12 +73,24 @@ class KeyRing:
             self._cache[secret] = (now, found)
         return found
 
-    def revoke(self, key_id: str) -> None:
-        """Revoke a key by id."""
+    def revoke(
+        self,
+        key_id: str,
+        *,
+        actor: Actor = Actor.system(),
+    ) -> ApiKey:
+        """Revoke a key by id (NotFound if there is none); its record after."""
         with self._database.session() as session:
-            keys.revoke_api_key(session, key_id)
+            before = keys.get_api_key(session, key_id)
+            revoked = keys.revoke_api_key(session, key_id)
+            if before is not None and not before.is_revoked:
+                audit.record_change(
+                    session, actor, "key", key_id, "revoke",
+                    before=key_info(before), after=key_info(revoked),
+                )  # fmt: skip
         with self._lock:
             self._cache.clear()
+        return revoked
 
     def list(self) -> list[ApiKey]:
         """Every key's record (never the secrets)."""

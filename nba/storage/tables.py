@@ -180,7 +180,11 @@ class ModelVersionRow(SQLModel, table=True):
 
 
 class ApiKeyRow(SQLModel, table=True):
-    """An API key's record: only the SHA-256 hash of the secret is kept."""
+    """An API key's record: only a hash of the secret is kept.
+
+    `hash_scheme` says which: "hmac-sha256" (keyed with the installation's secret) for keys
+    made since migration 0005, "sha256" for older ones, which stay valid (migration 0005).
+    """
 
     __tablename__ = "api_keys"
 
@@ -190,6 +194,24 @@ class ApiKeyRow(SQLModel, table=True):
     name: str = ""
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     is_revoked: bool = False
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hash_scheme: str = Field(default="sha256", sa_column_kwargs={"server_default": "sha256"})
+
+
+class AuditRow(SQLModel, table=True):
+    """One change on record (migration 0005); rows are only ever added."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, index=True)
+    actor_id: str = Field(index=True)
+    actor_role: str
+    entity: str = Field(index=True)
+    entity_id: str
+    action: str
+    before: dict | None = Field(default=None, sa_type=JSON)
+    after: dict | None = Field(default=None, sa_type=JSON)
 
 
 metadata = SQLModel.metadata
