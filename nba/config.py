@@ -89,6 +89,40 @@ class ServingSettings(_Group):
     # Cold start: a new offer gets at least this probability for its first shows.
     new_offer_shows: int = Field(default=200, ge=0)
     new_offer_min_probability: float = Field(default=0.0, ge=0, lt=1)
+    # Requests per API key by its role, in the `limits` notation ("600/second; 20000/minute");
+    # "" means no limit. Generous by default: a guard against a runaway client, not a quota.
+    rate_limit_crm: str = "1000/second"
+    rate_limit_marketer: str = "1000/second"
+    rate_limit_analyst: str = "1000/second"
+    rate_limit_admin: str = "1000/second"
+    # Where the counts live: "memory://" counts per process; "redis://host:6379" counts together.
+    rate_limit_storage: str = "memory://"
+
+    @field_validator(
+        "rate_limit_crm", "rate_limit_marketer", "rate_limit_analyst", "rate_limit_admin"
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        import limits  # here, not at the top: most processes never read a limit from text
+
+        value = value.strip()
+        if value:
+            limits.parse_many(value)  # its ValueError names the string it cannot read
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_limit_storage(cls, uri: str) -> str:
+        import limits.storage
+
+        scheme, separator, _ = uri.partition("://")
+        if not separator or scheme not in limits.storage.SCHEMES:
+            raise ValueError("must be a `limits` storage URI such as memory:// or redis://host")
+        return uri
+
+    def rate_limit(self, role: str) -> str:
+        """The request limit of a key with `role` ("" if none)."""
+        return str(getattr(self, f"rate_limit_{role}", ""))
 
 
 class LearningSettings(_Group):
@@ -160,6 +194,11 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "no_action_enabled": ("serving", "no_action_enabled"),
     "new_offer_shows": ("serving", "new_offer_shows"),
     "new_offer_min_probability": ("serving", "new_offer_min_probability"),
+    "rate_limit_crm": ("serving", "rate_limit_crm"),
+    "rate_limit_marketer": ("serving", "rate_limit_marketer"),
+    "rate_limit_analyst": ("serving", "rate_limit_analyst"),
+    "rate_limit_admin": ("serving", "rate_limit_admin"),
+    "rate_limit_storage": ("serving", "rate_limit_storage"),
     "policy": ("learning", "policy"),
     "policy_params": ("learning", "policy_params"),
     "online_learning": ("learning", "online_learning"),
