@@ -31,6 +31,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from nba.errors import InvalidSetting
+from nba.ratelimits import RateLimit, StorageUri
 
 ENV_PREFIX = "NBA_"
 
@@ -89,36 +90,12 @@ class ServingSettings(_Group):
     # Cold start: a new offer gets at least this probability for its first shows.
     new_offer_shows: int = Field(default=200, ge=0)
     new_offer_min_probability: float = Field(default=0.0, ge=0, lt=1)
-    # Requests per API key by its role, in the `limits` notation ("600/second; 20000/minute");
-    # "" means no limit. Generous by default: a guard against a runaway client, not a quota.
-    rate_limit_crm: str = "1000/second"
-    rate_limit_marketer: str = "1000/second"
-    rate_limit_analyst: str = "1000/second"
-    rate_limit_admin: str = "1000/second"
-    # Where the counts live: "memory://" counts per process; "redis://host:6379" counts together.
-    rate_limit_storage: str = "memory://"
-
-    @field_validator(
-        "rate_limit_crm", "rate_limit_marketer", "rate_limit_analyst", "rate_limit_admin"
-    )
-    @classmethod
-    def _rate_limit(cls, value: str) -> str:
-        import limits  # here, not at the top: most processes never read a limit from text
-
-        value = value.strip()
-        if value:
-            limits.parse_many(value)  # its ValueError names the string it cannot read
-        return value
-
-    @field_validator("rate_limit_storage")
-    @classmethod
-    def _rate_limit_storage(cls, uri: str) -> str:
-        import limits.storage
-
-        scheme, separator, _ = uri.partition("://")
-        if not separator or scheme not in limits.storage.SCHEMES:
-            raise ValueError("must be a `limits` storage URI such as memory:// or redis://host")
-        return uri
+    # Per API key by role, as "600/second; 20000/minute" ("": none); README "API keys".
+    rate_limit_crm: RateLimit = "1000/second"
+    rate_limit_marketer: RateLimit = "1000/second"
+    rate_limit_analyst: RateLimit = "1000/second"
+    rate_limit_admin: RateLimit = "1000/second"
+    rate_limit_storage: StorageUri = "memory://"  # per process; redis://... counts together
 
     def rate_limit(self, role: str) -> str:
         """The request limit of a key with `role` ("" if none)."""
