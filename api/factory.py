@@ -6,6 +6,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from api.errors import register_error_handlers
+from api.limits import install_rate_limits
 from api.metrics import Metrics
 from api.routes import admin, analyst, crm, marketer, public
 from nba.config import Settings, load_settings
@@ -30,6 +31,7 @@ def create_app(
     metrics.install(app)
     app.extensions["nba_metrics"] = metrics
     register_error_handlers(app)
+    app.extensions["nba_limiter"] = install_rate_limits(app, runtime.settings.serving)
     for module in (crm, marketer, analyst, admin, public):
         app.register_blueprint(module.blueprint)
     if start_jobs:

@@ -1,4 +1,4 @@
-"""Prometheus metrics of one app: requests, latencies, model version, apprentice, drift."""
+"""Prometheus metrics of one app: requests, latencies, refusals, model lifecycle, drift."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from api.auth import FAILURE_REASONS
 
 
 class Metrics:
@@ -29,6 +31,14 @@ class Metrics:
             buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=self.registry,
         )
+        self.auth_failures = Counter(
+            "nba_auth_failures_total",
+            "Requests refused by authentication (401) or by role (403), by reason",
+            ["reason"],
+            registry=self.registry,
+        )
+        for reason in FAILURE_REASONS:
+            self.auth_failures.labels(reason)  # every reason shows, at 0 until it happens
 
     def install(self, app: Flask) -> None:
         """Time every request; report the runtime's model lifecycle at each scrape."""

@@ -31,6 +31,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from nba.errors import InvalidSetting
+from nba.ratelimits import RateLimit, StorageUri
 
 ENV_PREFIX = "NBA_"
 
@@ -89,6 +90,16 @@ class ServingSettings(_Group):
     # Cold start: a new offer gets at least this probability for its first shows.
     new_offer_shows: int = Field(default=200, ge=0)
     new_offer_min_probability: float = Field(default=0.0, ge=0, lt=1)
+    # Per API key by role, as "600/second; 20000/minute" ("": none); README "API keys".
+    rate_limit_crm: RateLimit = "1000/second"
+    rate_limit_marketer: RateLimit = "1000/second"
+    rate_limit_analyst: RateLimit = "1000/second"
+    rate_limit_admin: RateLimit = "1000/second"
+    rate_limit_storage: StorageUri = "memory://"  # per process; redis://... counts together
+
+    def rate_limit(self, role: str) -> str:
+        """The request limit of a key with `role` ("" if none)."""
+        return str(getattr(self, f"rate_limit_{role}", ""))
 
 
 class LearningSettings(_Group):
@@ -160,6 +171,11 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "no_action_enabled": ("serving", "no_action_enabled"),
     "new_offer_shows": ("serving", "new_offer_shows"),
     "new_offer_min_probability": ("serving", "new_offer_min_probability"),
+    "rate_limit_crm": ("serving", "rate_limit_crm"),
+    "rate_limit_marketer": ("serving", "rate_limit_marketer"),
+    "rate_limit_analyst": ("serving", "rate_limit_analyst"),
+    "rate_limit_admin": ("serving", "rate_limit_admin"),
+    "rate_limit_storage": ("serving", "rate_limit_storage"),
     "policy": ("learning", "policy"),
     "policy_params": ("learning", "policy_params"),
     "online_learning": ("learning", "online_learning"),
