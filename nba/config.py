@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Self, get_origin
+from typing import Any, Literal, Self, get_origin
 
 from pydantic import (
     BaseModel,
@@ -89,6 +89,9 @@ class ServingSettings(_Group):
     # Cold start: a new offer gets at least this probability for its first shows.
     new_offer_shows: int = Field(default=200, ge=0)
     new_offer_min_probability: float = Field(default=0.0, ge=0, lt=1)
+    # Logs (nba.logs): one JSON object per line or plain text; one access line per request.
+    log_format: Literal["json", "text"] = "json"
+    access_log: bool = False
 
 
 class LearningSettings(_Group):
@@ -160,6 +163,8 @@ FLAT_NAMES: dict[str, tuple[str, str]] = {
     "no_action_enabled": ("serving", "no_action_enabled"),
     "new_offer_shows": ("serving", "new_offer_shows"),
     "new_offer_min_probability": ("serving", "new_offer_min_probability"),
+    "log_format": ("serving", "log_format"),
+    "access_log": ("serving", "access_log"),
     "policy": ("learning", "policy"),
     "policy_params": ("learning", "policy_params"),
     "online_learning": ("learning", "online_learning"),
