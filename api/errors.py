@@ -106,7 +106,8 @@ def register_error_handlers(app: Flask) -> None:
         request_id = current_request_id()
         error_class = f"{type(error).__module__}.{type(error).__qualname__}"
         log.error(
-            "unhandled error %s",
+            "unhandled error request_id=%s error_class=%s",
+            request_id,
             error_class,
             exc_info=error,
             extra={"request_id": request_id, "error_class": error_class},
