@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from api.request_ids import current_request_id
 from nba.errors import (
     Conflict,
     InvalidInput,
@@ -89,6 +89,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        request_id = uuid.uuid4().hex
-        log.exception("unhandled error request_id=%s", request_id)
+        # The request id and the class name; the traceback's SQL carries no parameters (the
+        # engine hides them) and nba.logs' formatters drop PostgreSQL's DETAIL lines.
+        request_id = current_request_id()
+        error_class = f"{type(error).__module__}.{type(error).__qualname__}"
+        log.error(
+            "unhandled error request_id=%s error_class=%s",
+            request_id,
+            error_class,
+            exc_info=error,
+            extra={"request_id": request_id, "error_class": error_class},
+        )
         return error_reply(500, "internal_error", "internal error", {"request_id": request_id})

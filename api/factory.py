@@ -8,6 +8,7 @@ from flask.json.provider import DefaultJSONProvider
 from api.errors import register_error_handlers
 from api.limits import install_rate_limits
 from api.metrics import Metrics
+from api.request_ids import install_request_ids
 from api.routes import admin, analyst, crm, marketer, public
 from nba.config import Settings, load_settings
 from nba.runtime import Runtime, build_runtime
@@ -27,6 +28,7 @@ def create_app(
     if isinstance(app.json, DefaultJSONProvider):
         app.json.sort_keys = False  # replies keep the order of their models' fields
     app.extensions["nba"] = runtime
+    install_request_ids(app, access_log_enabled=runtime.settings.serving.access_log)
     metrics = Metrics()
     metrics.install(app)
     app.extensions["nba_metrics"] = metrics

@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Self, get_origin
+from typing import Any, Literal, Self, get_origin
 
 from pydantic import (
     BaseModel,
@@ -96,6 +96,9 @@ class ServingSettings(_Group):
     rate_limit_analyst: RateLimit = "1000/second"
     rate_limit_admin: RateLimit = "1000/second"
     rate_limit_storage: StorageUri = "memory://"  # per process; redis://... counts together
+    # Logs (nba.logs): one JSON object per line or plain text; one access line per request.
+    log_format: Literal["json", "text"] = "json"
+    access_log: bool = False
 
     def rate_limit(self, role: str) -> str:
         """The request limit of a key with `role` ("" if none)."""
@@ -158,51 +161,19 @@ GROUPS: dict[str, type[_Group]] = {
     "evaluation": EvaluationSettings,
 }
 
+_RENAMED = {
+    ("database", "url"): "database_url",
+    ("reward", "mode"): "reward_mode",
+    ("reward", "scale"): "reward_scale",
+    ("reward", "window_days"): "reward_window_days",
+    ("evaluation", "decisions"): "evaluation_decisions",
+}
+"""Fields whose flat name is not the field's own name (the names users have always written)."""
+
 FLAT_NAMES: dict[str, tuple[str, str]] = {
-    "database_url": ("database", "url"),
-    "data_dir": ("database", "data_dir"),
-    "sqlite_checkpoint_s": ("database", "sqlite_checkpoint_s"),
-    "host": ("serving", "host"),
-    "port": ("serving", "port"),
-    "max_body_bytes": ("serving", "max_body_bytes"),
-    "max_batch": ("serving", "max_batch"),
-    "bootstrap_admin_key": ("serving", "bootstrap_admin_key"),
-    "offer_cache_s": ("serving", "offer_cache_s"),
-    "no_action_enabled": ("serving", "no_action_enabled"),
-    "new_offer_shows": ("serving", "new_offer_shows"),
-    "new_offer_min_probability": ("serving", "new_offer_min_probability"),
-    "rate_limit_crm": ("serving", "rate_limit_crm"),
-    "rate_limit_marketer": ("serving", "rate_limit_marketer"),
-    "rate_limit_analyst": ("serving", "rate_limit_analyst"),
-    "rate_limit_admin": ("serving", "rate_limit_admin"),
-    "rate_limit_storage": ("serving", "rate_limit_storage"),
-    "policy": ("learning", "policy"),
-    "policy_params": ("learning", "policy_params"),
-    "online_learning": ("learning", "online_learning"),
-    "save_interval_s": ("learning", "save_interval_s"),
-    "trainer_enabled": ("learning", "trainer_enabled"),
-    "train_batch": ("learning", "train_batch"),
-    "train_max_events": ("learning", "train_max_events"),
-    "trainer_lease_s": ("learning", "trainer_lease_s"),
-    "model_poll_s": ("learning", "model_poll_s"),
-    "apprentice": ("learning", "apprentice"),
-    "apprentice_epsilon": ("learning", "apprentice_epsilon"),
-    "apprentice_min_outcomes": ("learning", "apprentice_min_outcomes"),
-    "apprentice_interval_s": ("learning", "apprentice_interval_s"),
-    "reward_mode": ("reward", "mode"),
-    "reward_scale": ("reward", "scale"),
-    "reward_window_days": ("reward", "window_days"),
-    "default_accepted": ("reward", "default_accepted"),
-    "default_outcome_interval_s": ("reward", "default_outcome_interval_s"),
-    "retention_window_days": ("reward", "retention_window_days"),
-    "retention_default_retained": ("reward", "retention_default_retained"),
-    "retention_default_value": ("reward", "retention_default_value"),
-    "retention_interim_reward": ("reward", "retention_interim_reward"),
-    "evaluate_versions": ("evaluation", "evaluate_versions"),
-    "evaluation_decisions": ("evaluation", "decisions"),
-    "drift_window": ("evaluation", "drift_window"),
-    "drift_z": ("evaluation", "drift_z"),
-    "drift_interval_s": ("evaluation", "drift_interval_s"),
+    _RENAMED.get((group, name), name): (group, name)
+    for group, model in GROUPS.items()
+    for name in model.model_fields
 }
 """Each flat name (environment variable `NBA_<NAME>`, TOML key, keyword) → (group, field)."""
 

@@ -3,6 +3,10 @@
 Columns: decision_id, ts, customer_id, churn_score, context (JSON text), eligible (list of
 offer ids), probabilities (list, same order), offer_id (chosen), propensity, reward (null when
 no outcome yet), accepted, policy, model_version.
+
+CSV text cells a spreadsheet would run as a formula (OWASP's rule: a first character of `=`,
+`+`, `-`, `@`, tab or CR) go out behind a single quote, which spreadsheets show as text;
+`read_log` takes it off again.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ def write_log(frame: pd.DataFrame, path: str | Path) -> Path:
         out = frame.copy()
         for column in ("eligible", "probabilities"):
             out[column] = out[column].map(_list_to_json)
-        out.to_csv(path, index=False)
+        spreadsheet_safe(out).to_csv(path, index=False)
     else:
         frame.to_parquet(path, index=False)
     return path
@@ -51,10 +55,41 @@ def read_log(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if path.suffix == ".csv":
         frame = pd.read_csv(path)
+        for column in _text_columns(frame):
+            frame[column] = frame[column].map(_unquoted)
         for column in ("eligible", "probabilities"):
             frame[column] = frame[column].map(_json_to_list)
         return frame
     return pd.read_parquet(path)
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas (numbers stay as they are).
+
+    A text cell starting with a formula character gets a leading `'`; so does one that already
+    starts with `'`, so that taking one quote off every quoted cell gives the text back.
+    """
+    out = frame.copy()
+    for column in _text_columns(out):
+        out[column] = out[column].map(_quoted)
+    return out
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    return [c for c in frame.columns if frame[c].dtype == object or frame[c].dtype == "str"]
+
+
+def _quoted(cell: object) -> object:
+    if isinstance(cell, str) and cell.startswith((*_FORMULA_STARTS, "'")):
+        return "'" + cell
+    return cell
+
+
+def _unquoted(cell: object) -> object:
+    return cell[1:] if isinstance(cell, str) and cell.startswith("'") else cell
 
 
 def _list_to_json(values: Iterable[object]) -> str:

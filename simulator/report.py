@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from nba.config import RewardMode
-from nba.logschema import write_log
+from nba.logschema import spreadsheet_safe, write_log
 from simulator.result import BANDS, RunResult
 
 # Two-sided 97.5% Student t quantiles for 1..10 degrees of freedom; 1.96 beyond.
@@ -233,7 +233,10 @@ def write_report(
     table = summary(results, last)
     for name, frame in (("steps", steps), ("runs", metrics), ("summary", table)):
         path = out / f"{name}.{fmt}"
-        frame.to_parquet(path, index=False) if fmt == "parquet" else frame.to_csv(path, index=False)
+        if fmt == "parquet":
+            frame.to_parquet(path, index=False)
+        else:
+            spreadsheet_safe(frame).to_csv(path, index=False)
         written.append(path)
     if logs:
         for r in results:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import logging
-
 import click
+from pydantic import ValidationError
 
 from nba.cli import (
     audit,
@@ -21,6 +20,9 @@ from nba.cli import (
     worker,
 )
 from nba.cli._common import map_errors
+from nba.config import load_settings
+from nba.errors import InvalidSetting
+from nba.logs import configure_logging
 
 EXIT_HELP = (
     "Exit codes: 0 done, 1 invalid input or another refusal, 2 usage, 3 not found, "
@@ -41,13 +43,11 @@ class _Nba(click.Group):
 @click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
 def main(verbose: bool) -> None:
     """nba: next-best-action optimizer for customer retention."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("vowpal_wabbit_next.driver").setLevel(logging.WARNING)
-    for noisy in ("apscheduler", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+    except (InvalidSetting, ValidationError, OSError):
+        settings = None  # the command reads the settings again and reports the problem
+    configure_logging(settings, verbose=verbose)
 
 
 for _command in (

@@ -6,12 +6,23 @@ import gc
 import logging
 
 import click
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 
 from nba.cli._common import database_options, settings_from
 from nba.config import Settings
 
 log = logging.getLogger(__name__)
+
+
+class _GunicornLogs(glogging.Logger):
+    """gunicorn's own lines (boot, worker exits) through nba's handler, formatted like the rest."""
+
+    def setup(self, cfg: object) -> None:
+        super().setup(cfg)
+        for handler in list(self.error_log.handlers):
+            self.error_log.removeHandler(handler)
+        self.error_log.propagate = True
 
 
 class _Server(BaseApplication):
@@ -67,7 +78,8 @@ def command(
         "worker_class": "gthread",
         "timeout": 60,
         "graceful_timeout": 30,
-        "accesslog": None,
+        "accesslog": None,  # nba's own access log (NBA_ACCESS_LOG) knows path templates and keys
+        "logger_class": _GunicornLogs,
     }
     click.echo(f"serving on http://{settings.serving.host}:{settings.serving.port}", err=True)
     _Server(settings, options).run()

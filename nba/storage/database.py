@@ -46,11 +46,11 @@ class Database:
             database = parsed.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            self.engine: sa.Engine = sa.create_engine(url)
+            self.engine: sa.Engine = sa.create_engine(url, hide_parameters=True)
             event.listen(self.engine, "connect", self._sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
-            self.engine = sa.create_engine(url, pool_pre_ping=True)
+            self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
         # Sessions that may write begin IMMEDIATE on SQLite; plain connections (ping, reads)
         # begin DEFERRED so that they never wait for the write lock.
         self._write_engine = self.engine.execution_options(nba_sqlite_begin="IMMEDIATE")

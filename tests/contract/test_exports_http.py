@@ -46,3 +46,11 @@ def test_bad_export_format_or_time_is_400(client, headers):
     assert bad.status_code == 400 and bad.json["error"]["details"]["field"] == "format"
     bad = client.get("/v1/exports/decisions?from=yesterday", headers=headers("analyst"))
     assert bad.status_code == 400 and bad.json["error"]["details"]["field"] == "from"
+
+
+def test_csv_export_quotes_a_customer_id_a_spreadsheet_would_run(client, headers):
+    body = {"customer_id": '=HYPERLINK("http://x")', "churn_score": 0.5}
+    assert client.post("/v1/decisions", json=body, headers=headers("crm")).status_code == 200
+    reply = client.get("/v1/exports/decisions?format=csv", headers=headers("analyst"))
+    row = pd.read_csv(io.BytesIO(reply.data), dtype=str).iloc[0]
+    assert row["customer_id"] == '\'=HYPERLINK("http://x")' and row["churn_score"] == "0.5"

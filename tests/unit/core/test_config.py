@@ -195,3 +195,10 @@ def test_create_app_without_settings_reads_nba_config(monkeypatch, tmp_path):
         assert runtime.settings.database.url == url and app.config["MAX_CONTENT_LENGTH"] == 1234
     finally:
         runtime.close()
+
+
+def test_every_grouped_field_has_its_own_flat_name() -> None:
+    from nba.config import FLAT_NAMES, GROUPS
+
+    fields = [(group, name) for group, model in GROUPS.items() for name in model.model_fields]
+    assert sorted(FLAT_NAMES.values()) == sorted(fields)
