@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from api.auth import requires
 from api.bodies import read_body
+from api.routes._params import VERSION, install, version_arg
 from api.routes._runtime import runtime
 from nba import schemas
-from nba.errors import InvalidInput
 
 blueprint = Blueprint("admin", __name__, url_prefix="/v1")
+install(blueprint)
 
 
 @blueprint.get("/models")
@@ -20,7 +21,7 @@ def list_models() -> tuple[dict, int]:
     return schemas.model_list_reply(runtime().models.list()), 200
 
 
-@blueprint.post("/models/<int:version>/activate")
+@blueprint.post(f"/models/<{VERSION}:version>/activate")
 @requires("admin")
 def activate_model(version: int) -> tuple[dict, int]:
     """Make a version the live model (rollback)."""
@@ -43,14 +44,14 @@ def create_key() -> tuple[dict, int]:
     return schemas.key_reply(key, secret), 201
 
 
-@blueprint.post("/models/<int:version>/pin")
+@blueprint.post(f"/models/<{VERSION}:version>/pin")
 @requires("admin")
 def pin_model(version: int) -> tuple[dict, int]:
     """Pin a version: while it is active, training saves versions without activating them."""
     return schemas.model_reply(runtime().models.pin(version, True)), 200
 
 
-@blueprint.post("/models/<int:version>/unpin")
+@blueprint.post(f"/models/<{VERSION}:version>/unpin")
 @requires("admin")
 def unpin_model(version: int) -> tuple[dict, int]:
     """Unpin a version."""
@@ -77,11 +78,3 @@ def apprentice_status() -> tuple[dict, int]:
 def graduate_apprentice() -> tuple[dict, int]:
     """Let the learner serve from now on."""
     return schemas.apprentice_reply(runtime().apprentice.graduate("operator")), 200
-
-
-def version_arg(name: str) -> int:
-    """A model version number from the query string; InvalidInput naming it otherwise."""
-    raw = request.args.get(name, "")
-    if not raw.isdigit():
-        raise InvalidInput(name, f"must be a model version number, got {raw!r}")
-    return int(raw)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, field_validator
 
 from nba.domain import Evaluation
 from nba.ope.estimators import ESTIMATORS
@@ -34,7 +34,13 @@ def _candidate(spec: str) -> str:
     return spec
 
 
-CandidateSpec = Annotated[str, AfterValidator(_candidate)]
+CandidateSpec = Annotated[
+    str,
+    AfterValidator(_candidate),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^(rules|(random|uniform|policy|version)(:.*)?)$"}
+    ),
+]
 
 
 class EvaluationBody(Body):
