@@ -6,7 +6,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -62,7 +63,29 @@ class Body(BaseModel):
     @classmethod
     def _text_is_storable(cls, data: Any) -> Any:
         check_text(data)
+        return _integral_numbers_as_ints(cls, data)
+
+
+def _integral_numbers_as_ints(model: type[BaseModel], data: object) -> object:
+    """`data` with `5.0` as `5` in the fields that take an int and no float: JSON (and the
+    OpenAPI document) counts 5.0 as an integer, strict pydantic would not."""
+    if not isinstance(data, dict):
         return data
+    fixed = dict(data)
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        value = fixed.get(key)
+        if isinstance(value, float) and value.is_integer() and _takes_only_int(info.annotation):
+            fixed[key] = int(value)
+    return fixed
+
+
+def _takes_only_int(annotation: object) -> bool:
+    members = (
+        get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    )
+    kinds = {get_args(m)[0] if get_origin(m) is Annotated else m for m in members}
+    return int in kinds and float not in kinds
 
 
 class Reply(BaseModel):

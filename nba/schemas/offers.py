@@ -70,6 +70,14 @@ ConditionValue = Annotated[
 class ConditionSpec(Body):
     """A rule on one context field; `in` and `not_in` take a list, the others one value."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"op": {"enum": list(LIST_OPERATORS)}}},
+            "then": {"properties": {"value": {"type": "array"}}},
+            "else": {"properties": {"value": {"not": {"type": "array"}}}},
+        }
+    )
+
     field: str = Field(min_length=1)
     op: Annotated[str, OneOf(OPERATORS)]
     value: ConditionValue
