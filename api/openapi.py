@@ -1,4 +1,9 @@
-"""The OpenAPI 3 document, generated from the endpoint table and the pydantic schemas."""
+"""The OpenAPI 3 document, generated from the endpoint table and the pydantic schemas.
+
+It says what the server does: every string of a body refuses NUL (`check_text`), path and query
+parameters have the types the routes parse, and each operation lists every status it can
+answer (400 for any unusable path or query value, 429 and 503 for every authenticated call).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,27 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from api.routes._params import MAX_VERSION
 from nba import schemas
-from nba.domain import ROLES
+from nba.domain import ROLES, STATUSES
+from nba.evaluation.exports import FORMATS
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A query parameter: its name, JSON schema, whether it must be given."""
+
+    name: str
+    schema: Mapping[str, object]
+    required: bool = False
+
+
+_TEXT = {"type": "string", "minLength": 1, "pattern": schemas.NO_NUL}
+_TIME = {"type": "string", "format": "date-time"}
+_VERSION = {"type": "integer", "minimum": 0, "maximum": MAX_VERSION}
+_PATH_PARAMS = {"version": _VERSION}
+"""A path parameter's schema by name; any other is an id: a non-empty string with no NUL."""
+_WINDOW = (Param("from", _TIME), Param("to", _TIME))
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +51,7 @@ class Endpoint:
     errors: tuple[int, ...] = ()
     media: str = "application/json"
     other_media: tuple[str, ...] = ()  # further media types of the success reply
+    query: tuple[Param, ...] = ()
 
 
 ALL = tuple(ROLES)
@@ -39,27 +64,29 @@ ENDPOINTS = (
              ("crm",), schemas.OutcomeBody, schemas.OutcomeReply, errors=(400, 404, 409)),
     Endpoint("get", "/v1/decisions/{decision_id}", "A logged decision with its outcome",
              ("crm", "analyst"), None, schemas.LoggedDecision, errors=(404,)),
-    Endpoint("get", "/v1/offers", "Every offer (latest versions)", ALL, None, schemas.OfferList),
+    Endpoint("get", "/v1/offers", "Every offer (latest versions)", ALL, None, schemas.OfferList,
+             query=(Param("status", {"type": "string", "enum": list(STATUSES)}),)),
     Endpoint("post", "/v1/offers", "Add an offer", ("marketer",), schemas.OfferBody,
              schemas.OfferReply, status=201, errors=(400, 409)),
     Endpoint("get", "/v1/offers/{offer_id}", "One offer", ALL, None, schemas.OfferReply,
-             errors=(404,)),
+             query=(Param("version", _VERSION),)),
     Endpoint("patch", "/v1/offers/{offer_id}", "Edit an offer (new version)", ("marketer",),
              schemas.OfferPatch, schemas.OfferReply, errors=(400, 404)),
     Endpoint("delete", "/v1/offers/{offer_id}", "Retire an offer", ("marketer",), None,
              schemas.OfferReply, errors=(404,)),
     Endpoint("get", "/v1/offers/{offer_id}/stats", "Offer performance with 95% intervals",
-             ("marketer", "analyst"), None, schemas.StatsReply, errors=(400, 404)),
+             ("marketer", "analyst"), None, schemas.StatsReply, query=_WINDOW),
     Endpoint("get", "/v1/exports/decisions", "The decision log (Parquet or CSV)", ("analyst",),
              None, None, media="application/vnd.apache.parquet", other_media=("text/csv",),
-             errors=(400,)),
+             query=(*_WINDOW, Param("channel", _TEXT),
+                    Param("format", {"type": "string", "enum": list(FORMATS)}))),
     Endpoint("post", "/v1/evaluations", "Start an off-policy evaluation job", ("analyst",),
              schemas.EvaluationBody, schemas.EvaluationReply, status=202, errors=(400,)),
     Endpoint("get", "/v1/evaluations/{evaluation_id}", "An evaluation job and its results",
              ("analyst",), None, schemas.EvaluationReply, errors=(404,)),
     Endpoint("get", "/v1/models", "Model versions", ("admin",), None, schemas.ModelList),
     Endpoint("post", "/v1/models/{version}/activate", "Activate a model version (rollback)",
-             ("admin",), None, schemas.ModelReply, errors=(404,)),
+             ("admin",), None, schemas.ModelReply, errors=(422,)),
     Endpoint("post", "/v1/models/train", "Learn outstanding outcomes and save a version",
              ("admin",), None, schemas.ModelReply, errors=(409,)),
     Endpoint("post", "/v1/keys", "Create an API key", ("admin",), schemas.KeyBody,
@@ -77,7 +104,8 @@ ENDPOINTS = (
     Endpoint("post", "/v1/models/{version}/unpin", "Unpin a version", ("admin",), None,
              schemas.ModelReply, errors=(404,)),
     Endpoint("get", "/v1/models/compare", "Compare two versions off-policy (?a=&b=)",
-             ("admin",), None, schemas.ModelComparison, errors=(400, 404)),
+             ("admin",), None, schemas.ModelComparison, errors=(404, 422),
+             query=(Param("a", _VERSION, required=True), Param("b", _VERSION, required=True))),
     Endpoint("get", "/v1/apprentice", "Apprentice mode status and evidence", ("admin",),
              None, schemas.ApprenticeReply),
     Endpoint("post", "/v1/apprentice/graduate", "Let the learner serve now", ("admin",), None,
@@ -108,6 +136,9 @@ def openapi_document() -> dict:
     for (model, _), ref in keys.items():
         if isinstance(model, type) and issubclass(model, BaseModel):
             refs[model] = dict(ref)
+    definitions = top.get("$defs", {})
+    for name in _reachable(definitions, [refs[body]["$ref"] for body in bodies]):
+        _as_validated(definitions[name])
     paths: dict[str, dict] = {}
     for endpoint in ENDPOINTS:
         paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint, refs)
@@ -116,10 +147,22 @@ def openapi_document() -> dict:
         "info": {"title": "nba: next best action for retention", "version": "1"},
         "paths": paths,
         "components": {
-            "schemas": top.get("$defs", {}),
+            "schemas": definitions,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+
+
+def _statuses(endpoint: Endpoint) -> set[int]:
+    """Every status `endpoint` can answer besides its success."""
+    codes = set(endpoint.errors)
+    if endpoint.roles:  # auth, rate limits, the key's look-up, a bad path id or query value
+        codes |= {400, 401, 403, 429, 503}
+    if endpoint.body:  # malformed JSON, a bad field, too long
+        codes |= {400, 413}
+    if "{" in endpoint.path:
+        codes.add(404)
+    return codes
 
 
 def _operation(endpoint: Endpoint, refs: Mapping[type[BaseModel], dict]) -> dict:
@@ -127,14 +170,15 @@ def _operation(endpoint: Endpoint, refs: Mapping[type[BaseModel], dict]) -> dict
     content = {media: success for media in (endpoint.media, *endpoint.other_media)}
     responses: dict = {str(endpoint.status): {"description": "success", "content": content}}
     error = {"content": {"application/json": {"schema": refs[schemas.ErrorReply]}}}
-    codes = set(endpoint.errors) | ({401, 403} if endpoint.roles else set())
-    for code in sorted(codes):
+    for code in sorted(_statuses(endpoint)):
         responses[str(code)] = {"description": _DESCRIPTIONS[code], **error}
     operation: dict = {"summary": endpoint.summary, "responses": responses}
     parameters = [
-        {"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
-        for part in endpoint.path.split("/")
-        if part.startswith("{")
+        {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMS.get(name, _TEXT)}
+        for name in (part[1:-1] for part in endpoint.path.split("/") if part.startswith("{"))
+    ] + [
+        {"name": p.name, "in": "query", "required": p.required, "schema": dict(p.schema)}
+        for p in endpoint.query
     ]
     if parameters:
         operation["parameters"] = parameters
@@ -149,13 +193,64 @@ def _operation(endpoint: Endpoint, refs: Mapping[type[BaseModel], dict]) -> dict
     return operation
 
 
+def _reachable(definitions: Mapping[str, dict], refs: list[str]) -> set[str]:
+    """The names of the definitions that `refs` lead to, directly or through other refs."""
+    found: set[str] = set()
+    todo = [ref.rsplit("/", 1)[-1] for ref in refs]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        todo.extend(ref.rsplit("/", 1)[-1] for ref in _refs(definitions[name]))
+    return found
+
+
+def _refs(node: object) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [ref for child in node.values() for ref in _refs(child)]
+    if isinstance(node, list):
+        return [ref for child in node for ref in _refs(child)]
+    return []
+
+
+def _as_validated(node: object) -> None:
+    """Make a body's schema say what `check_text` and the key rules refuse, in place.
+
+    Every string without a pattern, enum or format gets `NO_NUL`. pydantic gives an object's key
+    rule as `patternProperties`, which leaves other keys free: it becomes `propertyNames`.
+    """
+    if isinstance(node, list):
+        for child in node:
+            _as_validated(child)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    is_text = kind == "string" or (isinstance(kind, list) and "string" in kind)
+    if is_text and not {"pattern", "enum", "format", "const"} & set(node):
+        node["pattern"] = schemas.NO_NUL
+    keyed = node.get("patternProperties")
+    if isinstance(keyed, dict) and len(keyed) == 1 and "additionalProperties" not in node:
+        ((pattern, values),) = keyed.items()
+        node["propertyNames"] = {**node.get("propertyNames", {}), "pattern": pattern}
+        node["additionalProperties"] = values
+        del node["patternProperties"]
+    if isinstance(node.get("propertyNames"), dict):
+        node["propertyNames"].setdefault("pattern", schemas.NO_NUL)
+    for child in node.values():
+        _as_validated(child)
+
+
 _DESCRIPTIONS = {
-    400: "invalid input (the error names the field)",
+    400: "invalid input: a body field, path id or query value (the error names it)",
     401: "missing or invalid API key",
     403: "the key's role may not call this endpoint",
     404: "unknown id",
     409: "conflicts with what is recorded",
     413: "body larger than the limit",
-    422: "no offer is eligible",
-    503: "not ready",
+    422: "no offer is eligible, or a stored model cannot be loaded",
+    429: "too many requests for this key (Retry-After says when to try again)",
+    503: "not ready: the database is unavailable (Retry-After says when to try again)",
 }

@@ -24,6 +24,10 @@ _SAFE = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 access_log = logging.getLogger(ACCESS_LOGGER)
 
 
+_CONVERTER = re.compile(r"<[^<>]*:([^<>:]+)>")
+"""A route variable with its converter (`<int(min=0):version>`): logged as `<version>`."""
+
+
 def current_request_id() -> str:
     """The id of the request being handled (made now if the request began without one)."""
     if "request_id" not in g:
@@ -61,7 +65,7 @@ def install_request_ids(app: Flask, *, access_log_enabled: bool) -> None:
 def _log_access(status: int) -> None:
     started = g.get("request_started")
     duration_ms = (time.perf_counter() - started) * 1000 if started is not None else None
-    rule = request.url_rule.rule if request.url_rule is not None else "(no route)"
+    rule = _CONVERTER.sub(r"<\1>", request.url_rule.rule) if request.url_rule else "(no route)"
     key = g.get("api_key")
     access_log.info(
         "%s %s %d",

@@ -9,6 +9,7 @@ from flask import Blueprint, request
 
 from api.auth import requires
 from api.bodies import read_body
+from api.routes._params import VERSION, install, version_arg
 from api.routes._runtime import actor, runtime
 from nba import schemas
 from nba.clock import parse_time
@@ -16,6 +17,7 @@ from nba.errors import InvalidInput
 from nba.serving.audit import DEFAULT_LIMIT
 
 blueprint = Blueprint("admin", __name__, url_prefix="/v1")
+install(blueprint)
 
 
 @blueprint.get("/models")
@@ -25,7 +27,7 @@ def list_models() -> tuple[dict, int]:
     return schemas.model_list_reply(runtime().models.list()), 200
 
 
-@blueprint.post("/models/<int:version>/activate")
+@blueprint.post(f"/models/<{VERSION}:version>/activate")
 @requires("admin")
 def activate_model(version: int) -> tuple[dict, int]:
     """Make a version the live model (rollback)."""
@@ -79,14 +81,14 @@ def list_audit() -> tuple[dict, int]:
     return schemas.audit_list_reply(entries), 200
 
 
-@blueprint.post("/models/<int:version>/pin")
+@blueprint.post(f"/models/<{VERSION}:version>/pin")
 @requires("admin")
 def pin_model(version: int) -> tuple[dict, int]:
     """Pin a version: while it is active, training saves versions without activating them."""
     return schemas.model_reply(runtime().models.pin(version, True, actor=actor())), 200
 
 
-@blueprint.post("/models/<int:version>/unpin")
+@blueprint.post(f"/models/<{VERSION}:version>/unpin")
 @requires("admin")
 def unpin_model(version: int) -> tuple[dict, int]:
     """Unpin a version."""
@@ -114,14 +116,6 @@ def graduate_apprentice() -> tuple[dict, int]:
     """Let the learner serve from now on."""
     status = runtime().apprentice.graduate("operator", actor=actor())
     return schemas.apprentice_reply(status), 200
-
-
-def version_arg(name: str) -> int:
-    """A model version number from the query string; InvalidInput naming it otherwise."""
-    raw = request.args.get(name, "")
-    if not raw.isdigit():
-        raise InvalidInput(name, f"must be a model version number, got {raw!r}")
-    return int(raw)
 
 
 def number_arg(name: str, default: int) -> int:

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, request
 
 from api.auth import requires
 from api.bodies import read_body
+from api.routes._params import install
 from api.routes._runtime import runtime
 from nba import schemas
 from nba.clock import parse_time
@@ -13,6 +14,7 @@ from nba.evaluation.exports import decision_log, export_bytes
 from nba.evaluation.jobs import EvaluationJobs
 
 blueprint = Blueprint("analyst", __name__, url_prefix="/v1")
+install(blueprint)
 
 MEDIA = {"parquet": "application/vnd.apache.parquet", "csv": "text/csv"}
 

@@ -6,11 +6,13 @@ from flask import Blueprint
 
 from api.auth import requires
 from api.bodies import read_body
+from api.routes._params import install
 from api.routes._runtime import runtime
 from nba import schemas
 from nba.errors import InvalidInput
 
 blueprint = Blueprint("crm", __name__, url_prefix="/v1/decisions")
+install(blueprint)
 
 
 @blueprint.post("")
@@ -34,7 +36,7 @@ def decide_batch() -> tuple[dict, int]:
     return schemas.batch_reply(results), 200
 
 
-@blueprint.post("/<decision_id>/outcome")
+@blueprint.post("/<decision_id:decision_id>/outcome")
 @requires("crm")
 def record_outcome(decision_id: str) -> tuple[dict, int]:
     """Report whether the customer accepted; repeating the same report changes nothing."""
@@ -42,7 +44,7 @@ def record_outcome(decision_id: str) -> tuple[dict, int]:
     return schemas.outcome_reply(runtime().feedback.record(report).feedback), 200
 
 
-@blueprint.post("/<decision_id>/retention")
+@blueprint.post("/<decision_id:decision_id>/retention")
 @requires("crm")
 def record_retention(decision_id: str) -> tuple[dict, int]:
     """Report, weeks later, whether the customer stayed; same idempotency rules as outcomes."""
@@ -50,7 +52,7 @@ def record_retention(decision_id: str) -> tuple[dict, int]:
     return schemas.retention_reply(runtime().feedback.record(report).feedback), 200
 
 
-@blueprint.get("/<decision_id>")
+@blueprint.get("/<decision_id:decision_id>")
 @requires("crm", "analyst")
 def get_decision(decision_id: str) -> tuple[dict, int]:
     """The logged decision with its outcome."""

@@ -6,6 +6,7 @@ from flask import Blueprint, request
 
 from api.auth import requires
 from api.bodies import read_body
+from api.routes._params import install, optional_version_arg
 from api.routes._runtime import actor, runtime
 from nba import schemas
 from nba.clock import parse_time
@@ -13,6 +14,7 @@ from nba.domain import ROLES
 from nba.evaluation import stats as nba_stats
 
 blueprint = Blueprint("marketer", __name__, url_prefix="/v1/offers")
+install(blueprint)
 
 
 @blueprint.get("")
@@ -35,7 +37,7 @@ def add_offer() -> tuple[dict, int]:
 @requires(*ROLES)
 def get_offer(offer_id: str) -> tuple[dict, int]:
     """One offer at its latest version (`?version=N` for an older one)."""
-    version = request.args.get("version", type=int)
+    version = optional_version_arg("version")
     return schemas.offer_reply(runtime().catalog.get(offer_id, version)), 200
 
 

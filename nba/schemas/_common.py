@@ -6,7 +6,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, TypeVar
+from types import UnionType
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -19,6 +20,7 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     WithJsonSchema,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
@@ -42,8 +44,12 @@ DEFAULT_N_BOOTSTRAP = 200
 MAX_N_BOOTSTRAP = 2000
 """Evaluations over HTTP: bootstrap resamples in [0, MAX_N_BOOTSTRAP] (0: point estimates)."""
 
-NOT_BLANK = r"\S"
-"""The pattern of a string that is not blank (pydantic searches for it anywhere)."""
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+"""The pattern of a string that is not blank and holds no NUL character."""
+NO_NUL = r"^[^\x00]*$"
+"""The pattern of every other string a body holds: PostgreSQL cannot store a NUL in text."""
+MAX_NUMBER = 1e9
+"""The largest magnitude of a context or feature number (the learner's encoding takes no more)."""
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,6 +58,34 @@ class Body(BaseModel):
     """Strict request bodies: wrong types and unknown fields are errors, not coerced."""
 
     model_config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_storable(cls, data: Any) -> Any:
+        check_text(data)
+        return _integral_numbers_as_ints(cls, data)
+
+
+def _integral_numbers_as_ints(model: type[BaseModel], data: object) -> object:
+    """`data` with `5.0` as `5` in the fields that take an int and no float: JSON (and the
+    OpenAPI document) counts 5.0 as an integer, strict pydantic would not."""
+    if not isinstance(data, dict):
+        return data
+    fixed = dict(data)
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        value = fixed.get(key)
+        if isinstance(value, float) and value.is_integer() and _takes_only_int(info.annotation):
+            fixed[key] = int(value)
+    return fixed
+
+
+def _takes_only_int(annotation: object) -> bool:
+    members = (
+        get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    )
+    kinds = {get_args(m)[0] if get_origin(m) is Annotated else m for m in members}
+    return int in kinds and float not in kinds
 
 
 class Reply(BaseModel):
@@ -95,6 +129,40 @@ def invalid_input(error: ValidationError, data: object) -> InvalidInput:
     return InvalidInput(".".join(parts) or "body", problem, problems=error.error_count())
 
 
+def check_text(data: object) -> None:
+    """Refuse a NUL character or a lone surrogate in any key or string of `data`.
+
+    Neither can be stored (PostgreSQL text holds no NUL; UTF-8 has no lone surrogates), so both
+    are a 400 naming the field (`requests.0.customer_id`), in every body, before any other rule.
+    """
+    stack: list[tuple[object, str]] = [(data, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            _check_string(value, path or "body")
+        elif isinstance(value, Mapping):
+            for key, child in value.items():
+                place = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str):
+                    _check_string(key, place, what="the name")
+                stack.append((child, place))
+        elif isinstance(value, list):
+            stack.extend(
+                (child, f"{path}.{i}" if path else str(i)) for i, child in enumerate(value)
+            )
+
+
+def _check_string(text: str, field: str, what: str = "") -> None:
+    subject = f"{what} " if what else ""
+    if "\x00" in text:
+        raise InvalidInput(field, f"{subject}must not contain a NUL character".strip())
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidInput(field, f"{subject}must be valid Unicode".strip()) from None
+
+
 def _child(container: object, step: str | int) -> tuple[bool, object]:
     """Whether `step` is a key or index of `container`, and what it holds there."""
     if isinstance(container, Mapping) and step in container:
@@ -109,6 +177,17 @@ _PATTERNS = {
     NOT_BLANK: "must not be blank",
     OFFER_ID_PATTERN: "must be a slug: lowercase letters, digits, '_' or '-', at most 64",
 }
+
+
+def not_null(schema: dict[str, Any]) -> None:
+    """The JSON schema of a field that may be left out but not sent as null (json_schema_extra)."""
+    branches = schema.pop("anyOf", [])
+    kept = [branch for branch in branches if branch != {"type": "null"}]
+    if len(kept) == 1:
+        schema.update(kept[0])
+    elif kept:
+        schema["anyOf"] = kept
+    schema.pop("default", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +223,8 @@ def _time(raw: object) -> datetime:
 def _context_value(value: object) -> float | int | str | bool | None:
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"must be finite, got {value}")
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
+        raise ValueError(f"must be within ±{MAX_NUMBER:g}, got {value}")
     if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
         raise ValueError(f"must be at most {MAX_TEXT_CHARS} characters")
     if value is not None and not isinstance(value, bool | int | float | str):
@@ -167,6 +248,13 @@ def _kind(value: object) -> str:
     return {"list": "a list", "dict": "an object"}.get(type(value).__name__, type(value).__name__)
 
 
+_SCALAR_LIMITS = {
+    "minimum": -MAX_NUMBER,
+    "maximum": MAX_NUMBER,
+    "maxLength": MAX_TEXT_CHARS,
+    "pattern": NO_NUL,
+}
+"""A scalar's limits in JSON schema: each keyword applies to its type only."""
 Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_ID_CHARS, pattern=NOT_BLANK)]
 """An id or a name: 1 to MAX_ID_CHARS characters, not blank."""
 FieldName = Annotated[
@@ -176,13 +264,13 @@ FieldName = Annotated[
 ContextValue = Annotated[
     float | int | str | bool | None,
     PlainValidator(_context_value),
-    WithJsonSchema({"type": ["number", "string", "boolean", "null"]}),
+    WithJsonSchema({"type": ["number", "string", "boolean", "null"], **_SCALAR_LIMITS}),
 ]
 """A context field's value: a finite number, a string of at most MAX_TEXT_CHARS, a boolean, null."""
 FeatureValue = Annotated[
     float | int | str | bool,
     PlainValidator(_feature_value),
-    WithJsonSchema({"type": ["number", "string", "boolean"]}),
+    WithJsonSchema({"type": ["number", "string", "boolean"], **_SCALAR_LIMITS}),
 ]
 """An offer feature's value: a finite number, a string or a boolean."""
 Time = Annotated[

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, field_validator
 
 from nba.domain import Evaluation
 from nba.ope.estimators import ESTIMATORS
@@ -34,7 +34,13 @@ def _candidate(spec: str) -> str:
     return spec
 
 
-CandidateSpec = Annotated[str, AfterValidator(_candidate)]
+CandidateSpec = Annotated[
+    str,
+    AfterValidator(_candidate),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^(rules|(random|uniform|policy|version)(:[^\x00]*)?)$"}
+    ),
+]
 
 
 class EvaluationBody(Body):
@@ -45,11 +51,15 @@ class EvaluationBody(Body):
         description="random, rules, policy:NAME[,key=value...] (progressive validation), "
         "version:N (a saved model version)",
     )
-    estimators: list[str] = Field(default_factory=lambda: list(DEFAULT_ESTIMATORS), min_length=1)
+    estimators: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ESTIMATORS),
+        min_length=1,
+        json_schema_extra={"items": {"type": "string", "enum": list(ESTIMATORS)}},
+    )
     from_: Time | None = Field(None, alias="from", description="ISO time, inclusive")
     to: Time | None = Field(None, description="ISO time, exclusive")
     channel: str | None = None
-    alpha: float = Field(DEFAULT_ALPHA, gt=0, lt=1)
+    alpha: float = Field(DEFAULT_ALPHA, ge=1e-9, lt=1)  # below, 1 - alpha/2 rounds to 1
     n_bootstrap: int = Field(DEFAULT_N_BOOTSTRAP, ge=0, le=MAX_N_BOOTSTRAP)
     seed: int | None = None
 

@@ -6,7 +6,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Self
 
-from pydantic import Field, PlainValidator, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from nba.domain import CATEGORIES, STATUSES, Caps, Condition, Eligibility, Offer, OfferChanges
 from nba.schemas._common import (
@@ -20,6 +27,7 @@ from nba.schemas._common import (
     Text,
     Time,
     Timestamp,
+    not_null,
 )
 from nba.serving.eligibility import OPERATORS
 from policies.base import freeze_features
@@ -61,6 +69,14 @@ ConditionValue = Annotated[
 
 class ConditionSpec(Body):
     """A rule on one context field; `in` and `not_in` take a list, the others one value."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"op": {"enum": list(LIST_OPERATORS)}}},
+            "then": {"properties": {"value": {"type": "array"}}},
+            "else": {"properties": {"value": {"not": {"type": "array"}}}},
+        }
+    )
 
     field: str = Field(min_length=1)
     op: Annotated[str, OneOf(OPERATORS)]
@@ -156,17 +172,19 @@ class OfferPatch(Body):
     A field left out keeps its value; name, category, cost and status cannot be null.
     """
 
-    name: Text | None = None
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})  # names a field to change
+
+    name: Text | None = Field(None, json_schema_extra=not_null)
     description: str | None = Field(None, max_length=MAX_DESCRIPTION_CHARS)
-    category: Category | None = None
-    cost: Money | None = None
+    category: Category | None = Field(None, json_schema_extra=not_null)
+    cost: Money | None = Field(None, json_schema_extra=not_null)
     value: Money | None = None
     features: dict[FieldName, FeatureValue] | None = None
     eligibility: EligibilitySpec | None = None
     caps: CapsSpec | None = None
     starts_at: Time | None = None
     ends_at: Time | None = None
-    status: Status | None = None
+    status: Status | None = Field(None, json_schema_extra=not_null)
 
     @field_validator("name", "category", "cost", "status", mode="before")
     @classmethod

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from jsonschema import Draft202012Validator
 from werkzeug.wrappers import Response
 
 
 def path_template(rule: str) -> str:
-    """A Flask rule (`/v1/models/<int:version>`) as an OpenAPI path (`/v1/models/{version}`)."""
-    return rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+    """A Flask rule (`/v1/models/<int(max=9):version>`) as an OpenAPI path (`.../{version}`)."""
+    return re.sub(r"<(?:[^:>]+:)?([^:>]+)>", r"{\1}", rule)
 
 
 def reply_problems(document: dict, method: str, rule: str, reply: Response) -> list[str]:

@@ -6,6 +6,7 @@ import pytest
 
 from api.openapi import ENDPOINTS
 from nba.domain import ROLES
+from tests.contract.openapi_check import path_template
 
 SECURED = [e for e in ENDPOINTS if e.roles]
 
@@ -57,7 +58,7 @@ def test_every_flask_route_is_documented(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
-        path = rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+        path = path_template(rule.rule)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (method, path) in documented, (method, path)
 
