@@ -1,4 +1,5 @@
-"""Prometheus metrics of one app: requests, latencies, refusals, model lifecycle, drift."""
+"""Prometheus metrics of one app: requests, latencies, refusals, model lifecycle, drift,
+unusable offers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Iterator
 
 from flask import Flask, Response, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from api.auth import FAILURE_REASONS
@@ -87,3 +88,11 @@ class _Lifecycle(Collector):
             rate.add_metric([d.offer_id], d.recent_rate)
         yield drift
         yield rate
+        unusable = CounterMetricFamily(
+            "nba_offers_unusable",
+            "Decisions that left an active offer out because nba cannot use it",
+            labels=["offer_id"],
+        )
+        for offer_id, count in sorted(runtime.decider.unusable_counts().items()):
+            unusable.add_metric([offer_id], float(count))
+        yield unusable

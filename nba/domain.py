@@ -90,11 +90,24 @@ class EligibleOffer:
 
 
 @dataclass(frozen=True, slots=True)
+class ExcludedOffer:
+    """An active offer a decision left out although it was a candidate, and why.
+
+    Only offers nba cannot use are recorded (a value stored before the limits of today, say);
+    offers that are simply not eligible for the customer are not.
+    """
+
+    offer_id: str
+    version: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """One logged decision: the full row of the decision log.
 
     `probabilities` and `scores` follow `eligible`; `propensity` is the chosen offer's
-    probability.
+    probability. `excluded` lists the active offers left out because nba cannot use them.
     """
 
     id: str
@@ -110,6 +123,7 @@ class Decision:
     propensity: float
     policy: str
     model_version: int | None
+    excluded: tuple[ExcludedOffer, ...] = ()
 
     @property
     def chosen_index(self) -> int:

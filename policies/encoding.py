@@ -8,11 +8,15 @@ VW and the numpy linear policies see "the same features":
 - action (VW namespace `a`): the offer's features by the same rules, `category=<c>` and
   `offer=<id>`.
 
-User keys and values pass through `token()` (whitespace, `|`, `:`, control characters and
-lone surrogates become `_`; in keys `=` too) and numbers through `number()` (finite,
-|x| <= 1e9), so no user text can start a namespace, split a feature or make VW's text
-parser fail. A parse error must never happen: in vowpal-wabbit-next 0.7.0 it poisons the
-process-wide example pool (see shared/vw-next-notes.md, section 3).
+User keys and values pass through `token()` and numbers through `number()` (finite,
+|x| <= MAX_FEATURE_ABS), so no user text can start a namespace, split a feature or make VW's
+text parser fail. `token()` escapes, it does not replace: whitespace, `|`, `:`, control
+characters, lone surrogates and the escape character `%` itself (in keys `=` too) become
+`%XX` (`%uXXXX` above U+00FF), and the empty text becomes a lone `%`, so two different texts
+never become one feature. Text without those characters is written as it is, as it always
+was: models saved before the escaping rank its features the same. A parse error must never
+happen: in vowpal-wabbit-next 0.7.0 it poisons the process-wide example pool (see
+shared/vw-next-notes.md, section 3).
 
 Speed: building the text was 60% of learning a VW event (63 of ~105 us, 8 offers and 30
 context fields). Numeric features have only their names cached (their values are nearly all
@@ -37,6 +41,7 @@ from policies.errors import InvalidParameter
 
 __all__ = [
     "ACTION_NAMESPACE",
+    "MAX_FEATURE_ABS",
     "RESERVED_ACTION_KEYS",
     "RESERVED_SHARED_KEYS",
     "SHARED_NAMESPACE",
@@ -47,6 +52,7 @@ __all__ = [
     "action_line",
     "churn_decile",
     "event_lines",
+    "name_token",
     "number",
     "shared_features",
     "shared_line",
@@ -60,17 +66,37 @@ RESERVED_ACTION_KEYS = frozenset({"offer", "category"})
 
 # VW refused to learn from 1e12-sized features ("too much magnitude", NaN updates) and learned
 # fine at 1e9 with -q sa: scale money and counts before they reach a policy.
-_MAX_ABS = 1e9
+MAX_FEATURE_ABS = 1e9
+"""The largest magnitude of a numeric feature the learners take (context or offer)."""
 _MIN_ABS = 1e-20
-_BAD = re.compile(r"[\s|:\x00-\x1f\x7f\ud800-\udfff]")
+_ESCAPE = "%"
+_SPECIAL = re.compile(r"[\s|:%\x00-\x1f\x7f\ud800-\udfff]")
+_NAME_SPECIAL = re.compile(r"[\s|:%=\x00-\x1f\x7f\ud800-\udfff]")
 
 EncodedFeature = tuple[str, float]
 """One feature as VW sees it: its name (`k=v` or `k`) and its value (1.0 for categoricals)."""
 
 
 def token(text: str) -> str:
-    """Make user text one safe VW name: never empty, no separators, no control characters."""
-    return _BAD.sub("_", text) or "_"
+    """Make user text one safe VW name: never empty, no separators, no control characters.
+
+    Injective: different texts give different tokens (special characters are escaped).
+    """
+    if not text:
+        return _ESCAPE
+    return _SPECIAL.sub(_escaped, text) if _SPECIAL.search(text) else text
+
+
+def name_token(key: str) -> str:
+    """`token()` of a feature name, with `=` escaped too (it splits `name=value`)."""
+    if not key:
+        return _ESCAPE
+    return _NAME_SPECIAL.sub(_escaped, key) if _NAME_SPECIAL.search(key) else key
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"%{code:02X}" if code <= 0xFF else f"%u{code:04X}"
 
 
 def number(value: SupportsFloat, feature: str) -> float:
@@ -81,7 +107,7 @@ def number(value: SupportsFloat, feature: str) -> float:
     parsed within float32 precision.
     """
     x = float(value)
-    if not -_MAX_ABS <= x <= _MAX_ABS:  # NaN fails the comparison too
+    if not -MAX_FEATURE_ABS <= x <= MAX_FEATURE_ABS:  # NaN fails the comparison too
         raise InvalidParameter(
             f"feature {feature!r}", f"must be a finite number within ±1e9, got {value!r}"
         )
@@ -130,8 +156,8 @@ def _encode_feature(key: object, value: object, reserved: frozenset[str]) -> Enc
 
 @lru_cache(maxsize=1 << 12)
 def _name(key: str, reserved: frozenset[str]) -> str:
-    # `=` in a name would make a number look like a categorical (`a=b:1`), so it goes too.
-    name = token(key).replace("=", "_")
+    # `=` in a name would make a number look like a categorical (`a=b:1`), so it is escaped too.
+    name = name_token(key)
     if name in reserved:
         raise InvalidParameter(f"feature {key!r}", "the name is reserved by the encoder")
     return name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Self
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from nba.domain import Decision, Feedback
 from nba.schemas._common import (
@@ -19,12 +19,34 @@ from nba.schemas._common import (
     Timestamp,
 )
 from nba.schemas.feedback import OutcomeReply
+from nba.schemas.offers import learnable
 from nba.serving.inputs import DecisionRequest
+from policies.encoding import RESERVED_SHARED_KEYS
 
 if TYPE_CHECKING:
     from nba.serving.decider import DecisionResult
 
-Context = Annotated[dict[FieldName, ContextValue], Field(max_length=MAX_CONTEXT_FIELDS)]
+
+def _not_reserved(name: str) -> str:
+    if name in RESERVED_SHARED_KEYS:
+        raise ValueError(
+            f"is a name the learner keeps for itself ({', '.join(sorted(RESERVED_SHARED_KEYS))})"
+        )
+    return name
+
+
+def _learnable(value: ContextValue) -> ContextValue:
+    return value if value is None else learnable(value)
+
+
+Context = Annotated[
+    dict[
+        Annotated[FieldName, AfterValidator(_not_reserved)],
+        Annotated[ContextValue, AfterValidator(_learnable)],
+    ],
+    Field(max_length=MAX_CONTEXT_FIELDS),
+]
+"""A decision's context: numbers within ±MAX_FEATURE_ABS, names the learner does not keep."""
 
 
 class DecisionBody(Body):
@@ -130,8 +152,19 @@ class EligibleReply(Reply):
     features: dict[str, FeatureValue]
 
 
+class ExcludedReply(Reply):
+    """An active offer the decision left out because nba cannot use it, and why."""
+
+    offer_id: str
+    version: int
+    reason: str
+
+
 class LoggedDecision(Reply):
-    """GET /v1/decisions/{id}: the log row and its outcome."""
+    """GET /v1/decisions/{id}: the log row and its outcome.
+
+    `excluded` (only when there are any) lists the active offers left out as unusable.
+    """
 
     decision_id: str
     ts: Timestamp
@@ -147,6 +180,7 @@ class LoggedDecision(Reply):
     policy: str
     model_version: int | None
     outcome: OutcomeReply | None
+    excluded: list[ExcludedReply] | None = Field(None, exclude_if=_absent)
 
     @classmethod
     def of(cls, decision: Decision, outcome: Feedback | None) -> Self:
@@ -174,6 +208,11 @@ class LoggedDecision(Reply):
             policy=decision.policy,
             model_version=decision.model_version,
             outcome=None if outcome is None else OutcomeReply.of(outcome),
+            excluded=[
+                ExcludedReply(offer_id=e.offer_id, version=e.version, reason=e.reason)
+                for e in decision.excluded
+            ]
+            or None,
         )
 
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated, Self
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     PlainValidator,
@@ -29,8 +30,9 @@ from nba.schemas._common import (
     Timestamp,
     not_null,
 )
-from nba.serving.eligibility import OPERATORS
+from nba.serving.eligibility import MAX_WINDOW_DAYS, OPERATORS
 from policies.base import freeze_features
+from policies.encoding import MAX_FEATURE_ABS, RESERVED_ACTION_KEYS
 
 if TYPE_CHECKING:
     from nba.evaluation.stats import OfferStats, Rate
@@ -41,6 +43,25 @@ Money = Annotated[float, Field(ge=0)]
 Unit = Annotated[float, Field(ge=0, le=1)]
 Count = Annotated[int, Field(ge=0)]
 LIST_OPERATORS = ("in", "not_in")
+
+
+def learnable(value: FeatureValue) -> FeatureValue:
+    """A feature value the learners take: a number within ±MAX_FEATURE_ABS, or any other."""
+    if not isinstance(value, bool | str) and abs(value) > MAX_FEATURE_ABS:
+        raise ValueError(f"must be within ±{MAX_FEATURE_ABS:g} (scale it), got {value!r}")
+    return value
+
+
+def _not_reserved(name: str) -> str:
+    if name in RESERVED_ACTION_KEYS:
+        raise ValueError(
+            f"is a name the learner keeps for itself ({', '.join(sorted(RESERVED_ACTION_KEYS))})"
+        )
+    return name
+
+
+OfferFeatureName = Annotated[FieldName, AfterValidator(_not_reserved)]
+OfferFeatureValue = Annotated[FeatureValue, AfterValidator(learnable)]
 
 
 def _condition_value(value: object) -> float | int | str | bool | list[float | int | str]:
@@ -147,7 +168,7 @@ class CapsSpec(Body):
     """Contact and budget limits of an offer."""
 
     max_per_customer: Count | None = None
-    window_days: int = Field(30, ge=1)
+    window_days: int = Field(30, ge=1, le=MAX_WINDOW_DAYS)
     budget_accepts: Count | None = None
     budget_money: Money | None = None
 
@@ -179,7 +200,7 @@ class OfferPatch(Body):
     category: Category | None = Field(None, json_schema_extra=not_null)
     cost: Money | None = Field(None, json_schema_extra=not_null)
     value: Money | None = None
-    features: dict[FieldName, FeatureValue] | None = None
+    features: dict[OfferFeatureName, OfferFeatureValue] | None = None
     eligibility: EligibilitySpec | None = None
     caps: CapsSpec | None = None
     starts_at: Time | None = None

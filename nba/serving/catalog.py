@@ -8,7 +8,7 @@ from dataclasses import replace
 from sqlmodel import Session
 
 from nba.domain import NO_ACTION_ID, STATUSES, Actor, Offer
-from nba.errors import InvalidInput, NotFound
+from nba.errors import Conflict, InvalidInput, NotFound
 from nba.schemas import OfferBody, OfferPatch, new_offer, offer_changes, offer_reply, parse
 from nba.serving.offer_cache import OfferCache
 from nba.storage import Database, audit, offers
@@ -25,6 +25,22 @@ def _checked(offer: Offer) -> Offer:
     if offer.starts_at and offer.ends_at and offer.starts_at >= offer.ends_at:
         raise InvalidInput("ends_at", "must be after starts_at")
     return offer
+
+
+def _changeable(current: Offer, status: str | None) -> None:
+    """Refuse what may never change: the built-in `no_action`, a retired offer's status."""
+    if current.id == NO_ACTION_ID:
+        raise Conflict(
+            f"{NO_ACTION_ID!r} is built in and cannot be edited, paused or retired; "
+            "switch it off with the setting no_action_enabled",
+            field="offer_id",
+        )
+    if current.status == "retired" and status is not None and status != "retired":
+        raise Conflict(
+            f"offer {current.id!r} is retired for good and cannot become {status}; "
+            "add a new offer instead",
+            field="status",
+        )
 
 
 def _status(raw: str) -> str:
@@ -96,6 +112,7 @@ class OfferCatalog:
             current = offers.get_offer(session, offer_id)
             if current is None:
                 raise NotFound("offer", offer_id)
+            _changeable(current, changes.get("status"))
             _checked(replace(current, **changes))
             edited = offers.update_offer(session, offer_id, changes)
             _audit(session, actor, "edit", current, edited)
@@ -103,11 +120,15 @@ class OfferCatalog:
         return edited
 
     def set_status(self, offer_id: str, status: str, *, actor: Actor = Actor.system()) -> Offer:
-        """Pause, resume or retire an offer (a new version with that status)."""
+        """Pause, resume or retire an offer (a new version with that status).
+
+        A retired offer stays retired (Conflict), and `no_action` keeps its status (Conflict).
+        """
         _status(status)
         with self._database.session() as session:
             if (current := offers.get_offer(session, offer_id)) is None:
                 raise NotFound("offer", offer_id)
+            _changeable(current, status)
             changed = offers.set_status(session, offer_id, status)
             _audit(session, actor, _STATUS_ACTIONS[status], current, changed)
         self._changed()

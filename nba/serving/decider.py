@@ -13,11 +13,11 @@ import numpy as np
 
 from nba.clock import utc_now
 from nba.config import Settings
-from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, Offer
+from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, ExcludedOffer, Offer
 from nba.errors import NoEligibleOffer, NotFound
 from nba.learning.apprentice import Apprentice
 from nba.learning.keeper import ModelKeeper, ModelSwapped
-from nba.serving.eligibility import Usage, eligible_offers
+from nba.serving.eligibility import Usage, eligible_offers, unusable_reason
 from nba.serving.inputs import DecisionRequest
 from nba.serving.offer_cache import OfferCache
 from nba.storage import Database, decisions, offers
@@ -40,6 +40,8 @@ class Decider:
 
     The apprentice's rules rank while it serves the baseline, else the keeper's live policy
     (whose ranking holds the cold-start floor); the draw is from `rng`, the time from `clock`.
+    An active offer it cannot use is left out, logged once per version and counted
+    (`unusable_counts`), and the decision records it in `excluded`.
     """
 
     def __init__(
@@ -61,6 +63,14 @@ class Decider:
         self._rng = rng
         self._rng_lock = threading.Lock()
         self._clock = clock
+        self._unusable_lock = threading.Lock()
+        self._reasons: dict[tuple[str, int], str | None] = {}
+        self._unusable_counts: dict[str, int] = {}
+
+    def unusable_counts(self) -> dict[str, int]:
+        """How many decisions left each unusable offer out, by offer id, since start."""
+        with self._unusable_lock:
+            return dict(self._unusable_counts)
 
     def decide(self, request: DecisionRequest) -> DecisionResult:
         """Choose an offer for one customer; replies only after the log row is committed."""
@@ -87,7 +97,7 @@ class Decider:
         return self._plan(request, self._clock())
 
     def _plan(self, request: DecisionRequest, now: datetime) -> DecisionResult:
-        chosen_offers = self._eligible(request, now)
+        chosen_offers, excluded = self._eligible(request, now)
         context = Context(
             churn_score=request.churn_score,
             features=tuple((k, v) for k, v in request.context if v is not None),
@@ -124,6 +134,7 @@ class Decider:
             propensity=probabilities[index],
             policy=policy_name,
             model_version=model_version,
+            excluded=excluded,
         )
         if not request.explain:
             return DecisionResult(decision)
@@ -142,7 +153,9 @@ class Decider:
             return DecisionResult(decision, reasons, note)
         return DecisionResult(decision, reasons)
 
-    def _eligible(self, request: DecisionRequest, now: datetime) -> list[Offer]:
+    def _eligible(
+        self, request: DecisionRequest, now: datetime
+    ) -> tuple[list[Offer], tuple[ExcludedOffer, ...]]:
         active = self._offers.active()
         if request.offer_ids is not None:
             known = {o.id for o in active}
@@ -153,6 +166,7 @@ class Decider:
             active = tuple(o for o in active if o.id in wanted)
         if not self._settings.serving.no_action_enabled:
             active = tuple(o for o in active if o.id != NO_ACTION_ID)
+        active, excluded = self._usable(active)
         context = dict(request.context)
         usage = self._usage(request.customer_id, active, now)
         found = eligible_offers(
@@ -165,7 +179,43 @@ class Decider:
         )
         if not found:
             raise NoEligibleOffer("no offer is eligible for this customer", field="offer_ids")
-        return found
+        return found, excluded
+
+    def _usable(
+        self, active: Sequence[Offer]
+    ) -> tuple[tuple[Offer, ...], tuple[ExcludedOffer, ...]]:
+        """The offers a decision can use, and the others with why (each counted once more)."""
+        usable: list[Offer] = []
+        excluded: list[ExcludedOffer] = []
+        for offer in active:
+            key = (offer.id, offer.version)
+            reason = self._reasons[key] if key in self._reasons else self._judge(offer)
+            if reason is None:
+                usable.append(offer)
+            else:
+                excluded.append(ExcludedOffer(offer.id, offer.version, f"unusable: {reason}"))
+        if not excluded:
+            return tuple(usable), ()
+        with self._unusable_lock:
+            for e in excluded:
+                self._unusable_counts[e.offer_id] = self._unusable_counts.get(e.offer_id, 0) + 1
+        return tuple(usable), tuple(excluded)
+
+    def _judge(self, offer: Offer) -> str | None:
+        """Whether this offer version is usable, decided (and logged) once per version."""
+        with self._unusable_lock:
+            key = (offer.id, offer.version)
+            if key in self._reasons:
+                return self._reasons[key]
+            reason = self._reasons[key] = unusable_reason(offer)
+        if reason is not None:
+            log.warning(
+                "offer %s version %d is left out of every decision, nba cannot use it: %s",
+                offer.id,
+                offer.version,
+                reason,
+            )
+        return reason
 
     def _raise_unknown_offer(self, offer_id: str) -> None:
         with self._database.session(readonly=True) as session:

@@ -1,4 +1,7 @@
-"""Which offers may be shown to one customer now: status, dates, churn range, segments, caps."""
+"""Which offers may be shown to one customer now: status, dates, churn range, segments, caps.
+
+Also which offers nba cannot use at all (`unusable_reason`): a decision leaves them out.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from nba.domain import Condition, ContextValue, Offer
+from policies.base import Candidate
+from policies.encoding import action_features
+from policies.errors import InvalidParameter
 
 OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+MAX_WINDOW_DAYS = 3660
+"""The longest contact-cap window: ten years (a window reaching past year 1 cannot be counted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +57,22 @@ def is_eligible(
     if not all(condition_holds(c, context) for c in rules.conditions):
         return False
     return usage is None or _within_caps(offer, usage)
+
+
+def unusable_reason(offer: Offer) -> str | None:
+    """Why no decision can use `offer` (the field and the problem), or None if it can.
+
+    The offer writes of today refuse such values; this catches offers stored before, or
+    written to the database by other means, so that one of them cannot fail every decision.
+    """
+    window = offer.caps.window_days
+    if not 1 <= window <= MAX_WINDOW_DAYS:
+        return f"caps.window_days: must be in [1, {MAX_WINDOW_DAYS}], got {window!r}"
+    try:
+        action_features(Candidate(offer.id, offer.category, offer.features))
+    except InvalidParameter as error:
+        return str(error)
+    return None
 
 
 def eligible_offers(

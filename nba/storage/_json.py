@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from nba.domain import Caps, Condition, Eligibility, EligibleOffer
+from nba.domain import Caps, Condition, Eligibility, EligibleOffer, ExcludedOffer
 from policies.base import Features, FeatureValue
 
 # The decoders read back what the encoders wrote; a value of another type means the row was
@@ -151,6 +151,23 @@ def eligible_from_json(data: list[Mapping[str, object]]) -> tuple[EligibleOffer,
             version=int(_number(e["version"], "version")),
             category=_text(e["category"], "category"),
             features=features_from_json(_object(e.get("features", {}), "features")),
+        )
+        for e in data
+    )
+
+
+def excluded_to_json(excluded: tuple[ExcludedOffer, ...]) -> list[dict[str, object]]:
+    """The offers a decision left out, with why, as a JSON list."""
+    return [{"offer_id": e.offer_id, "version": e.version, "reason": e.reason} for e in excluded]
+
+
+def excluded_from_json(data: list[Mapping[str, object]]) -> tuple[ExcludedOffer, ...]:
+    """The left-out offers back from their JSON list."""
+    return tuple(
+        ExcludedOffer(
+            offer_id=_text(e["offer_id"], "offer_id"),
+            version=int(_number(e["version"], "version")),
+            reason=_text(e["reason"], "reason"),
         )
         for e in data
     )

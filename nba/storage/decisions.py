@@ -52,6 +52,7 @@ def _row(decision: Decision) -> dict[str, object]:
         "propensity": decision.propensity,
         "policy": decision.policy,
         "model_version": decision.model_version,
+        "excluded": _json.excluded_to_json(decision.excluded) or None,
     }
 
 
@@ -154,6 +155,7 @@ def to_decision(row: DecisionRow) -> Decision:
         propensity=row.propensity,
         policy=row.policy,
         model_version=row.model_version,
+        excluded=_json.excluded_from_json(row.excluded or []),
     )
 
 

@@ -78,6 +78,7 @@ class DecisionRow(SQLModel, table=True):
     propensity: float
     policy: str
     model_version: int | None = None
+    excluded: list | None = Field(default=None, sa_type=JSON)
 
 
 class FeedbackColumns(SQLModel):

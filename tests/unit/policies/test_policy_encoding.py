@@ -18,7 +18,7 @@ from policies import (
     event_lines,
     freeze_features,
 )
-from policies.encoding import EventEncoder, action_line, shared_line, token
+from policies.encoding import EventEncoder, action_line, name_token, shared_line, token
 
 logging.getLogger("vowpal_wabbit_next.driver").setLevel(logging.WARNING)
 _WS = vw.Workspace(["--cb_explore_adf", "-q", "sa"])
@@ -34,9 +34,7 @@ nasty_text = st.text(
 numbers = st.one_of(st.integers(-(10**6), 10**6), st.floats(-1e9, 1e9))
 values = st.one_of(nasty_text, numbers, st.booleans())
 feature_maps = st.dictionaries(nasty_text, values, max_size=6).filter(
-    lambda d: (
-        not {token(k).replace("=", "_") for k in d} & {"churn", "churn_dec", "offer", "category"}
-    )
+    lambda d: not {name_token(k) for k in d} & {"churn", "churn_dec", "offer", "category"}
 )
 
 
@@ -85,9 +83,9 @@ def test_an_event_is_a_shared_line_then_one_line_per_candidate_with_the_label_on
         (1, -1.0, 0.25),
     )
     assert lines == [
-        "shared |s age:35 plan=gold_plus vip=true churn:0.82 churn_dec=8",
+        "shared |s age:35 plan=gold%20plus vip=true churn:0.82 churn_dec=8",
         "|a category=none offer=none",
-        "0:-1:0.25 |a pct:10 category=discount offer=disc_10",
+        "0:-1:0.25 |a pct:10 category=discount offer=disc%7C10",
     ]
 
 
@@ -149,8 +147,42 @@ def test_numeric_encoding_crosses_shared_and_action_features_only_when_asked():
 
 def test_a_numeric_feature_whose_name_has_an_equals_sign_stays_numeric():
     line = shared_line(Context(0.5, (("a=b", 2.5),)))
-    assert line.startswith("shared |s a_b:2.5 ")
+    assert line.startswith("shared |s a%3Db:2.5 ")
     assert _PARSER.parse_line(line)["s"].values[0] == 2.5
+
+
+def test_names_that_differ_only_in_characters_vw_cannot_take_stay_different_features():
+    context = Context(0.5, (("a|b", 1.0), ("a:b", 2.0), ("a b", 3.0), ("a_b", 4.0), ("a=b", 5.0)))
+    line = shared_line(context)
+    assert line.startswith("shared |s a%7Cb:1 a%3Ab:2 a%20b:3 a_b:4 a%3Db:5 ")
+    assert len(_PARSER.parse_line(line)["s"]) == 5 + 2  # and churn, churn_dec
+
+
+plain_text = st.text(
+    alphabet=st.characters(exclude_characters="|:%=", exclude_categories=("Cc", "Cs", "Z")),
+    min_size=1,
+    max_size=20,
+).filter(lambda t: not any(c.isspace() for c in t))
+
+
+@given(plain_text)
+def test_text_without_special_characters_encodes_as_before_so_saved_models_rank_the_same(text):
+    # The old encoder replaced the special characters by `_`: a text without any was itself.
+    assert token(text) == text
+    assert name_token(text) == text
+    features = (("k", text), (text, 1.5))
+    assert shared_line(Context(0.5, features)).startswith(f"shared |s k={text} {text}:1.5 ")
+
+
+@given(st.lists(nasty_text, min_size=2, max_size=2, unique=True))
+def test_the_encoding_of_names_and_values_is_injective(pair):
+    first, second = pair
+    assert token(first) != token(second)
+    assert name_token(first) != name_token(second)
+    # And what comes out is one VW token: no separator, nothing empty.
+    for encoded in (token(first), name_token(first)):
+        assert encoded and not any(c.isspace() or c in "|:" for c in encoded)
+        assert "=" not in name_token(first)
 
 
 @settings(deadline=None, max_examples=60)
