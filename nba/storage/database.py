@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
+
+from nba.errors import Unavailable
+from nba.storage.faults import Outage, fault_reason, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +39,25 @@ class Database:
     writer. The threads of one process also take turns through a lock before that BEGIN: a
     waiter wakes the moment the writer before it commits, where SQLite's busy handler would
     poll with sleeps of up to 100 ms. PostgreSQL connections are checked with a pre-ping.
+
+    A database that cannot serve (read-only, full, unreachable) raises `Unavailable` from
+    `session()` and `checkpoint()`. The pool is then emptied, so that the next transaction
+    opens a new connection: one opened while the file was read-only stays read-only, and a
+    new one is writable again as soon as the file is. `health()` tells /readyz.
     """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._checkpoints_taken_over = False
         self._sqlite_writer = threading.RLock()
+        self.outage = Outage()
+        self._sqlite_file: Path | None = None
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                self._sqlite_file = Path(database).expanduser()
+                self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             self.engine: sa.Engine = sa.create_engine(url)
             event.listen(self.engine, "connect", self._sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
@@ -80,16 +92,32 @@ class Database:
 
         `readonly=True` is for sessions that only read: on SQLite they begin DEFERRED and so
         do not queue behind writers (writing in one may then fail with "database is locked").
-        It forbids nothing by itself and changes nothing on PostgreSQL.
+        It forbids nothing by itself and changes nothing on PostgreSQL. A database fault
+        (read-only, full, unreachable: `faults.fault_reason`) raises `Unavailable`.
         """
         bind = self.engine if readonly else self._write_engine
         with self._writer_turn(readonly), Session(bind, expire_on_commit=False) as session:
             try:
                 yield session
                 session.commit()
-            except BaseException:
-                session.rollback()
+            except BaseException as error:
+                _rollback(session)
+                self._raise_fault(error)
                 raise
+        if not readonly:
+            self.outage.recovered()
+
+    def _raise_fault(self, error: BaseException) -> None:
+        """Raise `Unavailable` (from nothing: no SQL in tracebacks) if `error` is a fault."""
+        if isinstance(error, Unavailable):
+            return
+        reason = fault_reason(error)
+        if reason is None:
+            return
+        if reason != "busy":  # a lock held too long is no outage: the next try may pass
+            self.outage.record(reason, error)
+            self.engine.dispose()
+        raise unavailable(reason) from None
 
     def _writer_turn(self, readonly: bool) -> AbstractContextManager[object]:
         return nullcontext() if readonly or not self.is_sqlite else self._sqlite_writer
@@ -116,24 +144,42 @@ class Database:
         """
         if not self.is_sqlite:
             return
-        connection = self.engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            cursor.fetchall()
-            cursor.close()
-        finally:
-            connection.close()
+            connection = self.engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                cursor.fetchall()
+                cursor.close()
+            finally:
+                connection.close()
+        except (SQLAlchemyError, sqlite3.Error) as error:
+            self._raise_fault(error)
+            raise
+        self.outage.recovered()
 
     def ping(self) -> bool:
-        """Whether the database answers `SELECT 1` (for /readyz)."""
+        """Whether the database answers `SELECT 1`."""
         try:
             with self.engine.connect() as connection:
                 connection.execute(sa.text("SELECT 1"))
-        except SQLAlchemyError:
-            log.warning("database ping failed", exc_info=True)
+        except SQLAlchemyError as error:
+            log.warning("database ping failed: %s", type(error.orig or error).__name__)
             return False
         return True
+
+    def health(self) -> str | None:
+        """Why this database cannot serve writes now (for /readyz), or None if it can.
+
+        `unreachable` when `SELECT 1` fails; on SQLite `read_only` when the file, its WAL
+        files or its folder cannot be written; else the reason of a fault met in the last
+        seconds by a transaction (say `disk_full`), until a write succeeds.
+        """
+        if not self.ping():
+            return "unreachable"
+        if self._sqlite_file is not None and not _writable(self._sqlite_file):
+            return "read_only"
+        return self.outage.reason()
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -141,6 +187,19 @@ class Database:
 
     def _sqlite_on_connect(self, dbapi_connection: object, _record: object) -> None:
         _configure_sqlite(dbapi_connection, autocheckpoint=not self._checkpoints_taken_over)
+
+
+def _rollback(session: Session) -> None:
+    try:
+        session.rollback()
+    except SQLAlchemyError:  # a connection already lost: the transaction is gone with it
+        log.debug("rollback failed", exc_info=True)
+
+
+def _writable(database: Path) -> bool:
+    """Whether this process may write the SQLite file, its -wal and -shm, and its folder."""
+    paths = (database.parent, database, Path(f"{database}-wal"), Path(f"{database}-shm"))
+    return all(os.access(p, os.W_OK) for p in paths if p.exists())
 
 
 def _configure_sqlite(dbapi_connection: object, *, autocheckpoint: bool) -> None:
