@@ -16,10 +16,11 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from nba.errors import Unavailable
-from nba.storage.faults import Outage, fault_reason, unavailable
+from nba.storage.faults import Gate, Outage, describe, fault_reason, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,9 @@ class Database:
     poll with sleeps of up to 100 ms. PostgreSQL connections are checked with a pre-ping.
 
     A database that cannot serve (read-only, full, unreachable) raises `Unavailable` from
-    `session()` and `checkpoint()`. The pool is then emptied, so that the next transaction
-    opens a new connection: one opened while the file was read-only stays read-only, and a
-    new one is writable again as soon as the file is. `health()` tells /readyz.
+    `session()` and `checkpoint()`. Connections opened before it are then replaced at their
+    next checkout: one opened while the file was read-only stays read-only, and a new one
+    is writable again as soon as the file is. `health()` tells /readyz.
     """
 
     def __init__(self, url: str) -> None:
@@ -51,6 +52,8 @@ class Database:
         self._checkpoints_taken_over = False
         self._sqlite_writer = threading.RLock()
         self.outage = Outage()
+        self._gate = Gate()
+        self._epoch = 0  # connections opened before the last fault are replaced at checkout
         self._sqlite_file: Path | None = None
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
@@ -63,6 +66,8 @@ class Database:
             event.listen(self.engine, "begin", _sqlite_on_begin)
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
+        event.listen(self.engine, "connect", self._stamp)
+        event.listen(self.engine, "checkout", self._refuse_stale)
         # Sessions that may write begin IMMEDIATE on SQLite; plain connections (ping, reads)
         # begin DEFERRED so that they never wait for the write lock.
         self._write_engine = self.engine.execution_options(nba_sqlite_begin="IMMEDIATE")
@@ -96,28 +101,70 @@ class Database:
         (read-only, full, unreachable: `faults.fault_reason`) raises `Unavailable`.
         """
         bind = self.engine if readonly else self._write_engine
-        with self._writer_turn(readonly), Session(bind, expire_on_commit=False) as session:
+        fault: Unavailable | None = None
+        with (
+            self._in_use(),
+            self._writer_turn(readonly),
+            Session(bind, expire_on_commit=False) as session,
+        ):
             try:
                 yield session
                 session.commit()
             except BaseException as error:
                 _rollback(session)
-                self._raise_fault(error)
-                raise
+                fault = self._fault_of(error)
+                if fault is None:
+                    raise
+        if fault is not None:
+            self._after(fault)
+            raise fault from None
         if not readonly:
             self.outage.recovered()
 
-    def _raise_fault(self, error: BaseException) -> None:
-        """Raise `Unavailable` (from nothing: no SQL in tracebacks) if `error` is a fault."""
-        if isinstance(error, Unavailable):
-            return
-        reason = fault_reason(error)
+    def _in_use(self) -> AbstractContextManager[object]:
+        return self._gate.use() if self._sqlite_file is not None else nullcontext()
+
+    def _check_writable(self) -> None:
+        """SQLite: raise `Unavailable` before a checkpoint if the files cannot be written.
+
+        A checkpoint must not touch a -shm file made immutable: SQLite has it memory-mapped
+        and the kernel kills the process with SIGBUS at the first store into it. The pool is
+        kept: closing its connections could checkpoint, which writes to that file too. (A
+        transaction in flight at the moment the file turns immutable can still meet SIGBUS:
+        gunicorn replaces the worker, and its client, never acknowledged, may retry.)
+        """
+        if self._sqlite_file is not None and not _writable(self._sqlite_file):
+            self.outage.record("read_only", "the database file or its folder is not writable")
+            raise unavailable("read_only")
+
+    def _fault_of(self, error: BaseException) -> Unavailable | None:
+        """The `Unavailable` that `error` means (recorded as an outage), or None."""
+        reason = None if isinstance(error, Unavailable) else fault_reason(error)
         if reason is None:
-            return
+            return None
         if reason != "busy":  # a lock held too long is no outage: the next try may pass
-            self.outage.record(reason, error)
-            self.engine.dispose()
-        raise unavailable(reason) from None
+            self.outage.record(reason, describe(error))
+        return unavailable(reason)
+
+    def _after(self, fault: Unavailable) -> None:
+        """Empty the pool, so that new connections open the database afresh.
+
+        On SQLite whose files are writable again, first let every connection in use finish
+        (`Gate`): one of them would keep the read-only mapping alive for the new ones.
+        """
+        if fault.reason == "busy":
+            return
+        self._epoch += 1
+        if self._sqlite_file is not None and _writable(self._sqlite_file):
+            self._gate.drain(self.engine.dispose)
+
+    def _stamp(self, _dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+        record.info["nba_epoch"] = self._epoch
+
+    def _refuse_stale(self, _dbapi: object, record: ConnectionPoolEntry, _proxy: object) -> None:
+        # The pool's documented way to drop a connection at checkout and open a new one.
+        if record.info.get("nba_epoch", self._epoch) < self._epoch:
+            raise sa.exc.DisconnectionError("opened before a database fault")
 
     def _writer_turn(self, readonly: bool) -> AbstractContextManager[object]:
         return nullcontext() if readonly or not self.is_sqlite else self._sqlite_writer
@@ -144,24 +191,31 @@ class Database:
         """
         if not self.is_sqlite:
             return
-        try:
-            connection = self.engine.raw_connection()
+        self._check_writable()
+        fault: Unavailable | None = None
+        with self._in_use():
             try:
-                cursor = connection.cursor()
-                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                cursor.fetchall()
-                cursor.close()
-            finally:
-                connection.close()
-        except (SQLAlchemyError, sqlite3.Error) as error:
-            self._raise_fault(error)
-            raise
+                connection = self.engine.raw_connection()
+                try:
+                    cursor = connection.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cursor.fetchall()
+                    cursor.close()
+                finally:
+                    connection.close()
+            except (SQLAlchemyError, sqlite3.Error) as error:
+                fault = self._fault_of(error)
+                if fault is None:
+                    raise
+        if fault is not None:
+            self._after(fault)
+            raise fault from None
         self.outage.recovered()
 
     def ping(self) -> bool:
         """Whether the database answers `SELECT 1`."""
         try:
-            with self.engine.connect() as connection:
+            with self._in_use(), self.engine.connect() as connection:
                 connection.execute(sa.text("SELECT 1"))
         except SQLAlchemyError as error:
             log.warning("database ping failed: %s", type(error.orig or error).__name__)

@@ -12,6 +12,8 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy.exc import DBAPIError
 
@@ -103,8 +105,8 @@ class Outage:
         self._at = 0.0
         self._hold_s = hold_s
 
-    def record(self, reason: str, error: BaseException) -> None:
-        """A fault of `reason` happened now."""
+    def record(self, reason: str, detail: str) -> None:
+        """A fault of `reason` happened now; `detail` (no SQL, no data) goes in the log."""
         with self._lock:
             starting = self._reason is None
             self._reason, self._at = reason, time.monotonic()
@@ -112,7 +114,7 @@ class Outage:
             log.warning(
                 "database unavailable reason=%s (%s); replying 503 until it recovers",
                 reason,
-                describe(error),
+                detail,
             )
 
     def recovered(self) -> None:
@@ -135,3 +137,58 @@ class Outage:
     def is_on(self) -> bool:
         """Whether an outage started and no write has succeeded since (however long ago)."""
         return self._reason is not None
+
+
+DRAIN_S = 2.0
+"""The longest a `Gate.drain` waits for connections in use (one nested in another: never)."""
+
+
+class Gate:
+    """The connections in use in this process, and a pause until there are none.
+
+    SQLite shares one -shm mapping among all the connections of a process. Opened while the
+    file was read-only, it stays read-only as long as one connection holds it: under steady
+    load one always does, and writes would fail until a restart. `drain(action)` lets the
+    connections in use finish, holds new ones back meanwhile, then runs `action` (empty the
+    pool): the next connection maps the file afresh.
+    """
+
+    def __init__(self, drain_s: float = DRAIN_S) -> None:
+        self._changed = threading.Condition()
+        self._active = 0
+        self._draining = False
+        self._depth = threading.local()
+        self._drain_s = drain_s
+
+    @contextmanager
+    def use(self) -> Iterator[None]:
+        """Hold a connection during the block (waiting while a drain is under way)."""
+        depth = getattr(self._depth, "n", 0)
+        with self._changed:
+            if depth == 0:  # a thread inside a block already holds one: it must not wait
+                self._changed.wait_for(lambda: not self._draining, timeout=self._drain_s)
+            self._active += 1
+        self._depth.n = depth + 1
+        try:
+            yield
+        finally:
+            self._depth.n = depth
+            with self._changed:
+                self._active -= 1
+                self._changed.notify_all()
+
+    def drain(self, action: Callable[[], object]) -> None:
+        """Run `action` once no connection is in use (waiting `drain_s` s at most).
+
+        Call it outside `use()`. A drain under way in another thread makes this one a no-op.
+        """
+        with self._changed:
+            if self._draining:
+                return
+            self._draining = True
+            try:
+                self._changed.wait_for(lambda: self._active == 0, timeout=self._drain_s)
+                action()
+            finally:
+                self._draining = False
+                self._changed.notify_all()
