@@ -62,8 +62,22 @@ def unavailable(reason: str) -> Unavailable:
 def fault_reason(error: BaseException) -> str | None:
     """The kind of database fault `error` is (`read_only`, `disk_full`, ...), or None.
 
-    None means another error (a constraint, a bug): it is not translated.
+    None means another error (a constraint, a bug): it is not translated. An error raised
+    while handling a fault counts as that fault: SQLite rolls a transaction back itself on
+    "database or disk is full", and the ROLLBACK TO SAVEPOINT that follows then fails.
     """
+    seen: BaseException | None = error
+    for _ in range(4):
+        if seen is None:
+            return None
+        reason = _reason_of(seen)
+        if reason is not None:
+            return reason
+        seen = seen.__context__
+    return None
+
+
+def _reason_of(error: BaseException) -> str | None:
     orig = error.orig if isinstance(error, DBAPIError) else error
     if isinstance(orig, sqlite3.Error):
         name = getattr(orig, "sqlite_errorname", "") or ""
