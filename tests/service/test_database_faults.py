@@ -11,7 +11,7 @@ import socket
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -140,10 +140,8 @@ class _Relay:
         if self._listener is None:
             return
         for sock in [self._listener, *self._sockets]:  # shutdown wakes a blocked accept()
-            try:
+            with suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
         self._sockets.clear()
         self._listener = None
