@@ -54,9 +54,7 @@ def _decide_until_503(client, headers, limit: int = 300):
     raise AssertionError(f"no write failed in {limit} decisions")
 
 
-def test_a_full_disk_is_a_503_readyz_says_so_and_writes_resume_alone(
-    sqlite_url, tmp_path, caplog
-):
+def test_a_full_disk_is_a_503_readyz_says_so_and_writes_resume_alone(sqlite_url, tmp_path, caplog):
     runtime = build_runtime(Settings(database_url=sqlite_url, data_dir=tmp_path, seed=7))
     try:
         client = create_app(runtime=runtime, start_jobs=False).test_client()
