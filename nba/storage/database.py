@@ -63,7 +63,7 @@ class Database:
                 self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             self.engine: sa.Engine = sa.create_engine(url)
             event.listen(self.engine, "connect", self._sqlite_on_connect)
-            event.listen(self.engine, "begin", _sqlite_on_begin)
+            event.listen(self.engine, "begin", self._sqlite_on_begin)
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True)
         event.listen(self.engine, "connect", self._stamp)
@@ -154,12 +154,25 @@ class Database:
         """
         if fault.reason == "busy":
             return
-        self._epoch += 1
-        if self._sqlite_file is not None and _writable(self._sqlite_file):
+        if self._sqlite_file is None:
+            self._epoch += 1
+        elif _writable(self._sqlite_file):
+            self._epoch += 1
             self._gate.drain(self.engine.dispose)
+        # else keep them: closing a connection that mapped -shm writable may checkpoint
 
     def _stamp(self, _dbapi_connection: object, record: ConnectionPoolEntry) -> None:
         record.info["nba_epoch"] = self._epoch
+        record.info["nba_writable"] = self._sqlite_file is not None and _writable(self._sqlite_file)
+
+    def _sqlite_on_begin(self, connection: sa.Connection) -> None:
+        # A connection that mapped -shm writable must not store into it once the file is
+        # immutable (SIGBUS). One opened since maps it read-only: SQLite refuses by itself.
+        opened_writable = connection.connection.info.get("nba_writable", False)
+        if opened_writable and self._sqlite_file and not _writable(self._sqlite_file):
+            self.outage.record("read_only", "the database files are not writable")
+            raise unavailable("read_only")
+        _sqlite_on_begin(connection)
 
     def _refuse_stale(self, _dbapi: object, record: ConnectionPoolEntry, _proxy: object) -> None:
         # The pool's documented way to drop a connection at checkout and open a new one.
@@ -220,6 +233,8 @@ class Database:
         except SQLAlchemyError as error:
             log.warning("database ping failed: %s", type(error.orig or error).__name__)
             return False
+        except Unavailable:
+            return False
         return True
 
     def health(self) -> str | None:
@@ -229,10 +244,10 @@ class Database:
         files or its folder cannot be written; else the reason of a fault met in the last
         seconds by a transaction (say `disk_full`), until a write succeeds.
         """
-        if not self.ping():
-            return "unreachable"
         if self._sqlite_file is not None and not _writable(self._sqlite_file):
             return "read_only"
+        if not self.ping():
+            return "unreachable"
         return self.outage.reason()
 
     def dispose(self) -> None:
