@@ -231,7 +231,7 @@ class Database:
             with self._in_use(), self.engine.connect() as connection:
                 connection.execute(sa.text("SELECT 1"))
         except SQLAlchemyError as error:
-            log.warning("database ping failed: %s", type(error.orig or error).__name__)
+            log.warning("database ping failed: %s", describe(error))
             return False
         except Unavailable:
             return False
