@@ -1,7 +1,8 @@
 """The one place where errors become HTTP replies: `{"error": {code, message, details}}`.
 
-`STATUS` gives each error class its status. 401/403 come from auth and 405/413 from Werkzeug
-(HTTP exceptions carry their own status); anything else is a logged 500 with a request id.
+`STATUS` gives each error class its status; a 503 (`Unavailable`) adds `Retry-After`. 401/403
+come from auth and 405/413 from Werkzeug (HTTP exceptions carry their own status); anything
+else is a logged 500 with a request id.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from nba.errors import (
     NbaError,
     NoEligibleOffer,
     NotFound,
+    Unavailable,
 )
 from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 
@@ -32,6 +34,7 @@ STATUS: dict[type[Exception], int] = {
     Conflict: 409,
     NoEligibleOffer: 422,
     InvalidSetting: 500,  # the process's configuration, never the caller's fault
+    Unavailable: 503,  # the database, for now: with Retry-After
     PolicyError: 400,
     InvalidParameter: 400,  # a policy parameter or input the caller sent
     UnknownPolicy: 400,
@@ -74,7 +77,10 @@ def register_error_handlers(app: Flask) -> None:
             message = str(error)
             if isinstance(error, InvalidParameter | InvalidModel):
                 details["field"] = error.parameter
-        return error_reply(status_of(error), _code_of(error), message, details)
+        reply = error_reply(status_of(error), _code_of(error), message, details)
+        if isinstance(error, Unavailable):
+            reply.headers["Retry-After"] = str(error.retry_after_s)
+        return reply
 
     for cls in STATUS:
         app.register_error_handler(cls, _known_error)

@@ -54,3 +54,18 @@ class InvalidSetting(NbaError):
 
     def __init__(self, name: str, problem: str) -> None:
         super().__init__(f"{name}: {problem}", setting=name)
+
+
+class Unavailable(NbaError):
+    """The database cannot serve this request now (read-only, full, unreachable); retry later.
+
+    Nothing was written. `reason` says which (`read_only`, `disk_full`, `unreachable`) and
+    `retry_after_s` how long a caller should wait before trying again.
+    """
+
+    code = "database_unavailable"
+
+    def __init__(self, reason: str, message: str, *, retry_after_s: int = 1) -> None:
+        super().__init__(message, reason=reason)
+        self.reason = reason
+        self.retry_after_s = retry_after_s

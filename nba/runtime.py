@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from nba.clock import utc_now
 from nba.config import Settings
+from nba.errors import Unavailable
 from nba.evaluation.jobs import EvaluationJobs
 from nba.learning.apprentice import Apprentice
 from nba.learning.drift import DriftMonitor
@@ -118,6 +119,9 @@ def _logged(job: Callable[[], object], name: str) -> Callable[[], object]:
     def run() -> object:
         try:
             return job()
+        except Unavailable:  # the database logs its outage once; no traceback every run
+            log.debug("job %s skipped: database unavailable", name)
+            return None
         except Exception:
             log.exception("job %s failed", name)
             return None

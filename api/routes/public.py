@@ -19,11 +19,14 @@ def healthz() -> tuple[dict, int]:
 
 @blueprint.get("/readyz")
 def readyz() -> tuple[dict, int]:
-    """The process can serve: database answers and a policy is loaded."""
-    database_ok = runtime().database.ping()
-    checks = {"database": "ok" if database_ok else "unreachable", "policy": "ok"}
-    status = 200 if database_ok else 503
-    return schemas.health_reply("ok" if database_ok else "unavailable", checks), status
+    """The process can serve: the database takes writes and a policy is loaded.
+
+    503 otherwise, its check naming why: `unreachable`, `read_only`, `disk_full`, ...
+    """
+    problem = runtime().database.health()
+    checks = {"database": problem or "ok", "policy": "ok"}
+    status = 200 if problem is None else 503
+    return schemas.health_reply("ok" if problem is None else "unavailable", checks), status
 
 
 @blueprint.get("/metrics")

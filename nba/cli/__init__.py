@@ -26,7 +26,8 @@ from nba.logs import configure_logging
 
 EXIT_HELP = (
     "Exit codes: 0 done, 1 invalid input or another refusal, 2 usage, 3 not found, "
-    "4 conflict, 5 no eligible offer, 6 invalid setting, 7 a stored model cannot be loaded."
+    "4 conflict, 5 no eligible offer, 6 invalid setting, 7 a stored model cannot be loaded, "
+    "8 the database is unavailable (read-only, full or unreachable): retry later."
 )
 
 

@@ -10,7 +10,15 @@ from typing import TypeVar
 import click
 
 from nba.config import Settings, load_settings
-from nba.errors import Conflict, InvalidInput, InvalidSetting, NbaError, NoEligibleOffer, NotFound
+from nba.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidSetting,
+    NbaError,
+    NoEligibleOffer,
+    NotFound,
+    Unavailable,
+)
 from nba.runtime import Runtime, build_runtime
 from nba.storage import Database
 from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
@@ -63,6 +71,7 @@ EXIT_CODES: dict[type[Exception], int] = {
     InvalidParameter: 1,
     UnknownPolicy: 1,
     InvalidModel: 7,
+    Unavailable: 8,
 }
 """The exit code of each error class a command may raise (the nearest class in its MRO);
 click itself exits 2 on a usage error. Every command of the `nba` group maps them."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,7 +16,11 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
+
+from nba.errors import Unavailable
+from nba.storage.faults import Gate, Outage, describe, fault_reason, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -35,22 +40,34 @@ class Database:
     writer. The threads of one process also take turns through a lock before that BEGIN: a
     waiter wakes the moment the writer before it commits, where SQLite's busy handler would
     poll with sleeps of up to 100 ms. PostgreSQL connections are checked with a pre-ping.
+
+    A database that cannot serve (read-only, full, unreachable) raises `Unavailable` from
+    `session()` and `checkpoint()`. Connections opened before it are then replaced at their
+    next checkout: one opened while the file was read-only stays read-only, and a new one
+    is writable again as soon as the file is. `health()` tells /readyz.
     """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self._checkpoints_taken_over = False
         self._sqlite_writer = threading.RLock()
+        self.outage = Outage()
+        self._gate = Gate()
+        self._epoch = 0  # connections opened before the last fault are replaced at checkout
+        self._sqlite_file: Path | None = None
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
-                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+                self._sqlite_file = Path(database).expanduser()
+                self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
             self.engine: sa.Engine = sa.create_engine(url, hide_parameters=True)
             event.listen(self.engine, "connect", self._sqlite_on_connect)
-            event.listen(self.engine, "begin", _sqlite_on_begin)
+            event.listen(self.engine, "begin", self._sqlite_on_begin)
         else:
             self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        event.listen(self.engine, "connect", self._stamp)
+        event.listen(self.engine, "checkout", self._refuse_stale)
         # Sessions that may write begin IMMEDIATE on SQLite; plain connections (ping, reads)
         # begin DEFERRED so that they never wait for the write lock.
         self._write_engine = self.engine.execution_options(nba_sqlite_begin="IMMEDIATE")
@@ -80,16 +97,87 @@ class Database:
 
         `readonly=True` is for sessions that only read: on SQLite they begin DEFERRED and so
         do not queue behind writers (writing in one may then fail with "database is locked").
-        It forbids nothing by itself and changes nothing on PostgreSQL.
+        It forbids nothing by itself and changes nothing on PostgreSQL. A database fault
+        (read-only, full, unreachable: `faults.fault_reason`) raises `Unavailable`.
         """
         bind = self.engine if readonly else self._write_engine
-        with self._writer_turn(readonly), Session(bind, expire_on_commit=False) as session:
+        fault: Unavailable | None = None
+        with (
+            self._in_use(),
+            self._writer_turn(readonly),
+            Session(bind, expire_on_commit=False) as session,
+        ):
             try:
                 yield session
                 session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+            except BaseException as error:
+                _rollback(session)
+                fault = self._fault_of(error)
+                if fault is None:
+                    raise
+        if fault is not None:
+            self._after(fault)
+            raise fault from None
+        if not readonly:
+            self.outage.recovered()
+
+    def _in_use(self) -> AbstractContextManager[object]:
+        return self._gate.use() if self._sqlite_file is not None else nullcontext()
+
+    def _check_writable(self) -> None:
+        """SQLite: raise `Unavailable` before a checkpoint if the files cannot be written.
+
+        A checkpoint must not touch a -shm file made immutable: SQLite has it memory-mapped
+        and the kernel kills the process with SIGBUS at the first store into it. The pool is
+        kept: closing its connections could checkpoint, which writes to that file too. (A
+        transaction in flight at the moment the file turns immutable can still meet SIGBUS:
+        gunicorn replaces the worker, and its client, never acknowledged, may retry.)
+        """
+        if self._sqlite_file is not None and not _writable(self._sqlite_file):
+            self.outage.record("read_only", "the database file or its folder is not writable")
+            raise unavailable("read_only")
+
+    def _fault_of(self, error: BaseException) -> Unavailable | None:
+        """The `Unavailable` that `error` means (recorded as an outage), or None."""
+        reason = None if isinstance(error, Unavailable) else fault_reason(error)
+        if reason is None:
+            return None
+        if reason != "busy":  # a lock held too long is no outage: the next try may pass
+            self.outage.record(reason, describe(error))
+        return unavailable(reason)
+
+    def _after(self, fault: Unavailable) -> None:
+        """Empty the pool, so that new connections open the database afresh.
+
+        On SQLite whose files are writable again, first let every connection in use finish
+        (`Gate`): one of them would keep the read-only mapping alive for the new ones.
+        """
+        if fault.reason == "busy":
+            return
+        if self._sqlite_file is None:
+            self._epoch += 1
+        elif _writable(self._sqlite_file):
+            self._epoch += 1
+            self._gate.drain(self.engine.dispose)
+        # else keep them: closing a connection that mapped -shm writable may checkpoint
+
+    def _stamp(self, _dbapi_connection: object, record: ConnectionPoolEntry) -> None:
+        record.info["nba_epoch"] = self._epoch
+        record.info["nba_writable"] = self._sqlite_file is not None and _writable(self._sqlite_file)
+
+    def _sqlite_on_begin(self, connection: sa.Connection) -> None:
+        # A connection that mapped -shm writable must not store into it once the file is
+        # immutable (SIGBUS). One opened since maps it read-only: SQLite refuses by itself.
+        opened_writable = connection.connection.info.get("nba_writable", False)
+        if opened_writable and self._sqlite_file and not _writable(self._sqlite_file):
+            self.outage.record("read_only", "the database files are not writable")
+            raise unavailable("read_only")
+        _sqlite_on_begin(connection)
+
+    def _refuse_stale(self, _dbapi: object, record: ConnectionPoolEntry, _proxy: object) -> None:
+        # The pool's documented way to drop a connection at checkout and open a new one.
+        if record.info.get("nba_epoch", self._epoch) < self._epoch:
+            raise sa.exc.DisconnectionError("opened before a database fault")
 
     def _writer_turn(self, readonly: bool) -> AbstractContextManager[object]:
         return nullcontext() if readonly or not self.is_sqlite else self._sqlite_writer
@@ -116,24 +204,51 @@ class Database:
         """
         if not self.is_sqlite:
             return
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            cursor.fetchall()
-            cursor.close()
-        finally:
-            connection.close()
+        self._check_writable()
+        fault: Unavailable | None = None
+        with self._in_use():
+            try:
+                connection = self.engine.raw_connection()
+                try:
+                    cursor = connection.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cursor.fetchall()
+                    cursor.close()
+                finally:
+                    connection.close()
+            except (SQLAlchemyError, sqlite3.Error) as error:
+                fault = self._fault_of(error)
+                if fault is None:
+                    raise
+        if fault is not None:
+            self._after(fault)
+            raise fault from None
+        self.outage.recovered()
 
     def ping(self) -> bool:
-        """Whether the database answers `SELECT 1` (for /readyz)."""
+        """Whether the database answers `SELECT 1`."""
         try:
-            with self.engine.connect() as connection:
+            with self._in_use(), self.engine.connect() as connection:
                 connection.execute(sa.text("SELECT 1"))
-        except SQLAlchemyError:
-            log.warning("database ping failed", exc_info=True)
+        except SQLAlchemyError as error:
+            log.warning("database ping failed: %s", describe(error))
+            return False
+        except Unavailable:
             return False
         return True
+
+    def health(self) -> str | None:
+        """Why this database cannot serve writes now (for /readyz), or None if it can.
+
+        `unreachable` when `SELECT 1` fails; on SQLite `read_only` when the file, its WAL
+        files or its folder cannot be written; else the reason of a fault met in the last
+        seconds by a transaction (say `disk_full`), until a write succeeds.
+        """
+        if self._sqlite_file is not None and not _writable(self._sqlite_file):
+            return "read_only"
+        if not self.ping():
+            return "unreachable"
+        return self.outage.reason()
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -141,6 +256,19 @@ class Database:
 
     def _sqlite_on_connect(self, dbapi_connection: object, _record: object) -> None:
         _configure_sqlite(dbapi_connection, autocheckpoint=not self._checkpoints_taken_over)
+
+
+def _rollback(session: Session) -> None:
+    try:
+        session.rollback()
+    except SQLAlchemyError:  # a connection already lost: the transaction is gone with it
+        log.debug("rollback failed", exc_info=True)
+
+
+def _writable(database: Path) -> bool:
+    """Whether this process may write the SQLite file, its -wal and -shm, and its folder."""
+    paths = (database.parent, database, Path(f"{database}-wal"), Path(f"{database}-shm"))
+    return all(os.access(p, os.W_OK) for p in paths if p.exists())
 
 
 def _configure_sqlite(dbapi_connection: object, *, autocheckpoint: bool) -> None:

@@ -10,7 +10,15 @@ from flask import Flask
 import nba.errors
 import policies
 from api.errors import STATUS, register_error_handlers
-from nba.errors import Conflict, InvalidInput, InvalidSetting, NbaError, NoEligibleOffer, NotFound
+from nba.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidSetting,
+    NbaError,
+    NoEligibleOffer,
+    NotFound,
+    Unavailable,
+)
 from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 
 
@@ -34,6 +42,7 @@ ERRORS = [
     (NoEligibleOffer("no offer is eligible"), 422, "no_eligible_offer"),
     (InvalidSetting("NBA_PROT", "unknown setting"), 500, "invalid_setting"),
     (NbaError("something nba refused"), 400, "error"),
+    (Unavailable("read_only", "the database is read-only"), 503, "database_unavailable"),
     (InvalidParameter("epsilon", "must be in (0, 1], got 2"), 400, "invalid_parameter"),
     (UnknownPolicy("nope", ("vw", "rules")), 400, "unknown_policy"),
     (InvalidModel("corrupt VWPolicy header"), 422, "invalid_model"),
@@ -63,6 +72,11 @@ def test_an_error_becomes_the_status_of_its_class(error, status, code):
     reply = _app_raising(error).test_client().get("/")
     assert reply.status_code == status
     assert reply.json["error"] == {"code": code, "message": str(error), "details": _details(error)}
+
+
+def test_an_unavailable_database_says_when_to_retry():
+    reply = _app_raising(Unavailable("disk_full", "full", retry_after_s=3)).test_client().get("/")
+    assert reply.status_code == 503 and reply.headers["Retry-After"] == "3"
 
 
 def test_an_error_of_a_subclass_takes_its_parent_s_status():
