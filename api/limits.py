@@ -18,19 +18,28 @@ from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from api.auth import caller
 from api.errors import error_reply
 from nba.config import ServingSettings
-from nba.domain import ROLES
+from nba.domain import ROLES, ApiKey
+from nba.errors import Unavailable
 
 
 def install_rate_limits(app: Flask, serving: ServingSettings) -> Limiter:
     """Limit every authenticated request of `app` by its key's role; returns the limiter."""
     limits_by_role = {role: serving.rate_limit(role) for role in ROLES}
 
+    def known_caller() -> ApiKey | None:
+        # The database may be down: then the limiter counts no one and the route's own
+        # authentication answers 503 (the limiter would log its failure as a traceback).
+        try:
+            return caller()
+        except Unavailable:
+            return None
+
     def limit_of_caller() -> str:
-        key = caller()
+        key = known_caller()
         return limits_by_role.get(key.role, "") if key is not None else ""
 
     def key_id() -> str:
-        key = caller()
+        key = known_caller()
         return key.id if key is not None else ""
 
     limiter = Limiter(

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import uuid
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from nba.clock import parse_time, utc_now
 from nba.domain import Evaluation
@@ -56,12 +56,17 @@ class _JobSpec:
 
 
 class EvaluationJobs:
-    """Stores evaluation jobs and runs them one at a time on a background scheduler."""
+    """Stores evaluation jobs and runs them one at a time on a background thread.
+
+    A queue of one-off jobs, not a schedule: a one-worker executor (APScheduler's one-shot jobs
+    raced its own shutdown, raising JobLookupError in its thread when a job had just finished).
+    """
 
     def __init__(self, database: Database, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
         self._database = database
-        self._scheduler: BackgroundScheduler | None = None
+        self._executor: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
 
     def submit(self, spec: Mapping[str, object]) -> Evaluation:
         """Store a job, then run it in the background.
@@ -70,7 +75,7 @@ class EvaluationJobs:
         """
         with self._database.session() as session:
             job = evaluations.add_evaluation(session, uuid.uuid4().hex, spec)
-        self._scheduler_started().add_job(self.run, args=[job.id], id=job.id)
+        self._started().submit(self.run, job.id)
         return job
 
     def get(self, evaluation_id: str) -> Evaluation:
@@ -82,7 +87,7 @@ class EvaluationJobs:
         return job
 
     def run(self, evaluation_id: str) -> Evaluation:
-        """Run one job now (the scheduler calls this); failures are stored, not raised."""
+        """Run one job now (the background thread calls this); failures are stored, not raised."""
         with self._database.session() as session:
             job = evaluations.set_evaluation_status(session, evaluation_id, "running")
         try:
@@ -102,18 +107,17 @@ class EvaluationJobs:
         return done
 
     def close(self) -> None:
-        """Stop the background scheduler (a running job finishes first)."""
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=True)
-            self._scheduler = None
+        """Stop the background thread (queued jobs and a running one finish first)."""
+        with self._executor_lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
 
-    def _scheduler_started(self) -> BackgroundScheduler:
-        if self._scheduler is None:
-            self._scheduler = BackgroundScheduler(
-                timezone="UTC", executors={"default": {"type": "threadpool", "max_workers": 1}}
-            )
-            self._scheduler.start()
-        return self._scheduler
+    def _started(self) -> ThreadPoolExecutor:
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="evaluation")
+            return self._executor
 
     def _evaluate(self, spec: _JobSpec) -> dict[str, object]:
         with self._database.session(readonly=True) as session:
