@@ -34,7 +34,7 @@ import numpy as np
 import sqlalchemy as sa
 from tqdm import tqdm
 
-from nba.bench.http import Client, live_server
+from nba.bench.http import Client, live_server, server_cpu_s
 from nba.bench.measure import BenchOptions, percentiles
 from nba.bench.workload import make_contexts
 from nba.storage import Database
@@ -63,7 +63,7 @@ Reply = tuple[int, float, float, float, int, float, str]
 
 
 def _client_process(
-    plan: Plan, slots: list[int], done: Synchronized[int], out: Queue[list[Reply]]
+    plan: Plan, slots: list[int], done: Synchronized[int], out: Queue[tuple[list[Reply], float]]
 ) -> None:
     replies: list[Reply] = []
     lock = threading.Lock()
@@ -117,7 +117,7 @@ def _client_process(
         thread.start()
     for thread in threads:
         thread.join()
-    out.put(replies)
+    out.put((replies, time.process_time()))
 
 
 def _workers(master: int) -> list[int]:
@@ -127,11 +127,12 @@ def _workers(master: int) -> list[int]:
 
 def _drive(
     plan: Plan, processes: int, seconds: float, master: int, kill_at: float | None
-) -> tuple[list[Reply], float | None]:
+) -> tuple[list[Reply], float | None, str]:
     """Run the client processes with a progress bar; kill a worker at `kill_at` s if asked."""
+    server0 = server_cpu_s(master)  # live processes only: a killed worker's CPU is not counted
     context = mp.get_context("fork")
     done = context.Value("l", 0)
-    out: Queue[list[Reply]] = context.Queue()
+    out: Queue[tuple[list[Reply], float]] = context.Queue()
     slots = [list(range(p, plan.clients, processes)) for p in range(processes)]
     procs = [context.Process(target=_client_process, args=(plan, s, done, out)) for s in slots]
     for proc in procs:
@@ -154,10 +155,16 @@ def _drive(
                 )
             bar.update(done.value - bar.n)
         bar.update(done.value - bar.n)
-    replies = [reply for _ in procs for reply in out.get(timeout=seconds + 120)]
+    results = [out.get(timeout=seconds + 120) for _ in procs]
     for proc in procs:
         proc.join()
-    return replies, killed_at
+    replies = [reply for part, _ in results for reply in part]
+    n = max(len(replies), 1)
+    note = f"CPU ms/request: clients {sum(cpu for _, cpu in results) / n * 1e3:.2f}"
+    server1 = server_cpu_s(master)
+    if server0 is not None and server1 is not None:
+        note += f", server {(server1 - server0) / n * 1e3:.2f}"
+    return replies, killed_at, note
 
 
 def _lost(url: str, replies: list[Reply]) -> tuple[int, int, int, int]:
@@ -257,9 +264,10 @@ def main(
                        f"{count} requests at {total_rate:.0f}/s from {clients} clients in "
                        f"{processes} processes", err=True)  # fmt: skip
             plan = Plan(base, secret, payloads, kinds, time.monotonic() + 1.0, total_rate, clients)
-            replies, killed_at = _drive(plan, processes, seconds, master, kill_worker_at)
+            replies, killed_at, cpu = _drive(plan, processes, seconds, master, kill_worker_at)
             decisions, d_lost, outcomes, o_lost = _lost(url, replies)
         verdict = _report(replies, plan.start, killed_at)
+    click.echo(cpu)
     click.echo(f"acknowledged writes: {decisions} decisions ({d_lost} missing), "
                f"{outcomes} outcomes ({o_lost} missing)")  # fmt: skip
     target = f">= {TARGET_RATE:.0f} decisions/s, p99 <= {TARGET_P99_MS:.0f} ms, zero errors"

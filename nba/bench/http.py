@@ -38,7 +38,7 @@ from nba.storage import Database
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
-__all__ = ["Client", "bench_http", "live_server"]
+__all__ = ["Client", "bench_http", "live_server", "server_cpu_s"]
 
 
 @contextmanager
@@ -111,7 +111,7 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes], log_path: Path) -> 
     raise click.ClickException("nba serve was not ready within 60 s")
 
 
-def _cpu_s(pid: int) -> float | None:
+def server_cpu_s(pid: int) -> float | None:
     # Linux only: user + system CPU of the gunicorn master and its workers, from /proc.
     try:
         pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
@@ -234,7 +234,7 @@ def bench_http(
             return session.post(f"/v1/decisions/{known[i]}/outcome", body)[0] == 200
 
         def phase(name: str, send: Send, calls: int, rate: float | None, seconds: float) -> None:
-            server0, client0 = _cpu_s(pid), time.process_time()
+            server0, client0 = server_cpu_s(pid), time.process_time()
             lat, errors, wall = _load(
                 send,
                 connect,
@@ -244,7 +244,7 @@ def bench_http(
                 clients=options.clients,
                 label=name,
             )
-            server1, client1 = _cpu_s(pid), time.process_time()
+            server1, client1 = server_cpu_s(pid), time.process_time()
             note = f"CPU ms/req: client {(client1 - client0) / max(len(lat), 1) * 1e3:.2f}"
             if server0 is not None and server1 is not None:
                 note += f", server {(server1 - server0) / max(len(lat), 1) * 1e3:.2f}"
