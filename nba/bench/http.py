@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ import requests
 
 from nba.bench.measure import BenchOptions, Row, progress, row
 from nba.bench.workload import make_offers
+from nba.errors import Conflict
 from nba.serving.catalog import OfferCatalog
 from nba.serving.keys import KeyRing
 from nba.storage import Database
@@ -37,13 +38,16 @@ from nba.storage import Database
 if TYPE_CHECKING:
     from click._termui_impl import ProgressBar
 
-__all__ = ["bench_http"]
+__all__ = ["Client", "bench_http", "live_server", "server_cpu_s"]
 
 
 @contextmanager
-def _server(options: BenchOptions, tmp: Path) -> Iterator[tuple[str, str, int]]:
-    """A fresh `nba serve` on a free port with the bench offers: (base URL, crm key, pid)."""
-    url = f"sqlite:///{tmp / 'nba.db'}"
+def live_server(
+    options: BenchOptions, tmp: Path, database_url: str | None = None
+) -> Iterator[tuple[str, str, int]]:
+    """`nba serve` on a free port with the bench offers: (base URL, crm key, pid); on a fresh
+    SQLite file in `tmp`, or on `database_url` (offers already there are kept)."""
+    url = database_url or f"sqlite:///{tmp / 'nba.db'}"
     database = Database(url)
     try:
         database.upgrade()
@@ -51,7 +55,8 @@ def _server(options: BenchOptions, tmp: Path) -> Iterator[tuple[str, str, int]]:
         catalog = OfferCatalog(database)
         catalog.ensure_no_action()
         for spec in make_offers(options.offers):
-            catalog.add(spec)
+            with suppress(Conflict):
+                catalog.add(spec)
     finally:
         database.dispose()
     with socket.socket() as probe:
@@ -106,7 +111,7 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes], log_path: Path) -> 
     raise click.ClickException("nba serve was not ready within 60 s")
 
 
-def _cpu_s(pid: int) -> float | None:
+def server_cpu_s(pid: int) -> float | None:
     # Linux only: user + system CPU of the gunicorn master and its workers, from /proc.
     try:
         pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
@@ -119,7 +124,7 @@ def _cpu_s(pid: int) -> float | None:
         return None
 
 
-class _Client:
+class Client:
     """One kept-alive HTTP/1.1 connection to the server; reconnects after an error."""
 
     def __init__(self, base: str, headers: dict[str, str]) -> None:
@@ -130,10 +135,14 @@ class _Client:
 
     def post(self, path: str, body: bytes) -> tuple[int, bytes]:
         """POST `body` to `path`: (status, reply body); status 0 when the connection failed."""
+        return self.request("POST", path, body)
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        """`method` on `path`: (status, reply body); status 0 when the connection failed."""
         if self._connection is None:
             self._connection = http.client.HTTPConnection(*self._address, timeout=30)
         try:
-            self._connection.request("POST", path, body, self._headers)
+            self._connection.request(method, path, body, self._headers)
             reply = self._connection.getresponse()
             return reply.status, reply.read()
         except (OSError, http.client.HTTPException):
@@ -147,12 +156,12 @@ class _Client:
             self._connection = None
 
 
-Send = Callable[[_Client, int], bool]
+Send = Callable[[Client, int], bool]
 
 
 def _load(
     send: Send,
-    connect: Callable[[], _Client],
+    connect: Callable[[], Client],
     *,
     count: int,
     rate: float | None,
@@ -207,25 +216,25 @@ def bench_http(
     rows: list[Row] = []
     with (
         tempfile.TemporaryDirectory(prefix="nba-bench-http-") as tmp,
-        _server(options, Path(tmp)) as (base, secret, pid),
+        live_server(options, Path(tmp)) as (base, secret, pid),
     ):
         headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
 
-        def connect() -> _Client:
-            return _Client(base, headers)
+        def connect() -> Client:
+            return Client(base, headers)
 
-        def decide(session: _Client, i: int) -> bool:
+        def decide(session: Client, i: int) -> bool:
             status, reply = session.post("/v1/decisions", payloads[i % len(payloads)])
             if status == 200 and i < count:
                 ids[i] = json.loads(reply)["decision_id"]
             return status == 200
 
-        def outcome(session: _Client, i: int) -> bool:
+        def outcome(session: Client, i: int) -> bool:
             body = b'{"accepted": true}' if accepted[i] else b'{"accepted": false}'
             return session.post(f"/v1/decisions/{known[i]}/outcome", body)[0] == 200
 
         def phase(name: str, send: Send, calls: int, rate: float | None, seconds: float) -> None:
-            server0, client0 = _cpu_s(pid), time.process_time()
+            server0, client0 = server_cpu_s(pid), time.process_time()
             lat, errors, wall = _load(
                 send,
                 connect,
@@ -235,7 +244,7 @@ def bench_http(
                 clients=options.clients,
                 label=name,
             )
-            server1, client1 = _cpu_s(pid), time.process_time()
+            server1, client1 = server_cpu_s(pid), time.process_time()
             note = f"CPU ms/req: client {(client1 - client0) / max(len(lat), 1) * 1e3:.2f}"
             if server0 is not None and server1 is not None:
                 note += f", server {(server1 - server0) / max(len(lat), 1) * 1e3:.2f}"
