@@ -47,7 +47,8 @@ def _two_versions(runtime: Runtime) -> tuple[ModelVersion, ModelVersion]:
     return first, second
 
 
-def test_a_swap_right_after_ranking_logs_the_version_that_ranked(runtime):
+def _swapping_decider(runtime: Runtime) -> tuple[SwapsRightAfterRanking, Decider]:
+    """A decider on version 1 whose first ranking is followed by a swap to version 2."""
     first, second = _two_versions(runtime)
     keeper = SwapsRightAfterRanking(
         load_policy(first, np.random.default_rng(0)), model_version=1, then=second
@@ -59,6 +60,11 @@ def test_a_swap_right_after_ranking_logs_the_version_that_ranked(runtime):
         settings=runtime.settings,
         rng=np.random.default_rng(1),
     )
+    return keeper, decider
+
+
+def test_a_swap_right_after_ranking_logs_the_version_that_ranked(runtime):
+    keeper, decider = _swapping_decider(runtime)
     decision = decider.decide(request(1)).decision
     assert keeper.model_version == 2  # swapped before the decision was logged
     assert keeper.ranked_by == [1]
@@ -68,17 +74,7 @@ def test_a_swap_right_after_ranking_logs_the_version_that_ranked(runtime):
 
 
 def test_a_swap_between_ranking_and_explaining_gives_no_reasons_of_the_new_model(runtime):
-    first, second = _two_versions(runtime)
-    keeper = SwapsRightAfterRanking(
-        load_policy(first, np.random.default_rng(0)), model_version=1, then=second
-    )
-    decider = Decider(
-        database=runtime.database,
-        keeper=keeper,
-        offer_cache=OfferCache(runtime.database, ttl_s=0),
-        settings=runtime.settings,
-        rng=np.random.default_rng(1),
-    )
+    _, decider = _swapping_decider(runtime)
     explained = decider.decide(replace(request(1), explain=True))
     assert explained.decision.model_version == 1
     assert explained.reasons is None and "new model version" in (explained.explain_note or "")
