@@ -8,7 +8,14 @@ export NBA_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/tes
 # pytest-xdist processes for `make test` (auto: one per core); the 10 slowest tests are listed.
 TEST_WORKERS ?= auto
 
-.PHONY: demo test lint bench clean serve
+.PHONY: demo test lint bench clean serve browser
+
+# The console's browser tests drive Debian's Chromium through Playwright; they skip without it.
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && (apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)) ; } || \
+	  echo "Chromium could not be installed: the browser tests will be skipped"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +26,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/nba demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
+from api.console import install_console
 from api.errors import register_error_handlers
 from api.limits import install_rate_limits
 from api.metrics import Metrics
@@ -36,6 +37,7 @@ def create_app(
     app.extensions["nba_limiter"] = install_rate_limits(app, runtime.settings.serving)
     for module in (crm, marketer, analyst, admin, public):
         app.register_blueprint(module.blueprint)
+    install_console(app)
     if start_jobs:
         runtime.start_jobs()
     return app

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, Response, current_app, redirect, render_template, url_for
+from werkzeug.wrappers import Response as Redirect
 
 from api.openapi import openapi_document
 from api.routes._runtime import runtime
 from nba import schemas
 
 blueprint = Blueprint("public", __name__)
+
+
+@blueprint.get("/")
+def root() -> Redirect:
+    """The console (it asks for an API key); the API reference is linked from there."""
+    return redirect(url_for("console.home"))
 
 
 @blueprint.get("/healthz")

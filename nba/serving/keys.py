@@ -31,6 +31,7 @@ class KeyRing:
         self._database = database
         self._ttl_s = ttl_s
         self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+        self._by_id: dict[str, tuple[float, ApiKey | None]] = {}
         self._lock = threading.Lock()
 
     def create(
@@ -78,6 +79,33 @@ class KeyRing:
             self._cache[secret] = (now, found)
         return found
 
+    def valid_by_id(self, key_id: str) -> ApiKey | None:
+        """The key `key_id` if it still works (not revoked, not expired), else None.
+
+        For a console session, which remembers the key's id, never its secret; cached like
+        `authenticate`, so a revocation ends the session within `ttl_s` in every process.
+        """
+        now = time.monotonic()
+        with self._lock:
+            hit = self._by_id.get(key_id)
+        if hit is None or now - hit[0] >= self._ttl_s:
+            with self._database.session(readonly=True) as session:
+                found = keys.get_api_key(session, key_id)
+            hit = (now, found)
+            with self._lock:
+                if len(self._by_id) > 10_000:
+                    self._by_id.clear()
+                self._by_id[key_id] = hit
+        key = hit[1]
+        if key is None or key.is_revoked or key.has_expired(utc_now()):
+            return None
+        return key
+
+    def session_secret(self) -> bytes:
+        """The secret that signs console session cookies: the same in every process."""
+        with self._database.session() as session:
+            return keys.derived_secret(session, "console-session")
+
     def revoke(
         self,
         key_id: str,
@@ -95,6 +123,7 @@ class KeyRing:
                 )  # fmt: skip
         with self._lock:
             self._cache.clear()
+            self._by_id.clear()
         return revoked
 
     def list(self) -> list[ApiKey]:

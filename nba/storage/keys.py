@@ -93,6 +93,15 @@ def list_api_keys(session: Session) -> list[ApiKey]:
     return [_to_api_key(row) for row in session.exec(query)]
 
 
+def derived_secret(session: Session, purpose: str) -> bytes:
+    """A secret of this installation for `purpose` (e.g. signing console cookies).
+
+    Derived from the installation's HMAC key, so every process and host of one database
+    derives the same one, and it is never stored itself.
+    """
+    return hmac.new(_hash_key(session), purpose.encode(), hashlib.sha256).digest()
+
+
 def _row_for(session: Session, secret: str, hash_key: bytes | None) -> ApiKeyRow | None:
     expected = {LEGACY_SCHEME: _bare(secret)}
     if hash_key is not None:

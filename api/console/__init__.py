@@ -1,0 +1,24 @@
+"""The console: server-rendered pages under /ui for marketers, analysts and admins.
+
+Sign-in with an API key opens a session (a signed, HttpOnly, SameSite cookie that holds the
+key's id, never its secret); every form carries a CSRF token (Flask-WTF). Pages call the same
+services as the HTTP API; what a role may not do is neither shown nor accepted.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from api.console._blueprint import blueprint
+from api.console.access import install_access
+
+__all__ = ["install_console"]
+
+
+def install_console(app: Flask) -> None:
+    """Register the console's pages, its session cookie and its CSRF protection on `app`."""
+    # Each module adds its pages to the blueprint when imported.
+    from api.console import home, signin  # noqa: F401
+
+    install_access(app)
+    app.register_blueprint(blueprint)

@@ -1,0 +1,28 @@
+"""The console's pages in the navigation bar, with the roles that may open each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+
+from api.console.access import may
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    endpoint: str
+    label: str
+    roles: tuple[str, ...]
+    about: str
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("console.home", "Home", ("crm", "marketer", "analyst"), "the pages you may open"),
+)
+"""In display order; a page module adds its entry here (admin sees every entry)."""
+
+
+def pages_for() -> list[tuple[str, str, str]]:
+    """(url, label, about) of every page the signed-in role may open."""
+    return [(url_for(item.endpoint), item.label, item.about) for item in NAV if may(*item.roles)]
