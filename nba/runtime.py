@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from nba.clock import utc_now
-from nba.config import Settings
+from nba.config import RewardMode, Settings
 from nba.errors import Unavailable
+from nba.evaluation.comparison import PolicyComparison
+from nba.evaluation.insights import Insights
 from nba.evaluation.jobs import EvaluationJobs
+from nba.evaluation.summaries import DailySummaries
 from nba.learning.apprentice import Apprentice
 from nba.learning.drift import DriftMonitor
 from nba.learning.keeper import ModelKeeper
@@ -52,6 +55,9 @@ class Runtime:
     drift: DriftMonitor
     evaluations: EvaluationJobs
     audit: AuditLog
+    summaries: DailySummaries
+    comparison: PolicyComparison
+    insights: Insights
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -61,10 +67,13 @@ class Runtime:
         s = self.settings
         scheduler = BackgroundScheduler(daemon=True, timezone="UTC")
 
-        def every(job: Callable[[], object], seconds: float, name: str) -> None:
+        def every(
+            job: Callable[[], object], seconds: float, name: str, *, now: bool = False
+        ) -> None:
+            first = {"next_run_time": datetime.now(UTC)} if now else {}
             scheduler.add_job(
                 _logged(job, name), "interval", seconds=seconds, id=name,
-                max_instances=1, coalesce=True,
+                max_instances=1, coalesce=True, **first,
             )  # fmt: skip
 
         if s.learning.trainer_enabled:
@@ -76,6 +85,8 @@ class Runtime:
             every(self.refresh_model, s.learning.model_poll_s, "refresh_model")
         every(self.defaults.run, s.reward.default_outcome_interval_s, "defaults")
         every(self.drift.check, s.evaluation.drift_interval_s, "drift")
+        every(self.summaries.refresh, s.evaluation.summary_interval_s, "summaries", now=True)
+        every(self.comparison.run, s.evaluation.comparison_interval_s, "comparison", now=True)
         scheduler.start()
         self.scheduler = scheduler
         log.info("scheduler started")
@@ -135,7 +146,9 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     database = Database(settings.database.resolved_url)
     database.upgrade()
     root = np.random.default_rng(settings.seed)
-    policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = root.spawn(6)
+    streams = root.spawn(7)
+    policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = streams[:6]
+    comparison_rng = streams[6]
     cache = OfferCache(database, ttl_s=settings.serving.offer_cache_s)
     catalog = OfferCatalog(database, cache)
     catalog.ensure_no_action()
@@ -177,7 +190,17 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     trainer = Trainer(database, settings, trainer_rng, fresh_params=fresh_params, clock=clock)
     registry = ModelRegistry(database, keeper, trainer, registry_rng, settings)
     drift = DriftMonitor(database, settings.evaluation.drift_window, settings.evaluation.drift_z)
+    summaries = DailySummaries(database, clock, settle_s=settings.evaluation.summary_settle_s)
+    comparison = PolicyComparison(
+        database,
+        comparison_rng,
+        decisions=settings.evaluation.decisions,
+        reward_mode=settings.reward.mode.value,
+        retention=settings.reward.mode is RewardMode.RETENTION_VALUE,
+        clock=clock,
+    )
     return Runtime(
         settings, database, catalog, keys, keeper, decider, feedback, defaults, registry, trainer,
         refresh_rng, apprentice, drift, EvaluationJobs(database, clock), AuditLog(database),
+        summaries, comparison, Insights(database, comparison, clock),
     )  # fmt: skip

@@ -11,6 +11,7 @@ from flask import Flask
 
 from api.console._blueprint import blueprint
 from api.console.access import install_access
+from nba.charts import ChartCache
 
 __all__ = ["install_console"]
 
@@ -18,7 +19,8 @@ __all__ = ["install_console"]
 def install_console(app: Flask) -> None:
     """Register the console's pages, its session cookie and its CSRF protection on `app`."""
     # Each module adds its pages to the blueprint when imported.
-    from api.console import home, signin  # noqa: F401
+    from api.console import dashboard, home, overview, signin  # noqa: F401
 
     install_access(app)
+    app.extensions["nba_console_charts"] = ChartCache()
     app.register_blueprint(blueprint)

@@ -1,0 +1,354 @@
+"""Daily summaries of the log (migration 0007): the rows the console reads instead of the log.
+
+`offer_days` holds shows, outcomes, accepts, spend and summed propensities per offer, day,
+churn band and channel; `offer_context_days` how often each context value came with an
+offer's shows and accepts. Both are filled by adding deltas (`add_offer_days`,
+`add_context_days`) read from the log after a watermark (`SummaryMark`) that moves in the
+same transaction, so each decision and outcome is added once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from nba.clock import parse_time
+from nba.storage.tables import (
+    ContextDayRow,
+    DecisionRow,
+    OfferDayRow,
+    OfferRow,
+    OutcomeRow,
+    StateRow,
+)
+
+ALL_OFFERS = "*"
+"""The offer id of the rows that hold every offer's decisions together."""
+
+NUMERIC = ""
+"""The `value` of a numeric field's row (its counts and sums)."""
+
+MARK = "daily_summaries"
+"""The `state` row holding the watermark."""
+
+Key = tuple[datetime, str]
+"""A position in the log: (ts, decision id)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryMark:
+    """How far the summaries have read: the last (ts, decision id) taken in from each of the
+    decision and outcome streams, and the time up to which the last complete run read."""
+
+    decisions: Key | None = None
+    outcomes: Key | None = None
+    as_of: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferDay:
+    """Figures of one offer (or `ALL_OFFERS`) on one day, churn band and channel; a delta to
+    add, or a total read back (then `day`, `churn_band` or `channel` may be summed over)."""
+
+    offer_id: str
+    day: date | None
+    churn_band: str
+    channel: str
+    shows: int = 0
+    propensity_sum: float = 0.0
+    answered: int = 0
+    accepts: int = 0
+    spend: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ContextDay:
+    """Counts (and, for a numeric field, sums) of one context value among an offer's shows
+    and accepts on one day; `day` None when read back summed over a window."""
+
+    offer_id: str
+    day: date | None
+    field: str
+    value: str
+    shows: int = 0
+    accepts: int = 0
+    shows_sum: float = 0.0
+    accepts_sum: float = 0.0
+
+
+class DecisionFacts(NamedTuple):
+    """What the summaries need of one decision."""
+
+    id: str
+    ts: datetime
+    offer_id: str
+    churn_score: float
+    channel: str | None
+    propensity: float
+    context: dict[str, object]
+
+
+class OutcomeFacts(NamedTuple):
+    """What the summaries need of one outcome: its decision's facts, the answer, the cost."""
+
+    decision_id: str
+    ts: datetime
+    accepted: bool
+    offer_id: str
+    decision_ts: datetime
+    churn_score: float
+    channel: str | None
+    context: dict[str, object]
+    cost: float
+
+
+def summary_mark(session: Session, *, for_update: bool = False) -> SummaryMark:
+    """The watermark (empty before the first run); `for_update` locks its row (PostgreSQL)
+    until the transaction ends, so that two writers cannot both move it."""
+    query = select(StateRow).where(col(StateRow.name) == MARK)
+    row = session.exec(query.with_for_update() if for_update else query).first()
+    if row is None:
+        return SummaryMark()
+    value = dict(row.value)
+    return SummaryMark(
+        decisions=_key(value.get("decisions")),
+        outcomes=_key(value.get("outcomes")),
+        as_of=parse_time(value["as_of"], "as_of") if value.get("as_of") else None,
+    )
+
+
+def set_summary_mark(session: Session, mark: SummaryMark) -> bool:
+    """Store the watermark; False if another writer created its row first (a savepoint keeps
+    the session usable)."""
+    value = {
+        "decisions": _key_json(mark.decisions),
+        "outcomes": _key_json(mark.outcomes),
+        "as_of": mark.as_of.isoformat() if mark.as_of else None,
+    }
+    row = session.get(StateRow, MARK)
+    if row is not None:
+        row.value = value
+        session.add(row)
+        session.flush()
+        return True
+    try:
+        with session.begin_nested():
+            session.add(StateRow(name=MARK, value=value))
+    except IntegrityError:
+        return False
+    return True
+
+
+def decision_page(
+    session: Session, after: Key | None, until: datetime, limit: int
+) -> list[DecisionFacts]:
+    """The next `limit` decisions after `after` made before `until`, in (ts, id) order."""
+    query = sa.select(
+        col(DecisionRow.id),
+        col(DecisionRow.ts),
+        col(DecisionRow.chosen),
+        col(DecisionRow.churn_score),
+        col(DecisionRow.channel),
+        col(DecisionRow.propensity),
+        col(DecisionRow.context),
+    ).where(col(DecisionRow.ts) < until)
+    if after is not None:
+        query = query.where(sa.tuple_(col(DecisionRow.ts), col(DecisionRow.id)) > sa.tuple_(*after))
+    query = query.order_by(col(DecisionRow.ts), col(DecisionRow.id)).limit(limit)
+    return [DecisionFacts(*row) for row in session.connection().execute(query)]
+
+
+def outcome_page(
+    session: Session, after: Key | None, until: datetime, limit: int
+) -> list[OutcomeFacts]:
+    """The next `limit` outcomes after `after` recorded before `until`, in (ts, decision id)
+    order, with their decisions and the cost of the offer version decided."""
+    query = (
+        sa.select(
+            col(OutcomeRow.decision_id),
+            col(OutcomeRow.ts),
+            col(OutcomeRow.accepted),
+            col(DecisionRow.chosen),
+            col(DecisionRow.ts),
+            col(DecisionRow.churn_score),
+            col(DecisionRow.channel),
+            col(DecisionRow.context),
+            sa.func.coalesce(col(OfferRow.cost), 0.0),
+        )
+        .join(DecisionRow, col(DecisionRow.id) == col(OutcomeRow.decision_id))
+        .outerjoin(
+            OfferRow,
+            sa.and_(
+                col(OfferRow.id) == col(DecisionRow.chosen),
+                col(OfferRow.version) == col(DecisionRow.chosen_version),
+            ),
+        )
+        .where(col(OutcomeRow.ts) < until)
+    )
+    if after is not None:
+        position = sa.tuple_(col(OutcomeRow.ts), col(OutcomeRow.decision_id))
+        query = query.where(position > sa.tuple_(*after))
+    query = query.order_by(col(OutcomeRow.ts), col(OutcomeRow.decision_id)).limit(limit)
+    return [OutcomeFacts(*row) for row in session.connection().execute(query)]
+
+
+def add_offer_days(session: Session, deltas: Collection[OfferDay]) -> None:
+    """Add each delta to its (offer, day, band, channel) row, creating the rows missing."""
+    if not deltas:
+        return
+    query = select(OfferDayRow).where(
+        col(OfferDayRow.offer_id).in_({d.offer_id for d in deltas}),
+        col(OfferDayRow.day).in_({d.day for d in deltas}),
+    )
+    rows = {(r.offer_id, r.day, r.churn_band, r.channel): r for r in session.exec(query)}
+    for d in deltas:
+        day = _day_of(d)
+        key = (d.offer_id, day, d.churn_band, d.channel)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = OfferDayRow(
+                offer_id=d.offer_id, day=day, churn_band=d.churn_band, channel=d.channel
+            )
+        row.shows += d.shows
+        row.propensity_sum += d.propensity_sum
+        row.answered += d.answered
+        row.accepts += d.accepts
+        row.spend += d.spend
+        session.add(row)
+    session.flush()
+
+
+def add_context_days(
+    session: Session, deltas: Collection[ContextDay], max_values: int, other: str
+) -> None:
+    """Add each delta to its (offer, day, field, value) row, keeping at most `max_values`
+    text values per (offer, day, field): a show of a further value counts under `other`, and
+    so does an accept (a delta without shows) of a value that has no row, because its show
+    went there. Numeric rows (`NUMERIC`) are always kept."""
+    if not deltas:
+        return
+    query = select(ContextDayRow).where(
+        col(ContextDayRow.offer_id).in_({d.offer_id for d in deltas}),
+        col(ContextDayRow.day).in_({d.day for d in deltas}),
+        col(ContextDayRow.field).in_({d.field for d in deltas}),
+    )
+    rows = {(r.offer_id, r.day, r.field, r.value): r for r in session.exec(query)}
+    kept: dict[tuple[str, date, str], int] = {}
+    for offer_id, day, name, value in rows:
+        if value != NUMERIC:
+            kept[offer_id, day, name] = kept.get((offer_id, day, name), 0) + 1
+    for d in sorted(deltas, key=lambda d: -d.shows):  # the most shown values get rows first
+        day = _day_of(d)
+        group = (d.offer_id, day, d.field)
+        value = d.value
+        is_new = value != NUMERIC and (d.offer_id, day, d.field, value) not in rows
+        if is_new and (d.shows == 0 or kept.get(group, 0) >= max_values):
+            value = other
+        key = (d.offer_id, day, d.field, value)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = ContextDayRow(
+                offer_id=d.offer_id, day=day, field=d.field, value=value
+            )
+            if value != NUMERIC:
+                kept[group] = kept.get(group, 0) + 1
+        row.shows += d.shows
+        row.accepts += d.accepts
+        row.shows_sum += d.shows_sum
+        row.accepts_sum += d.accepts_sum
+        session.add(row)
+    session.flush()
+
+
+def offer_days(
+    session: Session, offer_ids: Sequence[str], start: date | None, end: date
+) -> list[OfferDay]:
+    """The rows of `offer_ids` with `start <= day <= end` (`start` None: from the first)."""
+    query = select(OfferDayRow).where(
+        col(OfferDayRow.offer_id).in_(list(offer_ids)), col(OfferDayRow.day) <= end
+    )
+    if start is not None:
+        query = query.where(col(OfferDayRow.day) >= start)
+    return [
+        OfferDay(r.offer_id, r.day, r.churn_band, r.channel, r.shows, r.propensity_sum,
+                 r.answered, r.accepts, r.spend)
+        for r in session.exec(query.order_by(col(OfferDayRow.day)))
+    ]  # fmt: skip
+
+
+def offer_totals(
+    session: Session, start: date | None, end: date, offer_ids: Iterable[str] | None = None
+) -> dict[str, OfferDay]:
+    """Each offer's figures summed over `start <= day <= end` and every band and channel."""
+    query = sa.select(
+        col(OfferDayRow.offer_id),
+        sa.func.sum(col(OfferDayRow.shows)),
+        sa.func.sum(col(OfferDayRow.propensity_sum)),
+        sa.func.sum(col(OfferDayRow.answered)),
+        sa.func.sum(col(OfferDayRow.accepts)),
+        sa.func.sum(col(OfferDayRow.spend)),
+    ).where(col(OfferDayRow.day) <= end)
+    if start is not None:
+        query = query.where(col(OfferDayRow.day) >= start)
+    if offer_ids is not None:
+        query = query.where(col(OfferDayRow.offer_id).in_(list(offer_ids)))
+    query = query.group_by(col(OfferDayRow.offer_id))
+    return {
+        offer_id: OfferDay(offer_id, None, "", "", int(shows), float(propensity),
+                           int(answered), int(accepts), float(spend))
+        for offer_id, shows, propensity, answered, accepts, spend in session.execute(query)
+    }  # fmt: skip
+
+
+def context_totals(
+    session: Session, offer_ids: Sequence[str], start: date | None, end: date
+) -> list[ContextDay]:
+    """Each (offer, field, value) of `offer_ids` summed over `start <= day <= end`."""
+    query = sa.select(
+        col(ContextDayRow.offer_id),
+        col(ContextDayRow.field),
+        col(ContextDayRow.value),
+        sa.func.sum(col(ContextDayRow.shows)),
+        sa.func.sum(col(ContextDayRow.accepts)),
+        sa.func.sum(col(ContextDayRow.shows_sum)),
+        sa.func.sum(col(ContextDayRow.accepts_sum)),
+    ).where(col(ContextDayRow.offer_id).in_(list(offer_ids)), col(ContextDayRow.day) <= end)
+    if start is not None:
+        query = query.where(col(ContextDayRow.day) >= start)
+    query = query.group_by(
+        col(ContextDayRow.offer_id), col(ContextDayRow.field), col(ContextDayRow.value)
+    )
+    return [
+        ContextDay(offer_id, None, name, value, int(shows), int(accepts), float(shows_sum),
+                   float(accepts_sum))
+        for offer_id, name, value, shows, accepts, shows_sum, accepts_sum
+        in session.execute(query)
+    ]  # fmt: skip
+
+
+def first_day(session: Session) -> date | None:
+    """The earliest day in the summaries, or None when they are empty."""
+    found = session.execute(sa.select(sa.func.min(col(OfferDayRow.day)))).scalar()
+    return found if isinstance(found, date) else None
+
+
+def _day_of(delta: OfferDay | ContextDay) -> date:
+    if delta.day is None:
+        raise ValueError("a delta to add needs its day")
+    return delta.day
+
+
+def _key(raw: object) -> Key | None:
+    if not isinstance(raw, list | tuple) or len(raw) != 2:
+        return None
+    return parse_time(raw[0], "mark"), str(raw[1])
+
+
+def _key_json(key: Key | None) -> list[str] | None:
+    return None if key is None else [key[0].isoformat(), key[1]]
