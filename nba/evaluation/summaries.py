@@ -197,11 +197,12 @@ def _decision_deltas(page: Iterable[DecisionFacts]) -> tuple[list[OfferDay], lis
     for d in page:
         day = utc_day(d.ts)
         band = churn_band(d.churn_score)
+        values = list(_context_values(d.context, d.churn_score))
         for offer_id in (d.offer_id, ALL_OFFERS):
             tally = offers[offer_id, day, band, d.channel or ""]
             tally[0] += 1
             tally[1] += d.propensity
-            for name, value, number in _context_values(d.context, d.churn_score):
+            for name, value, number in values:
                 counts = contexts[offer_id, day, name, value]
                 counts[0] += 1
                 counts[1] += number
@@ -219,13 +220,14 @@ def _outcome_deltas(facts: Iterable[OutcomeFacts]) -> tuple[list[OfferDay], list
     for o in facts:
         day = utc_day(o.decision_ts)
         band = churn_band(o.churn_score)
+        values = list(_context_values(o.context, o.churn_score)) if o.accepted else []
         for offer_id in (o.offer_id, ALL_OFFERS):
             tally = offers[offer_id, day, band, o.channel or ""]
             tally[0] += 1
             if o.accepted:
                 tally[1] += 1
                 tally[2] += o.cost
-                for name, value, number in _context_values(o.context, o.churn_score):
+                for name, value, number in values:
                     counts = contexts[offer_id, day, name, value]
                     counts[0] += 1
                     counts[1] += number

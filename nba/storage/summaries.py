@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -200,28 +201,13 @@ def outcome_page(
 
 def add_offer_days(session: Session, deltas: Collection[OfferDay]) -> None:
     """Add each delta to its (offer, day, band, channel) row, creating the rows missing."""
-    if not deltas:
-        return
-    query = select(OfferDayRow).where(
-        col(OfferDayRow.offer_id).in_({d.offer_id for d in deltas}),
-        col(OfferDayRow.day).in_({d.day for d in deltas}),
-    )
-    rows = {(r.offer_id, r.day, r.churn_band, r.channel): r for r in session.exec(query)}
+    merged: dict[tuple[str, date, str, str], dict[str, object]] = {}
     for d in deltas:
-        day = _day_of(d)
-        key = (d.offer_id, day, d.churn_band, d.channel)
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = OfferDayRow(
-                offer_id=d.offer_id, day=day, churn_band=d.churn_band, channel=d.channel
-            )
-        row.shows += d.shows
-        row.propensity_sum += d.propensity_sum
-        row.answered += d.answered
-        row.accepts += d.accepts
-        row.spend += d.spend
-        session.add(row)
-    session.flush()
+        key = (d.offer_id, _day_of(d), d.churn_band, d.channel)
+        row = merged.setdefault(key, dict(zip(_OFFER_KEYS, key, strict=True)) | _zeros(_OFFER_SUMS))
+        for name in _OFFER_SUMS:
+            row[name] = _plus(row[name], getattr(d, name))
+    _add(session, OfferDayRow, _OFFER_KEYS, _OFFER_SUMS, list(merged.values()))
 
 
 def add_context_days(
@@ -233,37 +219,80 @@ def add_context_days(
     went there. Numeric rows (`NUMERIC`) are always kept."""
     if not deltas:
         return
-    query = select(ContextDayRow).where(
-        col(ContextDayRow.offer_id).in_({d.offer_id for d in deltas}),
-        col(ContextDayRow.day).in_({d.day for d in deltas}),
-        col(ContextDayRow.field).in_({d.field for d in deltas}),
+    table = ContextDayRow
+    query = sa.select(
+        col(table.offer_id), col(table.day), col(table.field), col(table.value)
+    ).where(
+        col(table.offer_id).in_({d.offer_id for d in deltas}),
+        col(table.day).in_({d.day for d in deltas}),
+        col(table.field).in_({d.field for d in deltas}),
     )
-    rows = {(r.offer_id, r.day, r.field, r.value): r for r in session.exec(query)}
+    stored: set[tuple[str, date, str, str]] = {
+        (offer_id, day, name, value)
+        for offer_id, day, name, value in session.connection().execute(query)
+    }
     kept: dict[tuple[str, date, str], int] = {}
-    for offer_id, day, name, value in rows:
+    for offer_id, day, name, value in stored:
         if value != NUMERIC:
             kept[offer_id, day, name] = kept.get((offer_id, day, name), 0) + 1
+    merged: dict[tuple[str, date, str, str], dict[str, object]] = {}
     for d in sorted(deltas, key=lambda d: -d.shows):  # the most shown values get rows first
         day = _day_of(d)
         group = (d.offer_id, day, d.field)
         value = d.value
-        is_new = value != NUMERIC and (d.offer_id, day, d.field, value) not in rows
+        is_new = value != NUMERIC and (d.offer_id, day, d.field, value) not in stored
         if is_new and (d.shows == 0 or kept.get(group, 0) >= max_values):
             value = other
         key = (d.offer_id, day, d.field, value)
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = ContextDayRow(
-                offer_id=d.offer_id, day=day, field=d.field, value=value
-            )
+        if key not in stored:
+            stored.add(key)
             if value != NUMERIC:
                 kept[group] = kept.get(group, 0) + 1
-        row.shows += d.shows
-        row.accepts += d.accepts
-        row.shows_sum += d.shows_sum
-        row.accepts_sum += d.accepts_sum
-        session.add(row)
-    session.flush()
+        row = merged.setdefault(
+            key, dict(zip(_CONTEXT_KEYS, key, strict=True)) | _zeros(_CONTEXT_SUMS)
+        )
+        for name in _CONTEXT_SUMS:
+            row[name] = _plus(row[name], getattr(d, name))
+    _add(session, table, _CONTEXT_KEYS, _CONTEXT_SUMS, list(merged.values()))
+
+
+_OFFER_KEYS = ("offer_id", "day", "churn_band", "channel")
+_OFFER_SUMS = ("shows", "propensity_sum", "answered", "accepts", "spend")
+_CONTEXT_KEYS = ("offer_id", "day", "field", "value")
+_CONTEXT_SUMS = ("shows", "accepts", "shows_sum", "accepts_sum")
+
+
+def _add(
+    session: Session,
+    table: type[OfferDayRow] | type[ContextDayRow],
+    keys: Sequence[str],
+    sums: Sequence[str],
+    rows: list[dict[str, object]],
+) -> None:
+    """Insert each row, or add its sums to the row of its key where there is one: one
+    `INSERT ... ON CONFLICT DO UPDATE` for all (SQLite and PostgreSQL alike)."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        statement: sqlite.Insert | postgresql.Insert = postgresql.insert(table)
+    else:
+        statement = sqlite.insert(table)
+    excluded = statement.excluded
+    columns = sa.inspect(table).columns
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: columns[name] + excluded[name] for name in sums}
+    )
+    session.connection().execute(statement, rows)
+
+
+def _zeros(names: Sequence[str]) -> dict[str, object]:
+    return dict.fromkeys(names, 0)
+
+
+def _plus(total: object, delta: object) -> object:
+    if isinstance(total, int | float) and isinstance(delta, int | float):
+        return total + delta
+    raise TypeError(f"cannot add {delta!r} to {total!r}")
 
 
 def offer_days(

@@ -1,0 +1,290 @@
+"""Console pages with 200,000 decisions in the log: how long each takes to render.
+
+Run: `python benchmarks/console_pages.py [N] [--database-url URL] [--repeat R]` (default
+N=200000 on a fresh SQLite file; a PostgreSQL URL gets a scratch schema, dropped at the end).
+
+1. Loads N decisions spread over 60 days (8 offers and `no_action`, 3 channels, 5 context
+   fields) and an outcome for ~85% of them with bulk inserts; trains one model version on
+   5,000 outcomes.
+2. Times the daily summaries job from scratch (what the first run after migration 0007 does),
+   then one incremental run after 1,000 more decisions and outcomes, and the policy comparison.
+3. Signs in as admin through Flask's test client and times every GET page of the console
+   blueprint found in the app's url_map (path arguments filled from the data: an offer, a
+   decision, a model version...), R times each, two ways: "cold", the chart cache emptied
+   before each view (the first view after the figures changed: every chart drawn), and
+   "warm" (the same figures viewed again). Prints median and p95 per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.engine import make_url
+
+from api import create_app
+from nba.config import Settings
+from nba.domain import Decision, EligibleOffer
+from nba.runtime import Runtime, build_runtime
+from nba.storage import list_decisions
+from nba.storage.decisions import add_decisions
+from nba.storage.tables import OutcomeRow
+
+OFFERS = [
+    ("discount_10", "discount", 5.0), ("discount_20", "discount", 12.0),
+    ("device_upgrade", "device", 40.0), ("loyalty", "loyalty", 2.0),
+    ("data_bonus", "data_bonus", 1.0), ("upsell_plus", "upsell", 0.0),
+    ("tech_visit", "service", 25.0), ("bill_review", "service", 3.0),
+]  # fmt: skip
+CHANNELS = ("app", "call", "web")
+CHUNK = 20_000
+DAYS = 60
+
+
+def add_offers(runtime: Runtime) -> tuple[EligibleOffer, ...]:
+    """The catalogue (one offer with a money budget) as each decision saw it."""
+    for offer_id, category, cost in OFFERS:
+        caps = {"budget_money": 250_000.0} if offer_id == "discount_10" else {}
+        runtime.catalog.add({"id": offer_id, "name": offer_id.replace("_", " ").title(),
+                             "category": category, "cost": cost, "caps": caps,
+                             "features": {"pct": cost, "kind": category}})  # fmt: skip
+    return tuple(
+        EligibleOffer(o.id, o.version, o.category, o.features) for o in runtime.catalog.list()
+    )
+
+
+def load(runtime: Runtime, n: int, rng: np.random.Generator, end: datetime) -> int:
+    """Log `n` decisions over the `DAYS` days before `end`, and their outcomes; how many
+    outcomes."""
+    eligible = add_offers(runtime)
+    k = len(eligible)
+    stamps = np.sort(rng.uniform(0, DAYS * 86400.0, size=n))
+    answered = 0
+    for start in range(0, n, CHUNK):
+        decisions, outcomes = [], []
+        for i in range(start, min(n, start + CHUNK)):
+            ts = end - timedelta(seconds=DAYS * 86400.0 - float(stamps[i]))
+            p = rng.dirichlet(np.ones(k))
+            chosen = int(rng.choice(k, p=p))
+            churn = float(rng.random())
+            context = (
+                ("plan", ("basic", "silver", "gold")[int(rng.integers(3))]),
+                ("segment", ("student", "family", "business", "senior")[int(rng.integers(4))]),
+                ("region", f"r{int(rng.integers(5))}"),
+                ("tenure_months", int(rng.integers(1, 120))),
+                ("monthly_spend", round(float(rng.gamma(4.0, 10.0)), 2)),
+            )
+            decision = Decision(
+                id=str(uuid.UUID(bytes=rng.bytes(16), version=4)), ts=ts, customer_id=f"c{i}",
+                churn_score=churn, context=context, channel=CHANNELS[i % 3], eligible=eligible,
+                probabilities=tuple(float(x) for x in p), scores=(0.0,) * k,
+                chosen=eligible[chosen].offer_id, propensity=float(p[chosen]), policy="vw",
+                model_version=None,
+            )  # fmt: skip
+            decisions.append(decision)
+            if rng.random() < 0.85:
+                accepted = bool(rng.random() < 0.1 + 0.2 * churn)
+                recorded = min(end - timedelta(seconds=10), ts + timedelta(hours=6))
+                outcomes.append({"decision_id": decision.id, "accepted": accepted,
+                                 "value": None, "ts": recorded, "source": "reported",
+                                 "reward": float(accepted), "occurred_at": None,
+                                 "learned_version": None})  # fmt: skip
+        with runtime.database.session() as session:
+            add_decisions(session, decisions)
+            session.connection().execute(sa.insert(OutcomeRow), outcomes)
+        answered += len(outcomes)
+    return answered
+
+
+def sign_in(app: Flask, runtime: Runtime) -> FlaskClient:
+    """A test client signed in to the console as a new admin key."""
+    _, secret = runtime.keys.create("admin", "benchmark")
+    client = app.test_client()
+    form = client.get("/ui/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token is not None
+    reply = client.post("/ui/sign-in", data={"csrf_token": token.group(1), "api_key": secret})
+    assert reply.status_code == 302, reply.status_code
+    return client
+
+
+def console_pages(app: Flask, values: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Every GET page of the console blueprint, with its path arguments filled from `values`;
+    and the pages left out (a path argument with no value), with why."""
+    pages, skipped = [], []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.endpoint.startswith("console.") or "GET" not in (rule.methods or ()):
+            continue
+        if rule.endpoint in ("console.static", "console.sign_in"):
+            continue
+        missing = [a for a in rule.arguments if a not in values]
+        if missing:
+            skipped.append(f"{rule.rule} (no value for {', '.join(missing)})")
+            continue
+        path = rule.rule
+        for argument in rule.arguments:
+            path = re.sub(rf"<(?:[^:<>]+:)?{argument}>", values[argument], path)
+        pages.append(path)
+        if rule.endpoint in ("console.overview", "console.offer_dashboard"):
+            pages.append(f"{path}?days=all")
+    return pages, skipped
+
+
+def time_page(client: FlaskClient, app: Flask, path: str, repeat: int) -> dict[str, object]:
+    """Cold (chart cache emptied first) and warm render times of one page, in ms."""
+    charts = app.extensions["nba_console_charts"]
+    cold, warm = [], []
+    status = size = 0
+    for _ in range(repeat):
+        charts.clear()
+        started = time.perf_counter()
+        reply = client.get(path)
+        cold.append(1000 * (time.perf_counter() - started))
+        status, size = reply.status_code, len(reply.data)
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(path)
+        warm.append(1000 * (time.perf_counter() - started))
+    return {"path": path, "status": status, "kb": size / 1024, "cold": cold, "warm": warm}
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(np.ceil(0.95 * len(ordered))) - 1)]
+
+
+@contextmanager
+def scratch_database(url: str | None) -> Iterator[str]:
+    """A fresh SQLite file, or a scratch schema of a PostgreSQL database (dropped after)."""
+    if url is None or not url.startswith("postgresql"):
+        yield url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+        return
+    schema = f"nba_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def main() -> None:
+    """Load, summarise, then print each console page's cold and warm render times."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", type=int, nargs="?", default=200_000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--repeat", type=int, default=15)
+    args = parser.parse_args()
+    rng = np.random.default_rng(7)
+    with scratch_database(args.database_url) as url:
+        folder = Path(tempfile.mkdtemp())
+        settings = Settings(database_url=url, data_dir=folder, seed=7, save_interval_s=3600,
+                            train_max_events=5000, trainer_enabled=True,
+                            summary_settle_s=0)  # fmt: skip
+        runtime = build_runtime(settings)
+        try:
+            run(runtime, args.n, args.repeat, rng, url)
+        finally:
+            runtime.close()
+
+
+def run(runtime: Runtime, n: int, repeat: int, rng: np.random.Generator, url: str) -> None:
+    """The benchmark proper on a built runtime."""
+    end = datetime.now(UTC)
+    started = time.perf_counter()
+    outcomes = load(runtime, n, rng, end)
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    built = runtime.summaries.refresh()
+    build_s = time.perf_counter() - started
+    assert built.decisions == n and built.outcomes == outcomes, built
+    add = _recent(runtime, 1000, rng)
+    time.sleep(1.0)  # past the newest of them: the next run takes all in
+    started = time.perf_counter()
+    step = runtime.summaries.refresh()
+    step_s = time.perf_counter() - started
+    assert step.decisions == add, step
+    version = runtime.save_model()
+    started = time.perf_counter()
+    runtime.comparison.run()
+    comparison_s = time.perf_counter() - started
+    app = create_app(runtime=runtime, start_jobs=False)
+    client = sign_in(app, runtime)
+    with runtime.database.session(readonly=True) as session:
+        some = list_decisions(session, limit=1)[0]
+    values = {"offer_id": "discount_10", "decision_id": some.id, "customer_id": some.customer_id,
+              "version": str(version or 1)}  # fmt: skip
+    pages, skipped = console_pages(app, values)
+    client.get(pages[0])  # imports matplotlib, fills the template cache
+    results = [time_page(client, app, path, repeat) for path in pages]
+    backend = url.split(":")[0].split("+")[0]
+    print(f"backend {backend}: {n:,} decisions, {outcomes:,} outcomes over {DAYS} days, "
+          f"loaded in {load_s:.1f} s")  # fmt: skip
+    print(
+        f"daily summaries from scratch: {build_s:.1f} s; "
+        f"one run taking in {add:,} new decisions and their outcomes: {1000 * step_s:.0f} ms"
+    )
+    print(f"policy comparison (newest {runtime.settings.evaluation.decisions:,} decisions with "
+          f"an outcome): {comparison_s:.1f} s")  # fmt: skip
+    print()
+    print(f"{'page':<46} {'status':>6} {'KB':>6} {'cold median':>12} {'cold p95':>9} "
+          f"{'warm median':>12} {'warm p95':>9}  (ms, {repeat} views each)")  # fmt: skip
+    for r in results:
+        cold, warm = r["cold"], r["warm"]
+        assert isinstance(cold, list) and isinstance(warm, list)
+        print(f"{r['path']:<46} {r['status']:>6} {r['kb']:>6.0f} "
+              f"{statistics.median(cold):>12.0f} {p95(cold):>9.0f} "
+              f"{statistics.median(warm):>12.0f} {p95(warm):>9.0f}")  # fmt: skip
+    for page in skipped:
+        print(f"not timed: {page}")
+
+
+def _recent(runtime: Runtime, n: int, rng: np.random.Generator) -> int:
+    """`n` decisions made from now on, half a millisecond apart, each with an outcome: what
+    one run of the job takes in under a steady 2,000 decisions a second."""
+    now = datetime.now(UTC)
+    eligible = tuple(
+        EligibleOffer(o.id, o.version, o.category, o.features) for o in runtime.catalog.list()
+    )
+    decisions, outcomes = [], []
+    for i in range(n):
+        ts = now + timedelta(milliseconds=0.5 * i)
+        p = rng.dirichlet(np.ones(len(eligible)))
+        chosen = int(rng.choice(len(eligible), p=p))
+        decision = Decision(
+            id=str(uuid.uuid4()), ts=ts, customer_id=f"new{i}", churn_score=float(rng.random()),
+            context=(("plan", "gold"), ("tenure_months", i % 50)), channel="app",
+            eligible=eligible, probabilities=tuple(float(x) for x in p),
+            scores=(0.0,) * len(eligible), chosen=eligible[chosen].offer_id,
+            propensity=float(p[chosen]), policy="vw", model_version=None,
+        )  # fmt: skip
+        decisions.append(decision)
+        outcomes.append({"decision_id": decision.id, "accepted": bool(i % 4 == 0),
+                         "value": None, "ts": ts, "source": "reported",
+                         "reward": float(i % 4 == 0), "occurred_at": None,
+                         "learned_version": None})  # fmt: skip
+    with runtime.database.session() as session:
+        add_decisions(session, decisions)
+        session.connection().execute(sa.insert(OutcomeRow), outcomes)
+    return n
+
+
+if __name__ == "__main__":
+    main()
