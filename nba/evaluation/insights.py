@@ -182,15 +182,22 @@ class Insights:
             offer = offers.get_offer(session, offer_id)
             if offer is None:
                 raise NotFound("offer", offer_id)
-            mine = stored.offer_days(session, [offer_id], None, window.end)
-            everyone = stored.offer_days(session, [ALL_OFFERS], window.start, window.end)
-            context = stored.context_totals(session, [offer_id, ALL_OFFERS], window.start,
-                                            window.end)  # fmt: skip
+            start, end = window.start, window.end
+            ever = stored.offer_figures(session, [offer_id], None, end)
+            before = [] if start is None else stored.offer_figures(
+                session, [offer_id], None, start - timedelta(days=1)
+            )  # fmt: skip
+            by_day = stored.offer_figures(session, [offer_id, ALL_OFFERS], start, end, ["day"])
+            by_band = stored.offer_figures(session, [offer_id], start, end, ["churn_band"])
+            by_channel = stored.offer_figures(session, [offer_id], start, end, ["channel"])
+            context = stored.context_totals(session, [offer_id, ALL_OFFERS], start, end)
             as_of = stored.summary_mark(session).as_of
-        inside = [r for r in mine if _inside(r, window)]
-        before = _sum(r for r in mine if not _inside(r, window))
+        inside = [r for r in by_day if r.offer_id == offer_id]
+        everyone = [r for r in by_day if r.offer_id == ALL_OFFERS]
         total = _sum(inside)
         all_total = _sum(everyone)
+        ever_total = _sum(ever)
+        bands = {r.churn_band: r for r in by_band}
         return OfferDashboard(
             offer=offer,
             window=window,
@@ -199,14 +206,12 @@ class Insights:
             spend=total.spend,
             share_of_decisions=_share(total.shows, all_total.shows),
             mean_propensity=_share(total.propensity_sum, total.shows),
-            days=_days(inside, everyone, window, before=before),
-            by_band=tuple(
-                (band, _rate(_sum(r for r in inside if r.churn_band == band))) for band in BANDS
-            ),
-            by_channel=_by_channel(inside),
+            days=_days(inside, everyone, window, before=_sum(before)),
+            by_band=tuple((band, _rate(bands.get(band, _sum(())))) for band in BANDS),
+            by_channel=_by_channel(by_channel),
             budget=Budget(
-                accepts=sum(r.accepts for r in mine),
-                spend=sum(r.spend for r in mine),
+                accepts=ever_total.accepts,
+                spend=ever_total.spend,
                 budget_accepts=offer.caps.budget_accepts,
                 budget_money=offer.caps.budget_money,
             ),
@@ -228,7 +233,7 @@ class Insights:
         headline = self.headline(days)
         window = headline.window
         with self._database.session(readonly=True) as session:
-            rows = stored.offer_days(session, [ALL_OFFERS], window.start, window.end)
+            rows = stored.offer_figures(session, [ALL_OFFERS], window.start, window.end, ["day"])
             totals = stored.offer_totals(session, window.start, window.end)
             catalog = {o.id: o for o in offers.list_offers(session)}
         everyone = totals.pop(ALL_OFFERS, OfferDay(ALL_OFFERS, None, "", ""))
@@ -249,10 +254,6 @@ class Insights:
             offers=tuple(lines),
             comparison=self._comparison.latest(),
         )
-
-
-def _inside(row: OfferDay, window: Window) -> bool:
-    return row.day is not None and (window.start is None or row.day >= window.start)
 
 
 def _sum(rows: Iterable[OfferDay]) -> OfferDay:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -295,44 +295,69 @@ def _plus(total: object, delta: object) -> object:
     raise TypeError(f"cannot add {delta!r} to {total!r}")
 
 
-def offer_days(
-    session: Session, offer_ids: Sequence[str], start: date | None, end: date
+Dimension = Literal["day", "churn_band", "channel"]
+
+
+def offer_figures(
+    session: Session,
+    offer_ids: Sequence[str] | None,
+    start: date | None,
+    end: date,
+    by: Sequence[Dimension] = (),
 ) -> list[OfferDay]:
-    """The rows of `offer_ids` with `start <= day <= end` (`start` None: from the first)."""
-    query = select(OfferDayRow).where(
-        col(OfferDayRow.offer_id).in_(list(offer_ids)), col(OfferDayRow.day) <= end
+    """The figures of `offer_ids` (None: every row, `ALL_OFFERS` included) over
+    `start <= day <= end` (`start` None: from the first), summed per offer and per each of
+    `by`; a dimension not in `by` is summed over (None / "" in the result). Ordered by `by`.
+    """
+    dimensions = [_DIMENSIONS[name] for name in by]
+    sums = [sa.func.sum(_SUMMED[name]).label(name) for name in _OFFER_SUMS]
+    query = sa.select(col(OfferDayRow.offer_id), *dimensions, *sums).where(
+        col(OfferDayRow.day) <= end
     )
     if start is not None:
         query = query.where(col(OfferDayRow.day) >= start)
-    return [
-        OfferDay(r.offer_id, r.day, r.churn_band, r.channel, r.shows, r.propensity_sum,
-                 r.answered, r.accepts, r.spend)
-        for r in session.exec(query.order_by(col(OfferDayRow.day)))
-    ]  # fmt: skip
+    if offer_ids is not None:
+        query = query.where(col(OfferDayRow.offer_id).in_(list(offer_ids)))
+    query = query.group_by(col(OfferDayRow.offer_id), *dimensions).order_by(*dimensions)
+    found = []
+    for row in session.connection().execute(query):
+        m = row._mapping
+        found.append(
+            OfferDay(
+                offer_id=m["offer_id"],
+                day=m["day"] if "day" in by else None,
+                churn_band=m["churn_band"] if "churn_band" in by else "",
+                channel=m["channel"] if "channel" in by else "",
+                shows=int(m["shows"]),
+                propensity_sum=float(m["propensity_sum"]),
+                answered=int(m["answered"]),
+                accepts=int(m["accepts"]),
+                spend=float(m["spend"]),
+            )
+        )
+    return found
 
 
 def offer_totals(
     session: Session, start: date | None, end: date, offer_ids: Iterable[str] | None = None
 ) -> dict[str, OfferDay]:
     """Each offer's figures summed over `start <= day <= end` and every band and channel."""
-    query = sa.select(
-        col(OfferDayRow.offer_id),
-        sa.func.sum(col(OfferDayRow.shows)),
-        sa.func.sum(col(OfferDayRow.propensity_sum)),
-        sa.func.sum(col(OfferDayRow.answered)),
-        sa.func.sum(col(OfferDayRow.accepts)),
-        sa.func.sum(col(OfferDayRow.spend)),
-    ).where(col(OfferDayRow.day) <= end)
-    if start is not None:
-        query = query.where(col(OfferDayRow.day) >= start)
-    if offer_ids is not None:
-        query = query.where(col(OfferDayRow.offer_id).in_(list(offer_ids)))
-    query = query.group_by(col(OfferDayRow.offer_id))
-    return {
-        offer_id: OfferDay(offer_id, None, "", "", int(shows), float(propensity),
-                           int(answered), int(accepts), float(spend))
-        for offer_id, shows, propensity, answered, accepts, spend in session.execute(query)
-    }  # fmt: skip
+    ids = None if offer_ids is None else list(offer_ids)
+    return {f.offer_id: f for f in offer_figures(session, ids, start, end)}
+
+
+_DIMENSIONS = {
+    "day": col(OfferDayRow.day),
+    "churn_band": col(OfferDayRow.churn_band),
+    "channel": col(OfferDayRow.channel),
+}
+_SUMMED = {
+    "shows": col(OfferDayRow.shows),
+    "propensity_sum": col(OfferDayRow.propensity_sum),
+    "answered": col(OfferDayRow.answered),
+    "accepts": col(OfferDayRow.accepts),
+    "spend": col(OfferDayRow.spend),
+}
 
 
 def context_totals(
@@ -357,7 +382,7 @@ def context_totals(
         ContextDay(offer_id, None, name, value, int(shows), int(accepts), float(shows_sum),
                    float(accepts_sum))
         for offer_id, name, value, shows, accepts, shows_sum, accepts_sum
-        in session.execute(query)
+        in session.connection().execute(query)
     ]  # fmt: skip
 
 

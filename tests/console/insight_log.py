@@ -20,7 +20,7 @@ from nba.config import Settings
 from nba.domain import Decision, EligibleOffer, FeedbackKind, FeedbackReport
 from nba.runtime import Runtime, build_runtime
 from nba.storage import add_decision, list_decisions, log_frame
-from nba.storage.summaries import ALL_OFFERS, offer_days
+from nba.storage.summaries import ALL_OFFERS, offer_figures
 from tests.conftest import SAMPLE_OFFERS
 
 START = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
@@ -126,8 +126,8 @@ def direct_counts(runtime: Runtime) -> dict[tuple[str, date, str, str], tuple[in
 def summarised_counts(runtime: Runtime) -> dict[tuple[str, date, str, str], tuple[int, int, int]]:
     """The same keys and counts as read back from the daily summaries."""
     with runtime.database.session(readonly=True) as session:
-        offers = [o.id for o in runtime.catalog.list()] + [ALL_OFFERS]
-        rows = offer_days(session, offers, None, date(2100, 1, 1))
+        every = ["day", "churn_band", "channel"]
+        rows = offer_figures(session, None, None, date(2100, 1, 1), every)
     assert all(r.day is not None for r in rows)
     return {
         (r.offer_id, r.day, r.churn_band, r.channel): (r.shows, r.answered, r.accepts)
