@@ -111,11 +111,6 @@ class DailySummaries:
                 set_summary_mark(session, SummaryMark())
             return self._refresh()
 
-    def as_of(self) -> datetime | None:
-        """The time up to which the summaries are complete (None before the first run)."""
-        with self._database.session(readonly=True) as session:
-            return summary_mark(session).as_of
-
     def _refresh(self) -> SummaryRun:
         with self._database.session() as session:
             if not acquire_lock(session, LEASE, self._owner, LEASE_S, self._clock()):
