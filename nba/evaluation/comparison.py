@@ -22,6 +22,7 @@ import numpy as np
 from nba.clock import parse_time, utc_now
 from nba.domain import FeedbackKind, ModelVersion
 from nba.evaluation.jobs import catalog_categories
+from nba.learning.trainer import process_owner
 from nba.learning.version_evaluation import MIN_ROWS, recent_log
 from nba.ope import (
     CandidatePolicy,
@@ -31,11 +32,22 @@ from nba.ope import (
     UniformCandidate,
     run_evaluation,
 )
-from nba.storage import Database, count_feedback, get_state, models, recent_rewards, set_state
+from nba.storage import (
+    Database,
+    acquire_lock,
+    count_feedback,
+    get_state,
+    models,
+    recent_rewards,
+    release_lock,
+    set_state,
+)
 
 log = logging.getLogger(__name__)
 
 STATE = "policy_comparison"
+LEASE = "policy_comparison"
+LEASE_S = 600.0
 ESTIMATORS = ("snips", "dr")
 N_BOOTSTRAP = 200
 LABELS = {
@@ -103,6 +115,7 @@ class PolicyComparison:
         reward_mode: str,
         retention: bool = False,
         clock: Callable[[], datetime] = utc_now,
+        owner: str | None = None,
     ) -> None:
         self._database = database
         self._rng = rng
@@ -110,6 +123,7 @@ class PolicyComparison:
         self._reward_mode = reward_mode
         self._retention = retention
         self._clock = clock
+        self._owner = owner or process_owner()
         self._running = threading.Lock()
 
     def latest(self) -> Comparison | None:
@@ -120,21 +134,30 @@ class PolicyComparison:
 
     def run(self, *, force: bool = False) -> Comparison | None:
         """Estimate and store the comparison; None (nothing done) when neither the outcomes
-        nor the active version changed since the last one, unless `force`."""
+        nor the active version changed since the last one (unless `force`), or when another
+        process holds the lease (one comparison at a time over every process)."""
         with self._running:
-            with self._database.session(readonly=True) as session:
-                outcomes = count_feedback(session, FeedbackKind.ACCEPTANCE)
-                active = models.active_model_version(session)
-                stored = get_state(session, STATE)
-            version = None if active is None else active.version
-            fingerprint = {"outcomes": outcomes, "model_version": version}
-            if not force and stored is not None and stored.get("fingerprint") == fingerprint:
-                return None
-            comparison = self._compare(active)
             with self._database.session() as session:
-                set_state(
-                    session, STATE, {"fingerprint": fingerprint, "comparison": _json(comparison)}
-                )
+                if not acquire_lock(session, LEASE, self._owner, LEASE_S, self._clock()):
+                    return None
+            try:
+                return self._run(force)
+            finally:
+                with self._database.session() as session:
+                    release_lock(session, LEASE, self._owner)
+
+    def _run(self, force: bool) -> Comparison | None:
+        with self._database.session(readonly=True) as session:
+            outcomes = count_feedback(session, FeedbackKind.ACCEPTANCE)
+            active = models.active_model_version(session)
+            stored = get_state(session, STATE)
+        version = None if active is None else active.version
+        fingerprint = {"outcomes": outcomes, "model_version": version}
+        if not force and stored is not None and stored.get("fingerprint") == fingerprint:
+            return None
+        comparison = self._compare(active)
+        with self._database.session() as session:
+            set_state(session, STATE, {"fingerprint": fingerprint, "comparison": _json(comparison)})
         log.info("policy comparison stored: %d decisions, model version %s",
                  comparison.rows, comparison.model_version)  # fmt: skip
         return comparison

@@ -231,3 +231,13 @@ def test_home_shows_the_headline_to_the_roles_of_the_overview(
     assert "Overview" not in crm
     with runtime.database.session(readonly=True) as session:
         assert count_decisions(session) == 10
+
+
+def test_one_process_at_a_time_runs_the_comparison(runtime: Runtime, clock: SetClock) -> None:
+    log_rows(runtime, clock, KNOWN)
+    with runtime.database.session() as session:
+        assert acquire_lock(session, "policy_comparison", "another worker", 60, clock())
+    assert runtime.comparison.run() is None
+    assert runtime.comparison.latest() is None
+    clock.advance(timedelta(minutes=2))  # that worker's lease ran out
+    assert runtime.comparison.run() is not None
