@@ -160,6 +160,8 @@ def decision_page(
         col(DecisionRow.context),
     ).where(col(DecisionRow.ts) < until)
     if after is not None:
+        # The plain bound on ts lets both databases walk the ts index from the watermark.
+        query = query.where(col(DecisionRow.ts) >= after[0])
         query = query.where(sa.tuple_(col(DecisionRow.ts), col(DecisionRow.id)) > sa.tuple_(*after))
     query = query.order_by(col(DecisionRow.ts), col(DecisionRow.id)).limit(limit)
     return [DecisionFacts(*row) for row in session.connection().execute(query)]
@@ -194,7 +196,7 @@ def outcome_page(
     )
     if after is not None:
         position = sa.tuple_(col(OutcomeRow.ts), col(OutcomeRow.decision_id))
-        query = query.where(position > sa.tuple_(*after))
+        query = query.where(col(OutcomeRow.ts) >= after[0], position > sa.tuple_(*after))
     query = query.order_by(col(OutcomeRow.ts), col(OutcomeRow.decision_id)).limit(limit)
     return [OutcomeFacts(*row) for row in session.connection().execute(query)]
 
