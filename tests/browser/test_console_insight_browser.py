@@ -4,6 +4,7 @@ through the HTTP API of the live service."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -59,15 +60,21 @@ def traffic(console: Console) -> int:
     reply = http.post(f"{console.url}/v1/decisions/batch", json={"requests": requests_},
                       headers=as_role("crm"), timeout=60)  # fmt: skip
     assert reply.status_code == 200, reply.text
+    outcomes = []
     for request, decision in zip(requests_, reply.json()["decisions"], strict=True):
         if rng.random() < 0.2:
             continue
         # Discounts win the customers at risk; the rest accept now and then.
         likely = 0.6 if decision["offer_id"] == "discount_10" else 0.2
         accepted = bool(rng.random() < likely * (0.5 + request["churn_score"]))
-        url = f"{console.url}/v1/decisions/{decision['decision_id']}/outcome"
-        answered = http.post(url, json={"accepted": accepted}, headers=as_role("crm"))
-        assert answered.status_code == 200, answered.text
+        outcomes.append((decision["decision_id"], accepted))
+
+    def report(outcome: tuple[str, bool]) -> int:
+        url = f"{console.url}/v1/decisions/{outcome[0]}/outcome"
+        return requests.post(url, json={"accepted": outcome[1]}, headers=as_role("crm")).status_code
+
+    with ThreadPoolExecutor(4) as pool:  # the service's threads overlap the round trips
+        assert set(pool.map(report, outcomes)) == {200}
     trained = http.post(f"{console.url}/v1/models/train", headers=as_role("admin"), timeout=60)
     assert trained.status_code in (200, 201), trained.text
     return DECISIONS
