@@ -127,6 +127,7 @@ class DailySummaries:
     def _take_in(self, until: datetime) -> SummaryRun:
         with self._database.session(readonly=True) as session:
             mark = summary_mark(session)
+        started_empty = mark.as_of is None
         decisions = outcomes = 0
         while True:
             with self._database.session(readonly=True) as session:
@@ -149,7 +150,11 @@ class DailySummaries:
         as_of = until if mark.as_of is None else max(mark.as_of, until)
         mark = self._write(mark, replace(mark, as_of=as_of), [], [])
         if decisions or outcomes:
-            log.info("daily summaries: took in %d decisions and %d outcomes", decisions, outcomes)
+            # INFO for the first run over the whole log; the runs every few seconds after it
+            # would fill the log.
+            level = logging.INFO if started_empty else logging.DEBUG
+            log.log(level, "daily summaries: took in %d decisions and %d outcomes",
+                    decisions, outcomes)  # fmt: skip
         return SummaryRun(decisions, outcomes, mark.as_of)
 
     def _write(
