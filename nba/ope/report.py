@@ -139,6 +139,7 @@ def _estimates_chart(e: EvaluationResult, name: str | None, level: int) -> str:
     pairs = [(c.name, x) for c in e.candidates for x in c.estimates if x.name == name]
     figures = [shown(x, base.value, e.reward_kind) for _, x in pairs]
     names = ["logging policy", *(candidate for candidate, _ in pairs)]
+    scale = 100.0 if is_rate else 1.0
     low = [_clip01(base.ci_low, is_rate), *(f.ci_low for f in figures)]
     high = [_clip01(base.ci_high, is_rate), *(f.ci_high for f in figures)]
     values = [base.value, *(f.value for f in figures)]
@@ -147,10 +148,10 @@ def _estimates_chart(e: EvaluationResult, name: str | None, level: int) -> str:
         f"Estimated {'acceptance rate' if is_rate else 'value'} of each policy, "
         f"with {level}% intervals",
         "policy (the logging policy: its mean logged reward)",
-        "acceptance rate (share accepted)" if is_rate else "reward per decision",
+        "acceptance rate (%)" if is_rate else "reward per decision",
         names,
-        {label: values},
-        errors={label: (low, high)},
+        {label: [scale * v for v in values]},
+        errors={label: ([scale * v for v in low], [scale * v for v in high])},
     )
 
 
@@ -211,23 +212,25 @@ def _bands_chart(e: EvaluationResult) -> str:
     if not e.candidates or not e.candidates[0].by_band:
         return ""
     is_rate = e.reward_kind == "acceptance"
-    bands = [str(r["band"]) for r in e.candidates[0].by_band]
-    series = {"logging policy": [float(r["logging_value"]) for r in e.candidates[0].by_band]}
+    scale = 100.0 if is_rate else 1.0
+    first = e.candidates[0].by_band
+    bands = [str(r["band"]) for r in first]
+    series = {"logging policy": [scale * float(r["logging_value"]) for r in first]}
     errors = {}
     for c in e.candidates:
         by_band = {str(r["band"]): r for r in c.by_band}
         rows = [by_band.get(band) for band in bands]
-        series[c.name] = [float(r["value"]) if r else math.nan for r in rows]
+        series[c.name] = [scale * float(r["value"]) if r else math.nan for r in rows]
         errors[c.name] = (
-            [_clip01(float(r["ci_low"]), is_rate) if r else math.nan for r in rows],
-            [_clip01(float(r["ci_high"]), is_rate) if r else math.nan for r in rows],
+            [scale * _clip01(float(r["ci_low"]), is_rate) if r else math.nan for r in rows],
+            [scale * _clip01(float(r["ci_high"]), is_rate) if r else math.nan for r in rows],
         )
     level = round(100 * (1 - e.alpha))
     return charts.bar_chart(
         f"Estimated {'acceptance rate' if is_rate else 'value'} by churn band, with {level}% "
         "intervals",
         "churn band of the customer (low < 0.3 <= medium < 0.6 <= high)",
-        "acceptance rate (share accepted)" if is_rate else "reward per decision",
+        "acceptance rate (%)" if is_rate else "reward per decision",
         bands,
         series,
         errors=errors,

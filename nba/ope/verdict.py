@@ -131,7 +131,7 @@ def verdict(result: EvaluationResult) -> Verdict:
     if problems:
         reasons = " and ".join(problems)
         evidence = (
-            f"{best.name} has the highest estimate, {difference}, but {reasons}. "
+            f"{best.name} has the highest estimate of the candidates, {difference}, but {reasons}. "
             f"{_advice(best_estimate, result.n_rows)}"
         )
         return Verdict(
@@ -147,8 +147,8 @@ def verdict(result: EvaluationResult) -> Verdict:
         headline = f"{best.name} is the best candidate: {difference}."
         if tie and runner_up is not None:
             headline = (
-                f"{best.name} has the highest estimate, {difference}, but it is not "
-                f"distinguishable from {runner_up[0].name}: their {level}% intervals "
+                f"{best.name} has the highest estimate of the candidates, {difference}, but it "
+                f"is not distinguishable from {runner_up[0].name}: their {level}% intervals "
                 "overlap."
             )
     elif figure.lift_ci_high < 0:
@@ -156,7 +156,7 @@ def verdict(result: EvaluationResult) -> Verdict:
         headline += f"{difference}."
     else:
         headline = (
-            f"{best.name} has the highest estimate, {difference}, but it is not "
+            f"{best.name} has the highest estimate of the candidates, {difference}, but it is not "
             "distinguishable from the logging policy: the interval includes no "
             "difference."
         )
