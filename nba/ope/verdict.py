@@ -254,9 +254,15 @@ def _advice(estimate: Estimate, n_rows: int) -> str:
 
 def _agreement(best: CandidateResult, lift: float) -> str:
     finite = [e for e in best.estimates if math.isfinite(e.lift)]
-    same = sum(1 for e in finite if (e.lift > 0) == (lift > 0))
-    side = "above" if lift > 0 else "at or below"
-    return f"{same} of {len(finite)} estimators put {best.name} {side} the logging policy."
+    side = _side(lift)
+    same = sum(1 for e in finite if _side(e.lift) == side)
+    where = {1: "above", 0: "level with", -1: "below"}[side]
+    return f"{same} of {len(finite)} estimators put {best.name} {where} the logging policy."
+
+
+def _side(lift: float) -> int:
+    """Above (1), level with (0) or below (-1) the logging policy, ignoring rounding noise."""
+    return 0 if abs(lift) < 1e-9 else (1 if lift > 0 else -1)
 
 
 def _ranked(
