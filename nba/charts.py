@@ -58,9 +58,12 @@ def bar_chart(
     *,
     errors: Mapping[str, tuple[Sequence[Number], Sequence[Number]]] | None = None,
     stacked: bool = False,
+    reference: tuple[str, float] | None = None,
+    legend_outside: bool = False,
 ) -> str:
     """Bars per category for each named series (side by side, or `stacked`); `errors` are
-    (low, high) interval ends per series, drawn as error bars."""
+    (low, high) interval ends per series, drawn as error bars; `reference` draws a labelled
+    horizontal line; `legend_outside` puts the legend right of the plot, off the bars."""
     figure, axes = _figure()
     positions = list(range(len(categories)))
     width = 0.8 if stacked else 0.8 / max(1, len(series))
@@ -79,8 +82,11 @@ def bar_chart(
                  capsize=3)  # fmt: skip
         if stacked:
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+    if reference is not None:
+        axes.axhline(reference[1], color="#59636e", linestyle="--", linewidth=1, label=reference[0])
     axes.set_xticks(positions, list(categories))
-    return _finish(figure, axes, title, x_label, y_label, legend=len(series) > 1)
+    legend = len(series) > 1 or reference is not None
+    return _finish(figure, axes, title, x_label, y_label, legend=legend, outside=legend_outside)
 
 
 def _figure() -> tuple[Figure, Axes]:
@@ -91,13 +97,22 @@ def _figure() -> tuple[Figure, Axes]:
 
 
 def _finish(
-    figure: Figure, axes: Axes, title: str, x_label: str, y_label: str, *, legend: bool
+    figure: Figure,
+    axes: Axes,
+    title: str,
+    x_label: str,
+    y_label: str,
+    *,
+    legend: bool,
+    outside: bool = False,
 ) -> str:
     axes.set_title(title)
     axes.set_xlabel(x_label)
     axes.set_ylabel(y_label)
     axes.grid(True, alpha=0.3)
-    if legend:
+    if legend and outside:
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+    elif legend:
         axes.legend(loc="best", fontsize="small")
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg")

@@ -19,6 +19,18 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("console.home", "Home", ("crm", "marketer", "analyst"), "the pages you may open"),
+    NavItem(
+        "console.models",
+        "Models",
+        ("analyst",),
+        "model versions and how each is judged off-policy; activate, roll back, pin, train",
+    ),
+    NavItem(
+        "console.evaluations",
+        "Evaluations",
+        ("analyst",),
+        "evaluate candidate policies on the decision log and read the verdict",
+    ),
 )
 """In display order; a page module adds its entry here (admin sees every entry)."""
 
