@@ -19,6 +19,12 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("console.home", "Home", ("crm", "marketer", "analyst"), "the pages you may open"),
+    NavItem(
+        "console.offers_page",
+        "Offers",
+        ("marketer", "analyst"),
+        "the catalog: each offer's status, shows, acceptance and spend; create and edit offers",
+    ),
 )
 """In display order; a page module adds its entry here (admin sees every entry)."""
 
