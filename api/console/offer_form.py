@@ -8,6 +8,7 @@ from, and worded with the field's name (`FIELD_LABELS`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -61,6 +62,8 @@ KINDS = ("number", "text", "yes-no")
 EMPTY_ROWS = 1
 """Blank rows of features and of conditions under the filled ones."""
 _YES, _NO = ("yes", "true", "1"), ("no", "false", "0")
+_NAMES_IN_MESSAGES = {"churn_min": "the lowest churn score", "starts_at": "the start"}
+"""Field names the schema's and catalog's messages quote, in the form's words."""
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
@@ -205,7 +208,13 @@ def service_errors(error: NbaError, form: OfferForm) -> dict[str, str] | None:
     if path is None or path in ("body", "offer_id"):
         return None
     message = error.message.partition(": ")[2] if isinstance(error, InvalidInput) else str(error)
-    return {_input_of(path.split("."), form): f"{label_of(path)}: {message}"}
+    return {_input_of(path.split("."), form): f"{label_of(path)}: {_in_words(message)}"}
+
+
+def _in_words(message: str) -> str:
+    for name, words in _NAMES_IN_MESSAGES.items():
+        message = re.sub(rf"\b{name}\b", words, message)
+    return message
 
 
 def _body(form: OfferForm, *, with_id: bool) -> tuple[dict[str, object], dict[str, str]]:
@@ -297,7 +306,7 @@ def _validated(
                 problem["type"] == "string_too_short"
                 and problem.get("ctx", {}).get("min_length") == 1
             )
-            message = "is required" if blank else problem_text(problem)
+            message = "is required" if blank else _in_words(problem_text(problem))
             found.setdefault(_input_of(loc, form), f"{_label_of_loc(loc)}: {message}")
         return found
 

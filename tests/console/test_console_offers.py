@@ -251,7 +251,11 @@ PROBLEMS = [
     ({"name": " "}, "name", "Name: is required"),
     ({"cost": "-3"}, "cost", "Cost per accept: Input should be greater than or equal to 0"),
     ({"value": "lots"}, "value", "Value when accepted: Input should be a valid number"),
-    ({"churn_min": "0.5", "churn_max": "0.1"}, "churn_max", "Highest churn score: must not be"),
+    (
+        {"churn_min": "0.5", "churn_max": "0.1"},
+        "churn_max",
+        "Highest churn score: must not be below the lowest churn score",
+    ),
     ({"window_days": "0"}, "window_days", "Contact window in days: Input should be greater"),
     ({"budget_accepts": "2.5"}, "budget_accepts", "Budget in accepts: Input should be a valid"),
     ({"budget_money": "-1"}, "budget_money", "Budget in money: Input should be greater"),
@@ -287,7 +291,7 @@ def test_a_problem_the_catalog_finds_is_shown_next_to_its_field(console_client: 
     too_early = {**EVERY_FIELD, "ends_at": "2026-11-01T00:00:00"}
     reply = submit(console_client("marketer"), "/ui/new-offer", too_early)
     assert reply.status_code == 400
-    assert errors_on(text(reply))["ends_at"] == "Ends at (UTC): must be after starts_at"
+    assert errors_on(text(reply))["ends_at"] == "Ends at (UTC): must be after the start"
 
 
 @SQLITE_ONLY
