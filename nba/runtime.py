@@ -81,7 +81,11 @@ class Runtime:
             every(self.refresh_model, s.learning.model_poll_s, "refresh_model")
         every(self.defaults.run, s.reward.default_outcome_interval_s, "defaults")
         every(self.drift.check, s.evaluation.drift_interval_s, "drift")
-        every(self.figures.summarise, _SUMMARY_INTERVAL_S, "offer_days")
+        scheduler.add_job(
+            _logged(self.figures.summarise, "offer_days"), "interval",
+            seconds=_SUMMARY_INTERVAL_S, id="offer_days", max_instances=1, coalesce=True,
+            next_run_time=utc_now(),  # at start too: a first summary can take seconds
+        )  # fmt: skip
         scheduler.start()
         self.scheduler = scheduler
         log.info("scheduler started")

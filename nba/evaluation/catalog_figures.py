@@ -109,15 +109,27 @@ class CatalogFigures:
         return found[0]
 
     def summarise(self) -> None:
-        """Summarise the days that are over into `offer_days` (also done by a page view)."""
+        """Summarise the days that are over into `offer_days` (also done by a page view).
+
+        The log is read in a read-only transaction and the summary written in a short one,
+        so that on SQLite a long first summary never holds up the decisions being logged.
+        """
         settled = (self._clock() - SETTLE).date()
         with self._database.session(readonly=True) as session:
-            until = offer_days.summarised_until(session)
-        if until is not None and until >= settled:
-            return
+            after = offer_days.summarised_until(session)
+            if after is not None and after >= settled:
+                return
+            start = after or offer_days.first_logged_day(session) or settled
+            days = (
+                offer_days.count_days(
+                    session, offer_days.midnight(start), offer_days.midnight(settled)
+                )
+                if start < settled
+                else []
+            )
         try:
             with self._database.session() as session:
-                offer_days.summarise_days(session, settled)
+                offer_days.store_summary(session, after, max(start, settled), days)
         except Unavailable:
             # A read-only database: figures still come out right, from the log itself.
             log.debug("offer_days not summarised: database unavailable")

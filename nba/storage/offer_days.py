@@ -114,15 +114,16 @@ def first_logged_day(session: Session) -> date | None:
     return min(found).date() if found else None
 
 
-def summarise_days(session: Session, until: date) -> bool:
-    """Summarise every day before `until` that is not yet in `offer_days`, from the log.
+def store_summary(
+    session: Session, after: date | None, until: date, days: Sequence[OfferDay]
+) -> bool:
+    """Write `days` (counted from the log up to `until`) as the summary that follows `after`
+    (the first day not summarised when they were counted; None: nothing was).
 
-    Returns False when another process summarised the same days first (nothing is written).
+    Returns False, writing nothing, when another process moved the summary on first.
     """
-    start = summarised_until(session) or first_logged_day(session) or until
-    if start >= until:
-        return True
-    days = count_days(session, midnight(start), midnight(until))
+    if summarised_until(session) != after:
+        return False
     try:
         with session.begin_nested():
             if days:
