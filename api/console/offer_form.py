@@ -8,7 +8,6 @@ from, and worded with the field's name (`FIELD_LABELS`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -17,34 +16,20 @@ from typing import TypeVar
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from api.console.offer_fields import (
+    FIELD_LABELS,
+    in_words,
+    items,
+    kind_of,
+    label_of,
+    number,
+    optional_number,
+    text_of,
+    time_text,
+)
 from nba.domain import Offer
 from nba.errors import InvalidInput, NbaError
 from nba.schemas import OfferBody, OfferPatch, offer_changes, problem_text
-
-FIELD_LABELS: dict[str, str] = {
-    "id": "Offer id",
-    "name": "Name",
-    "description": "Description",
-    "category": "Category",
-    "cost": "Cost per accept",
-    "value": "Value when accepted",
-    "features": "Features",
-    "eligibility.churn_min": "Lowest churn score",
-    "eligibility.churn_max": "Highest churn score",
-    "eligibility.segments": "Segments",
-    "eligibility.plans": "Plans",
-    "eligibility.channels": "Channels",
-    "eligibility.conditions": "Conditions",
-    "caps.max_per_customer": "Contacts per customer",
-    "caps.window_days": "Contact window in days",
-    "caps.budget_accepts": "Budget in accepts",
-    "caps.budget_money": "Budget in money",
-    "starts_at": "Starts at (UTC)",
-    "ends_at": "Ends at (UTC)",
-    "status": "Status",
-    "offer_id": "Offer",
-}
-"""Each field of an offer (by its path in the API body) in words."""
 
 _INPUT_OF_PATH = {
     path: path.rpartition(".")[2]
@@ -62,16 +47,6 @@ KINDS = ("number", "text", "yes-no")
 EMPTY_ROWS = 1
 """Blank rows of features and of conditions under the filled ones."""
 _YES, _NO = ("yes", "true", "1"), ("no", "false", "0")
-_NAMES_IN_MESSAGES = {"churn_min": "the lowest churn score", "starts_at": "the start"}
-"""Field names the schema's and catalog's messages quote, in the form's words."""
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S"
-
-
-def label_of(path: str) -> str:
-    """A field path (`caps.budget_money`, `features.discount_pct`) in words."""
-    if path.startswith("features."):
-        return f"Feature {path.partition('.')[2]}"
-    return FIELD_LABELS.get(path, path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,22 +112,26 @@ def form_of_offer(offer: Offer) -> OfferForm:
     rules, caps = offer.eligibility, offer.caps
     values = {
         "id": offer.id, "name": offer.name, "description": offer.description,
-        "category": offer.category, "cost": _text(offer.cost), "value": _text(offer.value),
-        "churn_min": _text(rules.churn_min), "churn_max": _text(rules.churn_max),
+        "category": offer.category, "cost": text_of(offer.cost), "value": text_of(offer.value),
+        "churn_min": text_of(rules.churn_min), "churn_max": text_of(rules.churn_max),
         "segments": ", ".join(rules.segments), "plans": ", ".join(rules.plans),
         "channels": ", ".join(rules.channels),
-        "max_per_customer": _text(caps.max_per_customer), "window_days": _text(caps.window_days),
-        "budget_accepts": _text(caps.budget_accepts), "budget_money": _text(caps.budget_money),
-        "starts_at": _time_text(offer.starts_at), "ends_at": _time_text(offer.ends_at),
+        "max_per_customer": text_of(caps.max_per_customer),
+        "window_days": text_of(caps.window_days),
+        "budget_accepts": text_of(caps.budget_accepts),
+        "budget_money": text_of(caps.budget_money),
+        "starts_at": time_text(offer.starts_at), "ends_at": time_text(offer.ends_at),
         "status": offer.status,
     }  # fmt: skip
-    features = tuple(FeatureRow(n, _kind(v), _text(v)) for n, v in offer.features)
+    features = tuple(FeatureRow(n, kind_of(v), text_of(v)) for n, v in offer.features)
     conditions = tuple(
         ConditionRow(
             c.field,
             c.op,
-            _kind(c.value[0] if isinstance(c.value, tuple) and c.value else c.value),
-            ", ".join(_text(v) for v in c.value) if isinstance(c.value, tuple) else _text(c.value),
+            kind_of(c.value[0] if isinstance(c.value, tuple) and c.value else c.value),
+            ", ".join(text_of(v) for v in c.value)
+            if isinstance(c.value, tuple)
+            else text_of(c.value),
         )
         for c in rules.conditions
     )
@@ -208,13 +187,7 @@ def service_errors(error: NbaError, form: OfferForm) -> dict[str, str] | None:
     if path is None or path in ("body", "offer_id"):
         return None
     message = error.message.partition(": ")[2] if isinstance(error, InvalidInput) else str(error)
-    return {_input_of(path.split("."), form): f"{label_of(path)}: {_in_words(message)}"}
-
-
-def _in_words(message: str) -> str:
-    for name, words in _NAMES_IN_MESSAGES.items():
-        message = re.sub(rf"\b{name}\b", words, message)
-    return message
+    return {_input_of(path.split("."), form): f"{label_of(path)}: {in_words(message)}"}
 
 
 def _body(form: OfferForm, *, with_id: bool) -> tuple[dict[str, object], dict[str, str]]:
@@ -226,22 +199,22 @@ def _body(form: OfferForm, *, with_id: bool) -> tuple[dict[str, object], dict[st
         if form.value(name).strip() or name != "status":
             body[name] = form.value(name).strip()
     body["description"] = form.value("description").strip()
-    body["cost"] = _number(form.value("cost")) if form.value("cost").strip() else 0.0
-    body["value"] = _optional_number(form.value("value"))
+    body["cost"] = number(form.value("cost")) if form.value("cost").strip() else 0.0
+    body["value"] = optional_number(form.value("value"))
     body["features"] = _features(form, problems)
     body["eligibility"] = {
-        "churn_min": _number(form.value("churn_min") or "0"),
-        "churn_max": _number(form.value("churn_max") or "1"),
-        "segments": _items(form.value("segments")),
-        "plans": _items(form.value("plans")),
-        "channels": _items(form.value("channels")),
+        "churn_min": number(form.value("churn_min") or "0"),
+        "churn_max": number(form.value("churn_max") or "1"),
+        "segments": items(form.value("segments")),
+        "plans": items(form.value("plans")),
+        "channels": items(form.value("channels")),
         "conditions": [_condition(i, row, problems) for i, row in _filled(form.conditions)],
     }
     body["caps"] = {
-        "max_per_customer": _optional_number(form.value("max_per_customer")),
-        "window_days": _number(form.value("window_days") or "30"),
-        "budget_accepts": _optional_number(form.value("budget_accepts")),
-        "budget_money": _optional_number(form.value("budget_money")),
+        "max_per_customer": optional_number(form.value("max_per_customer")),
+        "window_days": number(form.value("window_days") or "30"),
+        "budget_accepts": optional_number(form.value("budget_accepts")),
+        "budget_money": optional_number(form.value("budget_money")),
     }
     for name in ("starts_at", "ends_at"):
         body[name] = form.value(name).strip() or None
@@ -265,7 +238,7 @@ def _features(form: OfferForm, problems: dict[str, str]) -> dict[str, object]:
 def _condition(i: int, row: ConditionRow, problems: dict[str, str]) -> dict[str, object]:
     place = (f"condition-{i}-value", f"Condition {i + 1} value")
     if row.op in ("in", "not_in"):
-        value: object = [_typed(row.kind, v, place, problems) for v in _items(row.value)]
+        value: object = [_typed(row.kind, v, place, problems) for v in items(row.value)]
     else:
         value = _typed(row.kind, row.value, place, problems)
     return {"field": row.field.strip(), "op": row.op, "value": value}
@@ -277,10 +250,10 @@ def _typed(kind: str, text: str, place: tuple[str, str], problems: dict[str, str
     text = text.strip()
     name, label = place
     if kind == "number":
-        number = _number(text)
-        if isinstance(number, str):
+        read = number(text)
+        if isinstance(read, str):
             problems[name] = f"{label}: {text!r} is not a number (choose text to keep it as is)"
-        return number
+        return read
     if kind == "yes-no":
         if text.lower() not in _YES + _NO:
             problems[name] = f"{label}: write yes or no, got {text!r}"
@@ -306,7 +279,7 @@ def _validated(
                 problem["type"] == "string_too_short"
                 and problem.get("ctx", {}).get("min_length") == 1
             )
-            message = "is required" if blank else _in_words(problem_text(problem))
+            message = "is required" if blank else in_words(problem_text(problem))
             found.setdefault(_input_of(loc, form), f"{_label_of_loc(loc)}: {message}")
         return found
 
@@ -362,44 +335,3 @@ def _rows(posted: MultiDict[str, str], prefix: str) -> int:
         if key.startswith(f"{prefix}-") and key.split("-")[1].isdigit()
     ]
     return max(indexes, default=-1) + 1
-
-
-def _number(text: str) -> object:
-    """`text` as an int or a float; the text itself if it is neither (the schema says so)."""
-    text = text.strip()
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def _optional_number(text: str) -> object:
-    return _number(text) if text.strip() else None
-
-
-def _items(text: str) -> list[str]:
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes-no"
-    return "number" if isinstance(value, int | float) else "text"
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))  # 80, not 80.0: read back, the two are equal
-    return str(value)
-
-
-def _time_text(value: datetime | None) -> str:
-    return "" if value is None else value.strftime(_TIME_FORMAT)

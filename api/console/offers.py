@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from api.console._blueprint import blueprint
 from api.console.access import page
+from api.console.offer_fields import label_of
 from api.console.offer_form import (
     KINDS,
     OfferForm,
@@ -15,7 +16,6 @@ from api.console.offer_form import (
     edit_body,
     form_of_offer,
     form_of_request,
-    label_of,
     new_offer_body,
     service_errors,
 )
