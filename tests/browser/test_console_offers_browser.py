@@ -87,5 +87,5 @@ def test_the_catalog_shows_figures_and_an_analyst_cannot_change_anything(
     expect(page.locator("text=New offer")).to_have_count(0)
     screenshot(page, "offers-catalog")
     page.click("#figures-no_action >> text=No action")
-    expect(page.locator("#locked")).to_contain_text("built in")
+    expect(page.locator("#locked")).to_contain_text("is built in")
     expect(page.locator("button:has-text('Pause')")).to_have_count(0)

@@ -375,7 +375,7 @@ def test_retiring_asks_for_confirmation_and_is_final(
     reply = submit(client, "/ui/offers/loyalty/retire", {})
     assert reply.status_code == 302 and runtime.catalog.get("loyalty").status == "retired"
     page = text(client.get("/ui/offers/loyalty"))
-    assert "retired for good" in page
+    assert "Retired for good." in page
     for button in (">Edit<", ">Resume<", ">Pause<", "Retire…"):
         assert button not in page
     assert client.get("/ui/offers/loyalty/edit").status_code == 409
