@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TypedDict
 
@@ -53,6 +53,35 @@ class Caps:
     window_days: int = 30
     budget_accepts: int | None = None
     budget_money: float | None = None
+
+    @property
+    def has_budget(self) -> bool:
+        """Whether the offer has a total budget, in accepts or in money."""
+        return self.budget_accepts is not None or self.budget_money is not None
+
+    def budget_allows(self, accepts: int, spent: float, cost: float) -> bool:
+        """Whether an offer that has had `accepts` accepts costing `spent` in total may be shown
+        again: fewer accepts than `budget_accepts`, and room for one more accept of `cost`."""
+        if self.budget_accepts is not None and accepts >= self.budget_accepts:
+            return False
+        return self.budget_money is None or spent + cost <= self.budget_money
+
+
+@dataclass(frozen=True, slots=True)
+class OfferDay:
+    """One offer's activity on one UTC day: its shows, and the outcomes recorded that day.
+
+    `shows` counts decisions of the day that chose the offer; `answered` the acceptance
+    outcomes recorded that day for decisions that chose it (a default outcome included),
+    `accepts` those that were accepted, `spend` their cost at the version each decision saw.
+    """
+
+    day: date
+    offer_id: str
+    shows: int = 0
+    answered: int = 0
+    accepts: int = 0
+    spend: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

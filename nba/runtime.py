@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from nba.clock import utc_now
 from nba.config import Settings
 from nba.errors import Unavailable
+from nba.evaluation.catalog_figures import CatalogFigures
 from nba.evaluation.jobs import EvaluationJobs
 from nba.learning.apprentice import Apprentice
 from nba.learning.drift import DriftMonitor
@@ -31,6 +32,9 @@ from nba.serving.offer_cache import OfferCache
 from nba.storage import Database
 
 log = logging.getLogger(__name__)
+
+_SUMMARY_INTERVAL_S = 3600.0
+"""How often the daily offer summary (`offer_days`) takes in the days that are over."""
 
 
 @dataclass
@@ -52,6 +56,7 @@ class Runtime:
     drift: DriftMonitor
     evaluations: EvaluationJobs
     audit: AuditLog
+    figures: CatalogFigures
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -76,6 +81,11 @@ class Runtime:
             every(self.refresh_model, s.learning.model_poll_s, "refresh_model")
         every(self.defaults.run, s.reward.default_outcome_interval_s, "defaults")
         every(self.drift.check, s.evaluation.drift_interval_s, "drift")
+        scheduler.add_job(
+            _logged(self.figures.summarise, "offer_days"), "interval",
+            seconds=_SUMMARY_INTERVAL_S, id="offer_days", max_instances=1, coalesce=True,
+            next_run_time=utc_now(),  # at start too: a first summary can take seconds
+        )  # fmt: skip
         scheduler.start()
         self.scheduler = scheduler
         log.info("scheduler started")
@@ -180,4 +190,5 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     return Runtime(
         settings, database, catalog, keys, keeper, decider, feedback, defaults, registry, trainer,
         refresh_rng, apprentice, drift, EvaluationJobs(database, clock), AuditLog(database),
+        CatalogFigures(database, clock),
     )  # fmt: skip

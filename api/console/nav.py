@@ -20,6 +20,12 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("console.home", "Home", ("crm", "marketer", "analyst"), "the pages you may open"),
     NavItem(
+        "console.offers_page",
+        "Offers",
+        ("marketer", "analyst"),
+        "the catalog: each offer's status, shows, acceptance and spend; create and edit offers",
+    ),
+    NavItem(
         "console.models",
         "Models",
         ("analyst",),

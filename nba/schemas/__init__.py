@@ -17,6 +17,7 @@ from nba.schemas._common import (
     check_text,
     invalid_input,
     parse,
+    problem_text,
 )
 from nba.schemas.audit import AuditEntryReply, AuditList, audit_list_reply
 from nba.schemas.decisions import (
@@ -139,6 +140,7 @@ __all__ = [
     "outcome_reply",
     "outcome_report",
     "parse",
+    "problem_text",
     "retention_reply",
     "retention_report",
     "stats_reply",

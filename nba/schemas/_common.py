@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import CoreSchema, ErrorDetails, core_schema
 
 from nba.clock import parse_time
 from nba.errors import InvalidInput
@@ -122,11 +122,18 @@ def invalid_input(error: ValidationError, data: object) -> InvalidInput:
         elif not (first["type"] == "missing" and i == len(loc) - 1):
             continue
         parts.append(str(step))
-    problem = _PROBLEMS.get(first["type"], first["msg"].removeprefix("Value error, "))
-    if first["type"] == "string_pattern_mismatch":
-        pattern = first.get("ctx", {}).get("pattern")
-        problem = _PATTERNS.get(pattern, problem) if isinstance(pattern, str) else problem
-    return InvalidInput(".".join(parts) or "body", problem, problems=error.error_count())
+    return InvalidInput(
+        ".".join(parts) or "body", problem_text(first), problems=error.error_count()
+    )
+
+
+def problem_text(problem: ErrorDetails) -> str:
+    """One problem pydantic found, in the words of nba's errors (`is required`, ...)."""
+    text = _PROBLEMS.get(problem["type"], problem["msg"].removeprefix("Value error, "))
+    if problem["type"] == "string_pattern_mismatch":
+        pattern = problem.get("ctx", {}).get("pattern")
+        text = _PATTERNS.get(pattern, text) if isinstance(pattern, str) else text
+    return text
 
 
 def check_text(data: object) -> None:

@@ -129,9 +129,6 @@ def _within_caps(offer: Offer, usage: Usage) -> bool:
         and usage.contacts.get(offer.id, 0) >= caps.max_per_customer
     ):
         return False
-    if caps.budget_accepts is not None and usage.accepts.get(offer.id, 0) >= caps.budget_accepts:
-        return False
-    return not (
-        caps.budget_money is not None
-        and usage.money.get(offer.id, 0.0) + offer.cost > caps.budget_money
+    return caps.budget_allows(
+        usage.accepts.get(offer.id, 0), usage.money.get(offer.id, 0.0), offer.cost
     )

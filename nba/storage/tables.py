@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
@@ -213,6 +213,25 @@ class AuditRow(SQLModel, table=True):
     action: str
     before: dict | None = Field(default=None, sa_type=JSON)
     after: dict | None = Field(default=None, sa_type=JSON)
+
+
+class OfferDayRow(SQLModel, table=True):
+    """One offer's activity on one past UTC day, summarised from the log (migration 0007).
+
+    `shows` counts the decisions of that day that chose the offer; `answered`, `accepts` and
+    `spend` the acceptance outcomes recorded that day for decisions that chose it (each accept
+    costed at the offer version its decision saw). Rows are written once a day is over and
+    never edited; the state row `offer_days` says up to which day they go.
+    """
+
+    __tablename__ = "offer_days"
+
+    day: date = Field(primary_key=True)
+    offer_id: str = Field(primary_key=True)
+    shows: int = 0
+    answered: int = 0
+    accepts: int = 0
+    spend: float = 0.0
 
 
 metadata = SQLModel.metadata
