@@ -1,9 +1,10 @@
 """How long `nba` commands take from the shell: start-up, imports, one database query.
 
-Run: `python benchmarks/cli_startup.py [--repeat 9]`.
+Run: `python benchmarks/cli_startup.py [--repeat 9] [--tree PATH]`.
 Each command runs `--repeat` times in a fresh `python -m nba` subprocess (after one warm-up run
 that compiles the bytecode and creates the database), on a fresh SQLite database in a scratch
-folder, with this checkout first on PYTHONPATH. It prints the median, the fastest and the
+folder, with this checkout (or `--tree`, another one: say `git archive COMMIT | tar -x -C DIR`
+to measure the code before a change) first on PYTHONPATH. It prints the median, the fastest and the
 slowest wall time, the median as a ratio to `python -c pass` (the interpreter alone), and the
 target of issue 13 (`--version` and `--help` < 0.5 s, `offers list` < 1.5 s).
 The test `tests/cli/test_cli_startup.py` checks which modules a command imports; the seconds
@@ -34,11 +35,18 @@ def _timed(args: list[str], cwd: Path, env: dict[str, str]) -> float:
 
 @click.command()
 @click.option("--repeat", type=click.IntRange(min=1), default=9, show_default=True)
-def main(repeat: int) -> None:
+@click.option(
+    "--tree",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=ROOT,
+    help="The checkout whose nba is measured (default: this one).",
+)
+def main(repeat: int, tree: Path) -> None:
     """Time each command `repeat` times in subprocesses and print a table."""
+    click.echo(f"nba from {tree.resolve()}")
     with tempfile.TemporaryDirectory(prefix="nba-cli-bench-") as scratch:
         folder = Path(scratch)
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "NBA_DATA_DIR": str(folder / "data")}
+        env = {**os.environ, "PYTHONPATH": str(tree), "NBA_DATA_DIR": str(folder / "data")}
         env.pop("NBA_DATABASE_URL", None)
         nba = [sys.executable, "-m", "nba"]
         commands = {
