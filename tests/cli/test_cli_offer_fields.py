@@ -85,3 +85,11 @@ def test_set_of_a_field_inside_a_plain_field_is_refused(nba, disc):
     result = nba("offers", "edit", disc, "--set", "cost.amount=3")
     assert result.exit_code == 2
     assert "cost has no fields of its own: set it whole, --set cost=VALUE" in result.stderr
+
+
+def test_the_editable_fields_are_those_of_an_offer_edit_body():
+    from nba.cli.offers import EDITABLE, NESTED
+    from nba.schemas import OfferPatch
+
+    assert tuple(OfferPatch.model_fields) == EDITABLE
+    assert set(NESTED) <= set(EDITABLE)
