@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a log is read: storage needs only COLUMNS
+    import pandas as pd
 
 COLUMNS = (
     "decision_id",
@@ -52,6 +54,8 @@ def write_log(frame: pd.DataFrame, path: str | Path) -> Path:
 
 def read_log(path: str | Path) -> pd.DataFrame:
     """Read a decision log written by `write_log` (Parquet or CSV), lists restored."""
+    import pandas as pd
+
     path = Path(path)
     if path.suffix == ".csv":
         frame = pd.read_csv(path)

@@ -96,10 +96,23 @@ class ModelRegistry:
         return changed
 
     def train(self, *, actor: Actor = Actor.system()) -> ModelVersion:
-        """Learn every outcome no version has learned, then save a new version now."""
-        run = self._trainer.run(force=True, actor=actor)
-        if run.version is None:
+        """Learn every outcome no version has learned, then save a new version now (even with
+        nothing new: a snapshot)."""
+        saved = self._train(force=True, actor=actor)
+        if saved is None:  # a forced run that held the lease always saves
+            raise RuntimeError("the trainer saved no version")
+        return saved
+
+    def train_new(self, *, actor: Actor = Actor.system()) -> ModelVersion | None:
+        """Like `train`, but save nothing (None) when no outcome is new to learn."""
+        return self._train(force=False, actor=actor)
+
+    def _train(self, *, force: bool, actor: Actor) -> ModelVersion | None:
+        run = self._trainer.run(force=force, actor=actor)
+        if run.held_by is not None:
             raise Conflict(f"another trainer is running ({run.held_by}); try again shortly")
+        if run.version is None:
+            return None
         with self._rng_lock:
             self._keeper.refresh(self._database, self._rng)
         return run.version

@@ -15,15 +15,22 @@ from typing import Literal, TypedDict, cast
 
 import numpy as np
 
+from nba.errors import InvalidInput
 from nba.ope.batch import FloatArray
 from nba.ope.candidates import CandidatePolicy
-from nba.ope.estimators import MODEL_BASED
+from nba.ope.estimators import ESTIMATORS, MODEL_BASED
 from nba.ope.evaluate import Estimate, evaluate
 from nba.ope.logs import BANDS, LoggedData
 from nba.ope.reward_model import cross_fit
 
 RewardKind = Literal["acceptance", "value"]
 """`acceptance` when every logged reward is 0 or 1 (a value is then a rate), else `value`."""
+
+N_FOLDS = 5
+"""Folds of the model-based estimators' cross-fitted reward model (`reward_model.cross_fit`)."""
+MIN_OUTCOMES = 2
+"""Decisions with an outcome below which no estimate has a meaningful interval."""
+
 Progress = Callable[[str, int, int], None]
 """progress(label, done_now, total): called as work advances, `done_now` rows or resamples."""
 
@@ -147,12 +154,15 @@ def run_evaluation(
     progress: Progress | None = None,
 ) -> EvaluationResult:
     """Evaluate each candidate on `data`; see the module docstring."""
+    check_enough_outcomes(data.n, estimators)
     root = np.random.default_rng(seed)
     model_rng, policy_rng, boot_rng = root.spawn(3)
     boot_seed = int(boot_rng.integers(2**63))
     q = None
     if MODEL_BASED.intersection(estimators):
-        q = cross_fit(data.reward, data.action, len(data.offer_ids), model_rng, data.features())
+        q = cross_fit(
+            data.reward, data.action, len(data.offer_ids), model_rng, data.features(), N_FOLDS
+        )
     (baseline,) = evaluate(
         data.reward,
         data.action,
@@ -204,6 +214,40 @@ def run_evaluation(
         candidates=tuple(results),
         reward_kind="acceptance" if is_rate else "value",
     )
+
+
+def check_enough_outcomes(n: int, estimators: Sequence[str], n_folds: int = N_FOLDS) -> None:
+    """Refuse, in words, `n` decisions with an outcome (rows with a reward) too few for
+    `estimators`: how many there are, how many are needed, and what to do (InvalidInput)."""
+    model_based = [e for e in estimators if e in MODEL_BASED]
+    needed = max(n_folds if model_based else 0, MIN_OUTCOMES)
+    if n >= needed:
+        return
+    have = f"{n} decision{'' if n == 1 else 's'} with an outcome"
+    more = f"Collect at least {needed - n} more outcome{'' if needed - n == 1 else 's'}"
+    if model_based:
+        one = len(model_based) == 1
+        others = (
+            f", the others at least {MIN_OUTCOMES}" if len(model_based) < len(estimators) else ""
+        )
+        rule = (
+            f"{_names(model_based)} need{'s' if one else ''} at least {n_folds} "
+            f"({'its' if one else 'their'} reward model is cross-fitted on {n_folds} folds)"
+            f"{others}"
+        )
+        plain = [e for e in ESTIMATORS if e not in MODEL_BASED and e != "on_policy"]
+        todo = (
+            f"{more}, or choose estimators that need no cross-fitting: {', '.join(plain)} "
+            f"(at least {MIN_OUTCOMES})"
+        )
+    else:
+        rule = f"an estimate with a confidence interval needs at least {MIN_OUTCOMES}"
+        todo = more
+    raise InvalidInput("log", f"{have}; {rule}. {todo}, then evaluate again.")
+
+
+def _names(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _by_band(

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
@@ -16,6 +15,9 @@ from nba.errors import InvalidInput
 from nba.logschema import COLUMNS
 from nba.storage import _json
 from nba.storage.tables import DecisionRow, OutcomeRow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _Q = TypeVar("_Q", bound=sa.Select[Any])
 
@@ -94,6 +96,8 @@ def log_frame(
     no outcome came yet. `context` is JSON text, `eligible` a list of offer ids and
     `probabilities` a list in the same order. Filters as in `list_decisions`.
     """
+    import pandas as pd  # here: the commands that never read the log start faster without it
+
     query = sa.select(
         col(DecisionRow.id),
         col(DecisionRow.ts),
