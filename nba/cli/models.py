@@ -95,12 +95,13 @@ def train(evaluate: bool, force: bool, database_url: str | None, data_dir: str |
     """
 
     def work(runtime: Runtime) -> int | str:
-        saved = runtime.models.train(actor=CLI) if force else runtime.models.train_new(actor=CLI)
-        if saved is None:
-            return _nothing_to_learn(runtime)
-        if evaluate:
-            runtime.models.evaluate(saved.version)
-        return saved.version
+        if force:
+            saved = runtime.models.train(actor=CLI)
+            if evaluate:
+                runtime.models.evaluate(saved.version)
+            return saved.version
+        run = runtime.models.train_outstanding(actor=CLI, evaluate=True if evaluate else None)
+        return _nothing_to_learn(runtime) if run.version is None else run.version.version
 
     done = _with_runtime(database_url, data_dir, work)
     if isinstance(done, str):

@@ -103,10 +103,6 @@ class ModelRegistry:
             raise RuntimeError("the trainer saved no version")
         return saved
 
-    def train_new(self, *, actor: Actor = Actor.system()) -> ModelVersion | None:
-        """Like `train`, but save nothing (None) when no outcome is new to learn."""
-        return self._train(force=False, actor=actor)
-
     def _train(self, *, force: bool, actor: Actor) -> ModelVersion | None:
         run = self._trainer.run(force=force, actor=actor)
         if run.held_by is not None:
@@ -117,10 +113,12 @@ class ModelRegistry:
             self._keeper.refresh(self._database, self._rng)
         return run.version
 
-    def train_outstanding(self, *, actor: Actor = Actor.system()) -> TrainingRun:
+    def train_outstanding(
+        self, *, actor: Actor = Actor.system(), evaluate: bool | None = None
+    ) -> TrainingRun:
         """Learn every outcome no version has learned and save a version with them, evaluated
-        off-policy when the settings say so; with nothing to learn, save nothing and return a
-        run without a version. Conflict while another trainer runs."""
+        off-policy when `evaluate` (None: when the settings say so); with nothing to learn,
+        save nothing and return a run without a version. Conflict while another trainer runs."""
         run = self._trainer.run(actor=actor)
         if run.held_by is not None:
             raise Conflict(f"another trainer is running ({run.held_by}); try again shortly")
@@ -128,7 +126,7 @@ class ModelRegistry:
             return run
         with self._rng_lock:
             self._keeper.refresh(self._database, self._rng)
-        if self._settings.evaluation.evaluate_versions:
+        if self._settings.evaluation.evaluate_versions if evaluate is None else evaluate:
             self.evaluate(run.version.version)
         return run
 
