@@ -27,9 +27,21 @@ from nba.storage import Database
     default=None,
     help="Where the demo database goes (default: a new temporary folder).",
 )
-def command(steps: int, seed: int, data_dir: str | None) -> None:
-    """Start an embedded service, load sample offers, drive it over HTTP, summarise learning."""
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False),
+    default="nba-demo-report.html",
+    show_default=True,
+    help="Where the HTML summary with plots goes (kept after the demo).",
+)
+def command(steps: int, seed: int, data_dir: str | None, report_path: str) -> None:
+    """Start an embedded service, load sample offers, drive it over HTTP, summarise learning.
+
+    Prints the summary, then the path of the HTML report as the last line.
+    """
     from simulator.demo import format_summary, run_demo
+    from simulator.demo_report import write_report
 
     started = time.perf_counter()
     folder = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="nba-demo-"))
@@ -64,7 +76,9 @@ def command(steps: int, seed: int, data_dir: str | None) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     click.echo(format_summary(summary))
+    report = write_report(summary, report_path, seed=seed).resolve()
     click.echo(f"demo finished in {time.perf_counter() - started:.1f} s; service log {log_path}")
+    click.echo(f"report: {report}")
 
 
 def _free_port() -> int:
