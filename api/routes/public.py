@@ -41,9 +41,11 @@ def metrics() -> Response:
     """Prometheus metrics of this process."""
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+    # `content_type`, not `mimetype`: Werkzeug would add a second charset to the one the
+    # exposition format's type already names.
     return Response(
         generate_latest(current_app.extensions["nba_metrics"].registry),
-        mimetype=CONTENT_TYPE_LATEST,
+        content_type=CONTENT_TYPE_LATEST,
     )
 
 

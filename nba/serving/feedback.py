@@ -16,6 +16,7 @@ from nba.errors import Conflict, InvalidInput, NotFound
 from nba.learning.keeper import ModelKeeper
 from nba.reward import acceptance_reward, learned_kinds, retention_reward
 from nba.serving.offer_cache import OfferCache
+from nba.serving.offer_counts import OfferCounts
 from nba.storage import Database, decisions, get_feedback, offers, record_once
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,11 @@ class FeedbackRecorder:
         self._learned = (
             learned_kinds(settings.reward.mode) if settings.learning.online_learning else ()
         )
+        self._accepted = OfferCounts()
+
+    def accepted_counts(self) -> dict[str, int]:
+        """How many accepted outcomes (reported or default) each offer got, since start."""
+        return self._accepted.snapshot()
 
     def record(self, report: FeedbackReport) -> FeedbackResult:
         """Record what the customer did, once; learn it online right away.
@@ -77,7 +83,7 @@ class FeedbackRecorder:
             )
             recorded, created = record_once(session, feedback)
         if created:
-            self._learn(decision, recorded, interim)
+            self._on_recorded(decision, recorded, interim)
         return FeedbackResult(recorded, created)
 
     def record_default(self, decision: Decision, kind: FeedbackKind, answer: bool) -> bool:
@@ -92,7 +98,7 @@ class FeedbackRecorder:
             except Conflict:  # a different answer was reported meanwhile: it stands
                 return False
         if created:
-            self._learn(decision, feedback, interim)
+            self._on_recorded(decision, feedback, interim)
         return created
 
     def get_decision(self, decision_id: str) -> tuple[Decision, Feedback | None]:
@@ -103,7 +109,10 @@ class FeedbackRecorder:
                 raise NotFound("decision", decision_id)
             return decision, get_feedback(session, FeedbackKind.ACCEPTANCE, decision_id)
 
-    def _learn(self, decision: Decision, feedback: Feedback, interim: float | None) -> None:
+    def _on_recorded(self, decision: Decision, feedback: Feedback, interim: float | None) -> None:
+        """Count an accept; learn the answer online if its kind is learned."""
+        if feedback.kind is FeedbackKind.ACCEPTANCE and feedback.answer:
+            self._accepted.add((decision.chosen,))
         if feedback.kind in self._learned:
             self._keeper.learn(decision, feedback, interim)
 
