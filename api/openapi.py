@@ -61,7 +61,7 @@ ENDPOINTS = (
     Endpoint("post", "/v1/decisions/batch", "Best offers for several customers", ("crm",),
              schemas.BatchBody, schemas.BatchReply, errors=(400, 404, 413, 422)),
     Endpoint("post", "/v1/decisions/{decision_id}/outcome", "Report accepted or declined",
-             ("crm",), schemas.OutcomeBody, schemas.OutcomeReply, errors=(400, 404, 409)),
+             ("crm",), schemas.OutcomeBody, schemas.RecordedOutcomeReply, errors=(400, 404, 409)),
     Endpoint("get", "/v1/decisions/{decision_id}", "A logged decision with its outcome",
              ("crm", "analyst"), None, schemas.LoggedDecision, errors=(404,)),
     Endpoint("get", "/v1/offers", "Every offer (latest versions)", ALL, None, schemas.OfferList,

@@ -39,10 +39,12 @@ from nba.schemas.evaluations import (
 from nba.schemas.feedback import (
     OutcomeBody,
     OutcomeReply,
+    RecordedOutcomeReply,
     RetentionBody,
     RetentionReply,
     outcome_reply,
     outcome_report,
+    recorded_outcome_reply,
     retention_reply,
     retention_report,
 )
@@ -111,6 +113,7 @@ __all__ = [
     "OfferReply",
     "OutcomeBody",
     "OutcomeReply",
+    "RecordedOutcomeReply",
     "Reply",
     "RetentionBody",
     "RetentionReply",
@@ -139,6 +142,7 @@ __all__ = [
     "outcome_reply",
     "outcome_report",
     "parse",
+    "recorded_outcome_reply",
     "retention_reply",
     "retention_report",
     "stats_reply",

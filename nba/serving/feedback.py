@@ -14,7 +14,13 @@ from nba.config import Settings
 from nba.domain import Decision, Feedback, FeedbackKind, FeedbackReport, Offer
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.learning.keeper import ModelKeeper
-from nba.reward import acceptance_reward, learned_kinds, retention_reward
+from nba.reward import (
+    OFFERS_NOTHING,
+    acceptance_reward,
+    learned_kinds,
+    outcome_reason,
+    retention_reward,
+)
 from nba.serving.offer_cache import OfferCache
 from nba.serving.offer_counts import OfferCounts
 from nba.storage import Database, decisions, get_feedback, offers, record_once
@@ -24,10 +30,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class FeedbackResult:
-    """The answer on record for a decision; `created` is False for a repeated report."""
+    """The answer on record for a decision; `created` is False for a repeated report.
+
+    `offer_id` is the decision's chosen offer, `reason` why the answer has its reward.
+    """
 
     feedback: Feedback
     created: bool
+    offer_id: str = ""
+    reason: str = ""
 
 
 class FeedbackRecorder:
@@ -84,7 +95,7 @@ class FeedbackRecorder:
             recorded, created = record_once(session, feedback)
         if created:
             self._on_recorded(decision, recorded, interim)
-        return FeedbackResult(recorded, created)
+        return FeedbackResult(recorded, created, decision.chosen, self._reason(decision, recorded))
 
     def record_default(self, decision: Decision, kind: FeedbackKind, answer: bool) -> bool:
         """Give `decision` the default `answer` of `kind` unless an answer came; True if it
@@ -108,6 +119,22 @@ class FeedbackRecorder:
             if decision is None:
                 raise NotFound("decision", decision_id)
             return decision, get_feedback(session, FeedbackKind.ACCEPTANCE, decision_id)
+
+    def _reason(self, decision: Decision, feedback: Feedback) -> str:
+        """Why the answer on record has its reward."""
+        if feedback.kind is FeedbackKind.RETENTION:
+            return (
+                f"retention answer for {decision.chosen}: reward {feedback.reward:g}, the "
+                "decision's net value less what the churn score expected without any action"
+            )
+        return outcome_reason(
+            self._settings.reward.mode,
+            offer_id=decision.chosen,
+            accepted=feedback.answer,
+            reward=feedback.reward,
+            offers_nothing=_offers_nothing(decision),
+            source=feedback.source,
+        )
 
     def _on_recorded(self, decision: Decision, feedback: Feedback, interim: float | None) -> None:
         """Count an accept; learn the answer online if its kind is learned."""
@@ -142,6 +169,7 @@ class FeedbackRecorder:
                 offer_value=offer.value if offer else None,
                 scale=s.reward.scale,
                 interim=s.reward.retention_interim_reward,
+                offers_nothing=_offers_nothing(decision),
             )
         else:
             outcome = get_feedback(session, FeedbackKind.ACCEPTANCE, decision.id)
@@ -163,3 +191,8 @@ class FeedbackRecorder:
         if cached is not None and cached.version == version:
             return cached
         return offers.get_offer(session, decision.chosen, version)
+
+
+def _offers_nothing(decision: Decision) -> bool:
+    """Whether the chosen arm offered the customer nothing (`no_action`, category none)."""
+    return decision.eligible[decision.chosen_index].category == OFFERS_NOTHING
