@@ -120,3 +120,11 @@ def test_the_25_percent_discount_is_accepted_more_in_every_band() -> None:
 def test_the_learner_beats_random_at_finding_the_best_offer_in_every_band(summary) -> None:
     for story in summary.stories:
         assert story.agreement > story.random_agreement, story.band
+
+
+def test_the_readmes_best_offers_of_the_high_band_hold_for_the_demos_seed(summary) -> None:
+    # README: "the best offer in the high band is the 25% discount for about half and the
+    # technician visit for about a third"
+    high = summary.oracle_mix.loc["high"]
+    assert 0.4 < high["discount_25"] < 0.6 and 0.25 < high["technician_visit"] < 0.4
+    assert set(high.nlargest(2).index) == {"discount_25", "technician_visit"}
