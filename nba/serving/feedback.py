@@ -37,8 +37,8 @@ class FeedbackResult:
 
     feedback: Feedback
     created: bool
-    offer_id: str = ""
-    reason: str = ""
+    offer_id: str
+    reason: str
 
 
 class FeedbackRecorder:
