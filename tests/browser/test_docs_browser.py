@@ -8,6 +8,11 @@ from tests.browser.conftest import Console, screenshot
 
 
 def test_docs_authorize_with_a_key_and_try_a_decision(page: Page, console: Console) -> None:
+    elsewhere: list[str] = []
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith((console.url, "data:")) else elsewhere.append(r.url),
+    )
     page.goto(f"{console.url}/docs")
     decide = page.locator(".opblock-post", has=page.locator('[data-path="/v1/decisions"]'))
     expect(decide).to_be_visible()
@@ -25,3 +30,4 @@ def test_docs_authorize_with_a_key_and_try_a_decision(page: Page, console: Conso
     expect(status).to_have_text("200")
     expect(decide.locator(".live-responses-table .microlight").first).to_contain_text("decision_id")
     screenshot(page, "docs-try-it-decision")
+    assert elsewhere == []  # nothing from a CDN or a validator
