@@ -73,9 +73,9 @@ class RulesCandidate:
     baseline of `policies`). A preference entry matches an offer id or, through the offer's
     category, a category: `categories` (offer id -> category) first, then the log's own
     (`LoggedData.categories`, from the export's `eligible_categories`). With no preferred
-    offer eligible on a row the row is uniform. When the rules name categories and the
-    category of some logged offer is known from neither, the rules cannot be evaluated as
-    they would decide: InvalidInput says which offers and what to do.
+    offer eligible on a row the row is uniform. When the rules name categories and no
+    offer's category is known from either, the rules cannot be evaluated as they would
+    decide (they would act as uniform random): InvalidInput says so and what to do.
     """
 
     preferences: Mapping[str, tuple[str, ...]] = field(
