@@ -32,9 +32,21 @@ from nba.storage import Database
 @click.option(
     "--keep", is_flag=True, help="Keep the temporary folder (database, service log); say where."
 )
-def command(steps: int, seed: int, data_dir: str | None, keep: bool) -> None:
-    """Start an embedded service, load sample offers, drive it over HTTP, summarise learning."""
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False),
+    default="nba-demo-report.html",
+    show_default=True,
+    help="Where the HTML summary with plots goes (kept after the demo).",
+)
+def command(steps: int, seed: int, data_dir: str | None, keep: bool, report_path: str) -> None:
+    """Start an embedded service, load sample offers, drive it over HTTP, summarise learning.
+
+    Prints the summary, then the path of the HTML report as the last line.
+    """
     from simulator.demo import format_summary, run_demo
+    from simulator.demo_report import write_report
 
     started = time.perf_counter()
     folder = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="nba-demo-"))
@@ -75,8 +87,10 @@ def command(steps: int, seed: int, data_dir: str | None, keep: bool) -> None:
             os.killpg(server.pid, signal.SIGKILL)  # the master and its workers
             server.wait(timeout=30)
     click.echo(format_summary(summary))
+    report = write_report(summary, report_path, seed=seed).resolve()
     kept = f"; service log {log_path}" if data_dir or keep else ""
     click.echo(f"demo finished in {time.perf_counter() - started:.1f} s{kept}")
+    click.echo(f"report: {report}")
 
 
 def _leave(folder: Path, keep: bool) -> None:

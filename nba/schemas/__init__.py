@@ -40,10 +40,12 @@ from nba.schemas.evaluations import (
 from nba.schemas.feedback import (
     OutcomeBody,
     OutcomeReply,
+    RecordedOutcomeReply,
     RetentionBody,
     RetentionReply,
     outcome_reply,
     outcome_report,
+    recorded_outcome_reply,
     retention_reply,
     retention_report,
 )
@@ -112,6 +114,7 @@ __all__ = [
     "OfferReply",
     "OutcomeBody",
     "OutcomeReply",
+    "RecordedOutcomeReply",
     "Reply",
     "RetentionBody",
     "RetentionReply",
@@ -141,6 +144,7 @@ __all__ = [
     "outcome_report",
     "parse",
     "problem_text",
+    "recorded_outcome_reply",
     "retention_reply",
     "retention_report",
     "stats_reply",

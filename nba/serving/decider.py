@@ -20,6 +20,7 @@ from nba.learning.keeper import ModelKeeper, ModelSwapped
 from nba.serving.eligibility import Usage, eligible_offers, unusable_reason
 from nba.serving.inputs import DecisionRequest
 from nba.serving.offer_cache import OfferCache
+from nba.serving.offer_counts import OfferCounts
 from nba.storage import Database, decisions, offers
 from policies.base import Candidate, Context, Reason
 
@@ -66,6 +67,11 @@ class Decider:
         self._unusable_lock = threading.Lock()
         self._reasons: dict[tuple[str, int], str | None] = {}
         self._unusable_counts: dict[str, int] = {}
+        self._shown = OfferCounts()
+
+    def shown_counts(self) -> dict[str, int]:
+        """How many logged decisions chose each offer, by offer id, since start."""
+        return self._shown.snapshot()
 
     def unusable_counts(self) -> dict[str, int]:
         """How many decisions left each unusable offer out, by offer id, since start."""
@@ -82,6 +88,7 @@ class Decider:
         planned = [self._plan(request, now) for request in requests]
         with self._database.session() as session:
             decisions.add_decisions(session, [result.decision for result in planned])
+        self._shown.add(result.decision.chosen for result in planned)
         for result in planned:
             d = result.decision
             log.debug("decision_id=%s offer=%s p=%.4f", d.id, d.chosen, d.propensity)

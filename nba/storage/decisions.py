@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from nba.domain import Decision
 from nba.errors import InvalidInput
-from nba.logschema import COLUMNS
+from nba.logschema import COLUMNS, EXPORT_COLUMNS
 from nba.storage import _json
 from nba.storage.tables import DecisionRow, OutcomeRow
 
@@ -90,11 +90,12 @@ def log_frame(
     channel: str | None = None,
     offer_ids: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The decision log in the logged-data schema (`nba.logschema.COLUMNS`), ordered by ts.
+    """The decision log in the export's schema (`nba.logschema.EXPORT_COLUMNS`), ordered by ts.
 
     One row per decision from one outer-joined query; `reward` and `accepted` are null where
     no outcome came yet. `context` is JSON text, `eligible` a list of offer ids and
-    `probabilities` a list in the same order. Filters as in `list_decisions`.
+    `probabilities` a list in the same order, as are the eligible offers' versions, categories
+    and features (JSON text). Filters as in `list_decisions`.
     """
     import pandas as pd  # here: the commands that never read the log start faster without it
 
@@ -119,6 +120,7 @@ def log_frame(
     rows = session.connection().execute(query).all()
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
     data = dict(zip(COLUMNS, columns, strict=True))
+    snapshots = data["eligible"]
     frame = pd.DataFrame(
         {
             "decision_id": pd.Series(data["decision_id"], dtype=object),
@@ -138,9 +140,19 @@ def log_frame(
             "accepted": pd.Series(data["accepted"], dtype="boolean"),
             "policy": pd.Series(data["policy"], dtype=object),
             "model_version": pd.Series(data["model_version"], dtype="Int64"),
+            "eligible_versions": pd.Series(
+                [[int(e["version"]) for e in eligible] for eligible in snapshots], dtype=object
+            ),
+            "eligible_categories": pd.Series(
+                [[e["category"] for e in eligible] for eligible in snapshots], dtype=object
+            ),
+            "eligible_features": pd.Series(
+                [json.dumps([e.get("features", {}) for e in eligible]) for eligible in snapshots],
+                dtype=object,
+            ),
         }
     )
-    return frame[list(COLUMNS)]
+    return frame[list(EXPORT_COLUMNS)]
 
 
 def to_decision(row: DecisionRow) -> Decision:

@@ -127,7 +127,8 @@ def test_same_outcome_twice_is_200_and_learned_once(client, headers, runtime):
     learned = runtime.keeper.pending
     second = client.post(url, json={"accepted": True}, headers=headers("crm"))
     assert first.status_code == second.status_code == 200
-    assert first.json == second.json
+    assert (first.json["repeated"], second.json["repeated"]) == (False, True)
+    assert {**first.json, "repeated": True} == second.json
     assert runtime.keeper.pending == learned == 1
 
 
