@@ -11,6 +11,7 @@ from policies.base import (
     Ranking,
     Reason,
     freeze_features,
+    unexplained_note,
 )
 from policies.baselines import ChurnBandRules, UniformRandom
 from policies.cold_start import ColdStart
@@ -46,4 +47,5 @@ __all__ = [
     "get",
     "names",
     "parameters",
+    "unexplained_note",
 ]
