@@ -18,11 +18,13 @@ SWAPPED = "a new model version went live while deciding; its reasons would not a
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """The reasons behind one choice (None: the policy cannot say), and a note when there are
-    none or they need a word of context; `model_version` is the version that gave them."""
+    none; `model_version` is the version that gave them, `basis` says so in words when they
+    are recomputed later (which policy state, and how it relates to the one that decided)."""
 
     reasons: tuple[Reason, ...] | None
     note: str | None = None
     model_version: int | None = None
+    basis: str | None = None
 
 
 def explanation(
@@ -31,6 +33,7 @@ def explanation(
     candidates: int,
     cannot: str,
     model_version: int | None = None,
+    basis: str | None = None,
 ) -> Explanation:
     """The explanation of a policy's answer: its reasons, with the note that fits them.
 
@@ -38,9 +41,9 @@ def explanation(
     reasons get their own notes.
     """
     if reasons is None:
-        return Explanation(None, cannot, model_version)
+        return Explanation(None, cannot, model_version, basis)
     if candidates == 1:
-        return Explanation((), ONE_OFFER, model_version)
+        return Explanation((), ONE_OFFER, model_version, basis)
     if not reasons:
-        return Explanation((), ALIKE, model_version)
-    return Explanation(reasons, None, model_version)
+        return Explanation((), ALIKE, model_version, basis)
+    return Explanation(reasons, None, model_version, basis)
