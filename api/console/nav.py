@@ -19,6 +19,12 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("console.home", "Home", ("crm", "marketer", "analyst"), "the pages you may open"),
+    NavItem(
+        "console.decisions",
+        "Decisions",
+        ("marketer", "analyst"),
+        "look a decision up by its id, or a customer's decisions: why each offer was chosen",
+    ),
 )
 """In display order; a page module adds its entry here (admin sees every entry)."""
 
