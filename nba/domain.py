@@ -122,8 +122,11 @@ class EligibleOffer:
 class ExcludedOffer:
     """An active offer a decision left out although it was a candidate, and why.
 
-    Only offers nba cannot use are recorded (a value stored before the limits of today, say);
-    offers that are simply not eligible for the customer are not.
+    `reason` starts with the rule's name: `unusable:` for an offer nba cannot use at all (a
+    value stored before the limits of today, say), else the eligibility rule the offer failed
+    for this customer (`dates:`, `churn score:`, `segment:`, `plan:`, `channel:`,
+    `condition:`, `contact cap:`, `budget:`). Offers the request's `offer_ids` left out, and
+    offers that are not active, are not recorded; older decisions record unusable offers only.
     """
 
     offer_id: str
@@ -136,7 +139,7 @@ class Decision:
     """One logged decision: the full row of the decision log.
 
     `probabilities` and `scores` follow `eligible`; `propensity` is the chosen offer's
-    probability. `excluded` lists the active offers left out because nba cannot use them.
+    probability. `excluded` lists the active offers left out, with why (`ExcludedOffer`).
     """
 
     id: str

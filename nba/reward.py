@@ -50,6 +50,12 @@ def learned_kinds(mode: RewardMode) -> tuple[FeedbackKind, ...]:
     return (FeedbackKind.ACCEPTANCE,)
 
 
+def reward_range(mode: RewardMode) -> tuple[float, float]:
+    """The lowest and highest reward a policy can learn under `mode`: [0, 1] for acceptance,
+    [-1, 1] for the value modes."""
+    return (0.0, 1.0) if mode is RewardMode.ACCEPTANCE else (-1.0, 1.0)
+
+
 def acceptance_reward(
     mode: RewardMode,
     *,

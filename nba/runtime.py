@@ -28,6 +28,7 @@ from nba.serving.decider import Decider
 from nba.serving.defaults import DefaultFeedbackJob
 from nba.serving.feedback import FeedbackRecorder
 from nba.serving.keys import KeyRing
+from nba.serving.lookup import DecisionLookup
 from nba.serving.offer_cache import OfferCache
 from nba.storage import Database
 
@@ -57,6 +58,7 @@ class Runtime:
     evaluations: EvaluationJobs
     audit: AuditLog
     figures: CatalogFigures
+    lookup: DecisionLookup
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -145,7 +147,10 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     database = Database(settings.database.resolved_url)
     database.upgrade()
     root = np.random.default_rng(settings.seed)
-    policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = root.spawn(6)
+    # Spawned streams are numbered: a stream added at the end leaves the others as they were.
+    streams = root.spawn(7)
+    policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = streams[:6]
+    lookup_rng = streams[6]
     cache = OfferCache(database, ttl_s=settings.serving.offer_cache_s)
     catalog = OfferCatalog(database, cache)
     catalog.ensure_no_action()
@@ -191,4 +196,5 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         settings, database, catalog, keys, keeper, decider, feedback, defaults, registry, trainer,
         refresh_rng, apprentice, drift, EvaluationJobs(database, clock), AuditLog(database),
         CatalogFigures(database, clock),
+        DecisionLookup(database, keeper, apprentice, lookup_rng),
     )  # fmt: skip

@@ -20,6 +20,7 @@ from policies.base import (
     Ranking,
     Reason,
     freeze_features,
+    unexplained_note,
 )
 from policies.errors import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 
@@ -72,6 +73,7 @@ __all__ = [
     "get",
     "names",
     "parameters",
+    "unexplained_note",
 ]
 
 

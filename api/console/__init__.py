@@ -18,7 +18,7 @@ __all__ = ["install_console"]
 def install_console(app: Flask) -> None:
     """Register the console's pages, its session cookie and its CSRF protection on `app`."""
     # Each module adds its pages to the blueprint when imported.
-    from api.console import evaluations, home, models, offers, signin  # noqa: F401
+    from api.console import decisions, evaluations, home, models, offers, signin  # noqa: F401
 
     install_access(app)
     app.register_blueprint(blueprint)

@@ -37,6 +37,12 @@ NAV: tuple[NavItem, ...] = (
         ("analyst",),
         "evaluate candidate policies on the decision log and read the verdict",
     ),
+    NavItem(
+        "console.decisions",
+        "Decisions",
+        ("marketer", "analyst"),
+        "look a decision up by its id, or a customer's decisions: why each offer was chosen",
+    ),
 )
 """In display order; a page module adds its entry here (admin sees every entry)."""
 

@@ -191,3 +191,24 @@ def _filtered(
     if offer_ids is not None:
         query = query.where(col(DecisionRow.chosen).in_(list(offer_ids)))
     return query
+
+
+def customer_decisions(
+    session: Session, customer_id: str, *, offset: int = 0, limit: int = 20
+) -> list[Decision]:
+    """One customer's decisions, newest first, `limit` of them after skipping `offset`
+    (index on customer_id, ts)."""
+    query = (
+        select(DecisionRow)
+        .where(col(DecisionRow.customer_id) == customer_id)
+        .order_by(col(DecisionRow.ts).desc(), col(DecisionRow.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [to_decision(row) for row in session.exec(query)]
+
+
+def count_customer_decisions(session: Session, customer_id: str) -> int:
+    """How many decisions a customer has in the log (index on customer_id, ts)."""
+    query = select(sa.func.count()).where(col(DecisionRow.customer_id) == customer_id)
+    return int(session.exec(query).one())

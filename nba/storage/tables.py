@@ -63,10 +63,12 @@ class DecisionRow(SQLModel, table=True):
     """One logged decision with everything needed to relearn and evaluate it later."""
 
     __tablename__ = "decisions"
+    # A customer's decisions newest first (migration 0007).
+    __table_args__ = (sa.Index("ix_decisions_customer_ts", "customer_id", "ts"),)
 
     id: str = Field(primary_key=True)
     ts: datetime = Field(sa_type=UTCDateTime, index=True)
-    customer_id: str = Field(index=True)
+    customer_id: str
     churn_score: float
     context: dict = Field(default_factory=dict, sa_type=JSON)
     channel: str | None = None
