@@ -4,8 +4,8 @@ The console looks decisions up by customer, newest first, a page at a time. The 
 customer_id alone found the rows but left them to be sorted by time; the index on
 (customer_id, ts) gives them in order and replaces it.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
