@@ -151,6 +151,11 @@ class EvaluationSettings(_Group):
     drift_window: int = Field(default=300, gt=0)
     drift_z: float = Field(default=4.0, gt=0)
     drift_interval_s: float = Field(default=300.0, gt=0)
+    # The console's figures: daily summaries brought up to date from a watermark, and the
+    # learned policy against the baselines, estimated off-policy on the recent log.
+    summary_interval_s: float = Field(default=10.0, gt=0)
+    summary_settle_s: float = Field(default=5.0, ge=0)  # newer rows wait for the next run
+    comparison_interval_s: float = Field(default=900.0, gt=0)
 
 
 GROUPS: dict[str, type[_Group]] = {

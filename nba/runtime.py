@@ -5,16 +5,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from nba.clock import utc_now
-from nba.config import Settings
+from nba.config import RewardMode, Settings
 from nba.errors import Unavailable
 from nba.evaluation.catalog_figures import CatalogFigures
+from nba.evaluation.comparison import PolicyComparison
+from nba.evaluation.insights import Insights
 from nba.evaluation.jobs import EvaluationJobs
+from nba.evaluation.summaries import DailySummaries
 from nba.learning.apprentice import Apprentice
 from nba.learning.drift import DriftMonitor
 from nba.learning.keeper import ModelKeeper
@@ -59,6 +62,9 @@ class Runtime:
     audit: AuditLog
     figures: CatalogFigures
     lookup: DecisionLookup
+    summaries: DailySummaries
+    comparison: PolicyComparison
+    insights: Insights
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -68,10 +74,13 @@ class Runtime:
         s = self.settings
         scheduler = BackgroundScheduler(daemon=True, timezone="UTC")
 
-        def every(job: Callable[[], object], seconds: float, name: str) -> None:
+        def every(
+            job: Callable[[], object], seconds: float, name: str, *, now: bool = False
+        ) -> None:
+            first = {"next_run_time": datetime.now(UTC)} if now else {}
             scheduler.add_job(
                 _logged(job, name), "interval", seconds=seconds, id=name,
-                max_instances=1, coalesce=True,
+                max_instances=1, coalesce=True, **first,
             )  # fmt: skip
 
         if s.learning.trainer_enabled:
@@ -88,6 +97,8 @@ class Runtime:
             seconds=_SUMMARY_INTERVAL_S, id="offer_days", max_instances=1, coalesce=True,
             next_run_time=utc_now(),  # at start too: a first summary can take seconds
         )  # fmt: skip
+        every(self.summaries.refresh, s.evaluation.summary_interval_s, "summaries", now=True)
+        every(self.comparison.run, s.evaluation.comparison_interval_s, "comparison", now=True)
         scheduler.start()
         self.scheduler = scheduler
         log.info("scheduler started")
@@ -148,9 +159,10 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     database.upgrade()
     root = np.random.default_rng(settings.seed)
     # Spawned streams are numbered: a stream added at the end leaves the others as they were.
-    streams = root.spawn(7)
+    streams = root.spawn(8)
     policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = streams[:6]
     lookup_rng = streams[6]
+    comparison_rng = streams[7]
     cache = OfferCache(database, ttl_s=settings.serving.offer_cache_s)
     catalog = OfferCatalog(database, cache)
     catalog.ensure_no_action()
@@ -192,9 +204,19 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     trainer = Trainer(database, settings, trainer_rng, fresh_params=fresh_params, clock=clock)
     registry = ModelRegistry(database, keeper, trainer, registry_rng, settings)
     drift = DriftMonitor(database, settings.evaluation.drift_window, settings.evaluation.drift_z)
+    summaries = DailySummaries(database, clock, settle_s=settings.evaluation.summary_settle_s)
+    comparison = PolicyComparison(
+        database,
+        comparison_rng,
+        decisions=settings.evaluation.decisions,
+        reward_mode=settings.reward.mode.value,
+        retention=settings.reward.mode is RewardMode.RETENTION_VALUE,
+        clock=clock,
+    )
     return Runtime(
         settings, database, catalog, keys, keeper, decider, feedback, defaults, registry, trainer,
         refresh_rng, apprentice, drift, EvaluationJobs(database, clock), AuditLog(database),
         CatalogFigures(database, clock),
         DecisionLookup(database, keeper, apprentice, lookup_rng),
+        summaries, comparison, Insights(database, comparison, clock),
     )  # fmt: skip

@@ -18,6 +18,12 @@ class NavItem:
 
 
 NAV: tuple[NavItem, ...] = (
+    NavItem(
+        "console.overview",
+        "Overview",
+        ("marketer", "analyst"),
+        "decisions, acceptance, the learned policy against the rules and random, the model",
+    ),
     NavItem("console.home", "Home", ("crm", "marketer", "analyst"), "the pages you may open"),
     NavItem(
         "console.offers_page",

@@ -81,6 +81,22 @@ def latest_model_version(session: Session) -> ModelVersion | None:
     return None if row is None else _to_model_version(row)
 
 
+def active_model_metadata(session: Session) -> ModelVersion | None:
+    """The active model version with `data=b""` (its bytes are not loaded), or None."""
+    table = sa.inspect(ModelVersionRow).local_table
+    columns = [c for c in table.c if c.name != "data"]
+    query = (
+        select(*columns)
+        .where(col(ModelVersionRow.is_active).is_(True))
+        .order_by(col(ModelVersionRow.version).desc())
+        .limit(1)
+    )
+    row = session.exec(query).first()
+    if row is None:
+        return None
+    return _to_model_version(ModelVersionRow.model_construct(**row._mapping, data=b""))
+
+
 def list_model_versions(session: Session) -> list[ModelVersion]:
     """Every model version, newest first, with `data=b""`: the bytes are not loaded."""
     table = sa.inspect(ModelVersionRow).local_table

@@ -236,4 +236,48 @@ class OfferDayRow(SQLModel, table=True):
     spend: float = 0.0
 
 
+class OfferBandDayRow(SQLModel, table=True):
+    """One day's figures of one offer in one churn band on one channel (migration 0009).
+
+    Kept up to date by `nba.evaluation.summaries` from a watermark: decisions count on the UTC
+    day they were made, their outcomes on that same day whenever they came. `offer_id` "*"
+    holds the totals over every offer; `channel` "" stands for decisions without one.
+    """
+
+    __tablename__ = "offer_band_days"
+    __table_args__ = (sa.Index("ix_offer_band_days_day", "day"),)
+
+    offer_id: str = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    churn_band: str = Field(primary_key=True)
+    channel: str = Field(primary_key=True)
+    shows: int = 0
+    propensity_sum: float = 0.0
+    answered: int = 0
+    accepts: int = 0
+    spend: float = 0.0
+
+
+class ContextDayRow(SQLModel, table=True):
+    """How often one context value came with one offer's shows and accepts on one day
+    (migration 0009).
+
+    A text or boolean field counts per value; a numeric field has one row with `value` ""
+    whose counts are of the decisions that had a number there and whose sums add them up.
+    `offer_id` "*" holds every offer's decisions together.
+    """
+
+    __tablename__ = "offer_context_days"
+    __table_args__ = (sa.Index("ix_offer_context_days_day", "day"),)
+
+    offer_id: str = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    field: str = Field(primary_key=True)
+    value: str = Field(primary_key=True)
+    shows: int = 0
+    accepts: int = 0
+    shows_sum: float = 0.0
+    accepts_sum: float = 0.0
+
+
 metadata = SQLModel.metadata

@@ -71,7 +71,12 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         for role in ("crm", "marketer", "analyst", "admin")
     }
     runtime.close()
-    served = Served(folder, database_url, save_interval_s=3600)
+    # The console's summaries run every second, its policy comparison every 4 s: pages show
+    # the traffic a test just sent (a run is cheap when nothing changed).
+    served = Served(
+        folder, database_url, save_interval_s=3600, summary_interval_s=1, summary_settle_s=0.2,
+        comparison_interval_s=4,
+    )  # fmt: skip
     served.start()
     try:
         yield Console(served.url, keys, database_url)

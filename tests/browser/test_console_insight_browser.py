@@ -1,0 +1,118 @@
+"""The overview and an offer's dashboard in a real browser, after simulated traffic sent
+through the HTTP API of the live service."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import requests
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Console, screenshot, sign_in
+from tests.conftest import SAMPLE_OFFERS
+
+DECISIONS = 300
+OVERVIEW_TITLES = (
+    "Decisions and outcomes per day",
+    "Acceptance rate per day, every offer",
+    "Learned policy against the churn-band rules and random",
+)
+DASHBOARD_TITLES = (
+    "Shows, outcomes and accepts per day",
+    "Acceptance rate per day",
+    "Spend to date against the budget",
+    "Acceptance rate by churn band",
+    "Acceptance rate by channel",
+    "The learner's share of traffic for this offer",
+)
+
+
+@pytest.fixture(scope="module")
+def traffic(console: Console) -> int:
+    """The sample offers (discount_10 with a money budget), 300 decisions of random customers
+    in one batch, an outcome for four in five of them, then a model version trained now."""
+    http = requests.Session()
+
+    def as_role(role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {console.keys[role]}"}
+
+    for spec in SAMPLE_OFFERS:
+        body = {**spec, "caps": {"budget_money": 600.0}} if spec["id"] == "discount_10" else spec
+        reply = http.post(f"{console.url}/v1/offers", json=body, headers=as_role("marketer"))
+        assert reply.status_code == 201, reply.text
+    rng = np.random.default_rng(13)
+    requests_ = [
+        {
+            "customer_id": f"c{i}",
+            "churn_score": round(float(rng.random()), 3),
+            "channel": ["app", "call", "web"][int(rng.integers(3))],
+            "context": {
+                "plan": ["basic", "silver", "gold"][int(rng.integers(3))],
+                "tenure_months": int(rng.integers(1, 60)),
+                "region": ["north", "south"][int(rng.integers(2))],
+            },
+        }
+        for i in range(DECISIONS)
+    ]
+    reply = http.post(f"{console.url}/v1/decisions/batch", json={"requests": requests_},
+                      headers=as_role("crm"), timeout=60)  # fmt: skip
+    assert reply.status_code == 200, reply.text
+    for request, decision in zip(requests_, reply.json()["decisions"], strict=True):
+        if rng.random() < 0.2:
+            continue
+        # Discounts win the customers at risk; the rest accept now and then.
+        likely = 0.6 if decision["offer_id"] == "discount_10" else 0.2
+        accepted = bool(rng.random() < likely * (0.5 + request["churn_score"]))
+        url = f"{console.url}/v1/decisions/{decision['decision_id']}/outcome"
+        answered = http.post(url, json={"accepted": accepted}, headers=as_role("crm"))
+        assert answered.status_code == 200, answered.text
+    trained = http.post(f"{console.url}/v1/models/train", headers=as_role("admin"), timeout=60)
+    assert trained.status_code in (200, 201), trained.text
+    return DECISIONS
+
+
+def _reload_until(page: Page, text: str, timeout_s: float = 20) -> None:
+    """Reload until the page shows `text` (the background jobs run every second or two)."""
+    for _ in range(int(timeout_s * 2)):
+        if text in page.content():
+            return
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.locator("main")).to_contain_text(text)
+
+
+def test_the_overview_after_traffic_shows_its_charts(
+    page: Page, console: Console, traffic: int
+) -> None:
+    sign_in(page, console, "analyst")
+    expect(page.locator("header.top nav a").first).to_have_text("Overview")
+    page.click("header.top nav >> text=Overview")
+    expect(page).to_have_url(re.compile(r"/ui/overview$"))
+    _reload_until(page, f'<span class="figure">{traffic}</span> decisions')
+    _reload_until(page, "learned policy (active model version)")
+    expect(page.locator("figure.chart svg")).to_have_count(len(OVERVIEW_TITLES))
+    html = page.content()
+    for title in OVERVIEW_TITLES:
+        assert f"<!-- {title} -->" in html, title
+    expect(page.locator("table.comparison")).to_contain_text("churn-band rules")
+    screenshot(page, "overview")
+
+
+def test_an_offer_dashboard_after_traffic_shows_its_charts(
+    page: Page, console: Console, traffic: int
+) -> None:
+    sign_in(page, console, "marketer")
+    page.goto(console.ui("/overview"))
+    _reload_until(page, f'<span class="figure">{traffic}</span> decisions')
+    page.click("table.offers >> text=10% bill discount")
+    expect(page).to_have_url(re.compile(r"/ui/offers/discount_10/dashboard\?days=30$"))
+    expect(page.locator("h1")).to_contain_text("10% bill discount")
+    expect(page.locator("figure.chart svg")).to_have_count(len(DASHBOARD_TITLES))
+    html = page.content()
+    for title in DASHBOARD_TITLES:
+        assert f"<!-- {title} -->" in html, title
+    expect(page.locator("main")).to_contain_text("of a budget of 600.00")
+    expect(page.locator("table.profile").first).to_be_visible()
+    screenshot(page, "offer-dashboard")
