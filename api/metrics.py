@@ -1,5 +1,5 @@
 """Prometheus metrics of one app: requests, latencies, refusals, model lifecycle, drift,
-unusable offers."""
+unusable offers, and each offer's shows and accepts."""
 
 from __future__ import annotations
 
@@ -96,3 +96,19 @@ class _Lifecycle(Collector):
         for offer_id, count in sorted(runtime.decider.unusable_counts().items()):
             unusable.add_metric([offer_id], float(count))
         yield unusable
+        shows = CounterMetricFamily(
+            "nba_offer_shows",
+            "Decisions of this process that chose the offer (logged, so shown to the customer)",
+            labels=["offer_id"],
+        )
+        for offer_id, count in sorted(runtime.decider.shown_counts().items()):
+            shows.add_metric([offer_id], float(count))
+        yield shows
+        accepts = CounterMetricFamily(
+            "nba_offer_accepts",
+            "Accepted outcomes this process recorded for the offer (reported or default)",
+            labels=["offer_id"],
+        )
+        for offer_id, count in sorted(runtime.feedback.accepted_counts().items()):
+            accepts.add_metric([offer_id], float(count))
+        yield accepts

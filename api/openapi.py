@@ -18,6 +18,7 @@ from api.routes._params import MAX_VERSION
 from nba import schemas
 from nba.domain import ROLES, STATUSES
 from nba.evaluation.exports import FORMATS
+from nba.schemas.examples import EXAMPLES
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ ENDPOINTS = (
     Endpoint("post", "/v1/decisions/batch", "Best offers for several customers", ("crm",),
              schemas.BatchBody, schemas.BatchReply, errors=(400, 404, 413, 422)),
     Endpoint("post", "/v1/decisions/{decision_id}/outcome", "Report accepted or declined",
-             ("crm",), schemas.OutcomeBody, schemas.OutcomeReply, errors=(400, 404, 409)),
+             ("crm",), schemas.OutcomeBody, schemas.RecordedOutcomeReply, errors=(400, 404, 409)),
     Endpoint("get", "/v1/decisions/{decision_id}", "A logged decision with its outcome",
              ("crm", "analyst"), None, schemas.LoggedDecision, errors=(404,)),
     Endpoint("get", "/v1/offers", "Every offer (latest versions)", ALL, None, schemas.OfferList,
@@ -144,7 +145,11 @@ def openapi_document() -> dict:
         paths.setdefault(endpoint.path, {})[endpoint.method] = _operation(endpoint, refs)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "nba: next best action for retention", "version": "1"},
+        "info": {
+            "title": "nba: next best action for retention",
+            "version": "1",
+            "description": _INTRODUCTION,
+        },
         "paths": paths,
         "components": {
             "schemas": definitions,
@@ -165,13 +170,25 @@ def _statuses(endpoint: Endpoint) -> set[int]:
     return codes
 
 
+def _media(model: type[BaseModel], refs: Mapping[type[BaseModel], dict]) -> dict:
+    """A media type's schema, with its example when `nba.schemas.examples` has one."""
+    media: dict = {"schema": refs[model]}
+    if model.__name__ in EXAMPLES:
+        media["example"] = EXAMPLES[model.__name__]
+    return media
+
+
 def _operation(endpoint: Endpoint, refs: Mapping[type[BaseModel], dict]) -> dict:
-    success = {"schema": refs[endpoint.reply]} if endpoint.reply else {}
+    success = _media(endpoint.reply, refs) if endpoint.reply else {}
     content = {media: success for media in (endpoint.media, *endpoint.other_media)}
     responses: dict = {str(endpoint.status): {"description": "success", "content": content}}
     error = {"content": {"application/json": {"schema": refs[schemas.ErrorReply]}}}
     for code in sorted(_statuses(endpoint)):
-        responses[str(code)] = {"description": _DESCRIPTIONS[code], **error}
+        body = {"content": {"application/json": _media(schemas.ErrorReply, refs)}}
+        responses[str(code)] = {
+            "description": _DESCRIPTIONS[code],
+            **(body if code == 400 else error),
+        }
     operation: dict = {"summary": endpoint.summary, "responses": responses}
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": _PATH_PARAMS.get(name, _TEXT)}
@@ -185,10 +202,13 @@ def _operation(endpoint: Endpoint, refs: Mapping[type[BaseModel], dict]) -> dict
     if endpoint.roles:
         operation["security"] = [{"bearer": []}]
         operation["x-roles"] = sorted(set(endpoint.roles) | {"admin"})
+        operation["description"] = f"Roles: {', '.join(operation['x-roles'])}."
+    else:
+        operation["description"] = "No API key needed."
     if endpoint.body:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": refs[endpoint.body]}},
+            "content": {"application/json": _media(endpoint.body, refs)},
         }
     return operation
 
@@ -242,6 +262,15 @@ def _as_validated(node: object) -> None:
     for child in node.values():
         _as_validated(child)
 
+
+_INTRODUCTION = (
+    "Every `/v1` call takes an API key as `Authorization: Bearer <key>`; the key's role "
+    "(crm, marketer, analyst, admin) decides what it may call, and admin may call everything. "
+    "Make one with `nba keys create --role crm` (the key is the last line printed). Here: "
+    "**Authorize**, paste the key, then **Try it out** on an operation; the examples are "
+    'the README\'s tour. Errors are `{"error": {"code", "message", "details"}}` and '
+    "name the field at fault."
+)
 
 _DESCRIPTIONS = {
     400: "invalid input: a body field, path id or query value (the error names it)",

@@ -82,9 +82,12 @@ def bar_chart(
     *,
     errors: Mapping[str, tuple[Sequence[Number], Sequence[Number]]] | None = None,
     stacked: bool = False,
+    reference: tuple[str, float] | None = None,
+    legend_outside: bool = False,
 ) -> str:
     """Bars per category for each named series (side by side, or `stacked`); `errors` are
-    (low, high) interval ends per series, drawn as error bars."""
+    (low, high) interval ends per series, drawn as error bars; `reference` draws a labelled
+    horizontal line; `legend_outside` puts the legend right of the plot, off the bars."""
     rotated = any(len(c) > _LONGEST_FLAT_LABEL for c in categories)
     figure, axes = _figure(rotated=rotated)
     positions = list(range(len(categories)))
@@ -104,13 +107,19 @@ def bar_chart(
                  capsize=3)  # fmt: skip
         if stacked:
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+    if reference is not None:
+        axes.axhline(reference[1], color="#59636e", linestyle="--", linewidth=1, label=reference[0])
     axes.set_xticks(positions, list(categories))
     axes.set_xlim(-0.6, len(categories) - 0.4)  # every category, a bar or not (NaN)
     if rotated:
         axes.tick_params(axis="x", labelrotation=30)
         for label in axes.get_xticklabels():
             label.set_horizontalalignment("right")
-    return _finish(figure, axes, title, x_label, y_label, legend=len(series) > 1, rotated=rotated)
+    legend = len(series) > 1 or reference is not None
+    return _finish(
+        figure, axes, title, x_label, y_label, legend=legend, outside=legend_outside,
+        rotated=rotated,
+    )  # fmt: skip
 
 
 class ChartCache:
@@ -171,6 +180,7 @@ def _finish(
     y_label: str,
     *,
     legend: bool,
+    outside: bool = False,
     rotated: bool = False,
 ) -> str:
     # Title and axis labels at fixed places in the fixed margins: placed automatically,
@@ -185,7 +195,9 @@ def _finish(
     axes.set_ylabel(y_label)
     axes.yaxis.set_label_coords(-0.62 / axes_width, 0.5)
     axes.grid(True, alpha=0.3)
-    if legend:
+    if legend and outside:
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+    elif legend:
         axes.legend(loc="best", fontsize="small")
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg")

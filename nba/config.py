@@ -35,7 +35,7 @@ from nba.ratelimits import RateLimit, StorageUri
 
 ENV_PREFIX = "NBA_"
 
-OTHER_NBA_VARIABLES = frozenset({"NBA_CONFIG", "NBA_TEST_DATABASE_URL"})
+OTHER_NBA_VARIABLES = frozenset({"NBA_CONFIG", "NBA_TEST_DATABASE_URL", "NBA_TEST_ARTIFACTS"})
 """`NBA_` variables that are not settings, so that reading the environment allows them:
 `NBA_CONFIG` names the TOML file (`load_settings`); `NBA_TEST_DATABASE_URL` is the PostgreSQL
 server of the test suite (tests/databases.py, Makefile, .ci/run)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TypedDict
 
@@ -54,6 +54,35 @@ class Caps:
     budget_accepts: int | None = None
     budget_money: float | None = None
 
+    @property
+    def has_budget(self) -> bool:
+        """Whether the offer has a total budget, in accepts or in money."""
+        return self.budget_accepts is not None or self.budget_money is not None
+
+    def budget_allows(self, accepts: int, spent: float, cost: float) -> bool:
+        """Whether an offer that has had `accepts` accepts costing `spent` in total may be shown
+        again: fewer accepts than `budget_accepts`, and room for one more accept of `cost`."""
+        if self.budget_accepts is not None and accepts >= self.budget_accepts:
+            return False
+        return self.budget_money is None or spent + cost <= self.budget_money
+
+
+@dataclass(frozen=True, slots=True)
+class OfferDay:
+    """One offer's activity on one UTC day: its shows, and the outcomes recorded that day.
+
+    `shows` counts decisions of the day that chose the offer; `answered` the acceptance
+    outcomes recorded that day for decisions that chose it (a default outcome included),
+    `accepts` those that were accepted, `spend` their cost at the version each decision saw.
+    """
+
+    day: date
+    offer_id: str
+    shows: int = 0
+    answered: int = 0
+    accepts: int = 0
+    spend: float = 0.0
+
 
 @dataclass(frozen=True, slots=True)
 class Offer:
@@ -93,8 +122,11 @@ class EligibleOffer:
 class ExcludedOffer:
     """An active offer a decision left out although it was a candidate, and why.
 
-    Only offers nba cannot use are recorded (a value stored before the limits of today, say);
-    offers that are simply not eligible for the customer are not.
+    `reason` starts with the rule's name: `unusable:` for an offer nba cannot use at all (a
+    value stored before the limits of today, say), else the eligibility rule the offer failed
+    for this customer (`dates:`, `churn score:`, `segment:`, `plan:`, `channel:`,
+    `condition:`, `contact cap:`, `budget:`). Offers the request's `offer_ids` left out, and
+    offers that are not active, are not recorded; older decisions record unusable offers only.
     """
 
     offer_id: str
@@ -107,7 +139,7 @@ class Decision:
     """One logged decision: the full row of the decision log.
 
     `probabilities` and `scores` follow `eligible`; `propensity` is the chosen offer's
-    probability. `excluded` lists the active offers left out because nba cannot use them.
+    probability. `excluded` lists the active offers left out, with why (`ExcludedOffer`).
     """
 
     id: str

@@ -120,20 +120,20 @@ def formatter(log_format: str) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter()
 
 
-def configure_logging(settings: Settings | None = None, *, verbose: bool = False) -> None:
-    """Log to stderr in `settings.serving.log_format` (JSON without settings), INFO or DEBUG.
+def configure_logging(settings: Settings | None = None, *, level: int = logging.INFO) -> None:
+    """Log to stderr in `settings.serving.log_format` (JSON without settings) from `level` up.
 
     Like `logging.basicConfig`, this leaves the handlers alone when the process already has
     some that nba did not install (pytest's, an application embedding nba), and the level with
     them; calling it again replaces nba's own handler. Chatty libraries log WARNING and above.
     """
-    for name, level in _QUIET.items():
-        logging.getLogger(name).setLevel(level)
+    for name, quiet in _QUIET.items():
+        logging.getLogger(name).setLevel(quiet)
     root = logging.getLogger()
     ours = [h for h in root.handlers if isinstance(h, _StderrHandler)]
     if len(ours) < len(root.handlers):
         return
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.setLevel(level)
     for handler in ours:
         root.removeHandler(handler)
     handler = _StderrHandler()

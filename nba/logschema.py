@@ -4,6 +4,13 @@ Columns: decision_id, ts, customer_id, churn_score, context (JSON text), eligibl
 offer ids), probabilities (list, same order), offer_id (chosen), propensity, reward (null when
 no outcome yet), accepted, policy, model_version.
 
+The export (`nba export`, GET /v1/exports/decisions) and the simulator add `OFFER_COLUMNS`,
+what each eligible offer was when the decision saw it, in `eligible`'s order:
+eligible_versions (list of offer versions), eligible_categories (list of categories) and
+eligible_features (JSON text: a list of feature objects). With them `nba evaluate` scores a
+file as it scores the database: rules know each offer's category, learners see each offer's
+features. Logs without them (older exports, DSJSON) still read.
+
 CSV text cells a spreadsheet would run as a formula (OWASP's rule: a first character of `=`,
 `+`, `-`, `@`, tab or CR) go out behind a single quote, which spreadsheets show as text;
 `read_log` takes it off again.
@@ -13,8 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a log is read: storage needs only COLUMNS
+    import pandas as pd
 
 COLUMNS = (
     "decision_id",
@@ -31,6 +40,12 @@ COLUMNS = (
     "policy",
     "model_version",
 )
+"""The columns every decision log has."""
+OFFER_COLUMNS = ("eligible_versions", "eligible_categories", "eligible_features")
+"""The eligible offers' snapshots, in `eligible`'s order (see the module docstring)."""
+EXPORT_COLUMNS = COLUMNS + OFFER_COLUMNS
+"""What the export and the simulator write."""
+_LIST_COLUMNS = ("eligible", "probabilities", "eligible_versions", "eligible_categories")
 
 
 def write_log(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -42,7 +57,7 @@ def write_log(frame: pd.DataFrame, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".csv":
         out = frame.copy()
-        for column in ("eligible", "probabilities"):
+        for column in (c for c in _LIST_COLUMNS if c in out.columns):
             out[column] = out[column].map(_list_to_json)
         spreadsheet_safe(out).to_csv(path, index=False)
     else:
@@ -52,12 +67,14 @@ def write_log(frame: pd.DataFrame, path: str | Path) -> Path:
 
 def read_log(path: str | Path) -> pd.DataFrame:
     """Read a decision log written by `write_log` (Parquet or CSV), lists restored."""
+    import pandas as pd
+
     path = Path(path)
     if path.suffix == ".csv":
         frame = pd.read_csv(path)
         for column in _text_columns(frame):
             frame[column] = frame[column].map(_unquoted)
-        for column in ("eligible", "probabilities"):
+        for column in (c for c in _LIST_COLUMNS if c in frame.columns):
             frame[column] = frame[column].map(_json_to_list)
         return frame
     return pd.read_parquet(path)
@@ -92,13 +109,17 @@ def _unquoted(cell: object) -> object:
     return cell[1:] if isinstance(cell, str) and cell.startswith("'") else cell
 
 
-def _list_to_json(values: Iterable[object]) -> str:
+def _list_to_json(values: Iterable[object] | None) -> str | None:
     import json
 
-    return json.dumps(list(values))
+    if values is None or (isinstance(values, float) and values != values):
+        return None
+    return json.dumps([v.item() if hasattr(v, "item") else v for v in values])
 
 
-def _json_to_list(text: str) -> list:
+def _json_to_list(text: object) -> list | None:
     import json
 
+    if not isinstance(text, str):
+        return None  # an empty cell: a row written without this column
     return json.loads(text)

@@ -4,6 +4,11 @@
 offer's value) - offer cost, divided by the scale and clipped to [-1, 1]; declined -> 0.
 Under both, retention answers are stored but not learned.
 
+An outcome of `no_action` (or of any offer of category `none`) is learned as 0 in every mode,
+whatever `accepted` says: nothing was offered, so nothing could be accepted, and learning 1
+would teach the policy that doing nothing is as good as an accepted offer. It is stored as
+reported; whether doing nothing kept the customer is the retention answer's to say.
+
 `retention_value`: reward = ((retained - (1 - churn score)) * customer value - offer cost if
 accepted) / scale, clipped to [-1, 1]: the net value of the decision, minus what the customer
 was expected to be worth without any action (`retention_reward`). `no_action` costs nothing,
@@ -19,6 +24,9 @@ from collections.abc import Mapping
 import policies
 from nba.config import RewardMode
 from nba.domain import FeedbackKind
+
+OFFERS_NOTHING = "none"
+"""The category of an arm that offers the customer nothing (the built-in `no_action`)."""
 
 RETENTION_LEARNING_RATE = 0.1
 """VW's learning rate under `retention_value` unless the policy parameters set one.
@@ -42,6 +50,12 @@ def learned_kinds(mode: RewardMode) -> tuple[FeedbackKind, ...]:
     return (FeedbackKind.ACCEPTANCE,)
 
 
+def reward_range(mode: RewardMode) -> tuple[float, float]:
+    """The lowest and highest reward a policy can learn under `mode`: [0, 1] for acceptance,
+    [-1, 1] for the value modes."""
+    return (0.0, 1.0) if mode is RewardMode.ACCEPTANCE else (-1.0, 1.0)
+
+
 def acceptance_reward(
     mode: RewardMode,
     *,
@@ -51,8 +65,14 @@ def acceptance_reward(
     offer_value: float | None,
     scale: float,
     interim: float = 0.0,
+    offers_nothing: bool = False,
 ) -> float:
-    """The reward on the policies' scale ([-1, 1]) of one outcome (accepted or declined)."""
+    """The reward on the policies' scale ([-1, 1]) of one outcome (accepted or declined).
+
+    `offers_nothing` (the chosen arm is `no_action`): 0 whatever the answer.
+    """
+    if offers_nothing:
+        return 0.0
     if mode is RewardMode.ACCEPTANCE:
         return 1.0 if accepted else 0.0
     if mode is RewardMode.RETENTION_VALUE:
@@ -62,6 +82,50 @@ def acceptance_reward(
         return 0.0
     gained = value if value is not None else (offer_value or 0.0)
     return max(-1.0, min(1.0, (gained - offer_cost) / scale))
+
+
+def outcome_reason(
+    mode: RewardMode,
+    *,
+    offer_id: str,
+    accepted: bool,
+    reward: float,
+    offers_nothing: bool = False,
+    source: str = "reported",
+) -> str:
+    """Why an outcome has the reward it has, in one sentence for the API's reply."""
+    if source == "default":
+        prefix = "no answer came within the reward window, so the default outcome was stored: "
+    else:
+        prefix = ""
+    answer = "accepted" if accepted else "declined"
+    if offers_nothing:
+        text = (
+            f"{offer_id} offered the customer nothing, so there was nothing to accept: its "
+            "outcome is learned as reward 0 whatever 'accepted' says"
+        )
+        if mode is RewardMode.RETENTION_VALUE:
+            return (
+                f"{prefix}{text}; the retention answer will say whether doing nothing kept "
+                "the customer"
+            )
+        return (
+            f"{prefix}{text} (doing nothing is judged by retention answers, learned under "
+            "reward mode retention_value)"
+        )
+    if mode is RewardMode.ACCEPTANCE:
+        return f"{prefix}{offer_id} {answer}: reward {reward:g} (reward mode acceptance)"
+    if mode is RewardMode.NET_VALUE:
+        if not accepted:
+            return f"{prefix}{offer_id} declined: reward 0 (reward mode net_value)"
+        return (
+            f"{prefix}{offer_id} accepted: reward {reward:g} = (value - offer cost) / reward "
+            "scale, clipped to [-1, 1] (reward mode net_value)"
+        )
+    return (
+        f"{prefix}{offer_id} {answer}: interim reward {reward:g} until the retention answer "
+        "corrects it (reward mode retention_value)"
+    )
 
 
 def retention_reward(

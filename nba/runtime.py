@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from nba.clock import utc_now
 from nba.config import RewardMode, Settings
 from nba.errors import Unavailable
+from nba.evaluation.catalog_figures import CatalogFigures
 from nba.evaluation.comparison import PolicyComparison
 from nba.evaluation.insights import Insights
 from nba.evaluation.jobs import EvaluationJobs
@@ -30,10 +31,14 @@ from nba.serving.decider import Decider
 from nba.serving.defaults import DefaultFeedbackJob
 from nba.serving.feedback import FeedbackRecorder
 from nba.serving.keys import KeyRing
+from nba.serving.lookup import DecisionLookup
 from nba.serving.offer_cache import OfferCache
 from nba.storage import Database
 
 log = logging.getLogger(__name__)
+
+_SUMMARY_INTERVAL_S = 3600.0
+"""How often the daily offer summary (`offer_days`) takes in the days that are over."""
 
 
 @dataclass
@@ -55,6 +60,8 @@ class Runtime:
     drift: DriftMonitor
     evaluations: EvaluationJobs
     audit: AuditLog
+    figures: CatalogFigures
+    lookup: DecisionLookup
     summaries: DailySummaries
     comparison: PolicyComparison
     insights: Insights
@@ -85,6 +92,11 @@ class Runtime:
             every(self.refresh_model, s.learning.model_poll_s, "refresh_model")
         every(self.defaults.run, s.reward.default_outcome_interval_s, "defaults")
         every(self.drift.check, s.evaluation.drift_interval_s, "drift")
+        scheduler.add_job(
+            _logged(self.figures.summarise, "offer_days"), "interval",
+            seconds=_SUMMARY_INTERVAL_S, id="offer_days", max_instances=1, coalesce=True,
+            next_run_time=utc_now(),  # at start too: a first summary can take seconds
+        )  # fmt: skip
         every(self.summaries.refresh, s.evaluation.summary_interval_s, "summaries", now=True)
         every(self.comparison.run, s.evaluation.comparison_interval_s, "comparison", now=True)
         scheduler.start()
@@ -146,9 +158,11 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     database = Database(settings.database.resolved_url)
     database.upgrade()
     root = np.random.default_rng(settings.seed)
-    streams = root.spawn(7)
+    # Spawned streams are numbered: a stream added at the end leaves the others as they were.
+    streams = root.spawn(8)
     policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = streams[:6]
-    comparison_rng = streams[6]
+    lookup_rng = streams[6]
+    comparison_rng = streams[7]
     cache = OfferCache(database, ttl_s=settings.serving.offer_cache_s)
     catalog = OfferCatalog(database, cache)
     catalog.ensure_no_action()
@@ -202,5 +216,7 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     return Runtime(
         settings, database, catalog, keys, keeper, decider, feedback, defaults, registry, trainer,
         refresh_rng, apprentice, drift, EvaluationJobs(database, clock), AuditLog(database),
+        CatalogFigures(database, clock),
+        DecisionLookup(database, keeper, apprentice, lookup_rng),
         summaries, comparison, Insights(database, comparison, clock),
     )  # fmt: skip

@@ -60,12 +60,26 @@ class Event:
     reward: float
 
 
+REASON_SOURCES = ("context", "churn_score", "offer")
+"""Where a reason's feature comes from: the customer's context, the churn score, the offer."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One feature behind an offer's score and its contribution."""
+    """One feature that moved an offer's estimated reward above (or below) the other offers'.
+
+    `feature` is the context field's name as the caller sent it (`tenure_months`),
+    `churn_score`, or the name of the offer's feature (`discount_pct`; `offer` for the offer
+    itself, `category` for its category); several joined by " & " when the model crosses them.
+    `value` is the customer's value of it, or the explained offer's (None if it has none).
+    `weight` is the offer's contribution from this feature minus the mean contribution of the
+    other candidates for the same feature, on the reward's scale: positive raised this offer.
+    """
 
     feature: str
     weight: float
+    source: str = "context"
+    value: FeatureValue | None = None
 
 
 @runtime_checkable
@@ -92,8 +106,21 @@ class Policy(Protocol):
 
 @runtime_checkable
 class Explainer(Protocol):
-    """Optional: policies that can name the features behind one candidate's score."""
+    """Optional: policies that can say which features set one candidate above the others.
+
+    `explain` returns at most `top` reasons ranked by the size of their weight (see `Reason`),
+    leaving out features that contribute the same to every candidate (a constant, context
+    terms not crossed with the offer): they cannot move one offer above another. With one
+    candidate there is nothing to compare, and the answer is empty.
+    """
 
     def explain(
         self, context: Context, candidates: Sequence[Candidate], index: int, top: int = 5
     ) -> tuple[Reason, ...]: ...
+
+
+def unexplained_note(policy: object) -> str:
+    """Why `policy`, which is no Explainer, gives no reasons: its `cannot_explain` sentence."""
+    note = getattr(policy, "cannot_explain", None)
+    name = getattr(policy, "name", type(policy).__name__)
+    return note if isinstance(note, str) else f"policy {name!r} cannot attribute its scores"

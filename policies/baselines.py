@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from policies._validate import candidates_given, event_label, real
-from policies.base import Candidate, Context, Event, Ranking
+from policies._validate import candidates_given, event_label, index_in, integer, real
+from policies.attribution import CHURN, DecisionNames, Subject, relative_reasons
+from policies.base import Candidate, Context, Event, Ranking, Reason
 from policies.encoding import shared_features
 from policies.errors import InvalidModel, InvalidParameter
 
@@ -51,6 +52,9 @@ class UniformRandom:
     """Every candidate with the same probability; scores are all 0 (no estimate)."""
 
     name = "random"
+    cannot_explain = (
+        "uniform random gives every offer the same chance: nothing set one above another"
+    )
 
     def __init__(self, rng: np.random.Generator | None = None) -> None:
         """No parameters; `rng` is accepted for a uniform factory signature and unused."""
@@ -159,6 +163,21 @@ class ChurnBandRules:
             probabilities=tuple(float(p) for p in probs),
             scores=tuple(float(h) for h in hits),
         )
+
+    def explain(
+        self, context: Context, candidates: Sequence[Candidate], index: int, top: int = 5
+    ) -> tuple[Reason, ...]:
+        """One reason: the churn score, whose band prefers some categories over others.
+
+        Its weight is this candidate's score (1 if its category is preferred in the band, else
+        0) minus the mean score of the others; none when it scores like every other candidate.
+        """
+        index = index_in("index", index, len(candidates))
+        integer("top", top, 1, 10_000)
+        scores = self.rank(context, candidates).scores
+        churn: Subject = (CHURN, (CHURN,))
+        names = DecisionNames.of(context, candidates)
+        return relative_reasons(names, [{churn: s} for s in scores], index, top)
 
     def learn(self, events: Iterable[Event]) -> None:
         """Check the events and learn nothing: the rules are fixed."""

@@ -154,6 +154,13 @@ class _Linear:
     """What LinUCB and LinearThompson share: encoding, learning and persistence."""
 
     name = "linear"
+    # Tried and left out: with one ridge model per offer over raw, hashed features, one-hot
+    # groups (the churn band) are collinear with each offer's constant and large products
+    # (tenure x points) take the weight, so per-feature parts were large and of opposite signs.
+    cannot_explain = (
+        "the linear bandits keep one model per offer over hashed features, whose weights "
+        "cannot be attributed to single features reliably"
+    )
 
     def __init__(self, rng: np.random.Generator | None, shared: _Shared) -> None:
         self._shared = shared

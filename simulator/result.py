@@ -13,7 +13,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from nba.config import RewardMode
-from nba.logschema import COLUMNS
+from nba.domain import Offer
+from nba.logschema import EXPORT_COLUMNS
 from simulator.population import CATEGORICAL, OBSERVED, Population
 
 Floats = npt.NDArray[np.float64]
@@ -79,6 +80,8 @@ class RunResult:
     retained: npt.NDArray[np.bool_] | None = None
     net_value: Floats | None = None
     net_expected: Floats | None = None
+    offers: tuple[Offer, ...] = ()
+    """The offers of `offer_ids` (category, features, version) for the log's snapshots."""
 
     @property
     def steps(self) -> int:
@@ -190,7 +193,8 @@ class RunResult:
 
     @cached_property
     def log(self) -> pd.DataFrame:
-        """The decision log in nba.logschema COLUMNS (reward null while no outcome is learned)."""
+        """The decision log in nba.logschema EXPORT_COLUMNS (reward null while no outcome is
+        learned)."""
         ids = np.asarray(self.offer_ids)
         rows = np.arange(self.steps)
         contexts: dict[int, dict[str, float | int | str]] = {}
@@ -224,6 +228,34 @@ class RunResult:
                 "accepted": accepted,
                 "policy": self.policy,
                 "model_version": pd.array([None] * self.steps, dtype="Int64"),
+                **self._snapshot_columns(),
             }
         )
-        return frame[list(COLUMNS)]
+        return frame[list(EXPORT_COLUMNS)]
+
+    def _snapshot_columns(self) -> dict[str, list[object]]:
+        """Each row's eligible offers' versions, categories and features (JSON text)."""
+        offers = {o.id: o for o in self.offers}
+        ids = np.asarray(self.offer_ids)
+        patterns: dict[bytes, tuple[list[int], list[str], str]] = {}
+        versions: list[object] = []
+        categories: list[object] = []
+        features: list[object] = []
+        for row in self.active:
+            key = row.tobytes()
+            if key not in patterns:
+                eligible = [offers.get(str(o)) for o in ids[row]]
+                patterns[key] = (
+                    [o.version if o else 1 for o in eligible],
+                    [o.category if o else str(i) for o, i in zip(eligible, ids[row], strict=True)],
+                    json.dumps([dict(o.features) if o else {} for o in eligible]),
+                )
+            v, c, f = patterns[key]
+            versions.append(list(v))
+            categories.append(list(c))
+            features.append(f)
+        return {
+            "eligible_versions": versions,
+            "eligible_categories": categories,
+            "eligible_features": features,
+        }

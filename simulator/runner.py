@@ -245,6 +245,7 @@ def simulate(
         retained=retained,
         net_value=net,
         net_expected=ret.expected_net_value(customers, probs_true, costs),
+        offers=world.offers,
     )
 
 

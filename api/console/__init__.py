@@ -7,6 +7,8 @@ services as the HTTP API; what a role may not do is neither shown nor accepted.
 
 from __future__ import annotations
 
+import importlib
+
 from flask import Flask
 
 from api.console._blueprint import blueprint
@@ -15,11 +17,15 @@ from nba.charts import ChartCache
 
 __all__ = ["install_console"]
 
+PAGE_MODULES = (
+    "signin", "home", "overview", "offers", "dashboard", "decisions", "models", "evaluations",
+)  # fmt: skip
+
 
 def install_console(app: Flask) -> None:
     """Register the console's pages, its session cookie and its CSRF protection on `app`."""
-    # Each module adds its pages to the blueprint when imported.
-    from api.console import dashboard, home, overview, signin  # noqa: F401
+    for name in PAGE_MODULES:  # each adds its pages to the blueprint when imported
+        importlib.import_module(f"api.console.{name}")
 
     install_access(app)
     app.extensions["nba_console_charts"] = ChartCache()

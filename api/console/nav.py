@@ -25,6 +25,30 @@ NAV: tuple[NavItem, ...] = (
         "decisions, acceptance, the learned policy against the rules and random, the model",
     ),
     NavItem("console.home", "Home", ("crm", "marketer", "analyst"), "the pages you may open"),
+    NavItem(
+        "console.offers_page",
+        "Offers",
+        ("marketer", "analyst"),
+        "the catalog: each offer's status, shows, acceptance and spend; create and edit offers",
+    ),
+    NavItem(
+        "console.models",
+        "Models",
+        ("analyst",),
+        "model versions and how each is judged off-policy; activate, roll back, pin, train",
+    ),
+    NavItem(
+        "console.evaluations",
+        "Evaluations",
+        ("analyst",),
+        "evaluate candidate policies on the decision log and read the verdict",
+    ),
+    NavItem(
+        "console.decisions",
+        "Decisions",
+        ("marketer", "analyst"),
+        "look a decision up by its id, or a customer's decisions: why each offer was chosen",
+    ),
 )
 """In display order; a page module adds its entry here (admin sees every entry)."""
 

@@ -41,7 +41,7 @@ def decide_batch() -> tuple[dict, int]:
 def record_outcome(decision_id: str) -> tuple[dict, int]:
     """Report whether the customer accepted; repeating the same report changes nothing."""
     report = schemas.outcome_report(decision_id, read_body(schemas.OutcomeBody))
-    return schemas.outcome_reply(runtime().feedback.record(report).feedback), 200
+    return schemas.recorded_outcome_reply(runtime().feedback.record(report)), 200
 
 
 @blueprint.post("/<decision_id:decision_id>/retention")

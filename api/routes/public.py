@@ -1,8 +1,22 @@
-"""Unauthenticated endpoints: health, readiness, metrics, OpenAPI and its HTML page."""
+"""Unauthenticated endpoints: health, readiness, metrics, OpenAPI and its reference page.
+
+`/docs` is Swagger UI, served from the `swagger-ui-py` package's files (no CDN), reading
+`/openapi.json`; "Authorize" takes an API key for "Try it out".
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template, url_for
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 from werkzeug.wrappers import Response as Redirect
 
 from api.openapi import openapi_document
@@ -41,9 +55,11 @@ def metrics() -> Response:
     """Prometheus metrics of this process."""
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+    # `content_type`, not `mimetype`: Werkzeug would add a second charset to the one the
+    # exposition format's type already names.
     return Response(
         generate_latest(current_app.extensions["nba_metrics"].registry),
-        mimetype=CONTENT_TYPE_LATEST,
+        content_type=CONTENT_TYPE_LATEST,
     )
 
 
@@ -55,5 +71,18 @@ def openapi() -> tuple[dict, int]:
 
 @blueprint.get("/docs")
 def docs() -> str:
-    """A readable page of the API."""
-    return render_template("docs.html", spec=openapi_document())
+    """The API reference: Swagger UI over /openapi.json, with try-it and a bearer key."""
+    return render_template("docs.html", title=openapi_document()["info"]["title"])
+
+
+@blueprint.get("/docs/static/<path:filename>")
+def docs_asset(filename: str) -> Response:
+    """Swagger UI's own files (scripts, styles), cached for a day."""
+    return send_from_directory(_swagger_ui_folder(), filename, max_age=86_400)
+
+
+def _swagger_ui_folder() -> Path:
+    from importlib.resources import files
+
+    # The package is a plain folder of files (a wheel, installed unzipped).
+    return Path(str(files("swagger_ui") / "static"))

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import vowpal_wabbit_next as vw
 
 from nba.bench.measure import BenchOptions, Row, percentiles, progress, row
 from nba.bench.workload import make_offers
@@ -19,6 +18,7 @@ from nba.schemas import DecisionBody, decision_request, parse
 from nba.serving.inputs import DecisionRequest
 from policies.base import Candidate, Context
 from policies.encoding import event_lines
+from policies.vw.model import new_model
 
 __all__ = ["bench_in_process"]
 
@@ -51,7 +51,10 @@ def bench_in_process(
             decider = runtime.decider
             requests_ = [decision_request(parse(DecisionBody, b)) for b in bodies]
             args = runtime.keeper.with_lock(lambda p: p.args() if hasattr(p, "args") else None)
-            raw = _RawVW(args) if isinstance(args, list) else None
+            # The served policy reads VW's reward estimates from its debug tree (the replies'
+            # scores): the bare Workspace does the same work, so the ratio is nba's overhead.
+            scored = runtime.keeper.with_lock(lambda p: p.params.get("scores") == "reward")
+            raw = _RawVW(args, debug=bool(scored)) if isinstance(args, list) else None
             # Warm-up that also trains: the live policy online, the bare Workspace on the same
             # events, so that neither predicts from all-zero weights.
             for body, request in zip(
@@ -91,7 +94,8 @@ def bench_in_process(
             runtime.close()
     rows = []
     if vw_s:
-        rows.append(row("vw: encode+parse+predict", vw_s, sum(vw_s), note="bare Workspace"))
+        bare = "bare Workspace" + (", debug tree as served" if raw and raw.debug else "")
+        rows.append(row("vw: encode+parse+predict", vw_s, sum(vw_s), note=bare))
         rows.append(row("vw: predict_one only", predict_s, sum(predict_s), note="pre-parsed"))
         ratio = percentiles(preview_s)[0] / percentiles(vw_s)[0]
         note = f"{ratio:.2f}x raw VW p50 (target <= 2x)"
@@ -114,11 +118,13 @@ def _policy_inputs(
 
 
 class _RawVW:
-    """A bare Workspace with the live policy's args: the floor under `preview`."""
+    """A bare Workspace with the live policy's args (and its debug tree, when the policy reads
+    its scores from it): the floor under `preview`."""
 
-    def __init__(self, args: list[str]) -> None:
-        self._ws = vw.Workspace(args)
-        self._parser = vw.TextFormatParser(self._ws)
+    def __init__(self, args: list[str], *, debug: bool) -> None:
+        self.debug = debug
+        model = new_model(args, debug=debug)
+        self._ws, self._parser = model.workspace, model.parser
 
     def learn(
         self,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import TypeVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -19,9 +20,11 @@ from nba.errors import (
     NotFound,
     Unavailable,
 )
-from nba.runtime import Runtime, build_runtime
-from nba.storage import Database
 from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
+
+if TYPE_CHECKING:  # imported by the commands that use them: `nba --help` needs neither
+    from nba.runtime import Runtime
+    from nba.storage import Database
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -50,6 +53,8 @@ def settings_from(database_url: str | None, data_dir: str | None, **more: object
 
 def open_database(settings: Settings) -> Database:
     """Open (and migrate) the configured database, without loading a policy."""
+    from nba.storage import Database
+
     database = Database(settings.database.resolved_url)
     database.upgrade()
     return database
@@ -57,6 +62,8 @@ def open_database(settings: Settings) -> Database:
 
 def open_runtime(settings: Settings) -> Runtime:
     """Build the runtime for a one-shot command."""
+    from nba.runtime import build_runtime
+
     return build_runtime(settings)
 
 
@@ -78,10 +85,18 @@ click itself exits 2 on a usage error. Every command of the `nba` group maps the
 
 
 def command_failure(error: Exception) -> click.ClickException:
-    """`error` as click shows it: `Error: <message>` on stderr, the exit code of its class."""
+    """`error` as click shows it: `Error: <message>` on stderr, the exit code of its class.
+
+    An input with several problems (`details["problems"]`) gets one line per problem.
+    """
     code = next(EXIT_CODES[cls] for cls in type(error).__mro__ if cls in EXIT_CODES)
     failure = type("CommandFailed", (click.ClickException,), {"exit_code": code})
-    return failure(error.message if isinstance(error, NbaError) else str(error))
+    message = error.message if isinstance(error, NbaError) else str(error)
+    problems = error.details.get("problems") if isinstance(error, NbaError) else None
+    if isinstance(problems, list) and len(problems) > 1:
+        lines = [f"  {p['field']}: {p['problem']}" for p in problems if isinstance(p, dict)]
+        message = "\n".join([f"{len(problems)} problems:", *lines])
+    return failure(message)
 
 
 def map_errors(command: click.Command) -> None:
@@ -108,6 +123,12 @@ def map_errors(command: click.Command) -> None:
 
 
 _MAPPED: set[Callable[..., object]] = set()
+
+
+def iso_utc(moment: datetime) -> str:
+    """`moment` in ISO 8601, UTC, to the second: `2026-01-31T09:30:00Z` (naive means UTC)."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def echo_json(data: object) -> None:

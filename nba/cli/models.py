@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from nba.cli._common import database_options, echo_json, open_runtime, settings_from
+from nba.cli._common import database_options, echo_json, iso_utc, open_runtime, settings_from
 from nba.domain import Actor
-from nba.runtime import Runtime
+
+if TYPE_CHECKING:
+    from nba.runtime import Runtime
 
 CLI = Actor.cli()
 
 T = TypeVar("T")
 _SHOWN = ("learned", "learned_total", "ope_snips", "ope_baseline_snips")
+LIST_HEADER = ("version", "policy", "created_utc", "trained_up_to_utc", "state", "metrics")
 
 
 def _with_runtime(
@@ -36,15 +39,19 @@ def command() -> None:
 @command.command("list")
 @database_options
 def list_models(database_url: str | None, data_dir: str | None) -> None:
-    """List model versions, newest first, with their main metrics."""
+    """List model versions, newest first, with their main metrics (a header row first).
+
+    Tab-separated; times in ISO 8601 UTC to the second. `trained_up_to_utc` is the time of the
+    newest outcome the version learned (`-`: none); `state` is active and / or pinned.
+    """
+    click.echo("\t".join(LIST_HEADER))
     for m in _with_runtime(database_url, data_dir, lambda r: r.models.list()):
-        flags = ("active " if m.is_active else "") + ("pinned" if m.is_pinned else "")
-        mark = m.watermark.isoformat() if m.watermark else "-"
+        state = " ".join(w for w, on in (("active", m.is_active), ("pinned", m.is_pinned)) if on)
+        mark = iso_utc(m.watermark) if m.watermark else "-"
         metrics = dict(m.metrics)
         shown = " ".join(f"{k}={metrics[k]:.4g}" for k in _SHOWN if k in metrics)
-        click.echo(
-            f"{m.version}\t{m.policy}\t{m.created_at:%Y-%m-%d %H:%M:%S}\t{mark}\t{flags}\t{shown}"
-        )
+        row = (str(m.version), m.policy, iso_utc(m.created_at), mark, state or "-", shown or "-")
+        click.echo("\t".join(row))
 
 
 @command.command("activate")
@@ -76,17 +83,44 @@ def unpin(version: int, database_url: str | None, data_dir: str | None) -> None:
 
 @command.command("train")
 @click.option("--evaluate/--no-evaluate", default=True, help="Evaluate the new version (OPE).")
+@click.option(
+    "--force", is_flag=True, help="Save a version even with nothing new to learn (a snapshot)."
+)
 @database_options
-def train(evaluate: bool, database_url: str | None, data_dir: str | None) -> None:
-    """Learn every outcome no version has learned and save a new version (one trainer at a time)."""
+def train(evaluate: bool, force: bool, database_url: str | None, data_dir: str | None) -> None:
+    """Learn every outcome no version has learned and save a new version (one trainer at a time).
 
-    def work(runtime: Runtime) -> int:
-        saved = runtime.models.train(actor=CLI)
-        if evaluate:
-            runtime.models.evaluate(saved.version)
-        return saved.version
+    With no new decision with an outcome, says so on stderr, saves nothing and exits 0 (stdout
+    stays empty); `--force` saves a version anyway.
+    """
 
-    click.echo(f"saved model version {_with_runtime(database_url, data_dir, work)}")
+    def work(runtime: Runtime) -> int | str:
+        if force:
+            saved = runtime.models.train(actor=CLI)
+            if evaluate:
+                runtime.models.evaluate(saved.version)
+            return saved.version
+        run = runtime.models.train_outstanding(actor=CLI, evaluate=True if evaluate else None)
+        return _nothing_to_learn(runtime) if run.version is None else run.version.version
+
+    done = _with_runtime(database_url, data_dir, work)
+    if isinstance(done, str):
+        click.echo(done, err=True)
+    else:
+        click.echo(f"saved model version {done}")
+
+
+def _nothing_to_learn(runtime: Runtime) -> str:
+    versions = runtime.models.list()
+    since = (
+        "no decision has an outcome yet"
+        if not versions
+        else f"no decision got an outcome since model version {versions[0].version} was trained"
+    )
+    return (
+        f"nothing to learn: {since}; no version saved. Report outcomes "
+        "(POST /v1/decisions/{id}/outcome), then train again, or pass --force for a snapshot."
+    )
 
 
 @command.command("compare")

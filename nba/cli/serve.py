@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
+import socket
 
 import click
 from gunicorn import glogging
@@ -11,6 +13,7 @@ from gunicorn.app.base import BaseApplication
 
 from nba.cli._common import database_options, settings_from
 from nba.config import Settings
+from nba.errors import Conflict, InvalidInput
 
 log = logging.getLogger(__name__)
 
@@ -81,5 +84,36 @@ def command(
         "accesslog": None,  # nba's own access log (NBA_ACCESS_LOG) knows path templates and keys
         "logger_class": _GunicornLogs,
     }
+    check_port(settings.serving.host, settings.serving.port)
     click.echo(f"serving on http://{settings.serving.host}:{settings.serving.port}", err=True)
     _Server(settings, options).run()
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one line, a port another process listens on (Conflict) or a host this
+    machine cannot bind (InvalidInput), before gunicorn retries it for five seconds."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as error:
+        problem = f"{host!r} is not an address of this machine ({error})"
+        raise InvalidInput("host", problem) from None
+    with socket.socket(family, kind, proto) as probe:
+        # As gunicorn does: a port left in TIME_WAIT by a stopped server is free to bind.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise Conflict(
+                    f"port {port} is in use on {host}: stop the other service or pass --port N "
+                    "(or set NBA_PORT)",
+                    field="port",
+                ) from None
+            if error.errno == errno.EACCES:
+                raise InvalidInput(
+                    "port", f"{port} needs privileges on this machine: pass --port above 1023"
+                ) from None
+            problem = f"cannot listen on {host}:{port}: {error.strerror}"
+            raise InvalidInput("host", problem) from None

@@ -1,6 +1,6 @@
 """What the console's overview and offer dashboards show, read from the daily summaries.
 
-Every figure comes from `offer_days` / `offer_context_days` (a few hundred rows per view,
+Every figure comes from `offer_band_days` / `offer_context_days` (a few hundred rows per view,
 found through their keys and day indexes), never from a scan of the decision log. Rates are
 acceptance among decisions with an outcome (reported, or the default after the reward
 window), with Wilson 95% intervals. Days are UTC calendar days; a window of `days` days ends

@@ -21,7 +21,7 @@ from nba.domain import Evaluation
 from nba.errors import InvalidInput, NotFound
 from nba.ope.candidates import CandidatePolicy, LearnerCandidate, parse_candidate
 from nba.ope.logs import from_frame
-from nba.ope.run import run_evaluation
+from nba.ope.run import EvaluationResult, run_evaluation
 from nba.storage import Database, decisions, evaluations, models, offers
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,11 @@ class _JobSpec:
         )
 
 
+REPORTS_KEPT = 16
+"""Rendered reports kept per process: a finished job's report never changes, its charts take
+a while to draw."""
+
+
 class EvaluationJobs:
     """Stores evaluation jobs and runs them one at a time on a background thread.
 
@@ -67,6 +72,8 @@ class EvaluationJobs:
         self._database = database
         self._executor: ThreadPoolExecutor | None = None
         self._executor_lock = threading.Lock()
+        self._reports: dict[tuple[str, bool], str] = {}
+        self._reports_lock = threading.Lock()
 
     def submit(self, spec: Mapping[str, object]) -> Evaluation:
         """Store a job, then run it in the background.
@@ -85,6 +92,31 @@ class EvaluationJobs:
         if job is None:
             raise NotFound("evaluation", evaluation_id)
         return job
+
+    def report(self, evaluation_id: str, *, whole_page: bool = False) -> str | None:
+        """The HTML report of a finished job (`nba.ope.report`): a fragment to place in a page,
+        or with `whole_page` a page of its own; None while the job has no results."""
+        key = (evaluation_id, whole_page)
+        with self._reports_lock:
+            if key in self._reports:
+                return self._reports[key]
+        job = self.get(evaluation_id)
+        if not job.results:
+            return None
+        from nba.ope.report import report_fragment, report_page  # jinja2, matplotlib: on use
+
+        result = EvaluationResult.from_dict(dict(job.results))
+        html = report_page(result) if whole_page else str(report_fragment(result))
+        with self._reports_lock:
+            if len(self._reports) >= REPORTS_KEPT:
+                self._reports.pop(next(iter(self._reports)))
+            self._reports[key] = html
+        return html
+
+    def recent(self, limit: int = 20) -> list[Evaluation]:
+        """The newest jobs first, at most `limit`."""
+        with self._database.session(readonly=True) as session:
+            return evaluations.list_evaluations(session, limit)
 
     def run(self, evaluation_id: str) -> Evaluation:
         """Run one job now (the background thread calls this); failures are stored, not raised."""

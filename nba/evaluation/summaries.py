@@ -1,4 +1,4 @@
-"""The daily summaries job: take the log's new decisions and outcomes into `offer_days` and
+"""The daily summaries job: take the log's new decisions and outcomes into `offer_band_days` and
 `offer_context_days`, from a watermark, so that the console's pages never scan the log.
 
 Each run reads the decisions, then the outcomes, recorded after the watermark and more than
@@ -38,13 +38,13 @@ from nba.storage.summaries import (
     OutcomeFacts,
     SummaryMark,
     add_context_days,
-    add_offer_days,
+    add_offer_band_days,
     decision_page,
     outcome_page,
     set_summary_mark,
     summary_mark,
 )
-from nba.storage.tables import ContextDayRow, OfferDayRow
+from nba.storage.tables import ContextDayRow, OfferBandDayRow
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class DailySummaries:
         """Empty the summaries and their watermark, then take in the whole log again."""
         with self._running:
             with self._database.session() as session:
-                session.exec(delete(OfferDayRow))
+                session.exec(delete(OfferBandDayRow))
                 session.exec(delete(ContextDayRow))
                 set_summary_mark(session, SummaryMark())
             return self._refresh()
@@ -167,7 +167,7 @@ class DailySummaries:
         with self._database.session() as session:
             if summary_mark(session, for_update=True) != expected:
                 raise _Overtaken
-            add_offer_days(session, offer_deltas)
+            add_offer_band_days(session, offer_deltas)
             add_context_days(session, context_deltas, MAX_VALUES, OTHER)
             if not set_summary_mark(session, moved):
                 raise _Overtaken

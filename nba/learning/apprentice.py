@@ -27,7 +27,7 @@ from nba.learning.version_evaluation import MIN_ROWS, recent_log
 from nba.ope import LoggedData, evaluate, score
 from nba.ope.batch import FloatArray
 from nba.storage import Database, audit, get_state, models, recent_rewards, set_state
-from policies.base import Candidate, Context, Ranking
+from policies.base import Candidate, Context, Explainer, Ranking, Reason
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,16 @@ class Apprentice:
         """The baseline's ranking, exploration included (its propensities are logged)."""
         with self._lock:
             return self._baseline.rank(context, candidates)
+
+    def explain(
+        self, context: Context, candidates: Sequence[Candidate], index: int
+    ) -> tuple[Reason, ...] | None:
+        """The baseline's reasons for one candidate (the rules do not learn: they are the
+        reasons it had at any time), or None if the baseline cannot say."""
+        with self._lock:
+            if not isinstance(self._baseline, Explainer):
+                return None
+            return self._baseline.explain(context, candidates, index)
 
     def refresh(self) -> ApprenticeStatus:
         """Read the shared state (another process may have graduated the learner)."""

@@ -12,7 +12,7 @@ from nba.config import RewardMode, Settings
 from nba.domain import Actor, ModelVersion
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.learning.keeper import ModelKeeper, load_policy
-from nba.learning.trainer import Trainer
+from nba.learning.trainer import Trainer, TrainingRun
 from nba.learning.version_evaluation import (
     MIN_ROWS,
     baseline_policy,
@@ -20,7 +20,9 @@ from nba.learning.version_evaluation import (
     recent_log,
     summary,
 )
+from nba.learning.version_figures import VersionFigures, describe
 from nba.ope import LoggedData
+from nba.ope.run import RewardKind
 from nba.schemas import model_reply
 from nba.storage import Database, audit, models, recent_rewards, update_model_metrics
 
@@ -49,6 +51,12 @@ class ModelRegistry:
         """Every version, newest first (metadata only)."""
         with self._database.session(readonly=True) as session:
             return models.list_model_versions(session)
+
+    def figures(self) -> tuple[VersionFigures, ...]:
+        """Every version, newest first, with its figures in plain words."""
+        is_rate = self._settings.reward.mode is RewardMode.ACCEPTANCE
+        kind: RewardKind = "acceptance" if is_rate else "value"
+        return tuple(describe(model, kind) for model in self.list())
 
     def get(self, version: int) -> ModelVersion:
         """One version's metadata; NotFound if missing."""
@@ -88,13 +96,39 @@ class ModelRegistry:
         return changed
 
     def train(self, *, actor: Actor = Actor.system()) -> ModelVersion:
-        """Learn every outcome no version has learned, then save a new version now."""
-        run = self._trainer.run(force=True, actor=actor)
-        if run.version is None:
+        """Learn every outcome no version has learned, then save a new version now (even with
+        nothing new: a snapshot)."""
+        saved = self._train(force=True, actor=actor)
+        if saved is None:  # a forced run that held the lease always saves
+            raise RuntimeError("the trainer saved no version")
+        return saved
+
+    def _train(self, *, force: bool, actor: Actor) -> ModelVersion | None:
+        run = self._trainer.run(force=force, actor=actor)
+        if run.held_by is not None:
             raise Conflict(f"another trainer is running ({run.held_by}); try again shortly")
+        if run.version is None:
+            return None
         with self._rng_lock:
             self._keeper.refresh(self._database, self._rng)
         return run.version
+
+    def train_outstanding(
+        self, *, actor: Actor = Actor.system(), evaluate: bool | None = None
+    ) -> TrainingRun:
+        """Learn every outcome no version has learned and save a version with them, evaluated
+        off-policy when `evaluate` (None: when the settings say so); with nothing to learn,
+        save nothing and return a run without a version. Conflict while another trainer runs."""
+        run = self._trainer.run(actor=actor)
+        if run.held_by is not None:
+            raise Conflict(f"another trainer is running ({run.held_by}); try again shortly")
+        if run.version is None:
+            return run
+        with self._rng_lock:
+            self._keeper.refresh(self._database, self._rng)
+        if self._settings.evaluation.evaluate_versions if evaluate is None else evaluate:
+            self.evaluate(run.version.version)
+        return run
 
     def evaluate(self, version: int) -> dict[str, float]:
         """Off-policy evaluation of a version, its base version and the baseline on the recent

@@ -67,6 +67,7 @@ def summary(prefix: str, estimates: dict[str, Estimate]) -> dict[str, float]:
         f"{prefix}_snips_ci_low": snips.ci_low,
         f"{prefix}_snips_ci_high": snips.ci_high,
         f"{prefix}_snips_lift_ci_low": snips.lift_ci_low,
+        f"{prefix}_snips_lift_ci_high": snips.lift_ci_high,
         f"{prefix}_ips": estimates["ips"].value,
         f"{prefix}_ess": snips.ess,
     }

@@ -70,9 +70,12 @@ class RulesCandidate:
     """Churn-band rules: the band's preferred offers share 1 - epsilon, epsilon goes to all.
 
     Bands: low below `low_below`, medium below `high_from`, else high (as the `rules`
-    baseline of `policies`). A preference entry matches an offer id or, through
-    `categories` (offer id -> category; the log does not carry categories), a category.
-    With no preferred offer eligible on a row the row is uniform.
+    baseline of `policies`). A preference entry matches an offer id or, through the offer's
+    category, a category: `categories` (offer id -> category) first, then the log's own
+    (`LoggedData.categories`, from the export's `eligible_categories`). With no preferred
+    offer eligible on a row the row is uniform. When the rules name categories and no
+    offer's category is known from either, the rules cannot be evaluated as they would
+    decide (they would act as uniform random): InvalidInput says so and what to do.
     """
 
     preferences: Mapping[str, tuple[str, ...]] = field(
@@ -117,10 +120,12 @@ class RulesCandidate:
         self, data: LoggedData, rng: np.random.Generator, progress: Progress | None = None
     ) -> FloatArray:
         """Preferred eligible offers share 1 - epsilon; epsilon is spread over all eligible."""
+        categories = {**data.categories(), **self.categories}
+        self._check_categories(data.offer_ids, categories)
         band = np.digitize(data.churn_score, (self.low_below, self.high_from))
         preferred = np.array(
             [
-                [o in wanted or self.categories.get(o) in wanted for o in data.offer_ids]
+                [o in wanted or categories.get(o) in wanted for o in data.offer_ids]
                 for wanted in (set(self.preferences.get(b, ())) for b in BANDS)
             ]
         )
@@ -130,6 +135,26 @@ class RulesCandidate:
         uniform = eligible / eligible.sum(axis=1, keepdims=True)
         greedy = np.where(count > 0, hits / np.maximum(count, 1.0), uniform)
         return (1.0 - self.epsilon) * greedy + self.epsilon * uniform
+
+    def _check_categories(self, offer_ids: Sequence[str], categories: Mapping[str, str]) -> None:
+        """Refuse to act as random where the rules name categories and no offer has one.
+
+        A mapping given by the user (rules file, --categories) is taken as it is: offers it
+        leaves out belong to no category the rules name.
+        """
+        named = {entry for band in self.preferences.values() for entry in band}
+        by_category = sorted(named - set(offer_ids))
+        if by_category and not categories:
+            unknown = [o for o in offer_ids if o not in named]
+            raise InvalidInput(
+                "categories",
+                f"{self.name} prefers offers by category ({', '.join(by_category)}), but the "
+                f"log does not say the category of its offers ({', '.join(unknown[:5])}"
+                f"{', ...' if len(unknown) > 5 else ''}), so the rules would act as uniform "
+                "random: export the log again with `nba export` (its eligible_categories "
+                "column carries them), evaluate LOG=db, or pass --categories FILE mapping "
+                "each offer id to its category",
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +225,15 @@ class LearnerCandidate:
         """Rank every row's eligible offers with the policy; see the class docstring."""
         import policies
 
+        if self.model is not None and data.offer_snapshots is None and not self.categories:
+            raise InvalidInput(
+                "policy",
+                f"{self.name} is a trained model that ranks offers by their category and "
+                "features, but this log names its offers only (no eligible_categories / "
+                "eligible_features columns), so it would score offers unlike those it learned: "
+                "export the log again with `nba export`, evaluate LOG=db, or pass "
+                "--categories FILE mapping each offer id to its category",
+            )
         try:
             learner = policies.get(self.policy, rng=rng, **dict(self.params))
             if self.model is not None:

@@ -4,8 +4,10 @@ Each row's `eligible` list varies, so every offer id seen anywhere (eligible or 
 column, in sorted order; `logging_dist[i]` holds row i's logged `probabilities` on its own
 eligible offers and 0 elsewhere, and `eligible[i]` marks those columns. Rows are checked at
 once and errors name the field, the row positions and their decision ids. A log comes from a
-file or the export (`from_frame`) or from stored decisions (`from_decisions`, which also keeps
-each row's offer snapshots, so a policy scores them with the features it saw).
+file or the export (`from_frame`) or from stored decisions (`from_decisions`). Both keep each
+row's offer snapshots (category, features) when they have them, so that rules know each
+offer's category and a policy scores the offers with the features it saw: the export carries
+them in `nba.logschema.OFFER_COLUMNS`.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from nba.domain import EligibleOffer
 from nba.errors import InvalidInput
-from nba.logschema import COLUMNS, read_log
+from nba.logschema import COLUMNS, OFFER_COLUMNS, read_log
 from nba.ope.batch import SUM_TOLERANCE, FloatArray, IntArray, bad_rows_message
 
 if TYPE_CHECKING:
-    from nba.domain import Decision, EligibleOffer
+    from nba.domain import Decision
 
 BAND_EDGES = (0.3, 0.6)
 BANDS = ("low", "medium", "high")
@@ -42,7 +45,7 @@ class LoggedData:
     is `offer_ids[j]`.
 
     `offer_snapshots[i]` is row i's logged eligible offers (category, features) when the log
-    came from stored decisions; None for files, whose rows name the offers only.
+    has them (stored decisions, exports); None for logs whose rows name the offers only.
     """
 
     frame: pd.DataFrame
@@ -59,6 +62,15 @@ class LoggedData:
     def n(self) -> int:
         """Number of kept rows."""
         return int(self.action.shape[0])
+
+    def categories(self) -> dict[str, str]:
+        """Each offer's category as the log's snapshots give it (the latest row's); empty when
+        the log has no snapshots."""
+        found: dict[str, str] = {}
+        for row in self.offer_snapshots or ():
+            for offer in row:
+                found[offer.offer_id] = offer.category
+        return found
 
     def bands(self) -> npt.NDArray[np.str_]:
         """The churn band name of each row."""
@@ -174,6 +186,7 @@ def from_frame(
     )
     churn = pd.to_numeric(frame["churn_score"], errors="coerce").to_numpy(dtype=np.float64)
     _reject(frame, "churn_score", ~np.isfinite(churn), "must be a number")
+    snapshots = _snapshots(frame, eligible_lists)
     return LoggedData(
         frame=frame,
         offer_ids=offer_ids,
@@ -183,7 +196,74 @@ def from_frame(
         logging_dist=logging_dist,
         eligible=eligible,
         churn_score=churn,
+        offer_snapshots=snapshots,
     )
+
+
+def _snapshots(
+    frame: pd.DataFrame, eligible_lists: Sequence[Sequence[object]]
+) -> tuple[tuple[EligibleOffer, ...], ...] | None:
+    """Each row's eligible offers from `OFFER_COLUMNS`; None unless every row has them.
+
+    Rows with the same offers, versions, categories and features share one tuple.
+    """
+    if not set(OFFER_COLUMNS) <= set(frame.columns):
+        return None
+    versions = frame["eligible_versions"].tolist()
+    categories = frame["eligible_categories"].tolist()
+    features = frame["eligible_features"].tolist()
+    if any(_missing(v) for column in (versions, categories, features) for v in column):
+        return None
+    known: dict[tuple[object, ...], tuple[EligibleOffer, ...]] = {}
+    rows: list[tuple[EligibleOffer, ...]] = []
+    bad = np.zeros(len(frame), dtype=bool)
+    columns = zip(eligible_lists, versions, categories, features, strict=True)
+    for i, (ids, v, c, f) in enumerate(columns):
+        text = f if isinstance(f, str) else json.dumps(_as_list(f))
+        key = (tuple(map(str, ids)), tuple(map(str, _as_list(v))), tuple(map(str, _as_list(c))))
+        snapshot = known.get((*key, text))
+        if snapshot is None:
+            snapshot = _snapshot(key[0], _as_list(v), key[2], text)
+            if snapshot is None:
+                bad[i] = True
+                continue
+            known[(*key, text)] = snapshot
+        rows.append(snapshot)
+    _reject(
+        frame,
+        "eligible_features",
+        bad,
+        "eligible_versions, eligible_categories and eligible_features must have one entry "
+        "per eligible offer (versions integers, features objects of numbers, text or booleans)",
+    )
+    return tuple(rows)
+
+
+def _snapshot(
+    ids: tuple[str, ...], versions: list[object], categories: tuple[str, ...], features: str
+) -> tuple[EligibleOffer, ...] | None:
+    """One row's offers, or None when its columns do not fit together."""
+    try:
+        objects = json.loads(features)
+        numbers = [int(_number(v)) for v in versions]
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(objects, list) or not (
+        len(ids) == len(numbers) == len(categories) == len(objects)
+    ):
+        return None
+    out = []
+    for offer_id, version, category, values in zip(ids, numbers, categories, objects, strict=True):
+        if not isinstance(values, dict) or not all(
+            isinstance(x, str | int | float | bool) for x in values.values()
+        ):
+            return None
+        out.append(EligibleOffer(offer_id, version, category, tuple(values.items())))
+    return tuple(out)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def from_decisions(rows: Sequence[tuple[Decision, float]]) -> LoggedData:

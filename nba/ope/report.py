@@ -1,31 +1,41 @@
-"""Reports of an evaluation run: a JSON file and a self-contained HTML page with plots.
+"""Reports of an evaluation run: a JSON file, and an HTML report for people.
 
-Plots are matplotlib (Agg) PNGs embedded as base64: estimates with intervals per candidate
-against the logging policy, the importance-weight distribution, and the breakdowns by churn
-band and by offer.
+The HTML report opens with the verdict in plain words (`nba.ope.verdict`), then the settings,
+a chart of each candidate's estimate with its interval against the logging policy, a table
+whose every column is named in words, one line per estimator, and the breakdowns by churn band
+and by offer, each with a chart (inline SVG, `nba.charts`). `report_fragment` is the report as
+a part of a page (the console shows it); `write_html` writes it as a self-contained page (the
+CLI's `report.html`). Both read an `EvaluationResult`; a stored job's results come back as one
+through `EvaluationResult.from_dict`.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import json
 import math
-from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import numpy as np
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-from nba.ope.batch import FloatArray
-from nba.ope.run import EvaluationResult
+from nba import charts
+from nba.ope.evaluate import Estimate
+from nba.ope.run import CandidateResult, EvaluationResult
+from nba.ope.verdict import (
+    ESTIMATOR_WORDS,
+    MAX_UNSUPPORTED_SHARE,
+    MIN_EFFECTIVE_SAMPLE,
+    PER_DECISIONS,
+    Shown,
+    headline_estimator,
+    per_thousand,
+    shown,
+    verdict,
+)
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
-_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+_TEMPLATES = Path(__file__).parent / "templates"
 
 
 def write_json(evaluation: EvaluationResult, path: str | Path) -> Path:
@@ -37,229 +47,277 @@ def write_json(evaluation: EvaluationResult, path: str | Path) -> Path:
 
 
 def write_html(evaluation: EvaluationResult, path: str | Path) -> Path:
-    """Write the HTML report: settings, tables, and the four plots, in one file."""
+    """Write the report as one self-contained HTML page (styles inline, charts as SVG)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    e = evaluation
-    base = e.baseline
-    level = round(100 * (1 - e.alpha))
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        "<title>nba off-policy evaluation</title>",
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
-        "padding:3px 8px;text-align:right}th{background:#f3f3f3}td:first-child{text-align:left}"
-        ".warn{color:#a40}</style></head><body>",
-        "<h1>Off-policy evaluation</h1>",
-        f"<p>Log <code>{html.escape(e.source)}</code>: {e.n_rows} rows with a reward, "
-        f"{len(e.offer_ids)} offers. Estimators: {', '.join(e.estimators)}; "
-        f"{level}% intervals from {_interval_text(e)}; seed {e.seed}.</p>",
-        f"<p>Logging policy (mean logged reward): <b>{_f(base.value)}</b> "
-        f"[{_f(base.ci_low)}, {_f(base.ci_high)}]</p>",
-        "<h2>Estimates</h2>",
-        _estimates_table(e),
-        *_warnings(e),
-        _img(_plot_estimates(e)),
-        "<h2>Importance weights</h2>",
-        "<p>w = candidate probability / logged propensity of the logged offer. Heavy right tails "
-        "and a small effective sample size (ESS) mean wide, fragile intervals.</p>",
-        _img(_plot_weights(e)),
-        "<h2>By churn band</h2>",
-        _img(_plot_bands(e)),
-        *(_records_table(f"{c.name}", c.by_band) for c in e.candidates),
-        "<h2>By offer</h2>",
-        "<p>Shares of each offer under the logging and candidate policies; the contribution "
-        "is the offer's additive part of the candidate's DR (or IPS) estimate.</p>",
-        _img(_plot_offers(e)),
-        *(_records_table(f"{c.name}", c.by_offer) for c in e.candidates),
-        "</body></html>",
-    ]
-    path.write_text("\n".join(parts), encoding="utf-8")
+    path.write_text(report_page(evaluation), encoding="utf-8")
     return path
 
 
-def _interval_text(e: EvaluationResult) -> str:
-    if e.n_bootstrap == 0:
-        return "none (point estimates only)"
-    return f"a {e.n_bootstrap}-resample Poisson bootstrap"
+def report_page(evaluation: EvaluationResult) -> str:
+    """The report as a whole HTML page."""
+    template = _environment().get_template("report_page.html")
+    return template.render(report=report_fragment(evaluation))
 
 
-def _estimates_table(e: EvaluationResult) -> str:
-    head = (
-        "<tr><th>candidate</th><th>estimator</th><th>value</th><th>interval</th><th>lift</th>"
-        "<th>lift interval</th><th>ESS</th><th>max w</th><th>mean w</th><th>unsupported</th></tr>"
+def report_fragment(evaluation: EvaluationResult) -> Markup:
+    """The report as a `<section>` to place in a page (escaped, safe to insert)."""
+    return Markup(_environment().get_template("report.html").render(_context(evaluation)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    """One candidate and estimator as the estimates table shows it."""
+
+    candidate: str
+    estimator: str
+    value: str
+    interval: str
+    difference: str
+    difference_interval: str
+    ess: str
+    max_weight: str
+    unsupported: str
+    is_clipped: bool
+
+
+def _context(e: EvaluationResult) -> dict[str, object]:
+    is_rate = e.reward_kind == "acceptance"
+    level = round(100 * (1 - e.alpha))
+    headline = headline_estimator(e.estimators)
+    rows = [_row(c.name, x, e) for c in e.candidates for x in c.estimates]
+    used = ["on_policy", *(name for name in e.estimators if name != "on_policy")]
+    return {
+        "e": e,
+        "verdict": verdict(e),
+        "level": level,
+        "is_rate": is_rate,
+        "measure": "acceptance rate" if is_rate else "reward per decision",
+        "per": f"{PER_DECISIONS:,}",
+        "rows": rows,
+        "any_clipped": any(r.is_clipped for r in rows),
+        "baseline": _value(e.baseline.value, is_rate),
+        "baseline_interval": _interval(e.baseline.ci_low, e.baseline.ci_high, is_rate),
+        "intervals": _interval_method(e),
+        "words": [(name, *ESTIMATOR_WORDS.get(name, (name, ""))) for name in used],
+        "headline": headline,
+        "headline_label": ESTIMATOR_WORDS[headline][0] if headline else "",
+        "estimates_chart": _estimates_chart(e, headline, level),
+        "differences_chart": _differences_chart(e, level),
+        "bands": _bands(e),
+        "bands_chart": _bands_chart(e),
+        "offers": _offers(e),
+        "offers_chart": _offers_chart(e),
+        "min_ess": MIN_EFFECTIVE_SAMPLE,
+        "max_unsupported": f"{100 * MAX_UNSUPPORTED_SHARE:g}%",
+    }
+
+
+def _row(candidate: str, x: Estimate, e: EvaluationResult) -> _Row:
+    is_rate = e.reward_kind == "acceptance"
+    s = shown(x, e.baseline.value, e.reward_kind)
+    mark = "*" if s.is_clipped else ""
+    return _Row(
+        candidate=candidate,
+        estimator=x.name,
+        value=_value(s.value, is_rate),
+        interval=_interval(s.ci_low, s.ci_high, is_rate) + mark,
+        difference=per_thousand(s.lift),
+        difference_interval=_span(per_thousand(s.lift_ci_low), per_thousand(s.lift_ci_high)),
+        ess=_count(x.ess),
+        max_weight="n/a" if not math.isfinite(x.max_weight) else f"{x.max_weight:.2f}",
+        unsupported=_percent(x.unsupported_share),
+        is_clipped=s.is_clipped,
     )
-    rows = [
-        f"<tr><td>{html.escape(c.name)}</td><td>{x.name}</td><td>{_f(x.value)}</td>"
-        f"<td>[{_f(x.ci_low)}, {_f(x.ci_high)}]</td><td>{_f(x.lift)}</td>"
-        f"<td>[{_f(x.lift_ci_low)}, {_f(x.lift_ci_high)}]</td><td>{x.ess:.0f}</td>"
-        f"<td>{x.max_weight:.2f}</td><td>{x.mean_weight:.3f}</td>"
-        f"<td>{100 * x.unsupported_share:.1f}%</td></tr>"
-        for c in e.candidates
-        for x in c.estimates
-    ]
-    return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _warnings(e: EvaluationResult) -> list[str]:
-    out = []
-    for c in e.candidates:
-        share = c.estimates[0].unsupported_share if c.estimates else 0.0
-        if share > 0:
-            out.append(
-                f"<p class='warn'>{html.escape(c.name)} puts probability on offers the logging "
-                f"policy never gave on {100 * share:.1f}% of rows: every estimate is biased there."
-                "</p>"
-            )
-    return out
-
-
-def _records_table(title: str, records: Sequence[Mapping[str, object]]) -> str:
-    if not records:
+def _estimates_chart(e: EvaluationResult, name: str | None, level: int) -> str:
+    if name is None or not e.candidates:
         return ""
-    keys = list(records[0])
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell(r[k]))}</td>" for k in keys) + "</tr>"
-        for r in records
-    )
-    return f"<h3>{html.escape(title)}</h3><table><tr>{head}</tr>{body}</table>"
-
-
-def _bar_errors(values: FloatArray, low: FloatArray, high: FloatArray) -> FloatArray:
-    # An interval need not contain its point estimate (percentile bootstrap of a skewed
-    # estimator, or a band with few rows); matplotlib refuses negative error bars.
-    return np.maximum(np.nan_to_num(np.vstack([values - low, high - values])), 0.0)
-
-
-def _plot_estimates(e: EvaluationResult) -> bytes:
-    fig, ax = _figure(max(6.0, 1.2 * len(e.estimators) + 3))
-    count = len(e.candidates)
-    for c_index, c in enumerate(e.candidates):
-        offset = (c_index - (count - 1) / 2) * 0.8 / max(count, 1)
-        x = np.arange(len(c.estimates)) + offset
-        values = np.array([x_.value for x_ in c.estimates])
-        low = np.array([x_.ci_low for x_ in c.estimates])
-        high = np.array([x_.ci_high for x_ in c.estimates])
-        errors = _bar_errors(values, low, high)
-        ax.errorbar(
-            x,
-            values,
-            yerr=errors,
-            fmt="o",
-            capsize=3,
-            label=c.name,
-            color=_COLOURS[c_index % len(_COLOURS)],
-        )
+    is_rate = e.reward_kind == "acceptance"
     base = e.baseline
-    ax.axhline(base.value, color="black", lw=1, label="logging policy")
-    if math.isfinite(base.ci_low):
-        ax.axhspan(base.ci_low, base.ci_high, color="grey", alpha=0.2)
-    ax.set_xticks(np.arange(len(e.estimators)), e.estimators)
-    ax.set_ylabel("estimated value (mean reward)")
-    ax.legend(fontsize=8)
-    return _png(fig)
+    pairs = [(c.name, x) for c in e.candidates for x in c.estimates if x.name == name]
+    figures = [shown(x, base.value, e.reward_kind) for _, x in pairs]
+    names = ["logging policy", *(candidate for candidate, _ in pairs)]
+    scale = 100.0 if is_rate else 1.0
+    low = [_clip01(base.ci_low, is_rate), *(f.ci_low for f in figures)]
+    high = [_clip01(base.ci_high, is_rate), *(f.ci_high for f in figures)]
+    values = [base.value, *(f.value for f in figures)]
+    label = f"{ESTIMATOR_WORDS[name][0]} ({name})"
+    return charts.bar_chart(
+        f"Estimated {'acceptance rate' if is_rate else 'value'} of each policy, "
+        f"with {level}% intervals",
+        "policy (the logging policy: its mean logged reward)",
+        "acceptance rate (%)" if is_rate else "reward per decision",
+        names,
+        {label: [scale * v for v in values]},
+        errors={label: ([scale * v for v in low], [scale * v for v in high])},
+    )
 
 
-def _plot_weights(e: EvaluationResult) -> bytes:
-    fig, ax = _figure(7.0)
-    top = max((float(c.weights.max()) for c in e.candidates), default=1.0)
-    bins = np.linspace(0.0, max(top, 1e-9), 40).tolist()  # matplotlib hints a list, not an array
-    for index, c in enumerate(e.candidates):
-        ax.hist(
-            c.weights,
-            bins=bins,
-            histtype="step",
-            lw=1.5,
-            label=c.name,
-            color=_COLOURS[index % len(_COLOURS)],
+def _differences_chart(e: EvaluationResult, level: int) -> str:
+    if not e.candidates:
+        return ""
+    series: dict[str, list[float]] = {}
+    errors: dict[str, tuple[list[float], list[float]]] = {}
+    for name in e.estimators:
+        figures = [_shown_by(c, name, e) for c in e.candidates]
+        series[name] = [_scaled(f.lift if f else math.nan) for f in figures]
+        errors[name] = (
+            [_scaled(f.lift_ci_low if f else math.nan) for f in figures],
+            [_scaled(f.lift_ci_high if f else math.nan) for f in figures],
         )
-    ax.set_yscale("log")
-    ax.set_xlabel("importance weight")
-    ax.set_ylabel("rows")
-    ax.legend(fontsize=8)
-    return _png(fig)
+    unit = "accepts" if e.reward_kind == "acceptance" else "reward"
+    return charts.bar_chart(
+        f"Difference from the logging policy by every estimator, with {level}% intervals",
+        "candidate",
+        f"{unit} per {PER_DECISIONS:,} decisions",
+        [c.name for c in e.candidates],
+        series,
+        errors=errors,
+        reference=("no difference", 0.0),
+        legend_outside=True,
+    )
 
 
-def _plot_bands(e: EvaluationResult) -> bytes:
-    fig, ax = _figure(7.0)
-    bands = [r["band"] for r in e.candidates[0].by_band] if e.candidates else []
-    width = 0.8 / (len(e.candidates) + 1)
-    x = np.arange(len(bands))
-    if e.candidates:
-        logged = [r["logging_value"] for r in e.candidates[0].by_band]
-        ax.bar(x - 0.4 + width / 2, logged, width, color="grey", label="logging policy")
-    for index, c in enumerate(e.candidates):
-        values = np.array([r["value"] for r in c.by_band], dtype=np.float64)
-        low = np.array([r["ci_low"] for r in c.by_band], dtype=np.float64)
-        high = np.array([r["ci_high"] for r in c.by_band], dtype=np.float64)
-        ax.bar(
-            x - 0.4 + width * (index + 1.5),
-            values,
-            width,
-            label=c.name,
-            yerr=_bar_errors(values, low, high),
-            capsize=2,
-            color=_COLOURS[index % len(_COLOURS)],
+def _shown_by(c: CandidateResult, name: str, e: EvaluationResult) -> Shown | None:
+    found = next((x for x in c.estimates if x.name == name), None)
+    return None if found is None else shown(found, e.baseline.value, e.reward_kind)
+
+
+def _bands(e: EvaluationResult) -> list[dict[str, str]]:
+    is_rate = e.reward_kind == "acceptance"
+    return [
+        {
+            "candidate": c.name,
+            "band": str(r["band"]),
+            "rows": f"{r['rows']:,}",
+            "estimator": str(r["estimator"]),
+            "logging": _value(r["logging_value"], is_rate),
+            "value": _value(r["value"], is_rate),
+            "interval": _interval(
+                _clip01(r["ci_low"], is_rate), _clip01(r["ci_high"], is_rate), is_rate
+            ),
+            "difference": per_thousand(r["lift"]),
+            "difference_interval": _span(
+                per_thousand(r["lift_ci_low"]), per_thousand(r["lift_ci_high"])
+            ),
+        }
+        for c in e.candidates
+        for r in c.by_band
+    ]
+
+
+def _bands_chart(e: EvaluationResult) -> str:
+    if not e.candidates or not e.candidates[0].by_band:
+        return ""
+    is_rate = e.reward_kind == "acceptance"
+    scale = 100.0 if is_rate else 1.0
+    first = e.candidates[0].by_band
+    bands = [str(r["band"]) for r in first]
+    series = {"logging policy": [scale * float(r["logging_value"]) for r in first]}
+    errors = {}
+    for c in e.candidates:
+        by_band = {str(r["band"]): r for r in c.by_band}
+        rows = [by_band.get(band) for band in bands]
+        series[c.name] = [scale * float(r["value"]) if r else math.nan for r in rows]
+        errors[c.name] = (
+            [scale * _clip01(float(r["ci_low"]), is_rate) if r else math.nan for r in rows],
+            [scale * _clip01(float(r["ci_high"]), is_rate) if r else math.nan for r in rows],
         )
-    ax.set_xticks(x, bands)
-    ax.set_xlabel("churn band")
-    ax.set_ylabel("estimated value")
-    ax.legend(fontsize=8)
-    return _png(fig)
+    level = round(100 * (1 - e.alpha))
+    return charts.bar_chart(
+        f"Estimated {'acceptance rate' if is_rate else 'value'} by churn band, with {level}% "
+        "intervals",
+        "churn band of the customer (low < 0.3 <= medium < 0.6 <= high)",
+        "acceptance rate (%)" if is_rate else "reward per decision",
+        bands,
+        series,
+        errors=errors,
+        legend_outside=True,
+    )
 
 
-def _plot_offers(e: EvaluationResult) -> bytes:
-    fig, ax = _figure(max(7.0, 0.8 * len(e.offer_ids) + 2))
-    width = 0.8 / (len(e.candidates) + 1)
-    x = np.arange(len(e.offer_ids))
-    if e.candidates:
-        shares = [r["logging_share"] for r in e.candidates[0].by_offer]
-        ax.bar(x - 0.4 + width / 2, shares, width, color="grey", label="logging policy")
-    for index, c in enumerate(e.candidates):
-        shares = [r["candidate_share"] for r in c.by_offer]
-        ax.bar(
-            x - 0.4 + width * (index + 1.5),
-            shares,
-            width,
-            label=c.name,
-            color=_COLOURS[index % len(_COLOURS)],
-        )
-    ax.set_xticks(x, e.offer_ids, rotation=30, ha="right")
-    ax.set_ylabel("share of decisions")
-    ax.legend(fontsize=8)
-    return _png(fig)
+def _offers(e: EvaluationResult) -> list[dict[str, str]]:
+    return [
+        {
+            "candidate": c.name,
+            "offer": str(r["offer_id"]),
+            "logging": _percent(r["logging_share"]),
+            "logged": _percent(r["logged_share"]),
+            "candidate_share": _percent(r["candidate_share"]),
+            "contribution": per_thousand(r["contribution"], signed=False),
+            "estimator": str(r["contribution_estimator"]),
+        }
+        for c in e.candidates
+        for r in c.by_offer
+    ]
 
 
-def _figure(width: float) -> tuple[Figure, Axes]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(width, 3.8), dpi=90)
-    return fig, ax
-
-
-def _png(fig: Figure) -> bytes:
-    import matplotlib.pyplot as plt
-
-    buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
-
-
-def _img(png: bytes) -> str:
-    return f"<img alt='plot' src='data:image/png;base64,{base64.b64encode(png).decode()}'>"
+def _offers_chart(e: EvaluationResult) -> str:
+    if not e.candidates or not e.candidates[0].by_offer:
+        return ""
+    offers = [str(r["offer_id"]) for r in e.candidates[0].by_offer]
+    series = {"logging policy": [100 * float(r["logging_share"]) for r in e.candidates[0].by_offer]}
+    for c in e.candidates:
+        by_offer = {str(r["offer_id"]): r for r in c.by_offer}
+        series[c.name] = [
+            100 * float(by_offer[o]["candidate_share"]) if o in by_offer else math.nan
+            for o in offers
+        ]
+    return charts.bar_chart(
+        "How often each policy would choose each offer",
+        "offer",
+        "share of decisions (%)",
+        offers,
+        series,
+        legend_outside=True,
+    )
 
 
-def _f(value: float) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.4f}"
+def _interval_method(e: EvaluationResult) -> str:
+    if e.n_bootstrap == 0:
+        return "none: 0 bootstrap resamples were asked for, so only point estimates"
+    return f"a bootstrap of {e.n_bootstrap:,} resamples (the same resamples for every candidate)"
 
 
-def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return _f(value)
-    return str(value)
+def _value(value: float, is_rate: bool) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{100 * value:.1f}%" if is_rate else f"{value:.4g}"
+
+
+def _interval(low: float, high: float, is_rate: bool) -> str:
+    return _span(_value(low, is_rate), _value(high, is_rate))
+
+
+def _span(low: str, high: str) -> str:
+    return "n/a" if "n/a" in (low, high) else f"{low} to {high}"
+
+
+def _percent(share: float) -> str:
+    return "n/a" if not math.isfinite(share) else f"{100 * share:.1f}%"
+
+
+def _count(value: float) -> str:
+    return "n/a" if not math.isfinite(value) else f"{value:,.0f}"
+
+
+def _scaled(value: float) -> float:
+    return value * PER_DECISIONS
+
+
+def _clip01(value: float, is_rate: bool) -> float:
+    if not is_rate or not math.isfinite(value):
+        return value
+    return min(max(value, 0.0), 1.0)
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(_TEMPLATES),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )

@@ -11,16 +11,25 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Literal, TypedDict, cast
 
 import numpy as np
 
+from nba.errors import InvalidInput
 from nba.ope.batch import FloatArray
 from nba.ope.candidates import CandidatePolicy
-from nba.ope.estimators import MODEL_BASED
+from nba.ope.estimators import ESTIMATORS, MODEL_BASED
 from nba.ope.evaluate import Estimate, evaluate
 from nba.ope.logs import BANDS, LoggedData
 from nba.ope.reward_model import cross_fit
+
+RewardKind = Literal["acceptance", "value"]
+"""`acceptance` when every logged reward is 0 or 1 (a value is then a rate), else `value`."""
+
+N_FOLDS = 5
+"""Folds of the model-based estimators' cross-fitted reward model (`reward_model.cross_fit`)."""
+MIN_OUTCOMES = 2
+"""Decisions with an outcome below which no estimate has a meaningful interval."""
 
 Progress = Callable[[str, int, int], None]
 """progress(label, done_now, total): called as work advances, `done_now` rows or resamples."""
@@ -80,12 +89,14 @@ class EvaluationResult:
     seed: int | None
     baseline: Estimate
     candidates: tuple[CandidateResult, ...]
+    reward_kind: RewardKind = "value"
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready: settings, the baseline, and per candidate estimates and breakdowns."""
         return {
             "source": self.source,
             "n_rows": self.n_rows,
+            "reward_kind": self.reward_kind,
             "offer_ids": list(self.offer_ids),
             "estimators": list(self.estimators),
             "alpha": self.alpha,
@@ -103,6 +114,34 @@ class EvaluationResult:
             ],
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> EvaluationResult:
+        """The result back from `as_dict()` (e.g. a stored job's results), without the
+        importance weights, which `as_dict` leaves out; missing numbers read as NaN."""
+        candidates = tuple(
+            CandidateResult(
+                name=str(c["name"]),
+                estimates=tuple(_estimate(e) for e in _records(c, "estimates")),
+                by_band=tuple(cast(BandRow, _numbers(r)) for r in _records(c, "by_band")),
+                by_offer=tuple(cast(OfferRow, _numbers(r)) for r in _records(c, "by_offer")),
+                weights=np.zeros(0),
+            )
+            for c in _records(data, "candidates")
+        )
+        seed = data.get("seed")
+        return cls(
+            source=str(data.get("source", "")),
+            n_rows=_count(data.get("n_rows")),
+            offer_ids=tuple(str(o) for o in _list(data.get("offer_ids"))),
+            estimators=tuple(str(e) for e in _list(data.get("estimators"))),
+            alpha=_number(data.get("alpha", 0.05)),
+            n_bootstrap=_count(data.get("n_bootstrap")),
+            seed=seed if isinstance(seed, int) else None,
+            baseline=_estimate(_mapping(data.get("baseline"))),
+            candidates=candidates,
+            reward_kind="acceptance" if data.get("reward_kind") == "acceptance" else "value",
+        )
+
 
 def run_evaluation(
     data: LoggedData,
@@ -115,12 +154,15 @@ def run_evaluation(
     progress: Progress | None = None,
 ) -> EvaluationResult:
     """Evaluate each candidate on `data`; see the module docstring."""
+    check_enough_outcomes(data.n, estimators)
     root = np.random.default_rng(seed)
     model_rng, policy_rng, boot_rng = root.spawn(3)
     boot_seed = int(boot_rng.integers(2**63))
     q = None
     if MODEL_BASED.intersection(estimators):
-        q = cross_fit(data.reward, data.action, len(data.offer_ids), model_rng, data.features())
+        q = cross_fit(
+            data.reward, data.action, len(data.offer_ids), model_rng, data.features(), N_FOLDS
+        )
     (baseline,) = evaluate(
         data.reward,
         data.action,
@@ -159,6 +201,7 @@ def run_evaluation(
                 weights=weights,
             )
         )
+    is_rate = bool(np.isin(data.reward, (0.0, 1.0)).all())
     return EvaluationResult(
         source=source,
         n_rows=data.n,
@@ -169,7 +212,42 @@ def run_evaluation(
         seed=seed,
         baseline=baseline,
         candidates=tuple(results),
+        reward_kind="acceptance" if is_rate else "value",
     )
+
+
+def check_enough_outcomes(n: int, estimators: Sequence[str], n_folds: int = N_FOLDS) -> None:
+    """Refuse, in words, `n` decisions with an outcome (rows with a reward) too few for
+    `estimators`: how many there are, how many are needed, and what to do (InvalidInput)."""
+    model_based = [e for e in estimators if e in MODEL_BASED]
+    needed = max(n_folds if model_based else 0, MIN_OUTCOMES)
+    if n >= needed:
+        return
+    have = f"{n} decision{'' if n == 1 else 's'} with an outcome"
+    more = f"Collect at least {needed - n} more outcome{'' if needed - n == 1 else 's'}"
+    if model_based:
+        one = len(model_based) == 1
+        others = (
+            f", the others at least {MIN_OUTCOMES}" if len(model_based) < len(estimators) else ""
+        )
+        rule = (
+            f"{_names(model_based)} need{'s' if one else ''} at least {n_folds} "
+            f"({'its' if one else 'their'} reward model is cross-fitted on {n_folds} folds)"
+            f"{others}"
+        )
+        plain = [e for e in ESTIMATORS if e not in MODEL_BASED and e != "on_policy"]
+        todo = (
+            f"{more}, or choose estimators that need no cross-fitting: {', '.join(plain)} "
+            f"(at least {MIN_OUTCOMES})"
+        )
+    else:
+        rule = f"an estimate with a confidence interval needs at least {MIN_OUTCOMES}"
+        todo = more
+    raise InvalidInput("log", f"{have}; {rule}. {todo}, then evaluate again.")
+
+
+def _names(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _by_band(
@@ -255,3 +333,56 @@ def _clean(record: Mapping[str, object]) -> dict[str, object]:
     return {
         k: None if isinstance(v, float) and not math.isfinite(v) else v for k, v in record.items()
     }
+
+
+def _estimate(record: Mapping[str, object]) -> Estimate:
+    def number(key: str) -> float:
+        return _number(record.get(key))
+
+    lambda_ = record.get("lambda_")
+    return Estimate(
+        name=str(record.get("name", "")),
+        value=number("value"),
+        ci_low=number("ci_low"),
+        ci_high=number("ci_high"),
+        se=number("se"),
+        lift=number("lift"),
+        lift_ci_low=number("lift_ci_low"),
+        lift_ci_high=number("lift_ci_high"),
+        ess=number("ess"),
+        max_weight=number("max_weight"),
+        mean_weight=number("mean_weight"),
+        unsupported_share=number("unsupported_share"),
+        support_known=bool(record.get("support_known", False)),
+        n=_count(record.get("n")),
+        alpha=number("alpha"),
+        interval=str(record.get("interval", "none")),
+        lambda_=None if lambda_ is None else number("lambda_"),
+    )
+
+
+def _number(value: object) -> float:
+    """A stored number; None (JSON's stand-in for NaN) and anything else read as NaN."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return math.nan
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _numbers(record: Mapping[str, object]) -> dict[str, object]:
+    return {k: math.nan if v is None else v for k, v in record.items()}
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    return cast(Mapping[str, object], value) if isinstance(value, Mapping) else {}
+
+
+def _list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _records(data: Mapping[str, object], key: str) -> list[Mapping[str, object]]:
+    return [_mapping(item) for item in _list(data.get(key))]

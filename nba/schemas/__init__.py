@@ -17,6 +17,7 @@ from nba.schemas._common import (
     check_text,
     invalid_input,
     parse,
+    problem_text,
 )
 from nba.schemas.audit import AuditEntryReply, AuditList, audit_list_reply
 from nba.schemas.decisions import (
@@ -39,10 +40,12 @@ from nba.schemas.evaluations import (
 from nba.schemas.feedback import (
     OutcomeBody,
     OutcomeReply,
+    RecordedOutcomeReply,
     RetentionBody,
     RetentionReply,
     outcome_reply,
     outcome_report,
+    recorded_outcome_reply,
     retention_reply,
     retention_report,
 )
@@ -111,6 +114,7 @@ __all__ = [
     "OfferReply",
     "OutcomeBody",
     "OutcomeReply",
+    "RecordedOutcomeReply",
     "Reply",
     "RetentionBody",
     "RetentionReply",
@@ -139,6 +143,8 @@ __all__ = [
     "outcome_reply",
     "outcome_report",
     "parse",
+    "problem_text",
+    "recorded_outcome_reply",
     "retention_reply",
     "retention_report",
     "stats_reply",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import CoreSchema, ErrorDetails, core_schema
 
 from nba.clock import parse_time
 from nba.errors import InvalidInput
@@ -48,6 +49,8 @@ NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 """The pattern of a string that is not blank and holds no NUL character."""
 NO_NUL = r"^[^\x00]*$"
 """The pattern of every other string a body holds: PostgreSQL cannot store a NUL in text."""
+MAX_PROBLEMS = 20
+"""The most problems of one body an error lists."""
 MAX_NUMBER = 1e9
 """The largest magnitude of a context or feature number (the learner's encoding takes no more)."""
 
@@ -98,35 +101,95 @@ class Reply(BaseModel):
 
 
 def parse(model: type[M], data: object) -> M:
-    """`data` (a decoded JSON object) validated by `model`; InvalidInput naming the field."""
+    """`data` (a decoded JSON object) validated by `model`; InvalidInput naming every problem."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise invalid_input(error, data) from None
+        raise invalid_input(error, data, model) from None
 
 
-def invalid_input(error: ValidationError, data: object) -> InvalidInput:
-    """The first problem of `error` as an InvalidInput naming its place in `data`.
+def invalid_input(
+    error: ValidationError, data: object, model: type[BaseModel] | None = None
+) -> InvalidInput:
+    """Every problem of `error` in one InvalidInput, unknown fields first, one per place.
 
-    The place is the path of keys and list indexes into the body (`requests.1.churn_score`,
+    A place is the path of keys and list indexes into the body (`requests.1.churn_score`,
     `context.plan`); the tags pydantic adds to a location (a union member, `[key]`) are not
     places in the body and are left out. A missing field is named although it is not there.
+    An unknown field gets the closest field name of `model` at its place, if one is close
+    (`catgory: unknown field (did you mean 'category'?)`). `details["field"]` is the first
+    place, `details["problems"]` lists `{"field", "problem"}` for each, and the message is
+    the problems joined by "; " (the first MAX_PROBLEMS of them, and how many more).
     """
-    first = error.errors()[0]
-    loc, parts = first["loc"], []
+    problems: dict[str, str] = {}
+    entries = sorted(error.errors(), key=lambda entry: entry["type"] != "extra_forbidden")
+    for entry in entries:
+        problems.setdefault(_place(entry, data), _problem(entry, model))
+    (field, problem), *rest = shown = list(problems.items())[:MAX_PROBLEMS]
+    more = len(problems) - len(shown)
+    message = "; ".join(
+        [problem, *(f"{place}: {what}" for place, what in rest)]
+        + ([f"and {more} more problem{'' if more == 1 else 's'}"] if more else [])
+    )
+    listed = [{"field": place, "problem": what} for place, what in shown]
+    return InvalidInput(field, message, problems=listed)
+
+
+def _place(entry: ErrorDetails, data: object) -> str:
+    """Where in `data` the problem `entry` is, as a dotted path ("body" for the whole)."""
+    loc, parts = entry["loc"], []
     here = data
     for i, step in enumerate(loc):
         found, child = _child(here, step)
         if found:
             here = child
-        elif not (first["type"] == "missing" and i == len(loc) - 1):
+        elif not (entry["type"] == "missing" and i == len(loc) - 1):
             continue
         parts.append(str(step))
-    problem = _PROBLEMS.get(first["type"], first["msg"].removeprefix("Value error, "))
-    if first["type"] == "string_pattern_mismatch":
-        pattern = first.get("ctx", {}).get("pattern")
+    return ".".join(parts) or "body"
+
+
+def _problem(entry: ErrorDetails, model: type[BaseModel] | None) -> str:
+    kind = entry["type"]
+    if kind == "extra_forbidden":
+        name = str(entry["loc"][-1]) if entry["loc"] else ""
+        known = _field_names(model, entry["loc"][:-1]) if model is not None else []
+        close = difflib.get_close_matches(name, known, n=1)
+        return f"unknown field (did you mean {close[0]!r}?)" if close else "unknown field"
+    problem = _PROBLEMS.get(kind, entry["msg"].removeprefix("Value error, "))
+    if kind == "string_pattern_mismatch":
+        pattern = entry.get("ctx", {}).get("pattern")
         problem = _PATTERNS.get(pattern, problem) if isinstance(pattern, str) else problem
-    return InvalidInput(".".join(parts) or "body", problem, problems=error.error_count())
+    return problem
+
+
+def _field_names(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The field names (aliases) of the model found at `loc` inside `model`, or []."""
+    here: type[BaseModel] | None = model
+    for step in loc:
+        fields = here.model_fields if here is not None else {}
+        if isinstance(step, str) and step in fields:
+            here = _model_in(fields[step].annotation)
+        # else a list index or a tag of pydantic's: the same model holds the next step
+    if here is None:
+        return []
+    return [info.alias or name for name, info in here.model_fields.items()]
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    """The first pydantic model inside `annotation` (`CapsSpec | None`, `list[ConditionSpec]`)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for member in get_args(annotation):
+        found = _model_in(member)
+        if found is not None:
+            return found
+    return None
+
+
+def problem_text(problem: ErrorDetails) -> str:
+    """One problem pydantic found, in the words of nba's errors (`is required`, ...)."""
+    return _problem(problem, None)
 
 
 def check_text(data: object) -> None:
@@ -172,7 +235,7 @@ def _child(container: object, step: str | int) -> tuple[bool, object]:
     return False, None
 
 
-_PROBLEMS = {"missing": "is required", "extra_forbidden": "is not a known field"}
+_PROBLEMS = {"missing": "is required"}
 _PATTERNS = {
     NOT_BLANK: "must not be blank",
     OFFER_ID_PATTERN: "must be a slug: lowercase letters, digits, '_' or '-', at most 64",

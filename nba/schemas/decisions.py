@@ -78,19 +78,41 @@ def decision_request(body: DecisionBody) -> DecisionRequest:
     )
 
 
+SCORE = (
+    "the policy's estimate of the reward this offer would earn for this customer, on the "
+    "learner's scale: under the default `acceptance` reward the estimated chance of "
+    "acceptance (0 to 1); under `net_value` and `retention_value` the net value divided by "
+    "NBA_REWARD_SCALE (-1 to 1). Not the probability: an offer can score highest and still be "
+    "drawn rarely, or be drawn to explore. `random` scores every offer 0 (no estimate); "
+    "`rules` 1 for the categories its churn band prefers, else 0"
+)
+
+
 class RankedOffer(Reply):
     """One eligible offer in a decision's ranking."""
 
     offer_id: str
-    probability: float
-    score: float
+    probability: float = Field(description="the chance this offer had to be drawn")
+    score: float = Field(description=SCORE)
 
 
 class ReasonReply(Reply):
-    """One feature behind the chosen offer's score."""
+    """One feature that set the chosen offer above (or below) the other eligible offers."""
 
-    feature: str
-    weight: float
+    feature: str = Field(
+        description="the context field as sent (`tenure_months`), `churn_score`, or the "
+        "offer's feature (`discount_pct`; `offer` for the offer itself, `category`); several "
+        "joined by ' & ' where the model crosses them"
+    )
+    source: str = Field(description="where the feature comes from: context, churn_score, offer")
+    value: float | int | str | bool | None = Field(
+        description="the customer's value of it, or the chosen offer's (null: it has none)"
+    )
+    weight: float = Field(
+        description="how much this feature raised (positive) or lowered the chosen offer's "
+        "estimated reward against the mean of the other eligible offers, on the score's "
+        "scale; features that add the same to every offer are left out"
+    )
 
 
 class PolicyRef(Reply):
@@ -105,7 +127,12 @@ def _absent(value: object) -> bool:
 
 
 class DecisionReply(Reply):
-    """The reply to POST /v1/decisions; `reasons` or `explain_note` only when explain was asked."""
+    """The reply to POST /v1/decisions; `reasons` or `explain_note` only when explain was asked.
+
+    `reasons` are the features that moved the chosen offer's score most against the other
+    eligible offers', largest first (at most 5); `explain_note` says why there are none, or
+    what they need to be read with.
+    """
 
     decision_id: str
     offer_id: str
@@ -123,7 +150,10 @@ class DecisionReply(Reply):
         ranked = sorted(pairs, key=lambda t: -t[1])
         reasons = None
         if result.reasons is not None:
-            reasons = [ReasonReply(feature=r.feature, weight=r.weight) for r in result.reasons]
+            reasons = [
+                ReasonReply(feature=r.feature, source=r.source, value=r.value, weight=r.weight)
+                for r in result.reasons
+            ]
         return cls(
             decision_id=d.id,
             offer_id=d.chosen,
@@ -153,7 +183,9 @@ class EligibleReply(Reply):
 
 
 class ExcludedReply(Reply):
-    """An active offer the decision left out because nba cannot use it, and why."""
+    """An active offer the decision left out, and why: `unusable: ...` when nba cannot use it,
+    else the eligibility rule it failed (`dates:`, `churn score:`, `segment:`, `plan:`,
+    `channel:`, `condition:`, `contact cap:`, `budget:`)."""
 
     offer_id: str
     version: int
@@ -163,7 +195,7 @@ class ExcludedReply(Reply):
 class LoggedDecision(Reply):
     """GET /v1/decisions/{id}: the log row and its outcome.
 
-    `excluded` (only when there are any) lists the active offers left out as unusable.
+    `excluded` (only when there are any) lists the active offers left out, with why.
     """
 
     decision_id: str
@@ -174,7 +206,7 @@ class LoggedDecision(Reply):
     channel: str | None
     eligible: list[EligibleReply]
     probabilities: list[float]
-    scores: list[float]
+    scores: list[float] = Field(description="each eligible offer's score, in order: " + SCORE)
     offer_id: str
     propensity: float
     policy: str

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import Field
 
 from nba.domain import Feedback, FeedbackKind, FeedbackReport
 from nba.schemas._common import Body, Reply, Time, Timestamp
+
+if TYPE_CHECKING:
+    from nba.serving.feedback import FeedbackResult
 
 
 class OutcomeBody(Body):
@@ -65,6 +68,33 @@ class OutcomeReply(Reply):
         return cls.model_validate({"accepted": outcome.answer, **_on_record(outcome)})
 
 
+class RecordedOutcomeReply(OutcomeReply):
+    """The outcome on record after a report, with what the learner takes from it and why."""
+
+    offer_id: str = Field(description="the offer the decision chose")
+    reason: str = Field(
+        description="why the outcome has its reward: the reward mode's rule, or for no_action "
+        "(which offers nothing, so nothing can be accepted) that it is learned as 0"
+    )
+    repeated: bool = Field(
+        description="true when this outcome was already on record: nothing changed, nothing "
+        "was learned again"
+    )
+
+    @classmethod
+    def of_result(cls, result: FeedbackResult) -> Self:
+        """The reply to a report: the outcome on record, its offer, its reason."""
+        return cls.model_validate(
+            {
+                "accepted": result.feedback.answer,
+                **_on_record(result.feedback),
+                "offer_id": result.offer_id,
+                "reason": result.reason,
+                "repeated": not result.created,
+            }
+        )
+
+
 class RetentionReply(Reply):
     """A retention answer on record."""
 
@@ -85,6 +115,11 @@ class RetentionReply(Reply):
 def outcome_reply(outcome: Feedback) -> dict[str, object]:
     """The JSON form of an outcome."""
     return OutcomeReply.of(outcome).model_dump(mode="json")
+
+
+def recorded_outcome_reply(result: FeedbackResult) -> dict[str, object]:
+    """The JSON reply to an outcome report."""
+    return RecordedOutcomeReply.of_result(result).model_dump(mode="json")
 
 
 def retention_reply(retention: Feedback) -> dict[str, object]:

@@ -11,6 +11,7 @@ from nba.domain import NO_ACTION_ID, STATUSES, Actor, Offer
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.schemas import OfferBody, OfferPatch, new_offer, offer_changes, offer_reply, parse
 from nba.serving.offer_cache import OfferCache
+from nba.serving.offer_history import OfferHistory, OfferVersion
 from nba.storage import Database, audit, offers
 
 NO_ACTION = Offer(
@@ -27,15 +28,36 @@ def _checked(offer: Offer) -> Offer:
     return offer
 
 
-def _changeable(current: Offer, status: str | None) -> None:
-    """Refuse what may never change: the built-in `no_action`, a retired offer's status."""
-    if current.id == NO_ACTION_ID:
-        raise Conflict(
+def lock_reason(offer: Offer) -> str | None:
+    """Why `offer` can no longer be edited, paused or resumed, or None if it can.
+
+    The built-in `no_action` never changes; a retired offer is retired for good.
+    """
+    if offer.id == NO_ACTION_ID:
+        return (
             f"{NO_ACTION_ID!r} is built in and cannot be edited, paused or retired; "
-            "switch it off with the setting no_action_enabled",
+            "switch it off with the setting no_action_enabled"
+        )
+    if offer.status == "retired":
+        return f"offer {offer.id!r} is retired for good; add a new offer instead"
+    return None
+
+
+def _changeable(current: Offer, status: str | None, *, edits_fields: bool = False) -> None:
+    """Refuse what may never change: the built-in `no_action`, a retired offer (retiring it
+    again changes nothing and is allowed)."""
+    reason = lock_reason(current)
+    if reason is None:
+        return
+    if current.id == NO_ACTION_ID:
+        raise Conflict(reason, field="offer_id")
+    if edits_fields:
+        raise Conflict(
+            f"offer {current.id!r} is retired for good and cannot be edited; "
+            "add a new offer instead",
             field="offer_id",
         )
-    if current.status == "retired" and status is not None and status != "retired":
+    if status is not None and status != "retired":
         raise Conflict(
             f"offer {current.id!r} is retired for good and cannot become {status}; "
             "add a new offer instead",
@@ -112,7 +134,7 @@ class OfferCatalog:
             current = offers.get_offer(session, offer_id)
             if current is None:
                 raise NotFound("offer", offer_id)
-            _changeable(current, changes.get("status"))
+            _changeable(current, changes.get("status"), edits_fields=set(changes) != {"status"})
             _checked(replace(current, **changes))
             edited = offers.update_offer(session, offer_id, changes)
             _audit(session, actor, "edit", current, edited)
@@ -141,6 +163,10 @@ class OfferCatalog:
         if offer is None:
             raise NotFound("offer", offer_id if version is None else f"{offer_id}@{version}")
         return offer
+
+    def versions(self, offer_id: str) -> list[OfferVersion]:
+        """Every version of an offer, newest first, with who made it and what it changed."""
+        return OfferHistory(self._database).versions(offer_id)
 
     def list(self, status: str | None = None) -> list[Offer]:
         """The latest version of every offer, optionally of one status."""

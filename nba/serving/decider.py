@@ -17,9 +17,12 @@ from nba.domain import NO_ACTION_ID, Decision, EligibleOffer, ExcludedOffer, Off
 from nba.errors import NoEligibleOffer, NotFound
 from nba.learning.apprentice import Apprentice
 from nba.learning.keeper import ModelKeeper, ModelSwapped
-from nba.serving.eligibility import Usage, eligible_offers, unusable_reason
+from nba.reward import reward_range
+from nba.serving.eligibility import Usage, screen_offers, unusable_reason
+from nba.serving.explanations import RULES, SWAPPED, Explanation, explanation
 from nba.serving.inputs import DecisionRequest
 from nba.serving.offer_cache import OfferCache
+from nba.serving.offer_counts import OfferCounts
 from nba.storage import Database, decisions, offers
 from policies.base import Candidate, Context, Reason
 
@@ -41,7 +44,8 @@ class Decider:
     The apprentice's rules rank while it serves the baseline, else the keeper's live policy
     (whose ranking holds the cold-start floor); the draw is from `rng`, the time from `clock`.
     An active offer it cannot use is left out, logged once per version and counted
-    (`unusable_counts`), and the decision records it in `excluded`.
+    (`unusable_counts`); the decision records it in `excluded`, as it records every active
+    candidate that was not eligible, with why (dates, churn range, lists, a condition, a cap).
     """
 
     def __init__(
@@ -66,6 +70,11 @@ class Decider:
         self._unusable_lock = threading.Lock()
         self._reasons: dict[tuple[str, int], str | None] = {}
         self._unusable_counts: dict[str, int] = {}
+        self._shown = OfferCounts()
+
+    def shown_counts(self) -> dict[str, int]:
+        """How many logged decisions chose each offer, by offer id, since start."""
+        return self._shown.snapshot()
 
     def unusable_counts(self) -> dict[str, int]:
         """How many decisions left each unusable offer out, by offer id, since start."""
@@ -82,6 +91,7 @@ class Decider:
         planned = [self._plan(request, now) for request in requests]
         with self._database.session() as session:
             decisions.add_decisions(session, [result.decision for result in planned])
+        self._shown.add(result.decision.chosen for result in planned)
         for result in planned:
             d = result.decision
             log.debug("decision_id=%s offer=%s p=%.4f", d.id, d.chosen, d.propensity)
@@ -129,7 +139,7 @@ class Decider:
                 EligibleOffer(o.id, o.version, o.category, o.features) for o in chosen_offers
             ),
             probabilities=probabilities,
-            scores=tuple(float(s) for s in ranking.scores),
+            scores=self._clipped(ranking.scores),
             chosen=candidates[index].offer_id,
             propensity=probabilities[index],
             policy=policy_name,
@@ -138,20 +148,34 @@ class Decider:
         )
         if not request.explain:
             return DecisionResult(decision)
+        explained = self._explain(context, candidates, index, model_version, baseline)
+        return DecisionResult(decision, explained.reasons, explained.note)
+
+    def _clipped(self, scores: Sequence[float]) -> tuple[float, ...]:
+        # A linear estimate of the reward can pass the ends of its range (-0.05 for a chance
+        # of acceptance): the reply's score is an estimate of the reward, so it stays inside.
+        low, high = reward_range(self._settings.reward.mode)
+        return tuple(min(high, max(low, float(s))) for s in scores)
+
+    def _explain(
+        self,
+        context: Context,
+        candidates: Sequence[Candidate],
+        index: int,
+        model_version: int | None,
+        baseline: bool,
+    ) -> Explanation:
+        k = len(candidates)
         if baseline:
-            return DecisionResult(decision, None, "the churn-band rules decide (apprentice mode)")
+            assert self._apprentice is not None
+            reasons = self._apprentice.explain(context, candidates, index)
+            return explanation(reasons, candidates=k, cannot=RULES)
         try:
             reasons = self._keeper.explain(context, candidates, index, model_version)
         except ModelSwapped:
-            note = "a new model version went live while deciding; its reasons would not apply"
-            return DecisionResult(decision, None, note)
-        if reasons is None:
-            note = f"policy {self._keeper.policy_name!r} cannot attribute its scores to features"
-            return DecisionResult(decision, None, note)
-        if not reasons:
-            note = "the model has learned no weight for these features yet"
-            return DecisionResult(decision, reasons, note)
-        return DecisionResult(decision, reasons)
+            return Explanation(None, SWAPPED)
+        cannot = self._keeper.cannot_explain() if reasons is None else ""
+        return explanation(reasons, candidates=k, cannot=cannot, model_version=model_version)
 
     def _eligible(
         self, request: DecisionRequest, now: datetime
@@ -169,7 +193,7 @@ class Decider:
         active, excluded = self._usable(active)
         context = dict(request.context)
         usage = self._usage(request.customer_id, active, now)
-        found = eligible_offers(
+        found, refused = screen_offers(
             active,
             churn_score=request.churn_score,
             context=context,
@@ -179,7 +203,8 @@ class Decider:
         )
         if not found:
             raise NoEligibleOffer("no offer is eligible for this customer", field="offer_ids")
-        return found, excluded
+        ineligible = tuple(ExcludedOffer(o.id, o.version, why) for o, why in refused)
+        return found, excluded + ineligible
 
     def _usable(
         self, active: Sequence[Offer]

@@ -1,6 +1,7 @@
 """Which offers may be shown to one customer now: status, dates, churn range, segments, caps.
 
-Also which offers nba cannot use at all (`unusable_reason`): a decision leaves them out.
+Also why an offer is not (`ineligibility`, in words a user reads on the decision's page), and
+which offers nba cannot use at all (`unusable_reason`): a decision leaves them out.
 """
 
 from __future__ import annotations
@@ -39,24 +40,69 @@ def is_eligible(
     usage: Usage | None = None,
 ) -> bool:
     """True when the offer may be shown for this request at `now`."""
+    return (
+        ineligibility(
+            offer, churn_score=churn_score, context=context, channel=channel, now=now, usage=usage
+        )
+        is None
+    )
+
+
+def ineligibility(
+    offer: Offer,
+    *,
+    churn_score: float,
+    context: Mapping[str, ContextValue],
+    channel: str | None,
+    now: datetime,
+    usage: Usage | None = None,
+) -> str | None:
+    """Why the offer may not be shown for this request at `now` (the first rule it fails,
+    in words, led by the rule's name), or None when it may."""
     if not offer.is_active:
-        return False
+        return f"status: {offer.status}"
     if offer.starts_at is not None and now < offer.starts_at:
-        return False
+        return f"dates: starts {_when(offer.starts_at)}"
     if offer.ends_at is not None and now >= offer.ends_at:
-        return False
+        return f"dates: ended {_when(offer.ends_at)}"
     rules = offer.eligibility
     if not rules.churn_min <= churn_score <= rules.churn_max:
-        return False
+        return (
+            f"churn score: {churn_score:g} is outside the offer's range "
+            f"[{rules.churn_min:g}, {rules.churn_max:g}]"
+        )
     if rules.segments and context.get("segment") not in rules.segments:
-        return False
+        return _not_listed("segment", context.get("segment"), rules.segments)
     if rules.plans and context.get("plan") not in rules.plans:
-        return False
+        return _not_listed("plan", context.get("plan"), rules.plans)
     if rules.channels and channel not in rules.channels:
-        return False
-    if not all(condition_holds(c, context) for c in rules.conditions):
-        return False
-    return usage is None or _within_caps(offer, usage)
+        return _not_listed("channel", channel, rules.channels)
+    for condition in rules.conditions:
+        if not condition_holds(condition, context):
+            return _failed(condition, context)
+    return None if usage is None else _over_caps(offer, usage)
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _not_listed(name: str, value: object, allowed: Sequence[str]) -> str:
+    given = "none given" if value is None else repr(value)
+    return f"{name}: {given} is not one of {', '.join(allowed)}"
+
+
+_OPERATOR_WORDS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥",
+                   "in": "in", "not_in": "not in"}  # fmt: skip
+
+
+def _failed(condition: Condition, context: Mapping[str, ContextValue]) -> str:
+    expected = condition.value
+    shown = ", ".join(map(repr, expected)) if isinstance(expected, tuple) else repr(expected)
+    actual = context.get(condition.field)
+    has = "missing" if actual is None else f"it is {actual!r}"
+    op = _OPERATOR_WORDS.get(condition.op, condition.op)
+    return f"condition: {condition.field} {op} {shown} fails ({has})"
 
 
 def unusable_reason(offer: Offer) -> str | None:
@@ -73,6 +119,29 @@ def unusable_reason(offer: Offer) -> str | None:
     except InvalidParameter as error:
         return str(error)
     return None
+
+
+def screen_offers(
+    offers: Sequence[Offer],
+    *,
+    churn_score: float,
+    context: Mapping[str, ContextValue],
+    channel: str | None,
+    now: datetime,
+    usage: Usage | None = None,
+) -> tuple[list[Offer], list[tuple[Offer, str]]]:
+    """The eligible offers of `offers` in their order, and the others with why not."""
+    eligible: list[Offer] = []
+    refused: list[tuple[Offer, str]] = []
+    for offer in offers:
+        reason = ineligibility(
+            offer, churn_score=churn_score, context=context, channel=channel, now=now, usage=usage
+        )
+        if reason is None:
+            eligible.append(offer)
+        else:
+            refused.append((offer, reason))
+    return eligible, refused
 
 
 def eligible_offers(
@@ -122,16 +191,21 @@ def condition_holds(condition: Condition, context: Mapping[str, ContextValue]) -
     }[op]
 
 
-def _within_caps(offer: Offer, usage: Usage) -> bool:
+def _over_caps(offer: Offer, usage: Usage) -> str | None:
     caps = offer.caps
-    if (
-        caps.max_per_customer is not None
-        and usage.contacts.get(offer.id, 0) >= caps.max_per_customer
-    ):
-        return False
-    if caps.budget_accepts is not None and usage.accepts.get(offer.id, 0) >= caps.budget_accepts:
-        return False
-    return not (
-        caps.budget_money is not None
-        and usage.money.get(offer.id, 0.0) + offer.cost > caps.budget_money
+    contacts = usage.contacts.get(offer.id, 0)
+    if caps.max_per_customer is not None and contacts >= caps.max_per_customer:
+        return (
+            f"contact cap: offered to this customer {contacts} times in the last "
+            f"{caps.window_days} days (at most {caps.max_per_customer})"
+        )
+    accepts = usage.accepts.get(offer.id, 0)
+    money = usage.money.get(offer.id, 0.0)
+    if caps.budget_allows(accepts, money, offer.cost):
+        return None
+    if caps.budget_accepts is not None and accepts >= caps.budget_accepts:
+        return f"budget: {accepts} of {caps.budget_accepts} accepts used"
+    return (
+        f"budget: {money:,.2f} of {caps.budget_money or 0:,.2f} spent; one more accept "
+        f"({offer.cost:,.2f}) would pass it"
     )

@@ -14,8 +14,15 @@ from nba.config import Settings
 from nba.domain import Decision, Feedback, FeedbackKind, FeedbackReport, Offer
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.learning.keeper import ModelKeeper
-from nba.reward import acceptance_reward, learned_kinds, retention_reward
+from nba.reward import (
+    OFFERS_NOTHING,
+    acceptance_reward,
+    learned_kinds,
+    outcome_reason,
+    retention_reward,
+)
 from nba.serving.offer_cache import OfferCache
+from nba.serving.offer_counts import OfferCounts
 from nba.storage import Database, decisions, get_feedback, offers, record_once
 
 log = logging.getLogger(__name__)
@@ -23,10 +30,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class FeedbackResult:
-    """The answer on record for a decision; `created` is False for a repeated report."""
+    """The answer on record for a decision; `created` is False for a repeated report.
+
+    `offer_id` is the decision's chosen offer, `reason` why the answer has its reward.
+    """
 
     feedback: Feedback
     created: bool
+    offer_id: str
+    reason: str
 
 
 class FeedbackRecorder:
@@ -56,6 +68,11 @@ class FeedbackRecorder:
         self._learned = (
             learned_kinds(settings.reward.mode) if settings.learning.online_learning else ()
         )
+        self._accepted = OfferCounts()
+
+    def accepted_counts(self) -> dict[str, int]:
+        """How many accepted outcomes (reported or default) each offer got, since start."""
+        return self._accepted.snapshot()
 
     def record(self, report: FeedbackReport) -> FeedbackResult:
         """Record what the customer did, once; learn it online right away.
@@ -77,8 +94,8 @@ class FeedbackRecorder:
             )
             recorded, created = record_once(session, feedback)
         if created:
-            self._learn(decision, recorded, interim)
-        return FeedbackResult(recorded, created)
+            self._on_recorded(decision, recorded, interim)
+        return FeedbackResult(recorded, created, decision.chosen, self._reason(decision, recorded))
 
     def record_default(self, decision: Decision, kind: FeedbackKind, answer: bool) -> bool:
         """Give `decision` the default `answer` of `kind` unless an answer came; True if it
@@ -92,7 +109,7 @@ class FeedbackRecorder:
             except Conflict:  # a different answer was reported meanwhile: it stands
                 return False
         if created:
-            self._learn(decision, feedback, interim)
+            self._on_recorded(decision, feedback, interim)
         return created
 
     def get_decision(self, decision_id: str) -> tuple[Decision, Feedback | None]:
@@ -103,7 +120,26 @@ class FeedbackRecorder:
                 raise NotFound("decision", decision_id)
             return decision, get_feedback(session, FeedbackKind.ACCEPTANCE, decision_id)
 
-    def _learn(self, decision: Decision, feedback: Feedback, interim: float | None) -> None:
+    def _reason(self, decision: Decision, feedback: Feedback) -> str:
+        """Why the answer on record has its reward."""
+        if feedback.kind is FeedbackKind.RETENTION:
+            return (
+                f"retention answer for {decision.chosen}: reward {feedback.reward:g}, the "
+                "decision's net value less what the churn score expected without any action"
+            )
+        return outcome_reason(
+            self._settings.reward.mode,
+            offer_id=decision.chosen,
+            accepted=feedback.answer,
+            reward=feedback.reward,
+            offers_nothing=_offers_nothing(decision),
+            source=feedback.source,
+        )
+
+    def _on_recorded(self, decision: Decision, feedback: Feedback, interim: float | None) -> None:
+        """Count an accept; learn the answer online if its kind is learned."""
+        if feedback.kind is FeedbackKind.ACCEPTANCE and feedback.answer:
+            self._accepted.add((decision.chosen,))
         if feedback.kind in self._learned:
             self._keeper.learn(decision, feedback, interim)
 
@@ -133,6 +169,7 @@ class FeedbackRecorder:
                 offer_value=offer.value if offer else None,
                 scale=s.reward.scale,
                 interim=s.reward.retention_interim_reward,
+                offers_nothing=_offers_nothing(decision),
             )
         else:
             outcome = get_feedback(session, FeedbackKind.ACCEPTANCE, decision.id)
@@ -154,3 +191,8 @@ class FeedbackRecorder:
         if cached is not None and cached.version == version:
             return cached
         return offers.get_offer(session, decision.chosen, version)
+
+
+def _offers_nothing(decision: Decision) -> bool:
+    """Whether the chosen arm offered the customer nothing (`no_action`, category none)."""
+    return decision.eligible[decision.chosen_index].category == OFFERS_NOTHING

@@ -9,7 +9,9 @@ from __future__ import annotations
 from nba.storage.database import Database
 from nba.storage.decisions import (
     add_decision,
+    count_customer_decisions,
     count_decisions,
+    customer_decisions,
     get_decision,
     list_decisions,
     log_frame,
@@ -17,6 +19,7 @@ from nba.storage.decisions import (
 from nba.storage.feedback import (
     count_feedback,
     decisions_without_feedback,
+    feedback_for,
     get_feedback,
     record_once,
 )
@@ -71,10 +74,13 @@ __all__ = [
     "add_decision",
     "add_model_version",
     "add_offer",
+    "count_customer_decisions",
     "count_decisions",
     "count_feedback",
+    "customer_decisions",
     "decisions_without_feedback",
     "ensure_api_key",
+    "feedback_for",
     "find_api_key",
     "get_decision",
     "get_feedback",

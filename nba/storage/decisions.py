@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from nba.domain import Decision
 from nba.errors import InvalidInput
-from nba.logschema import COLUMNS
+from nba.logschema import COLUMNS, EXPORT_COLUMNS
 from nba.storage import _json
 from nba.storage.tables import DecisionRow, OutcomeRow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _Q = TypeVar("_Q", bound=sa.Select[Any])
 
@@ -88,12 +90,15 @@ def log_frame(
     channel: str | None = None,
     offer_ids: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """The decision log in the logged-data schema (`nba.logschema.COLUMNS`), ordered by ts.
+    """The decision log in the export's schema (`nba.logschema.EXPORT_COLUMNS`), ordered by ts.
 
     One row per decision from one outer-joined query; `reward` and `accepted` are null where
     no outcome came yet. `context` is JSON text, `eligible` a list of offer ids and
-    `probabilities` a list in the same order. Filters as in `list_decisions`.
+    `probabilities` a list in the same order, as are the eligible offers' versions, categories
+    and features (JSON text). Filters as in `list_decisions`.
     """
+    import pandas as pd  # here: the commands that never read the log start faster without it
+
     query = sa.select(
         col(DecisionRow.id),
         col(DecisionRow.ts),
@@ -115,6 +120,7 @@ def log_frame(
     rows = session.connection().execute(query).all()
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
     data = dict(zip(COLUMNS, columns, strict=True))
+    snapshots = data["eligible"]
     frame = pd.DataFrame(
         {
             "decision_id": pd.Series(data["decision_id"], dtype=object),
@@ -134,9 +140,19 @@ def log_frame(
             "accepted": pd.Series(data["accepted"], dtype="boolean"),
             "policy": pd.Series(data["policy"], dtype=object),
             "model_version": pd.Series(data["model_version"], dtype="Int64"),
+            "eligible_versions": pd.Series(
+                [[int(e["version"]) for e in eligible] for eligible in snapshots], dtype=object
+            ),
+            "eligible_categories": pd.Series(
+                [[e["category"] for e in eligible] for eligible in snapshots], dtype=object
+            ),
+            "eligible_features": pd.Series(
+                [json.dumps([e.get("features", {}) for e in eligible]) for eligible in snapshots],
+                dtype=object,
+            ),
         }
     )
-    return frame[list(COLUMNS)]
+    return frame[list(EXPORT_COLUMNS)]
 
 
 def to_decision(row: DecisionRow) -> Decision:
@@ -175,3 +191,24 @@ def _filtered(
     if offer_ids is not None:
         query = query.where(col(DecisionRow.chosen).in_(list(offer_ids)))
     return query
+
+
+def customer_decisions(
+    session: Session, customer_id: str, *, offset: int = 0, limit: int = 20
+) -> list[Decision]:
+    """One customer's decisions, newest first, `limit` of them after skipping `offset`
+    (index on customer_id, ts)."""
+    query = (
+        select(DecisionRow)
+        .where(col(DecisionRow.customer_id) == customer_id)
+        .order_by(col(DecisionRow.ts).desc(), col(DecisionRow.id).desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return [to_decision(row) for row in session.exec(query)]
+
+
+def count_customer_decisions(session: Session, customer_id: str) -> int:
+    """How many decisions a customer has in the log (index on customer_id, ts)."""
+    query = select(sa.func.count()).where(col(DecisionRow.customer_id) == customer_id)
+    return int(session.exec(query).one())

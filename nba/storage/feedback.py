@@ -7,6 +7,7 @@ through `feedback_table`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -64,6 +65,17 @@ def get_feedback(session: Session, kind: FeedbackKind, decision_id: str) -> Feed
     """The answer of `kind` on record for one decision, or None."""
     row = session.get(_TABLES[kind], decision_id)
     return None if row is None else _to_feedback(kind, row)
+
+
+def feedback_for(
+    session: Session, kind: FeedbackKind, decision_ids: Sequence[str]
+) -> dict[str, Feedback]:
+    """The answers of `kind` on record for these decisions, by decision id (one query)."""
+    if not decision_ids:
+        return {}
+    table = _TABLES[kind]
+    rows = session.exec(select(table).where(col(table.decision_id).in_(list(decision_ids))))
+    return {row.decision_id: _to_feedback(kind, row) for row in rows}
 
 
 def decisions_without_feedback(

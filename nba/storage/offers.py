@@ -38,6 +38,12 @@ def get_offer(session: Session, offer_id: str, version: int | None = None) -> Of
     return None if row is None else _to_offer(row)
 
 
+def list_versions(session: Session, offer_id: str) -> list[Offer]:
+    """Every version of one offer, oldest first (empty if there is no such offer)."""
+    query = select(OfferRow).where(OfferRow.id == offer_id).order_by(col(OfferRow.version))
+    return [_to_offer(row) for row in session.exec(query)]
+
+
 def list_offers(session: Session, status: str | None = None) -> list[Offer]:
     """The latest version of each offer (with that status, if given), ordered by id."""
     latest = (

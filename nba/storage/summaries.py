@@ -1,8 +1,8 @@
 """Daily summaries of the log (migration 0007): the rows the console reads instead of the log.
 
-`offer_days` holds shows, outcomes, accepts, spend and summed propensities per offer, day,
+`offer_band_days` holds shows, outcomes, accepts, spend and summed propensities per offer, day,
 churn band and channel; `offer_context_days` how often each context value came with an
-offer's shows and accepts. Both are filled by adding deltas (`add_offer_days`,
+offer's shows and accepts. Both are filled by adding deltas (`add_offer_band_days`,
 `add_context_days`) read from the log after a watermark (`SummaryMark`) that moves in the
 same transaction, so each decision and outcome is added once.
 """
@@ -23,7 +23,7 @@ from nba.clock import parse_time
 from nba.storage.tables import (
     ContextDayRow,
     DecisionRow,
-    OfferDayRow,
+    OfferBandDayRow,
     OfferRow,
     OutcomeRow,
     StateRow,
@@ -201,7 +201,7 @@ def outcome_page(
     return [OutcomeFacts(*row) for row in session.connection().execute(query)]
 
 
-def add_offer_days(session: Session, deltas: Collection[OfferDay]) -> None:
+def add_offer_band_days(session: Session, deltas: Collection[OfferDay]) -> None:
     """Add each delta to its (offer, day, band, channel) row, creating the rows missing."""
     merged: dict[tuple[str, date, str, str], dict[str, object]] = {}
     for d in deltas:
@@ -209,7 +209,7 @@ def add_offer_days(session: Session, deltas: Collection[OfferDay]) -> None:
         row = merged.setdefault(key, dict(zip(_OFFER_KEYS, key, strict=True)) | _zeros(_OFFER_SUMS))
         for name in _OFFER_SUMS:
             row[name] = _plus(row[name], getattr(d, name))
-    _add(session, OfferDayRow, _OFFER_KEYS, _OFFER_SUMS, list(merged.values()))
+    _add(session, OfferBandDayRow, _OFFER_KEYS, _OFFER_SUMS, list(merged.values()))
 
 
 def add_context_days(
@@ -266,7 +266,7 @@ _CONTEXT_SUMS = ("shows", "accepts", "shows_sum", "accepts_sum")
 
 def _add(
     session: Session,
-    table: type[OfferDayRow] | type[ContextDayRow],
+    table: type[OfferBandDayRow] | type[ContextDayRow],
     keys: Sequence[str],
     sums: Sequence[str],
     rows: list[dict[str, object]],
@@ -313,14 +313,14 @@ def offer_figures(
     """
     dimensions = [_DIMENSIONS[name] for name in by]
     sums = [sa.func.sum(_SUMMED[name]).label(name) for name in _OFFER_SUMS]
-    query = sa.select(col(OfferDayRow.offer_id), *dimensions, *sums).where(
-        col(OfferDayRow.day) <= end
+    query = sa.select(col(OfferBandDayRow.offer_id), *dimensions, *sums).where(
+        col(OfferBandDayRow.day) <= end
     )
     if start is not None:
-        query = query.where(col(OfferDayRow.day) >= start)
+        query = query.where(col(OfferBandDayRow.day) >= start)
     if offer_ids is not None:
-        query = query.where(col(OfferDayRow.offer_id).in_(list(offer_ids)))
-    query = query.group_by(col(OfferDayRow.offer_id), *dimensions).order_by(*dimensions)
+        query = query.where(col(OfferBandDayRow.offer_id).in_(list(offer_ids)))
+    query = query.group_by(col(OfferBandDayRow.offer_id), *dimensions).order_by(*dimensions)
     found = []
     for row in session.connection().execute(query):
         m = row._mapping
@@ -349,16 +349,16 @@ def offer_totals(
 
 
 _DIMENSIONS = {
-    "day": col(OfferDayRow.day),
-    "churn_band": col(OfferDayRow.churn_band),
-    "channel": col(OfferDayRow.channel),
+    "day": col(OfferBandDayRow.day),
+    "churn_band": col(OfferBandDayRow.churn_band),
+    "channel": col(OfferBandDayRow.channel),
 }
 _SUMMED = {
-    "shows": col(OfferDayRow.shows),
-    "propensity_sum": col(OfferDayRow.propensity_sum),
-    "answered": col(OfferDayRow.answered),
-    "accepts": col(OfferDayRow.accepts),
-    "spend": col(OfferDayRow.spend),
+    "shows": col(OfferBandDayRow.shows),
+    "propensity_sum": col(OfferBandDayRow.propensity_sum),
+    "answered": col(OfferBandDayRow.answered),
+    "accepts": col(OfferBandDayRow.accepts),
+    "spend": col(OfferBandDayRow.spend),
 }
 
 
@@ -390,7 +390,7 @@ def context_totals(
 
 def first_day(session: Session) -> date | None:
     """The earliest day in the summaries, or None when they are empty."""
-    found = session.execute(sa.select(sa.func.min(col(OfferDayRow.day)))).scalar()
+    found = session.execute(sa.select(sa.func.min(col(OfferBandDayRow.day)))).scalar()
     return found if isinstance(found, date) else None
 
 

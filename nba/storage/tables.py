@@ -63,10 +63,12 @@ class DecisionRow(SQLModel, table=True):
     """One logged decision with everything needed to relearn and evaluate it later."""
 
     __tablename__ = "decisions"
+    # A customer's decisions newest first (migration 0007).
+    __table_args__ = (sa.Index("ix_decisions_customer_ts", "customer_id", "ts"),)
 
     id: str = Field(primary_key=True)
     ts: datetime = Field(sa_type=UTCDateTime, index=True)
-    customer_id: str = Field(index=True)
+    customer_id: str
     churn_score: float
     context: dict = Field(default_factory=dict, sa_type=JSON)
     channel: str | None = None
@@ -216,15 +218,34 @@ class AuditRow(SQLModel, table=True):
 
 
 class OfferDayRow(SQLModel, table=True):
-    """One day's figures of one offer in one churn band on one channel (migration 0007).
+    """One offer's activity on one past UTC day, summarised from the log (migration 0007).
+
+    `shows` counts the decisions of that day that chose the offer; `answered`, `accepts` and
+    `spend` the acceptance outcomes recorded that day for decisions that chose it (each accept
+    costed at the offer version its decision saw). Rows are written once a day is over and
+    never edited; the state row `offer_days` says up to which day they go.
+    """
+
+    __tablename__ = "offer_days"
+
+    day: date = Field(primary_key=True)
+    offer_id: str = Field(primary_key=True)
+    shows: int = 0
+    answered: int = 0
+    accepts: int = 0
+    spend: float = 0.0
+
+
+class OfferBandDayRow(SQLModel, table=True):
+    """One day's figures of one offer in one churn band on one channel (migration 0009).
 
     Kept up to date by `nba.evaluation.summaries` from a watermark: decisions count on the UTC
     day they were made, their outcomes on that same day whenever they came. `offer_id` "*"
     holds the totals over every offer; `channel` "" stands for decisions without one.
     """
 
-    __tablename__ = "offer_days"
-    __table_args__ = (sa.Index("ix_offer_days_day", "day"),)
+    __tablename__ = "offer_band_days"
+    __table_args__ = (sa.Index("ix_offer_band_days_day", "day"),)
 
     offer_id: str = Field(primary_key=True)
     day: date = Field(primary_key=True)
@@ -239,7 +260,7 @@ class OfferDayRow(SQLModel, table=True):
 
 class ContextDayRow(SQLModel, table=True):
     """How often one context value came with one offer's shows and accepts on one day
-    (migration 0007).
+    (migration 0009).
 
     A text or boolean field counts per value; a numeric field has one row with `value` ""
     whose counts are of the decisions that had a number there and whose sums add them up.

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+
+from nba.domain import FeedbackKind, FeedbackReport
+from nba.serving.inputs import DecisionRequest
 
 BODY = {
     "customer_id": "c-1",
@@ -52,6 +56,17 @@ def test_eligibility_rules_remove_offers(client, headers):
     assert ids == {"no_action", "device_upgrade"}
 
 
+def test_the_logged_decision_says_why_each_left_out_offer_was_not_eligible(client, headers):
+    body = {**BODY, "churn_score": 0.1, "context": {"tenure_months": 3}}
+    reply = decide(client, headers, body)
+    logged = client.get(f"/v1/decisions/{reply['decision_id']}", headers=headers("crm")).json
+    reasons = {e["offer_id"]: e["reason"] for e in logged["excluded"]}
+    assert reasons == {
+        "discount_10": "churn score: 0.1 is outside the offer's range [0.3, 1]",
+        "loyalty": "condition: tenure_months ≥ 12 fails (it is 3)",
+    }
+
+
 def test_offer_ids_restrict_the_choice_and_keep_no_action(client, headers):
     body = {**BODY, "offer_ids": ["device_upgrade"]}
     ids = {r["offer_id"] for r in decide(client, headers, body)["ranking"]}
@@ -82,6 +97,39 @@ def test_explain_after_learning_gives_weighted_features_and_no_note(client, head
     for reason in reply["reasons"]:
         assert isinstance(reason["feature"], str) and reason["feature"]
         assert isinstance(reason["weight"], float) and reason["weight"] != 0.0
+        assert reason["source"] in ("context", "churn_score", "offer")
+
+
+def _learn_tenure(runtime, n: int) -> None:
+    """Customers of long tenure accept loyalty; nobody accepts anything else (through the
+    services: the HTTP path of these tests checks every reply and is ~20x slower)."""
+    rng = np.random.default_rng(5)
+    for i in range(n):
+        tenure = int(rng.integers(12, 61))
+        request = DecisionRequest(f"t-{i}", 0.5, (("tenure_months", tenure),))
+        decision = runtime.decider.decide(request).decision
+        accepted = decision.chosen == "loyalty" and tenure >= 36
+        runtime.feedback.record(FeedbackReport(FeedbackKind.ACCEPTANCE, decision.id, accepted))
+
+
+LONG_TENURE = {"customer_id": "x", "churn_score": 0.5, "context": {"tenure_months": 50}}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # learning, not storage
+def test_explained_reasons_name_the_customers_fields_and_scores_estimate_the_reward(
+    client, headers, runtime
+):
+    _learn_tenure(runtime, 150)
+    reply = decide(client, headers, {**LONG_TENURE, "explain": True})
+    assert reply["offer_id"] == "loyalty"
+    top = reply["reasons"][0]
+    assert (top["feature"], top["source"], top["value"]) == ("tenure_months", "context", 50)
+    assert top["weight"] > 0
+    assert not any("Constant" in r["feature"] or "=" in r["feature"] for r in reply["reasons"])
+    ranking = reply["ranking"]
+    assert all(0.0 <= r["score"] <= 1.0 for r in ranking)
+    assert [r["score"] for r in ranking] != [r["probability"] for r in ranking]
+    assert max(ranking, key=lambda r: r["score"])["offer_id"] == "loyalty"
 
 
 def test_batch_decides_each_request_in_order(client, headers, runtime):
@@ -127,7 +175,8 @@ def test_same_outcome_twice_is_200_and_learned_once(client, headers, runtime):
     learned = runtime.keeper.pending
     second = client.post(url, json={"accepted": True}, headers=headers("crm"))
     assert first.status_code == second.status_code == 200
-    assert first.json == second.json
+    assert (first.json["repeated"], second.json["repeated"]) == (False, True)
+    assert {**first.json, "repeated": True} == second.json
     assert runtime.keeper.pending == learned == 1
 
 

@@ -55,6 +55,18 @@ def test_evaluation_without_outcomes_fails_with_a_reason(client, headers):
     assert job["status"] == "failed" and "outcome" in job["error"]
 
 
+def test_evaluation_of_one_outcome_fails_saying_how_many_are_needed(client, headers, runtime):
+    d = runtime.decider.decide(DecisionRequest("c1", 0.5)).decision
+    runtime.feedback.record(FeedbackReport(FeedbackKind.ACCEPTANCE, d.id, True))
+    reply = client.post("/v1/evaluations", json={"policies": ["random"], "n_bootstrap": 0},
+                        headers=headers("analyst"))  # fmt: skip
+    job = _wait(client, headers, reply.json["id"])
+    assert job["status"] == "failed"
+    assert "n_folds" not in job["error"]
+    assert job["error"].startswith("log: 1 decision with an outcome; ")
+    assert "need at least 5" in job["error"] and "Collect at least 4 more outcomes" in job["error"]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from nba.logschema import COLUMNS
+from nba.logschema import EXPORT_COLUMNS
 
 
 def _decide(client, headers, n: int) -> list[str]:
@@ -25,7 +25,7 @@ def test_parquet_export_has_the_schema_columns_and_rewards(client, headers):
     reply = client.get("/v1/exports/decisions", headers=headers("analyst"))
     assert reply.status_code == 200
     frame = pd.read_parquet(io.BytesIO(reply.data))
-    assert tuple(frame.columns) == COLUMNS
+    assert tuple(frame.columns) == EXPORT_COLUMNS
     assert list(frame["decision_id"]) == ids
     assert frame.loc[0, "reward"] == 1.0 and pd.isna(frame.loc[1, "reward"])
     assert abs(sum(frame.loc[0, "probabilities"]) - 1) < 1e-9

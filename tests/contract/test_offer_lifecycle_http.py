@@ -19,6 +19,16 @@ def test_a_retired_offer_cannot_be_resumed_or_paused(client, headers):
     assert "loyalty" not in {r["offer_id"] for r in ranking}
 
 
+def test_a_retired_offer_cannot_be_edited_but_retiring_it_again_changes_nothing(client, headers):
+    marketer = headers("marketer")
+    client.delete("/v1/offers/loyalty", headers=marketer)
+    reply = client.patch("/v1/offers/loyalty", json={"cost": 1.0}, headers=marketer)
+    assert reply.status_code == 409
+    assert "retired for good and cannot be edited" in reply.json["error"]["message"]
+    assert client.delete("/v1/offers/loyalty", headers=marketer).status_code == 200
+    assert client.get("/v1/offers/loyalty", headers=marketer).json["cost"] == 2.0
+
+
 def test_a_paused_offer_can_still_be_resumed(client, headers):
     marketer = headers("marketer")
     client.patch("/v1/offers/loyalty", json={"status": "paused"}, headers=marketer)

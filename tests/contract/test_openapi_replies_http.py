@@ -32,7 +32,8 @@ def test_a_reply_of_the_wrong_type_is_reported_naming_the_field(app, document):
 
 def test_a_reply_with_a_key_the_schema_lacks_is_reported(app, document):
     body = {"decision_id": "d", "accepted": True, "value": None, "ts": "2026-01-01T00:00:00+00:00",
-            "source": "reported", "reward": 1.0, "occurred_at": None, "surprise": 1}  # fmt: skip
+            "source": "reported", "reward": 1.0, "occurred_at": None, "offer_id": "loyalty",
+            "reason": "loyalty accepted: reward 1", "repeated": False, "surprise": 1}  # fmt: skip
     [problem] = reply_problems(document, "POST", "/v1/decisions/<decision_id>/outcome",
                                _reply(app, body))  # fmt: skip
     assert "'surprise' was unexpected" in problem

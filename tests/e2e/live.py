@@ -49,12 +49,14 @@ class Served:
         """Start on a free port; ready once gunicorn listens there and /readyz answers 200.
 
         A port probed free can be taken before gunicorn binds it (by a test on another xdist
-        worker): then gunicorn says "Connection in use" and we start again on a new port.
+        worker): then `nba serve` says "port N is in use" and exits (or, taken a moment later,
+        gunicorn says "Connection in use"), and we start again on a new port.
         """
         for _ in range(attempts):
             if self._start_once(timeout_s):
                 return
-            os.killpg(self.process.pid, signal.SIGKILL)
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=30)
         raise AssertionError(f"no free port after {attempts} attempts")
 
@@ -71,10 +73,11 @@ class Served:
                                             env=self.env, start_new_session=True)  # fmt: skip
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, log_path.read_text()
+            exited = self.process.poll() is not None
             text = log_path.read_text()
-            if "Connection in use" in text:
+            if "Connection in use" in text or f"port {self.port} is in use" in text:
                 return False
+            assert not exited, text
             if f"Listening at: {self.url}" in text and self._ready():
                 return True
             time.sleep(0.2)

@@ -102,8 +102,8 @@ def test_log_format_text_gives_plain_lines():
     assert stderr.rstrip().endswith("INFO nba.x: hello n=1") and "hidden" not in stderr
 
 
-def test_the_nba_command_logs_json_on_stderr(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "nba", "offers", "list", "--data-dir",
+def test_the_nba_command_logs_json_on_stderr_with_v(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "nba", "-v", "offers", "list", "--data-dir",
                              str(tmp_path)], capture_output=True, text=True, timeout=120,
                             check=True, env={**os.environ, "NBA_DATABASE_URL": ""})  # fmt: skip
     entries = [json.loads(line) for line in result.stderr.splitlines()]

@@ -15,7 +15,6 @@ from policies import (
     Candidate,
     Context,
     Event,
-    Explainer,
     InvalidModel,
     InvalidParameter,
     VWPolicy,
@@ -166,33 +165,6 @@ def test_rnd_reward_scores_are_finite_and_rank_like_the_probabilities(world):
     ranking = policy.rank(world.context_for("B", np.random.default_rng(4)), world.offers)
     assert all(math.isfinite(s) for s in ranking.scores)
     assert np.argmax(ranking.scores) == np.argmax(ranking.probabilities)
-
-
-def test_explain_names_the_candidates_features_with_finite_weights(world):
-    policy = policies.get("vw", rng=np.random.default_rng(2))
-    policy.learn(world.logged_events(1000, np.random.default_rng(3)))
-    assert isinstance(policy, Explainer)
-    context = Context(0.8, freeze_features({"segment": "A", "tenure_months": 12}))
-    reasons = policy.explain(context, world.offers, 0, top=5)
-    assert len(reasons) == 5
-    assert all(math.isfinite(r.weight) for r in reasons)
-    assert [abs(r.weight) for r in reasons] == sorted(
-        (abs(r.weight) for r in reasons), reverse=True
-    )
-    names = {r.feature for r in policy.explain(context, world.offers, 0, top=1000)}
-    assert "offer=discount_10" in names and "segment=A*offer=discount_10" in names
-    assert not any("loyalty" in n for n in names)  # only this candidate's terms
-
-
-@pytest.mark.parametrize("exploration", ["squarecb", "epsilon", "bag", "cover", "rnd"])
-def test_explain_contributions_add_up_to_the_predicted_reward(world, exploration):
-    policy = VWPolicy(np.random.default_rng(2), exploration=exploration, scores="reward")
-    policy.learn(world.logged_events(300, np.random.default_rng(3)))
-    context = Context(0.7, freeze_features({"segment": "A", "tenure_months": 12}))
-    scores = policy.rank(context, world.offers).scores
-    for index, score in enumerate(scores):
-        total = sum(r.weight for r in policy.explain(context, world.offers, index, top=1000))
-        assert total == pytest.approx(score, abs=1e-3)
 
 
 def test_explain_rejects_a_bad_index(world):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from nba.cli.simulate import simulate
-from nba.logschema import COLUMNS, read_log
+from nba.logschema import EXPORT_COLUMNS, read_log
 
 
 def test_simulate_writes_its_files(tmp_path) -> None:
@@ -19,7 +19,7 @@ def test_simulate_writes_its_files(tmp_path) -> None:
     assert {"regret.png", "reward_rate.png", "offer_mix.png", "share_streaming_bundle.png"} <= names
     assert "± " in (out / "summary.md").read_text()
     log = read_log(out / "logs" / "rules-seed0.csv")
-    assert tuple(log.columns) == COLUMNS and len(log) == 600
+    assert tuple(log.columns) == EXPORT_COLUMNS and len(log) == 600
     assert result.output.strip().splitlines()[-1] == str(out)
 
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import policies
 from nba.cli.simulate import simulate as simulate_cli
-from nba.logschema import COLUMNS
+from nba.logschema import EXPORT_COLUMNS
 from simulator import Delayed, Stationary, lineup, run
 from simulator.catalog import DEFAULT_OFFERS
 from simulator.population import Population
@@ -108,7 +108,7 @@ def test_retention_reward_is_the_scaled_net_value_less_the_baseline_and_keeps_th
     assert (np.abs(result.realised) >= 1.0).mean() < 0.01
     old = slice(0, 600)  # retention answers come 300-600 steps later; 10% never come
     assert np.isclose(result.learned[old], result.realised[old]).mean() > 0.85
-    assert tuple(result.log.columns) == COLUMNS
+    assert tuple(result.log.columns) == EXPORT_COLUMNS
     assert {"retained", "net_value", "expected_net_value"} <= set(result.frame.columns)
 
 

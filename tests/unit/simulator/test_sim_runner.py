@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import policies
-from nba.logschema import COLUMNS, read_log, write_log
+from nba.logschema import EXPORT_COLUMNS, read_log, write_log
 from simulator import compare, run
 from simulator.lineup import factory
 from simulator.runner import oracle
@@ -32,7 +32,7 @@ def test_policies_side_by_side_meet_the_same_customers(small: Stationary) -> Non
 def test_log_has_the_schema_columns_and_round_trips(small: Stationary, tmp_path) -> None:
     result = run(small, policies.get("random"), 300, seed=1)
     log = result.log
-    assert tuple(log.columns) == COLUMNS
+    assert tuple(log.columns) == EXPORT_COLUMNS
     assert log["decision_id"].is_unique
     chosen_probability = [
         probs[eligible.index(offer)]

@@ -56,6 +56,32 @@ def test_upgrade_twice_changes_nothing(db: Database) -> None:
         assert [o.id for o in list_offers(session)] == ["discount_10"]
 
 
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    from nba.storage.database import _MIGRATIONS
+    from nba.storage.database import _head_revision as read_head
+
+    assert read_head(_MIGRATIONS / "versions") == _head_revision()
+
+
+def test_upgrade_migrates_a_database_one_revision_behind(db: Database) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from nba.storage.database import _MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
+    db.upgrade()
+    with db.engine.connect() as connection:
+        revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+    assert revision == [(_head_revision(),)]
+    with db.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
 def test_migrated_schema_matches_table_metadata(db: Database) -> None:
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from nba.errors import InvalidInput
-from nba.logschema import COLUMNS, read_log, write_log
+from nba.logschema import EXPORT_COLUMNS, read_log, write_log
 from nba.storage import (
     Database,
     add_decision,
@@ -97,7 +97,7 @@ def test_log_frame_has_the_logged_data_schema_with_null_reward_without_outcome(
         add_decision(session, open_)
         record_once(session, outcome(answered.id, accepted=True))
         frame = log_frame(session)
-    assert tuple(frame.columns) == COLUMNS
+    assert tuple(frame.columns) == EXPORT_COLUMNS
     assert len(frame) == 2
     first, second = frame.iloc[0], frame.iloc[1]
     assert first["decision_id"] == answered.id
@@ -126,7 +126,7 @@ def test_log_frame_filters_like_list_decisions(db: Database) -> None:
 def test_log_frame_of_an_empty_log_still_has_every_column(db: Database) -> None:
     with db.session() as session:
         frame = log_frame(session)
-    assert tuple(frame.columns) == COLUMNS and frame.empty
+    assert tuple(frame.columns) == EXPORT_COLUMNS and frame.empty
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
