@@ -38,6 +38,7 @@ from api import create_app
 from nba.config import Settings
 from nba.domain import Decision, EligibleOffer
 from nba.runtime import Runtime, build_runtime
+from nba.schemas import EvaluationBody, evaluation_spec
 from nba.storage import list_decisions
 from nba.storage._json import eligible_to_json
 from nba.storage.decisions import add_decisions
@@ -51,6 +52,12 @@ OFFERS = [
 ]  # fmt: skip
 CHANNELS = ("app", "call", "web")
 CHUNK = 20_000
+QUERIES = {
+    "console.overview": ("?days=all",),
+    "console.offer_dashboard": ("?days=all",),
+    "console.decisions": ("?customer_id={customer_id}",),
+}
+"""Pages timed again with these query strings (filled from the same values as the paths)."""
 DAYS = 60
 
 
@@ -127,10 +134,11 @@ def sign_in(app: Flask, runtime: Runtime) -> FlaskClient:
     return client
 
 
-def console_pages(app: Flask, values: dict[str, str]) -> tuple[list[str], list[str]]:
-    """Every GET page of the console blueprint, with its path arguments filled from `values`;
-    and the pages left out (a path argument with no value), with why."""
-    pages, skipped = [], []
+def console_pages(app: Flask, values: dict[str, str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """Every GET page of the console blueprint as (what to print, path to get), its path
+    arguments filled from `values`; and the pages left out (an argument with no value)."""
+    pages: list[tuple[str, str]] = []
+    skipped = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.endpoint.startswith("console.") or "GET" not in (rule.methods or ()):
             continue
@@ -140,19 +148,23 @@ def console_pages(app: Flask, values: dict[str, str]) -> tuple[list[str], list[s
         if missing:
             skipped.append(f"{rule.rule} (no value for {', '.join(missing)})")
             continue
-        path = rule.rule
+        path, shown = rule.rule, rule.rule
         for argument in rule.arguments:
             path = re.sub(rf"<(?:[^:<>]+:)?{argument}>", values[argument], path)
-        pages.append(path)
-        if rule.endpoint in ("console.overview", "console.offer_dashboard"):
-            pages.append(f"{path}?days=all")
+            shown = re.sub(rf"<(?:[^:<>]+:)?{argument}>", f"<{argument}>", shown)
+        pages.append((shown, path))
+        for query in QUERIES.get(rule.endpoint, ()):
+            pages.append((shown + query, path + query.format(**values)))
     return pages, skipped
 
 
-def time_page(client: FlaskClient, app: Flask, path: str, repeat: int) -> dict[str, object]:
+def time_page(
+    client: FlaskClient, app: Flask, page: tuple[str, str], repeat: int
+) -> dict[str, object]:
     """Cold (chart cache emptied first) and warm render times of one page, in ms: wall
     clock, and the CPU time of this process (the test client serves in it), which a machine
     shared with other work inflates less."""
+    shown, path = page
     charts = app.extensions["nba_console_charts"]
     times: dict[str, list[float]] = {"cold": [], "warm": [], "cold_cpu": [], "warm_cpu": []}
     status = size = 0
@@ -165,7 +177,7 @@ def time_page(client: FlaskClient, app: Flask, path: str, repeat: int) -> dict[s
             times[kind].append(1000 * (time.perf_counter() - started))
             times[f"{kind}_cpu"].append(1000 * (time.process_time() - cpu))
             status, size = reply.status_code, len(reply.data)
-    return {"path": path, "status": status, "kb": size / 1024, **times}
+    return {"path": shown, "status": status, "kb": size / 1024, **times}
 
 
 def p95(values: list[float]) -> float:
@@ -238,10 +250,11 @@ def run(runtime: Runtime, n: int, repeat: int, rng: np.random.Generator, url: st
     with runtime.database.session(readonly=True) as session:
         some = list_decisions(session, limit=1)[0]
     values = {"offer_id": "discount_10", "decision_id": some.id, "customer_id": some.customer_id,
-              "version": str(version or 1)}  # fmt: skip
+              "version": str(version or 1), "evaluation_id": _evaluation(runtime)}  # fmt: skip
     pages, skipped = console_pages(app, values)
-    client.get(pages[0])  # imports matplotlib, fills the template cache
-    results = [time_page(client, app, path, repeat) for path in pages]
+    for _, path in pages:  # imports matplotlib, fills the template cache
+        client.get(path)
+    results = [time_page(client, app, page, repeat) for page in pages]
     backend = url.split(":")[0].split("+")[0]
     print(f"backend {backend}: {n:,} decisions, {outcomes:,} outcomes over {DAYS} days, "
           f"loaded in {load_s:.1f} s")  # fmt: skip
@@ -267,6 +280,20 @@ def run(runtime: Runtime, n: int, repeat: int, rng: np.random.Generator, url: st
               f"{statistics.median(warm_cpu):>9.0f}")  # fmt: skip
     for page in skipped:
         print(f"not timed: {page}")
+
+
+def _evaluation(runtime: Runtime) -> str:
+    """A finished evaluation job (random and rules by SNIPS on the last day), for its pages."""
+    body = EvaluationBody.model_validate({
+        "policies": ["random", "rules"], "estimators": ["snips"], "n_bootstrap": 50,
+        "from": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+    })  # fmt: skip
+    job = runtime.evaluations.submit(evaluation_spec(body))
+    for _ in range(600):
+        if runtime.evaluations.get(job.id).status in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    return job.id
 
 
 def _recent(runtime: Runtime, n: int, rng: np.random.Generator) -> int:

@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from api.console._blueprint import blueprint
+from api.console._charts import chart_cache
 from api.console.access import page
 from api.routes._params import VERSION
 from api.routes._runtime import actor, runtime
@@ -113,7 +114,8 @@ def _chart(figures: tuple[VersionFigures, ...]) -> str:
     estimates = [f.estimate for f in judged if f.estimate is not None]
     logged = [math.nan if f.logging_value is None else f.logging_value for f in judged]
     rules = [f.rules for f in judged]
-    return charts.bar_chart(
+    return chart_cache().draw(
+        charts.bar_chart,
         "Off-policy estimate of each version, with 95% intervals",
         "model version (each judged on the latest decisions when it was saved)",
         "acceptance rate (%)" if is_rate else "reward per decision",

@@ -168,9 +168,9 @@ def test_the_learned_policy_is_compared_with_the_rules_and_random(
     comparison = runtime.comparison.run()
     assert comparison is not None and comparison.model_version == version
     assert comparison.rows == 60
-    # As logged: the observed acceptance rate. Random: SNIPS by hand, each logged decision
-    # weighted by (1/4) / 0.25 = 1 (every decision had the 4 offers eligible).
-    accepted = sum(bool(r.accepted) for r in rows)
+    # As logged: the mean reward, an accepted offer 1 and `no_action` 0 whatever its answer.
+    # Random: SNIPS by hand, each decision weighted by (1/4) / 0.25 = 1 (4 offers eligible).
+    accepted = sum(bool(r.accepted) and r.offer_id != "no_action" for r in rows)
     logged = comparison.of("logged", "on_policy")
     random = comparison.of("random", "snips")
     assert logged is not None and random is not None
