@@ -64,8 +64,9 @@ def traffic(console: Console) -> int:
     for request, decision in zip(requests_, reply.json()["decisions"], strict=True):
         if rng.random() < 0.2:
             continue
-        # Discounts win the customers at risk; the rest accept now and then.
-        likely = 0.6 if decision["offer_id"] == "discount_10" else 0.2
+        # Discounts win the customers at risk; the rest accept now and then; nothing offered
+        # (no_action) is nothing accepted.
+        likely = {"discount_10": 0.6, "no_action": 0.0}.get(decision["offer_id"], 0.2)
         accepted = bool(rng.random() < likely * (0.5 + request["churn_score"]))
         outcomes.append((decision["decision_id"], accepted))
 
