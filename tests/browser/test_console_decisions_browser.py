@@ -40,7 +40,7 @@ def _post(console: Console, role: str, path: str, body: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def traffic(console: Console) -> Iterator[Traffic]:
-    """The sample offers and one for basic plans only; 120 customers whose long tenure makes
+    """The sample offers and one for basic plans only; 60 customers whose long tenure makes
     them accept loyalty (learned online by the service); then two explained decisions of one
     premium customer, the newer of long tenure, with its outcome."""
     basic_only = {"id": "data_boost", "name": "5 GB data boost", "category": "data_bonus",
@@ -48,7 +48,7 @@ def traffic(console: Console) -> Iterator[Traffic]:
     for offer in [*SAMPLE_OFFERS, basic_only]:
         _post(console, "marketer", "/v1/offers", offer)
     rng = np.random.default_rng(3)
-    for i in range(120):
+    for i in range(60):
         tenure = int(rng.integers(12, 61))
         body = {"customer_id": f"t-{i}", "churn_score": 0.5, "context": {"tenure_months": tenure}}
         made = _post(console, "crm", "/v1/decisions", body)

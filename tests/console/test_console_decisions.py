@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -168,12 +169,34 @@ def test_reasons_come_from_the_version_that_decided_or_say_where_they_come_from(
     assert "reasons of the current model version 2, which may not be why" in text
 
 
-def _stored_under(runtime: Runtime, decision: Decision, model_version: int) -> Decision:
-    """A copy of `decision` logged under another model version (one since deleted)."""
-    from dataclasses import replace
+def test_a_decision_of_the_churn_band_rules_is_explained_by_them(
+    console_client: Client, runtime: Runtime
+) -> None:
+    # As apprentice mode logs it: the rules decided, no model version.
+    made = _stored_under(runtime, _decide(runtime, churn=0.9, tenure=30), None, policy="rules")
+    text = _text(console_client("analyst").get(f"/ui/decisions/{made.id}"))
+    assert "The churn-band rules decided; they do not learn" in text
+    assert "churn_score 0.9 churn score" in text
 
+
+def test_scores_logged_as_probabilities_are_said_to_be_so(
+    console_client: Client, runtime: Runtime
+) -> None:
+    made = _decide(runtime, churn=0.7, tenure=30)
+    old = _stored_under(runtime, made, made.model_version, scores=made.probabilities)
+    text = _text(console_client("analyst").get(f"/ui/decisions/{old.id}"))
+    assert "This decision's scores repeat its probabilities" in text
+    assert "repeat its probabilities" not in _text(
+        console_client("analyst").get(f"/ui/decisions/{made.id}")
+    )
+
+
+def _stored_under(
+    runtime: Runtime, decision: Decision, model_version: int | None, **changes: object
+) -> Decision:
+    """A copy of `decision` logged under another model version (one since deleted, say)."""
     copy = replace(decision, id=decision.id[:-4] + "beef", model_version=model_version,
-                   ts=decision.ts + timedelta(seconds=1))  # fmt: skip
+                   ts=decision.ts + timedelta(seconds=1), **changes)  # fmt: skip
     with runtime.database.session() as session:
         decisions.add_decision(session, copy)
     return copy

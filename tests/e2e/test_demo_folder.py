@@ -25,7 +25,8 @@ def _demo(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
 
 
 def _folders(tmp_path: Path) -> list[Path]:
-    return sorted(tmp_path.glob("nba-demo-*"))
+    """The demo's temporary folders (its HTML report, nba-demo-report.html, is no folder)."""
+    return sorted(p for p in tmp_path.glob("nba-demo-*") if p.is_dir())
 
 
 def _interrupt_once_serving(demo: subprocess.Popen[str]) -> tuple[int, str]:

@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
-from nba.cli.evaluate import evaluate
-from nba.cli.export import command as export
+from nba.cli import main
 from nba.domain import FeedbackKind, FeedbackReport
 from nba.errors import InvalidInput
 from nba.logschema import COLUMNS, EXPORT_COLUMNS, read_log, write_log
@@ -35,14 +34,19 @@ def stored_log(runtime) -> str:
     return runtime.settings.database.resolved_url
 
 
+def evaluate(args: list[str]) -> Result:
+    """`nba evaluate ARGS`, in-process, errors handled as the command line handles them."""
+    return CliRunner().invoke(main, ["evaluate", *args])
+
+
 def _export(url: str, path) -> None:
-    result = CliRunner().invoke(export, [str(path), "--database-url", url])
+    result = CliRunner().invoke(main, ["export", str(path), "--database-url", url])
     assert result.exit_code == 0, result.output
 
 
 def _rules_value(args: list[str], out) -> float:
     base = ["--policy", "rules", "--estimators", "ips", "--n-bootstrap", "0", "--seed", "1"]
-    result = CliRunner().invoke(evaluate, [*args, *base, "--out", str(out)])
+    result = evaluate([*args, *base, "--out", str(out)])
     assert result.exit_code == 0, result.output
     report = json.loads((out / "evaluation.json").read_text())
     return report["candidates"][0]["estimates"][0]["value"]
@@ -74,10 +78,8 @@ def test_rules_on_an_exported_file_score_as_on_the_database(stored_log, tmp_path
     _export(stored_log, path)
     from_file = _rules_value([str(path)], tmp_path / "file")
     from_db = _rules_value(["db", "--database-url", stored_log], tmp_path / "db")
-    uniform = CliRunner().invoke(
-        evaluate, [str(path), "--policy", "random", "--estimators", "ips", "--n-bootstrap",
-                   "0", "--seed", "1", "--out", str(tmp_path / "random")],
-    )  # fmt: skip
+    uniform = evaluate([str(path), "--policy", "random", "--estimators", "ips", "--n-bootstrap",
+                        "0", "--seed", "1", "--out", str(tmp_path / "random")])  # fmt: skip
     assert uniform.exit_code == 0
     random = json.loads((tmp_path / "random" / "evaluation.json").read_text())
     assert from_file == pytest.approx(from_db)
@@ -90,12 +92,12 @@ def test_rules_on_a_log_without_categories_say_so_instead_of_acting_as_random(st
     old = tmp_path / "old.parquet"
     write_log(pd.read_parquet(path)[list(COLUMNS)], old)  # as exports were before
     args = [str(old), "--policy", "rules", "--n-bootstrap", "0", "--out", str(tmp_path / "o")]
-    result = CliRunner().invoke(evaluate, args)
+    result = evaluate(args)
     assert result.exit_code == 1
     assert "category" in result.output and "nba export" in result.output
     categories = tmp_path / "categories.yaml"
     categories.write_text("loyalty: loyalty\nno_action: none\n")
-    with_file = CliRunner().invoke(evaluate, [*args, "--categories", str(categories)])
+    with_file = evaluate([*args, "--categories", str(categories)])
     assert with_file.exit_code == 0, with_file.output
 
 
