@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from nba.evaluation.summaries import DailySummaries
 from nba.runtime import Runtime
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -27,6 +28,12 @@ def chart_specs(html: str) -> list[dict[str, object]]:
 def chart_titles(html: str) -> list[str]:
     """The titles of a page's charts, in page order."""
     return [str(spec["title"]) for spec in chart_specs(html)]
+
+
+def summarise_now(runtime: Runtime) -> None:
+    """Take everything logged so far into the daily summaries (the scheduled job waits a few
+    seconds for late commits first; a test need not)."""
+    DailySummaries(runtime.database, settle_s=0).refresh()
 
 
 def csrf_token(html: str) -> str:
