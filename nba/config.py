@@ -111,6 +111,8 @@ class LearningSettings(_Group):
     policy: str = "vw"
     policy_params: dict[str, Any] = Field(default_factory=dict)
     online_learning: bool = True
+    # Answers waiting for the background learner at most; 0 learns on the request thread.
+    online_queue: int = Field(default=10_000, ge=0)
     save_interval_s: float = Field(default=60.0, gt=0)
     # One trainer of record (a database lease); every worker polls the active version.
     trainer_enabled: bool = True

@@ -21,6 +21,7 @@ from nba.evaluation.summaries import DailySummaries
 from nba.learning.apprentice import Apprentice
 from nba.learning.drift import DriftMonitor
 from nba.learning.keeper import ModelKeeper
+from nba.learning.online import OnlineLearner
 from nba.learning.registry import ModelRegistry
 from nba.learning.trainer import Trainer
 from nba.reward import fresh_policy_params, learned_kinds
@@ -62,6 +63,7 @@ class Runtime:
     summaries: DailySummaries
     comparison: PolicyComparison
     insights: Insights
+    learner: OnlineLearner
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -112,6 +114,7 @@ class Runtime:
         """Serve the active model version if it changed (hot swap); returns the new one."""
         if self.settings.learning.apprentice:
             self.apprentice.refresh()
+        # A swap makes the learner skip answers queued before it; the catch-up learns them.
         swapped = self.keeper.refresh(self.database, self.refresh_rng)
         if swapped is not None and self.settings.learning.online_learning:
             kinds = learned_kinds(self.settings.reward.mode)
@@ -124,6 +127,7 @@ class Runtime:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
         self.evaluations.close()
+        self.learner.stop()
         if self.settings.learning.trainer_enabled:
             _logged(self.save_model, "train on close")()
         _logged(self.database.checkpoint, "wal_checkpoint on close")()
@@ -187,8 +191,9 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         clock=clock,
         apprentice=apprentice,
     )
+    learner = OnlineLearner(keeper, queue_limit=settings.learning.online_queue)
     feedback = FeedbackRecorder(
-        database=database, keeper=keeper, offer_cache=cache, settings=settings, clock=clock
+        database=database, learner=learner, offer_cache=cache, settings=settings, clock=clock
     )
     defaults = DefaultFeedbackJob(
         database=database, recorder=feedback, settings=settings, clock=clock
@@ -210,5 +215,5 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         refresh_rng, apprentice, drift, EvaluationJobs(database, clock), AuditLog(database),
         CatalogFigures(database, clock),
         DecisionLookup(database, keeper, apprentice, lookup_rng),
-        summaries, comparison, Insights(database, comparison, clock),
+        summaries, comparison, Insights(database, comparison, clock), learner,
     )  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,11 +40,22 @@ class ModelSwapped(Exception):
         super().__init__(f"ranked by model version {ranked_by}, version {live} is live now")
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A recorded answer to learn online, with the keeper `generation` it was recorded under
+    (`interim`: the outcome reward a retention answer corrects)."""
+
+    decision: Decision
+    feedback: Feedback
+    interim: float | None
+    generation: int
+
+
 class ModelKeeper:
     """Owns one Policy object; every call into it holds the lock (VW never releases the GIL).
 
     `model_version` is the saved version the in-memory state started from; `pending` counts
-    answers learned since then (online and by `catch_up`).
+    answers learned since then (online and by `catch_up`); `generation` counts hot swaps.
     """
 
     def __init__(self, policy: Policy, *, model_version: int | None = None) -> None:
@@ -51,6 +63,7 @@ class ModelKeeper:
         self._lock = threading.Lock()
         self.model_version = model_version
         self.pending = 0
+        self.generation = 0
         self._learned: dict[FeedbackKind, dict[str, None]] = {kind: {} for kind in FeedbackKind}
 
     @classmethod
@@ -125,19 +138,38 @@ class ModelKeeper:
         return unexplained_note(self._policy)
 
     def learn(self, decision: Decision, feedback: Feedback, interim: float | None = None) -> bool:
-        """Learn one recorded answer online; False if this process learned it already.
+        """Learn one recorded answer online; False if this process learned it already."""
+        return self.learn_answers([Answer(decision, feedback, interim, self.generation)]) == 1
 
-        A retention answer whose outcome was learned with reward `interim` is learned as the
+    def learn_answers(self, answers: Sequence[Answer]) -> int:
+        """Learn recorded answers online, in order, under one hold of the lock; returns how many.
+
+        Skipped: an answer this process learned already, and one recorded before the latest
+        hot swap (the catch-up after the swap learns it if the new version lacks it). A
+        retention answer whose outcome was learned with reward `interim` is learned as the
         correction of it (`nba.reward.corrected_target`), as the trainer learns it.
         """
         with self._lock:
-            learned = self._learned[feedback.kind]
-            if feedback.decision_id in learned:
-                return False
-            self._policy.learn([to_event(decision, corrected_target(feedback.reward, interim))])
-            learned[feedback.decision_id] = None
-            self.pending += 1
-            return True
+            fresh: list[Answer] = []
+            taken: set[tuple[FeedbackKind, str]] = set()
+            for answer in answers:
+                key = (answer.feedback.kind, answer.feedback.decision_id)
+                if answer.generation != self.generation or key in taken:
+                    continue
+                if key[1] in self._learned[key[0]]:
+                    continue
+                taken.add(key)
+                fresh.append(answer)
+            if not fresh:
+                return 0
+            self._policy.learn(
+                [to_event(a.decision, corrected_target(a.feedback.reward, a.interim))
+                 for a in fresh]
+            )  # fmt: skip
+            for kind, decision_id in taken:
+                self._learned[kind][decision_id] = None
+            self.pending += len(fresh)
+            return len(fresh)
 
     def catch_up(self, database: Database, kinds: Sequence[FeedbackKind], batch: int = 1000) -> int:
         """Learn the stored answers of `kinds` no saved version has learned yet, kind by kind in
@@ -177,6 +209,7 @@ class ModelKeeper:
             self._policy = policy
             self.model_version = version
             self.pending = 0
+            self.generation += 1
             for learned in self._learned.values():
                 learned.clear()
 

@@ -13,7 +13,7 @@ from nba.clock import utc_now
 from nba.config import Settings
 from nba.domain import Decision, Feedback, FeedbackKind, FeedbackReport, Offer
 from nba.errors import Conflict, InvalidInput, NotFound
-from nba.learning.keeper import ModelKeeper
+from nba.learning.online import OnlineLearner
 from nba.reward import (
     OFFERS_NOTHING,
     acceptance_reward,
@@ -45,23 +45,24 @@ class FeedbackRecorder:
     """Records the answers of both kinds, reported or default, by one path.
 
     Each decision gets at most one answer of each kind: the same report again changes nothing,
-    a different one is a Conflict. Every answer recorded is learned online at once (with
+    a different one is a Conflict. Every answer recorded is handed to online learning (with
     `online_learning`) if its kind is learned under the reward mode
     (`nba.reward.learned_kinds`): the serving policy sees what the next trainer run learns,
-    defaults included.
+    defaults included. It is learned off the request path (`nba.learning.online`): an answer
+    is acknowledged once its row is committed.
     """
 
     def __init__(
         self,
         *,
         database: Database,
-        keeper: ModelKeeper,
+        learner: OnlineLearner,
         offer_cache: OfferCache,
         settings: Settings,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._database = database
-        self._keeper = keeper
+        self._learner = learner
         self._offers = offer_cache
         self._settings = settings
         self._clock = clock
@@ -75,7 +76,7 @@ class FeedbackRecorder:
         return self._accepted.snapshot()
 
     def record(self, report: FeedbackReport) -> FeedbackResult:
-        """Record what the customer did, once; learn it online right away.
+        """Record what the customer did, once; hand it to online learning.
 
         NotFound for an unknown decision, InvalidInput for an answer before the decision,
         Conflict for an answer different from the one on record. One write transaction reads
@@ -141,7 +142,7 @@ class FeedbackRecorder:
         if feedback.kind is FeedbackKind.ACCEPTANCE and feedback.answer:
             self._accepted.add((decision.chosen,))
         if feedback.kind in self._learned:
-            self._keeper.learn(decision, feedback, interim)
+            self._learner.submit(decision, feedback, interim)
 
     def _rewarded(
         self,

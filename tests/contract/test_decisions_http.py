@@ -172,8 +172,10 @@ def test_same_outcome_twice_is_200_and_learned_once(client, headers, runtime):
     decision = decide(client, headers)
     url = f"/v1/decisions/{decision['decision_id']}/outcome"
     first = client.post(url, json={"accepted": True}, headers=headers("crm"))
+    assert runtime.learner.drain(10)
     learned = runtime.keeper.pending
     second = client.post(url, json={"accepted": True}, headers=headers("crm"))
+    assert runtime.learner.drain(10)
     assert first.status_code == second.status_code == 200
     assert (first.json["repeated"], second.json["repeated"]) == (False, True)
     assert {**first.json, "repeated": True} == second.json

@@ -89,6 +89,7 @@ def test_a_new_offer_keeps_the_floor_for_its_first_shows_only(settings):
                 FeedbackReport(FeedbackKind.ACCEPTANCE, d.id, d.chosen == "discount_10")
             )
             shown += d.chosen == "loyalty"
+        assert runtime.learner.drain(10)  # the shows are counted as they are learned
         last = runtime.decider.decide(request).decision
         assert last.probabilities[new] < 0.3  # tried enough, never accepted: the floor is gone
     finally:

@@ -33,7 +33,9 @@ def _answer_some_and_default_the_rest(runtime, clock: ManualClock) -> dict[Feedb
         runtime.feedback.record(FeedbackReport(RETENTION, decision_id, True, 300.0))
     days = max(runtime.settings.reward.window_days, runtime.settings.reward.retention_window_days)
     clock.advance(timedelta(days=days + 1))
-    return runtime.defaults.run()
+    defaulted = runtime.defaults.run()
+    assert runtime.learner.drain(10)
+    return defaulted
 
 
 @pytest.mark.parametrize("mode", MODES)
