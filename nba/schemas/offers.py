@@ -171,6 +171,8 @@ class CapsSpec(Body):
     window_days: int = Field(30, ge=1, le=MAX_WINDOW_DAYS)
     budget_accepts: Count | None = None
     budget_money: Money | None = None
+    budget_accepts_per_day: Count | None = None
+    budget_money_per_day: Money | None = None
 
     @classmethod
     def of(cls, caps: Caps) -> Self:
@@ -180,11 +182,20 @@ class CapsSpec(Body):
             window_days=caps.window_days,
             budget_accepts=caps.budget_accepts,
             budget_money=caps.budget_money,
+            budget_accepts_per_day=caps.budget_accepts_per_day,
+            budget_money_per_day=caps.budget_money_per_day,
         )
 
     def caps(self) -> Caps:
         """The domain value."""
-        return Caps(self.max_per_customer, self.window_days, self.budget_accepts, self.budget_money)
+        return Caps(
+            self.max_per_customer,
+            self.window_days,
+            self.budget_accepts,
+            self.budget_money,
+            self.budget_accepts_per_day,
+            self.budget_money_per_day,
+        )
 
 
 class OfferPatch(Body):

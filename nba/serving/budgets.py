@@ -1,0 +1,218 @@
+"""Budgets that concurrent decisions never overspend: reserved when an offer is chosen,
+consumed by an accept, released by a decline or the default outcome.
+
+Each budget is a row of the ledger named by its scope (`nba.storage.budgets`):
+`offer:ID:accepts` and `offer:ID:money` (an offer's totals), the same with `:YYYY-MM-DD` (its
+UTC day: a new day starts a new row, so per-day budgets reset at midnight UTC by the clock
+the decision read), and `campaign:ID:UNIT[:OFFER]` (`campaign_scope`, for campaigns). An
+accept budget reserves 1, a money budget the offer's cost. The reservation is made in the
+decision's transaction by one conditional UPDATE, so any number of workers and hosts on one
+database hand out at most the limit. An offer's totals start from the accepts already in the
+log when their row is first made; per-day rows start at 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from nba.domain import BudgetState, Offer
+from nba.storage import budgets as ledger
+from nba.storage.offers import offer_budget_used
+
+ACCEPTS, MONEY = "accepts", "money"
+UNITS = (ACCEPTS, MONEY)
+
+__all__ = [
+    "ACCEPTS",
+    "MONEY",
+    "Claim",
+    "budget_refusals",
+    "campaign_scope",
+    "offer_budgets",
+    "offer_claims",
+    "offer_scope",
+    "reserve",
+    "reserve_offer",
+    "set_budget",
+    "settle",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What one decision asks of one budget: `amount` of `unit`, under `limit`."""
+
+    scope: str
+    unit: str
+    limit: float
+    amount: float
+
+
+Seeds = Callable[[], Mapping[str, float]]
+"""What budgets without a row had spent already, by scope (an offer's totals: its accepts)."""
+
+
+def offer_scope(offer_id: str, unit: str, day: date | None = None) -> str:
+    """The scope of an offer's total budget of `unit`, or of its budget for one UTC `day`."""
+    total = f"offer:{offer_id}:{unit}"
+    return total if day is None else f"{total}:{day.isoformat()}"
+
+
+def campaign_scope(campaign_id: str, unit: str, offer_id: str | None = None) -> str:
+    """The scope of a campaign's budget of `unit`, over all its offers or for one offer."""
+    scope = f"campaign:{campaign_id}:{unit}"
+    return scope if offer_id is None else f"{scope}:{offer_id}"
+
+
+def offer_claims(offer: Offer, day: date) -> tuple[Claim, ...]:
+    """The budgets a decision choosing `offer` on `day` must reserve, with their amounts."""
+    caps = offer.caps
+    limits = (
+        (ACCEPTS, None, caps.budget_accepts),
+        (MONEY, None, caps.budget_money),
+        (ACCEPTS, day, caps.budget_accepts_per_day),
+        (MONEY, day, caps.budget_money_per_day),
+    )
+    return tuple(
+        Claim(offer_scope(offer.id, unit, on), unit, float(limit), _amount(offer, unit))
+        for unit, on, limit in limits
+        if limit is not None
+    )
+
+
+def budget_refusals(session: Session, offers: Iterable[Offer], now: datetime) -> dict[str, str]:
+    """Why each offer whose budget cannot take one more decision now is left out, by offer id
+    (a reason led by `budget:`); offers with room are not listed."""
+    claims = {o.id: offer_claims(o, now.date()) for o in offers}
+    states = _states(session, claims)
+    refusals: dict[str, str] = {}
+    for offer_id, wanted in claims.items():
+        for claim in wanted:
+            if not _fits(states[claim.scope], claim):
+                refusals[offer_id] = _refusal(states[claim.scope], claim)
+                break
+    return refusals
+
+
+def reserve(
+    session: Session,
+    decision_id: str,
+    claims: Sequence[Claim],
+    now: datetime,
+    seeds: Seeds | None = None,
+) -> Claim | None:
+    """Reserve every claim for `decision_id`, or none: the claim that did not fit (None when
+    all were reserved). A budget with no row yet gets one, starting from `seeds` (else 0).
+    Runs in a savepoint of the caller's transaction."""
+    with session.begin_nested() as savepoint:
+        for claim in claims:
+            if not ledger.try_reserve(session, claim.scope, claim.limit, claim.amount, now):
+                if claim.scope in ledger.budget_states(session, [claim.scope]):
+                    savepoint.rollback()
+                    return claim
+                seed = (seeds() if seeds else {}).get(claim.scope, 0.0)
+                ledger.ensure_budget(session, claim.scope, claim.unit, claim.limit, seed, now)
+                if not ledger.try_reserve(session, claim.scope, claim.limit, claim.amount, now):
+                    savepoint.rollback()
+                    return claim
+            ledger.add_reservation(session, decision_id, claim.scope, claim.amount, now)
+    return None
+
+
+def reserve_offer(session: Session, decision_id: str, offer: Offer, now: datetime) -> str | None:
+    """Reserve the budgets of `offer` for a decision that chose it now; None when reserved
+    (or the offer has no budget), else why the offer must be left out (`budget: ...`)."""
+    claims = offer_claims(offer, now.date())
+    if not claims:
+        return None
+    failed = reserve(session, decision_id, claims, now, lambda: _spent(session, [offer.id]))
+    if failed is None:
+        return None
+    return _refusal(ledger.budget_states(session, [failed.scope])[failed.scope], failed)
+
+
+def settle(
+    session: Session,
+    decision_id: str,
+    *,
+    accepted: bool,
+    offer_id: str,
+    decided_on: date,
+    cost: float,
+    now: datetime,
+) -> None:
+    """Consume (an accept) or release (a decline) what the decision holds; an accept also
+    counts against its offer's budgets it held nothing of (made before they were set)."""
+    held = ledger.held_reservations(session, decision_id)
+    for scope, amount in held.items():
+        ledger.settle_reservation(session, decision_id, scope, amount, accepted, now)
+    if not accepted:
+        return
+    unheld = {
+        offer_scope(offer_id, unit, day): 1.0 if unit == ACCEPTS else cost
+        for unit in UNITS
+        for day in (None, decided_on)
+    }
+    ledger.add_consumed(session, {s: a for s, a in unheld.items() if s not in held}, now)
+
+
+def set_budget(session: Session, scope: str, unit: str, limit: float, now: datetime) -> None:
+    """Create the budget of `scope` or change its limit: for campaigns, whose budgets are set
+    when they start; what is reserved and consumed stays."""
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
+    ledger.set_budget_limit(session, scope, unit, limit, now)
+
+
+def offer_budgets(session: Session, offer: Offer, now: datetime) -> tuple[BudgetState, ...]:
+    """The offer's budgets now (its totals, and today's for per-day budgets), in the order
+    accepts, money, accepts today, money today, with the offer's limits of now."""
+    claims = offer_claims(offer, now.date())
+    states = _states(session, {offer.id: claims})
+    return tuple(replace(states[c.scope], limit=c.limit) for c in claims)
+
+
+def _states(session: Session, claims: Mapping[str, Sequence[Claim]]) -> dict[str, BudgetState]:
+    """The state of every claimed budget by scope; one with no row yet as it would start."""
+    wanted = [c for cs in claims.values() for c in cs]
+    states = ledger.budget_states(session, [c.scope for c in wanted])
+    missing = [c for c in wanted if c.scope not in states]
+    seeds = _spent(session, [o for o, cs in claims.items() if any(c in missing for c in cs)])
+    for c in missing:
+        states[c.scope] = BudgetState(c.scope, c.unit, c.limit, 0.0, seeds.get(c.scope, 0.0))
+    return states
+
+
+def _spent(session: Session, offer_ids: Sequence[str]) -> dict[str, float]:
+    """The offers' accepts and spend in the log, by the scope of their total budgets."""
+    seeds: dict[str, float] = {}
+    for offer_id, (accepts, money) in offer_budget_used(session, offer_ids).items():
+        seeds[offer_scope(offer_id, ACCEPTS)] = float(accepts)
+        seeds[offer_scope(offer_id, MONEY)] = money
+    return seeds
+
+
+def _amount(offer: Offer, unit: str) -> float:
+    return 1.0 if unit == ACCEPTS else float(offer.cost)
+
+
+def _fits(state: BudgetState, claim: Claim) -> bool:
+    slack = ledger.MONEY_TOLERANCE * max(1.0, abs(claim.limit))
+    return state.reserved + state.consumed + claim.amount <= claim.limit + slack
+
+
+def _refusal(state: BudgetState, claim: Claim) -> str:
+    period = " today" if claim.scope.startswith("offer:") and claim.scope.count(":") == 3 else ""
+    if claim.unit == ACCEPTS:
+        return (
+            f"budget: {state.reserved + state.consumed:g} of {claim.limit:g} accepts{period} "
+            f"taken ({state.consumed:g} accepted, {state.reserved:g} reserved)"
+        )
+    return (
+        f"budget: {state.reserved + state.consumed:,.2f} of {claim.limit:,.2f}{period} spent "
+        f"or reserved; one more accept ({claim.amount:,.2f}) would pass it"
+    )
