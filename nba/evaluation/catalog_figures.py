@@ -4,7 +4,7 @@ and spend, for all time and the last 30 and 7 days, and its spend against its bu
 Definitions are those of `nba.evaluation.stats` (a show is a decision that chose the offer; the
 rate is accepts among answered decisions, a default outcome counting as declined, with a
 Wilson interval) and of the budget check (spend costs each accept at the offer version its
-decision saw; `Caps.budget_allows` says whether one more accept fits). Over a period, shows
+decision saw; the reservation ledger says whether one more decision fits). Over a period, shows
 are the decisions made in it and outcomes those recorded in it. Past UTC days come from the
 daily summary (`nba.storage.offer_days`), today from the log, so a page view costs the same
 with 200,000 decisions in the log as with 200.
@@ -13,14 +13,15 @@ with 200,000 decisions in the log as with 200.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from nba.clock import utc_now
-from nba.domain import STATUSES, Offer, OfferDay
+from nba.domain import STATUSES, BudgetState, Offer, OfferDay
 from nba.errors import InvalidInput, NotFound, Unavailable
 from nba.evaluation.stats import Rate, wilson
+from nba.serving import budgets
 from nba.storage import Database, offer_days, offers
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,10 @@ class PeriodFigures:
 class BudgetUse:
     """An offer's all-time accepts and spend against its budget.
 
-    `is_open` is the decision-time rule: whether one more accept still fits the budget; once it
-    is False, decisions no longer offer it.
+    `is_open` is the decision-time rule of the reservation ledger (`nba.serving.budgets`):
+    whether one more decision can still reserve every budget of the offer; once it is False,
+    decisions no longer offer it. `reserved_accepts` and `reserved_money` are held by
+    decisions still waiting for their outcome; `ledger` has every budget's state.
     """
 
     accepts: int
@@ -59,6 +62,9 @@ class BudgetUse:
     budget_accepts: int | None
     budget_money: float | None
     is_open: bool
+    reserved_accepts: float = 0.0
+    reserved_money: float = 0.0
+    ledger: tuple[BudgetState, ...] = ()
 
     @property
     def accepts_share(self) -> float | None:
@@ -150,11 +156,22 @@ class CatalogFigures:
             summed = offer_days.summary_totals(session, until, firsts) if until else {}
             start = offer_days.midnight(until) if until else datetime.min.replace(tzinfo=UTC)
             recent = offer_days.count_days(session, start)
-        return [_offer_figures(o, summed.get(o.id), recent, firsts) for o in listed]
+            now, budgeted = self._clock(), [o for o in listed if o.caps.has_budget]
+            closed = budgets.budget_refusals(session, budgeted, now)
+            ledgers = {o.id: budgets.offer_budgets(session, o, now) for o in budgeted}
+        return [
+            _offer_figures(o, summed.get(o.id), recent, firsts, ledgers.get(o.id, ()), closed)
+            for o in listed
+        ]
 
 
 def _offer_figures(
-    offer: Offer, summed: list[OfferDay] | None, recent: Iterable[OfferDay], firsts: list[date]
+    offer: Offer,
+    summed: list[OfferDay] | None,
+    recent: Iterable[OfferDay],
+    firsts: list[date],
+    ledger: tuple[BudgetState, ...],
+    closed: Mapping[str, str],
 ) -> OfferFigures:
     mine = [d for d in recent if d.offer_id == offer.id]
     periods = []
@@ -170,18 +187,26 @@ def _offer_figures(
         periods.append(
             PeriodFigures(label, days, Rate(shows, answered, accepts, rate, low, high), spend)
         )
-    return OfferFigures(offer, tuple(periods), _budget(offer, periods[0]))
+    budget = _budget(offer, periods[0], ledger, offer.id not in closed)
+    return OfferFigures(offer, tuple(periods), budget)
 
 
-def _budget(offer: Offer, all_time: PeriodFigures) -> BudgetUse | None:
+def _budget(
+    offer: Offer, all_time: PeriodFigures, ledger: tuple[BudgetState, ...], is_open: bool
+) -> BudgetUse | None:
     caps = offer.caps
     if not caps.has_budget:
         return None
-    accepts, spent = all_time.rate.accepts, all_time.spend
+    totals = {s.scope: s for s in ledger}
+    accepts = totals.get(budgets.offer_scope(offer.id, budgets.ACCEPTS))
+    money = totals.get(budgets.offer_scope(offer.id, budgets.MONEY))
     return BudgetUse(
-        accepts=accepts,
-        spent=spent,
+        accepts=all_time.rate.accepts,
+        spent=all_time.spend,
         budget_accepts=caps.budget_accepts,
         budget_money=caps.budget_money,
-        is_open=caps.budget_allows(accepts, spent, offer.cost),
+        is_open=is_open,
+        reserved_accepts=accepts.reserved if accepts else 0.0,
+        reserved_money=money.reserved if money else 0.0,
+        ledger=ledger,
     )

@@ -16,7 +16,16 @@ from pydantic import (
     field_validator,
 )
 
-from nba.domain import CATEGORIES, STATUSES, Caps, Condition, Eligibility, Offer, OfferChanges
+from nba.domain import (
+    CATEGORIES,
+    STATUSES,
+    BudgetState,
+    Caps,
+    Condition,
+    Eligibility,
+    Offer,
+    OfferChanges,
+)
 from nba.schemas._common import (
     MAX_DESCRIPTION_CHARS,
     OFFER_ID_PATTERN,
@@ -346,6 +355,33 @@ class RateReply(Reply):
         )
 
 
+class BudgetReply(Reply):
+    """One budget of an offer now: `scope` names it in the ledger (`offer:ID:UNIT`, with
+    `:YYYY-MM-DD` for today's per-day budget); `reserved` is held by decisions waiting for
+    their outcome, `consumed` spent by accepts, in `unit` (accepts or money)."""
+
+    scope: str
+    unit: str
+    period: str = Field(description="total, or day (today, UTC)")
+    limit: float
+    reserved: float
+    consumed: float
+    remaining: float
+
+    @classmethod
+    def of(cls, state: BudgetState) -> Self:
+        """The reply of one budget's state."""
+        return cls(
+            scope=state.scope,
+            unit=state.unit,
+            period="day" if state.scope.count(":") == 3 else "total",
+            limit=state.limit,
+            reserved=state.reserved,
+            consumed=state.consumed,
+            remaining=state.remaining,
+        )
+
+
 class StatsReply(Reply):
     """GET /v1/offers/{id}/stats."""
 
@@ -353,6 +389,7 @@ class StatsReply(Reply):
     overall: RateReply
     by_churn_band: dict[str, RateReply]
     by_day: dict[str, RateReply]
+    budgets: list[BudgetReply] = Field(default_factory=list)
 
     @classmethod
     def of(cls, stats: OfferStats) -> Self:
@@ -362,6 +399,7 @@ class StatsReply(Reply):
             overall=RateReply.of(stats.overall),
             by_churn_band={band: RateReply.of(r) for band, r in stats.by_band},
             by_day={day: RateReply.of(r) for day, r in stats.by_day},
+            budgets=[BudgetReply.of(b) for b in stats.budgets],
         )
 
 

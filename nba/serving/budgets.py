@@ -145,19 +145,21 @@ def settle(
     cost: float,
     now: datetime,
 ) -> None:
-    """Consume (an accept) or release (a decline) what the decision holds; an accept also
-    counts against its offer's budgets it held nothing of (made before they were set)."""
-    held = ledger.held_reservations(session, decision_id)
-    for scope, amount in held.items():
-        ledger.settle_reservation(session, decision_id, scope, amount, accepted, now)
-    if not accepted:
+    """Consume (an accept) or release (a decline) what the decision holds, once; an accept of
+    a decision that reserved nothing (made before its offer had a budget) counts against the
+    offer's budgets that have a row."""
+    held = ledger.reservations(session, decision_id)
+    for scope, (amount, state) in held.items():
+        if state == ledger.RESERVED:
+            ledger.settle_reservation(session, decision_id, scope, amount, accepted, now)
+    if not accepted or held:
         return
     unheld = {
         offer_scope(offer_id, unit, day): 1.0 if unit == ACCEPTS else cost
         for unit in UNITS
         for day in (None, decided_on)
     }
-    ledger.add_consumed(session, {s: a for s, a in unheld.items() if s not in held}, now)
+    ledger.add_consumed(session, unheld, now)
 
 
 def set_budget(session: Session, scope: str, unit: str, limit: float, now: datetime) -> None:

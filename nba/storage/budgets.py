@@ -66,14 +66,12 @@ def add_reservation(
     session.flush()
 
 
-def held_reservations(session: Session, decision_id: str) -> dict[str, float]:
-    """The budgets the decision holds (not yet settled), by scope, with their amounts."""
-    query = (
-        select(BudgetReservationRow.scope, BudgetReservationRow.amount)
-        .where(BudgetReservationRow.decision_id == decision_id)
-        .where(BudgetReservationRow.state == RESERVED)
-    )
-    return {scope: float(amount) for scope, amount in session.exec(query)}
+def reservations(session: Session, decision_id: str) -> dict[str, tuple[float, str]]:
+    """The decision's reservations by scope: amount and state (reserved, consumed, released)."""
+    query = select(
+        BudgetReservationRow.scope, BudgetReservationRow.amount, BudgetReservationRow.state
+    ).where(BudgetReservationRow.decision_id == decision_id)
+    return {scope: (float(amount), state) for scope, amount, state in session.exec(query)}
 
 
 def settle_reservation(
