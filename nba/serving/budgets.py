@@ -35,6 +35,7 @@ __all__ = [
     "offer_budgets",
     "offer_claims",
     "offer_scope",
+    "open_budgets",
     "reserve",
     "reserve_offer",
     "set_budget",
@@ -160,6 +161,18 @@ def settle(
         for day in (None, decided_on)
     }
     ledger.add_consumed(session, unheld, now)
+
+
+def open_budgets(session: Session, offer: Offer, now: datetime) -> None:
+    """Give the offer's total budgets their ledger rows, starting from the accepts already in
+    the log: called when an offer is written, so that decisions never count the log."""
+    totals = [c for c in offer_claims(offer, now.date()) if c.scope.count(":") == 2]
+    missing = [c for c in totals if c.scope not in ledger.budget_states(session, [c.scope])]
+    if not missing:
+        return
+    seeds = _spent(session, [offer.id])
+    for c in missing:
+        ledger.ensure_budget(session, c.scope, c.unit, c.limit, seeds.get(c.scope, 0.0), now)
 
 
 def set_budget(session: Session, scope: str, unit: str, limit: float, now: datetime) -> None:
