@@ -1,7 +1,8 @@
 """Overspend under concurrency: many clients decide on several `nba serve` hosts at once
 against one small budget, and report outcomes to another host than the one that decided.
 
-`prepare` puts a budgeted offer (`scarce`, an accepts budget) and an unbudgeted one (`plenty`)
+`prepare` puts a budgeted offer (`scarce`, an accepts budget, and a per-day money budget that
+never binds) and an unbudgeted one (`plenty`)
 in the database and makes a crm key; `drive` sends the decisions (client `k` on host
 `k % hosts`), reports an outcome for every decision that chose `scarce` (accepted for one in
 `accept_every`, declined otherwise, so declines give reservations back while the race runs),
@@ -25,6 +26,7 @@ from nba.storage import Database, offer_budget_used
 from nba.storage.budgets import budget_states
 
 SCARCE, PLENTY = "scarce", "plenty"
+COST = 5.0
 
 __all__ = ["SCARCE", "Race", "count", "drive", "prepare"]
 
@@ -55,9 +57,11 @@ def prepare(database_url: str, limit: int) -> str:
         database.upgrade()
         catalog = OfferCatalog(database)
         catalog.ensure_no_action()
-        for offer_id, caps in ((SCARCE, {"budget_accepts": limit}), (PLENTY, {})):
+        # A money budget per day too, never the one that binds: each reservation locks rows.
+        scarce = {"budget_accepts": limit, "budget_money_per_day": 10.0 * COST * limit}
+        for offer_id, caps in ((SCARCE, scarce), (PLENTY, {})):
             catalog.add(
-                {"id": offer_id, "name": offer_id, "category": "discount", "cost": 5.0,
+                {"id": offer_id, "name": offer_id, "category": "discount", "cost": COST,
                  "features": {"discount_pct": 10}, "caps": caps}
             )  # fmt: skip
         return KeyRing(database).create("crm", "overspend")[1]

@@ -108,9 +108,10 @@ def reserve(
 ) -> Claim | None:
     """Reserve every claim for `decision_id`, or none: the claim that did not fit (None when
     all were reserved). A budget with no row yet gets one, starting from `seeds` (else 0).
-    Runs in a savepoint of the caller's transaction."""
+    Runs in a savepoint of the caller's transaction; rows are locked in the order of their
+    scopes, as `settle` does, so that two transactions never wait for each other in a cycle."""
     with session.begin_nested() as savepoint:
-        for claim in claims:
+        for claim in sorted(claims, key=lambda c: c.scope):
             if not ledger.try_reserve(session, claim.scope, claim.limit, claim.amount, now):
                 if claim.scope in ledger.budget_states(session, [claim.scope]):
                     savepoint.rollback()
@@ -150,7 +151,7 @@ def settle(
     a decision that reserved nothing (made before its offer had a budget) counts against the
     offer's budgets that have a row."""
     held = ledger.reservations(session, decision_id)
-    for scope, (amount, state) in held.items():
+    for scope, (amount, state) in sorted(held.items()):
         if state == ledger.RESERVED:
             ledger.settle_reservation(session, decision_id, scope, amount, accepted, now)
     if not accepted or held:

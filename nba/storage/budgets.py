@@ -100,7 +100,7 @@ def settle_reservation(
 def add_consumed(session: Session, amounts: Mapping[str, float], now: datetime) -> None:
     """Add spend with no reservation behind it (an accept of a decision made before its
     offer had this budget) to those of `amounts`' budgets that have a row."""
-    for scope, amount in amounts.items():
+    for scope, amount in sorted(amounts.items()):
         session.connection().execute(
             sa.update(BudgetRow)
             .where(col(BudgetRow.scope) == scope)
