@@ -1,9 +1,9 @@
 """Overspend under concurrency: many clients decide on several `nba serve` hosts at once
 against one small budget, and report outcomes to another host than the one that decided.
 
-`prepare` puts a budgeted offer (`scarce`, an accepts budget, and a per-day money budget that
-never binds) and an unbudgeted one (`plenty`)
-in the database and makes a crm key; `drive` sends the decisions (client `k` on host
+`prepare` puts a budgeted offer (`scarce`: an accepts budget, and a per-day money budget that
+never binds) and an unbudgeted one (`plenty`) in the database and makes a crm key; `drive`
+sends the decisions (client `k` on host
 `k % hosts`), reports an outcome for every decision that chose `scarce` (accepted for one in
 `accept_every`, declined otherwise, so declines give reservations back while the race runs),
 and `count` reads the truth from the database: how many accepts the budgeted offer got and
