@@ -147,21 +147,23 @@ def settle(
     cost: float,
     now: datetime,
 ) -> None:
-    """Consume (an accept) or release (a decline) what the decision holds, once; an accept of
-    a decision that reserved nothing (made before its offer had a budget) counts against the
-    offer's budgets that have a row."""
+    """Consume (an accept) or release (a decline) what the decision holds, once. An accept
+    also counts against those of the offer's budgets that have a row but that the decision
+    held nothing of (set after it was made); call it once per outcome recorded."""
     held = ledger.reservations(session, decision_id)
-    for scope, (amount, state) in sorted(held.items()):
-        if state == ledger.RESERVED:
-            ledger.settle_reservation(session, decision_id, scope, amount, accepted, now)
-    if not accepted or held:
+    settled = [
+        ledger.settle_reservation(session, decision_id, scope, amount, accepted, now)
+        for scope, (amount, state) in sorted(held.items())
+        if state == ledger.RESERVED
+    ]
+    if not accepted or (held and not any(settled)):  # a decline, or settled before
         return
     unheld = {
         offer_scope(offer_id, unit, day): 1.0 if unit == ACCEPTS else cost
         for unit in UNITS
         for day in (None, decided_on)
     }
-    ledger.add_consumed(session, unheld, now)
+    ledger.add_consumed(session, {s: a for s, a in unheld.items() if s not in held}, now)
 
 
 def open_budgets(session: Session, offer: Offer, now: datetime) -> None:

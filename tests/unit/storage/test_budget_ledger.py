@@ -135,3 +135,14 @@ def test_racing_threads_never_reserve_past_the_limit(db: Database) -> None:
         w.join()
     assert len(won) == limit
     assert _state(db) == (float(limit), float(limit), 0.0)
+
+
+def test_an_accept_counts_against_a_budget_set_after_its_decision(db: Database) -> None:
+    accepts = Claim(SCOPE, ACCEPTS, 5.0, 1.0)
+    assert _reserve(db, "d1", accepts) is None
+    with db.session() as session:  # a money budget added while d1 waits for its outcome
+        budgets.set_budget(session, "offer:x:money", MONEY, 100.0, NOW)
+    _settle(db, "d1", accepted=True)
+    _settle(db, "d1", accepted=True)
+    assert _state(db) == (5.0, 0.0, 1.0)
+    assert _state(db, "offer:x:money") == (100.0, 0.0, 5.0)
