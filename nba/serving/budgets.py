@@ -53,8 +53,9 @@ class Claim:
     amount: float
 
 
-Seeds = Callable[[], Mapping[str, float]]
-"""What budgets without a row had spent already, by scope (an offer's totals: its accepts)."""
+Seeds = Callable[[str], float]
+"""What a budget without a row had spent already, by its scope (an offer's totals: its accepts
+in the log)."""
 
 
 def offer_scope(offer_id: str, unit: str, day: date | None = None) -> str:
@@ -116,7 +117,7 @@ def reserve(
                 if claim.scope in ledger.budget_states(session, [claim.scope]):
                     savepoint.rollback()
                     return claim
-                seed = (seeds() if seeds else {}).get(claim.scope, 0.0)
+                seed = seeds(claim.scope) if seeds else 0.0
                 ledger.ensure_budget(session, claim.scope, claim.unit, claim.limit, seed, now)
                 if not ledger.try_reserve(session, claim.scope, claim.limit, claim.amount, now):
                     savepoint.rollback()
@@ -131,7 +132,11 @@ def reserve_offer(session: Session, decision_id: str, offer: Offer, now: datetim
     claims = offer_claims(offer, now.date())
     if not claims:
         return None
-    failed = reserve(session, decision_id, claims, now, lambda: _spent(session, [offer.id]))
+
+    def seed(scope: str) -> float:
+        return _spent(session, [offer.id]).get(scope, 0.0) if _is_total(scope) else 0.0
+
+    failed = reserve(session, decision_id, claims, now, seed)
     if failed is None:
         return None
     return _refusal(ledger.budget_states(session, [failed.scope])[failed.scope], failed)
@@ -169,7 +174,7 @@ def settle(
 def open_budgets(session: Session, offer: Offer, now: datetime) -> None:
     """Give the offer's total budgets their ledger rows, starting from the accepts already in
     the log: called when an offer is written, so that decisions never count the log."""
-    totals = [c for c in offer_claims(offer, now.date()) if c.scope.count(":") == 2]
+    totals = [c for c in offer_claims(offer, now.date()) if _is_total(c.scope)]
     missing = [c for c in totals if c.scope not in ledger.budget_states(session, [c.scope])]
     if not missing:
         return
@@ -199,7 +204,10 @@ def _states(session: Session, claims: Mapping[str, Sequence[Claim]]) -> dict[str
     wanted = [c for cs in claims.values() for c in cs]
     states = ledger.budget_states(session, [c.scope for c in wanted])
     missing = [c for c in wanted if c.scope not in states]
-    seeds = _spent(session, [o for o, cs in claims.items() if any(c in missing for c in cs)])
+    unseeded = [
+        o for o, cs in claims.items() if any(_is_total(c.scope) for c in cs if c in missing)
+    ]
+    seeds = _spent(session, unseeded)
     for c in missing:
         states[c.scope] = BudgetState(c.scope, c.unit, c.limit, 0.0, seeds.get(c.scope, 0.0))
     return states
@@ -214,6 +222,11 @@ def _spent(session: Session, offer_ids: Sequence[str]) -> dict[str, float]:
     return seeds
 
 
+def _is_total(scope: str) -> bool:
+    """Whether `scope` is an offer's total budget (`offer:ID:UNIT`), not one day's."""
+    return scope.startswith("offer:") and scope.count(":") == 2
+
+
 def _amount(offer: Offer, unit: str) -> float:
     return 1.0 if unit == ACCEPTS else float(offer.cost)
 
@@ -224,7 +237,7 @@ def _fits(state: BudgetState, claim: Claim) -> bool:
 
 
 def _refusal(state: BudgetState, claim: Claim) -> str:
-    period = " today" if claim.scope.startswith("offer:") and claim.scope.count(":") == 3 else ""
+    period = " today" if claim.scope.startswith("offer:") and not _is_total(claim.scope) else ""
     if claim.unit == ACCEPTS:
         return (
             f"budget: {state.reserved + state.consumed:g} of {claim.limit:g} accepts{period} "
