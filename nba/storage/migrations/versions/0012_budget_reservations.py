@@ -6,7 +6,7 @@ consumes or releases it. Rows are created when first needed, an offer's total se
 the accepts already in the log, so this migration only creates the tables.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0015
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
