@@ -47,7 +47,9 @@ class Decider:
     (whose ranking holds the cold-start floor); the draw is from `rng`, the time from `clock`.
     An active offer it cannot use is left out, logged once per version and counted
     (`unusable_counts`); the decision records it in `excluded`, as it records every active
-    candidate that was not eligible, with why (dates, churn range, lists, a condition, a cap).
+    candidate that was not eligible, with why (dates, churn range, lists, a condition, a cap,
+    a budget). The chosen offer's budgets are reserved in the transaction that logs the
+    decision (`nba.serving.budgets`).
     """
 
     def __init__(
