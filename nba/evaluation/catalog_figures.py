@@ -22,8 +22,7 @@ from nba.domain import STATUSES, BudgetState, Offer
 from nba.errors import InvalidInput, NotFound
 from nba.evaluation.stats import Rate, wilson
 from nba.evaluation.summaries import utc_day
-from nba.serving import budgets
-from nba.storage import Database, offers, summaries
+from nba.storage import Database, budgets, offers, summaries
 from nba.storage.summaries import OfferDay
 
 PERIODS: tuple[tuple[str, int | None], ...] = (
@@ -130,21 +129,14 @@ class CatalogFigures:
             ids = [o.id for o in listed]
             totals = [summaries.offer_totals(session, first, today, ids) for first in firsts]
             now, budgeted = self._clock(), [o for o in listed if o.caps.has_budget]
-            closed = budgets.budget_refusals(session, budgeted, now)
             ledgers = {o.id: budgets.offer_budgets(session, o, now) for o in budgeted}
-        return [
-            _offer_figures(
-                o, [period.get(o.id) for period in totals], ledgers.get(o.id, ()), o.id in closed
-            )
-            for o in listed
-        ]
+        return [_offer_figures(o, [p.get(o.id) for p in totals], ledgers.get(o.id)) for o in listed]
 
 
 def _offer_figures(
     offer: Offer,
     totals: list[OfferDay | None],
-    ledger: tuple[BudgetState, ...],
-    is_closed: bool,
+    ledger: tuple[BudgetState, ...] | None,
 ) -> OfferFigures:
     periods = []
     for (label, days), total in zip(PERIODS, totals, strict=True):
@@ -157,12 +149,12 @@ def _offer_figures(
         periods.append(
             PeriodFigures(label, days, Rate(shows, answered, accepts, rate, low, high), spend)
         )
-    budget = _budget(offer, periods[0], ledger, not is_closed)
+    budget = _budget(offer, periods[0], ledger or ())
     return OfferFigures(offer, tuple(periods), budget)
 
 
 def _budget(
-    offer: Offer, all_time: PeriodFigures, ledger: tuple[BudgetState, ...], is_open: bool
+    offer: Offer, all_time: PeriodFigures, ledger: tuple[BudgetState, ...]
 ) -> BudgetUse | None:
     caps = offer.caps
     if not caps.has_budget:
@@ -175,7 +167,7 @@ def _budget(
         spent=all_time.spend,
         budget_accepts=caps.budget_accepts,
         budget_money=caps.budget_money,
-        is_open=is_open,
+        is_open=budgets.offer_has_room(offer, ledger),
         reserved_accepts=accepts.reserved if accepts else 0.0,
         reserved_money=money.reserved if money else 0.0,
         ledger=ledger,

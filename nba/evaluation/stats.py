@@ -13,8 +13,7 @@ import pandas as pd
 from nba.clock import utc_now
 from nba.domain import BudgetState
 from nba.errors import NotFound
-from nba.serving import budgets
-from nba.storage import Database, decisions, offers
+from nba.storage import Database, budgets, decisions, offers
 
 BAND_EDGES = (0.3, 0.6)
 BANDS = ("low", "medium", "high")

@@ -13,18 +13,27 @@ log when their row is first made; per-day rows start at 0.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from sqlmodel import Session
 
 from nba.domain import BudgetState, Offer
 from nba.storage import budgets as ledger
-from nba.storage.offers import offer_budget_used
-
-ACCEPTS, MONEY = "accepts", "money"
-UNITS = (ACCEPTS, MONEY)
+from nba.storage.budgets import (
+    ACCEPTS,
+    MONEY,
+    UNITS,
+    Claim,
+    campaign_scope,
+    claim_fits,
+    claimed_states,
+    is_total_scope,
+    offer_budgets,
+    offer_claims,
+    offer_scope,
+    spent_by_scope,
+)
 
 __all__ = [
     "ACCEPTS",
@@ -43,58 +52,20 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """What one decision asks of one budget: `amount` of `unit`, under `limit`."""
-
-    scope: str
-    unit: str
-    limit: float
-    amount: float
-
-
 Seeds = Callable[[str], float]
 """What a budget without a row had spent already, by its scope (an offer's totals: its accepts
 in the log)."""
-
-
-def offer_scope(offer_id: str, unit: str, day: date | None = None) -> str:
-    """The scope of an offer's total budget of `unit`, or of its budget for one UTC `day`."""
-    total = f"offer:{offer_id}:{unit}"
-    return total if day is None else f"{total}:{day.isoformat()}"
-
-
-def campaign_scope(campaign_id: str, unit: str, offer_id: str | None = None) -> str:
-    """The scope of a campaign's budget of `unit`, over all its offers or for one offer."""
-    scope = f"campaign:{campaign_id}:{unit}"
-    return scope if offer_id is None else f"{scope}:{offer_id}"
-
-
-def offer_claims(offer: Offer, day: date) -> tuple[Claim, ...]:
-    """The budgets a decision choosing `offer` on `day` must reserve, with their amounts."""
-    caps = offer.caps
-    limits = (
-        (ACCEPTS, None, caps.budget_accepts),
-        (MONEY, None, caps.budget_money),
-        (ACCEPTS, day, caps.budget_accepts_per_day),
-        (MONEY, day, caps.budget_money_per_day),
-    )
-    return tuple(
-        Claim(offer_scope(offer.id, unit, on), unit, float(limit), _amount(offer, unit))
-        for unit, on, limit in limits
-        if limit is not None
-    )
 
 
 def budget_refusals(session: Session, offers: Iterable[Offer], now: datetime) -> dict[str, str]:
     """Why each offer whose budget cannot take one more decision now is left out, by offer id
     (a reason led by `budget:`); offers with room are not listed."""
     claims = {o.id: offer_claims(o, now.date()) for o in offers}
-    states = _states(session, claims)
+    states = claimed_states(session, claims)
     refusals: dict[str, str] = {}
     for offer_id, wanted in claims.items():
         for claim in wanted:
-            if not _fits(states[claim.scope], claim):
+            if not claim_fits(states[claim.scope], claim):
                 refusals[offer_id] = _refusal(states[claim.scope], claim)
                 break
     return refusals
@@ -134,7 +105,7 @@ def reserve_offer(session: Session, decision_id: str, offer: Offer, now: datetim
         return None
 
     def seed(scope: str) -> float:
-        return _spent(session, [offer.id]).get(scope, 0.0) if _is_total(scope) else 0.0
+        return spent_by_scope(session, [offer.id]).get(scope, 0.0) if is_total_scope(scope) else 0.0
 
     failed = reserve(session, decision_id, claims, now, seed)
     if failed is None:
@@ -174,11 +145,11 @@ def settle(
 def open_budgets(session: Session, offer: Offer, now: datetime) -> None:
     """Give the offer's total budgets their ledger rows, starting from the accepts already in
     the log: called when an offer is written, so that decisions never count the log."""
-    totals = [c for c in offer_claims(offer, now.date()) if _is_total(c.scope)]
+    totals = [c for c in offer_claims(offer, now.date()) if is_total_scope(c.scope)]
     missing = [c for c in totals if c.scope not in ledger.budget_states(session, [c.scope])]
     if not missing:
         return
-    seeds = _spent(session, [offer.id])
+    seeds = spent_by_scope(session, [offer.id])
     for c in missing:
         ledger.ensure_budget(session, c.scope, c.unit, c.limit, seeds.get(c.scope, 0.0), now)
 
@@ -191,53 +162,10 @@ def set_budget(session: Session, scope: str, unit: str, limit: float, now: datet
     ledger.set_budget_limit(session, scope, unit, limit, now)
 
 
-def offer_budgets(session: Session, offer: Offer, now: datetime) -> tuple[BudgetState, ...]:
-    """The offer's budgets now (its totals, and today's for per-day budgets), in the order
-    accepts, money, accepts today, money today, with the offer's limits of now."""
-    claims = offer_claims(offer, now.date())
-    states = _states(session, {offer.id: claims})
-    return tuple(replace(states[c.scope], limit=c.limit) for c in claims)
-
-
-def _states(session: Session, claims: Mapping[str, Sequence[Claim]]) -> dict[str, BudgetState]:
-    """The state of every claimed budget by scope; one with no row yet as it would start."""
-    wanted = [c for cs in claims.values() for c in cs]
-    states = ledger.budget_states(session, [c.scope for c in wanted])
-    missing = [c for c in wanted if c.scope not in states]
-    unseeded = [
-        o for o, cs in claims.items() if any(_is_total(c.scope) for c in cs if c in missing)
-    ]
-    seeds = _spent(session, unseeded)
-    for c in missing:
-        states[c.scope] = BudgetState(c.scope, c.unit, c.limit, 0.0, seeds.get(c.scope, 0.0))
-    return states
-
-
-def _spent(session: Session, offer_ids: Sequence[str]) -> dict[str, float]:
-    """The offers' accepts and spend in the log, by the scope of their total budgets."""
-    seeds: dict[str, float] = {}
-    for offer_id, (accepts, money) in offer_budget_used(session, offer_ids).items():
-        seeds[offer_scope(offer_id, ACCEPTS)] = float(accepts)
-        seeds[offer_scope(offer_id, MONEY)] = money
-    return seeds
-
-
-def _is_total(scope: str) -> bool:
-    """Whether `scope` is an offer's total budget (`offer:ID:UNIT`), not one day's."""
-    return scope.startswith("offer:") and scope.count(":") == 2
-
-
-def _amount(offer: Offer, unit: str) -> float:
-    return 1.0 if unit == ACCEPTS else float(offer.cost)
-
-
-def _fits(state: BudgetState, claim: Claim) -> bool:
-    slack = ledger.MONEY_TOLERANCE * max(1.0, abs(claim.limit))
-    return state.reserved + state.consumed + claim.amount <= claim.limit + slack
-
-
 def _refusal(state: BudgetState, claim: Claim) -> str:
-    period = " today" if claim.scope.startswith("offer:") and not _is_total(claim.scope) else ""
+    period = (
+        " today" if claim.scope.startswith("offer:") and not is_total_scope(claim.scope) else ""
+    )
     if claim.unit == ACCEPTS:
         return (
             f"budget: {state.reserved + state.consumed:g} of {claim.limit:g} accepts{period} "
