@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from nba.clock import utc_now
 from nba.config import Settings
-from nba.domain import Decision, Feedback, FeedbackKind, FeedbackReport, Offer
+from nba.domain import NO_ACTION_ID, Decision, Feedback, FeedbackKind, FeedbackReport, Offer
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.learning.keeper import ModelKeeper
 from nba.reward import (
@@ -150,8 +150,8 @@ class FeedbackRecorder:
 
     def _settle_budgets(self, session: Session, decision: Decision, feedback: Feedback) -> None:
         """An outcome consumes (accepted) or releases (declined) the budgets its decision
-        reserved, in the transaction that records it."""
-        if feedback.kind is not FeedbackKind.ACCEPTANCE:
+        reserved, in the transaction that records it (`no_action` never has a budget)."""
+        if feedback.kind is not FeedbackKind.ACCEPTANCE or decision.chosen == NO_ACTION_ID:
             return
         offer = self._offer(session, decision)
         budgets.settle(

@@ -144,13 +144,18 @@ def settle_reservation(
 
 def add_consumed(session: Session, amounts: Mapping[str, float], now: datetime) -> None:
     """Add spend with no reservation behind it (an accept of a decision made before its
-    offer had this budget) to those of `amounts`' budgets that have a row."""
-    for scope, amount in sorted(amounts.items()):
-        session.connection().execute(
-            sa.update(BudgetRow)
-            .where(col(BudgetRow.scope) == scope)
-            .values(consumed=col(BudgetRow.consumed) + amount, updated_at=now)
+    offer had this budget) to those of `amounts`' budgets that have a row: one UPDATE."""
+    if not amounts:
+        return
+    scope = col(BudgetRow.scope)
+    session.connection().execute(
+        sa.update(BudgetRow)
+        .where(scope.in_(sorted(amounts)))
+        .values(
+            consumed=col(BudgetRow.consumed) + sa.case(dict(amounts), value=scope, else_=0.0),
+            updated_at=now,
         )
+    )
 
 
 def _upsert(
