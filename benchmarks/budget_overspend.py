@@ -70,6 +70,12 @@ def main(decisions: int, limit: int, clients: int, workers: int, database_url: s
                 for host in hosts:
                     host.stop()
             race = count(url, limit, driven)
+            logged = [
+                line
+                for log in Path(scratch).glob("*/service-*.log")
+                for line in log.read_text(errors="replace").splitlines()
+                if '"level": "ERROR"' in line or "Error" in line
+            ]
     finally:
         with admin.begin() as connection:
             connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -82,6 +88,10 @@ def main(decisions: int, limit: int, clients: int, workers: int, database_url: s
         f"budget {race.limit} accepts: {race.chose_scarce} decisions chose it, "
         f"{race.accepted} accepted; ledger reserved {race.reserved:g}, consumed {race.consumed:g}"
     )
+    for failure in race.failures[:5]:
+        click.echo(f"failed: {failure}", err=True)
+    for line in logged[:10]:
+        click.echo(f"server: {line[:400]}", err=True)
     click.echo(f"overspend: {race.overspend}")
 
 

@@ -8,6 +8,8 @@ sends the decisions (client `k` on host
 `accept_every`, declined otherwise, so declines give reservations back while the race runs),
 and `count` reads the truth from the database: how many accepts the budgeted offer got and
 what its ledger row holds. Overspend is accepts, plus reservations still held, beyond the limit.
+An outcome whose kept-alive connection the server had closed (gunicorn closes one idle for 2 s,
+as the outcome host's often is) is sent once more on a new one; a decision never is.
 """
 
 from __future__ import annotations
@@ -28,7 +30,19 @@ from nba.storage.budgets import budget_states
 SCARCE, PLENTY = "scarce", "plenty"
 COST = 5.0
 
-__all__ = ["SCARCE", "Race", "count", "drive", "prepare"]
+__all__ = ["SCARCE", "Driven", "Race", "count", "drive", "prepare"]
+
+
+@dataclass(frozen=True, slots=True)
+class Driven:
+    """What the clients saw: decisions answered, failed requests (and the first replies of
+    those), decisions that chose `scarce`, and the seconds it took."""
+
+    answered: int
+    errors: int
+    chose_scarce: int
+    seconds: float
+    failures: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +57,7 @@ class Race:
     limit: int
     reserved: float
     consumed: float
+    failures: tuple[str, ...] = ()
 
     @property
     def overspend(self) -> int:
@@ -71,11 +86,11 @@ def prepare(database_url: str, limit: int) -> str:
 
 def drive(
     urls: Sequence[str], secret: str, *, decisions: int, clients: int, accept_every: int = 2
-) -> tuple[int, int, int, float]:
-    """Send `decisions` decisions from `clients` threads spread over the hosts `urls`; returns
-    (decisions answered, errors, decisions that chose `scarce`, seconds)."""
+) -> Driven:
+    """Send `decisions` decisions from `clients` threads spread over the hosts `urls`."""
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
     tally = {"ok": 0, "errors": 0, "scarce": 0}
+    failed: list[str] = []
     lock = threading.Lock()
     start = threading.Barrier(clients + 1)
 
@@ -89,6 +104,8 @@ def drive(
             status, reply = here.post("/v1/decisions", body)
             if status != 200:
                 errors += 1
+                with lock:
+                    failed.append(f"decision {status}: {reply[:300]!r}")
                 continue
             ok += 1
             decided = json.loads(reply)
@@ -96,8 +113,14 @@ def drive(
                 continue
             scarce += 1
             outcome = json.dumps({"accepted": i % accept_every == 0}).encode()
-            status, _ = there.post(f"/v1/decisions/{decided['decision_id']}/outcome", outcome)
-            errors += status not in (200, 201)
+            path = f"/v1/decisions/{decided['decision_id']}/outcome"
+            status, reply = there.post(path, outcome)
+            if status == 0:  # a kept-alive connection the server closed meanwhile: send again
+                status, reply = there.post(path, outcome)  # (an outcome twice is one outcome)
+            if status not in (200, 201):
+                errors += 1
+                with lock:
+                    failed.append(f"outcome {status}: {reply[:300]!r}")
         here.close()
         there.close()
         with lock:
@@ -112,10 +135,11 @@ def drive(
     began = time.perf_counter()
     for t in threads:
         t.join()
-    return tally["ok"], tally["errors"], tally["scarce"], time.perf_counter() - began
+    seconds = time.perf_counter() - began
+    return Driven(tally["ok"], tally["errors"], tally["scarce"], seconds, tuple(failed))
 
 
-def count(database_url: str, limit: int, driven: tuple[int, int, int, float]) -> Race:
+def count(database_url: str, limit: int, driven: Driven) -> Race:
     """The race's figures, the accepts and the ledger read from the database."""
     database = Database(database_url)
     try:
@@ -125,12 +149,12 @@ def count(database_url: str, limit: int, driven: tuple[int, int, int, float]) ->
             row = budget_states(session, [scope]).get(scope)
     finally:
         database.dispose()
-    ok, errors, scarce, seconds = driven
     return Race(
-        decisions=ok,
-        errors=errors,
-        seconds=seconds,
-        chose_scarce=scarce,
+        decisions=driven.answered,
+        errors=driven.errors,
+        seconds=driven.seconds,
+        chose_scarce=driven.chose_scarce,
+        failures=driven.failures,
         accepted=int(accepted),
         limit=limit,
         reserved=row.reserved if row else 0.0,
