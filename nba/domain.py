@@ -47,17 +47,28 @@ class Eligibility:
 
 @dataclass(frozen=True, slots=True)
 class Caps:
-    """Contact and budget limits: per customer within a window, and in total."""
+    """Contact and budget limits: per customer within a window; budgets in total and per UTC
+    day, in accepts or in money (`nba.serving.budgets` reserves and settles them)."""
 
     max_per_customer: int | None = None
     window_days: int = 30
     budget_accepts: int | None = None
     budget_money: float | None = None
+    budget_accepts_per_day: int | None = None
+    budget_money_per_day: float | None = None
 
     @property
     def has_budget(self) -> bool:
-        """Whether the offer has a total budget, in accepts or in money."""
-        return self.budget_accepts is not None or self.budget_money is not None
+        """Whether the offer has a budget, in accepts or in money, in total or per day."""
+        return any(
+            limit is not None
+            for limit in (
+                self.budget_accepts,
+                self.budget_money,
+                self.budget_accepts_per_day,
+                self.budget_money_per_day,
+            )
+        )
 
     def budget_allows(self, accepts: int, spent: float, cost: float) -> bool:
         """Whether an offer that has had `accepts` accepts costing `spent` in total may be shown
@@ -65,6 +76,27 @@ class Caps:
         if self.budget_accepts is not None and accepts >= self.budget_accepts:
             return False
         return self.budget_money is None or spent + cost <= self.budget_money
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetState:
+    """One budget of the reservation ledger: its limit, and what is reserved and consumed.
+
+    `unit` is `accepts` or `money`; `reserved` is held by decisions with no outcome yet,
+    `consumed` spent by accepts. A decision may reserve `amount` while
+    `reserved + consumed + amount <= limit`.
+    """
+
+    scope: str
+    unit: str
+    limit: float
+    reserved: float = 0.0
+    consumed: float = 0.0
+
+    @property
+    def remaining(self) -> float:
+        """What later decisions may still reserve (never below 0)."""
+        return max(0.0, self.limit - self.reserved - self.consumed)
 
 
 @dataclass(frozen=True, slots=True)

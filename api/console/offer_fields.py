@@ -23,6 +23,8 @@ FIELD_LABELS: dict[str, str] = {
     "caps.window_days": "Contact window in days",
     "caps.budget_accepts": "Budget in accepts",
     "caps.budget_money": "Budget in money",
+    "caps.budget_accepts_per_day": "Budget in accepts per day",
+    "caps.budget_money_per_day": "Budget in money per day",
     "starts_at": "Starts at (UTC)",
     "ends_at": "Ends at (UTC)",
     "status": "Status",

@@ -40,7 +40,8 @@ _INPUT_OF_PATH = {
 SIMPLE_INPUTS = (
     "id", "name", "description", "category", "cost", "value", "churn_min", "churn_max",
     "segments", "plans", "channels", "max_per_customer", "window_days", "budget_accepts",
-    "budget_money", "starts_at", "ends_at", "status",
+    "budget_money", "budget_accepts_per_day", "budget_money_per_day", "starts_at", "ends_at",
+    "status",
 )  # fmt: skip
 KINDS = ("number", "text", "yes-no")
 """How a feature's or a condition's value is read: a number, text as written, yes or no."""
@@ -120,6 +121,8 @@ def form_of_offer(offer: Offer) -> OfferForm:
         "window_days": text_of(caps.window_days),
         "budget_accepts": text_of(caps.budget_accepts),
         "budget_money": text_of(caps.budget_money),
+        "budget_accepts_per_day": text_of(caps.budget_accepts_per_day),
+        "budget_money_per_day": text_of(caps.budget_money_per_day),
         "starts_at": time_text(offer.starts_at), "ends_at": time_text(offer.ends_at),
         "status": offer.status,
     }  # fmt: skip
@@ -215,6 +218,8 @@ def _body(form: OfferForm, *, with_id: bool) -> tuple[dict[str, object], dict[st
         "window_days": number(form.value("window_days") or "30"),
         "budget_accepts": optional_number(form.value("budget_accepts")),
         "budget_money": optional_number(form.value("budget_money")),
+        "budget_accepts_per_day": optional_number(form.value("budget_accepts_per_day")),
+        "budget_money_per_day": optional_number(form.value("budget_money_per_day")),
     }
     for name in ("starts_at", "ends_at"):
         body[name] = form.value(name).strip() or None

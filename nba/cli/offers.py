@@ -194,6 +194,12 @@ def stats(
     rows += list(reply.by_day.items())
     for label, rate in rows:
         click.echo(_stats_row(label, rate))
+    for budget in reply.budgets:
+        period = "today" if budget.period == "day" else "total"
+        click.echo(
+            f"budget {budget.unit} {period}: {budget.consumed:g} consumed + {budget.reserved:g} "
+            f"reserved of {budget.limit:g} ({budget.remaining:g} left)"
+        )
     click.echo(
         "shows: decisions that chose the offer; answered: those with an outcome; rate: accepts "
         "/ answered, with its 95% interval (Wilson); '-': no outcome yet",

@@ -4,10 +4,11 @@ and spend, for all time and the last 30 and 7 days, and its spend against its bu
 Definitions are those of `nba.evaluation.stats` (a show is a decision that chose the offer; the
 rate is accepts among answered decisions, a default outcome counting as declined, with a
 Wilson interval) and of the budget check (spend costs each accept at the offer version its
-decision saw; `Caps.budget_allows` says whether one more accept fits). They are read from the
-daily summaries (`nba.evaluation.summaries`), as the overview and the offer dashboards are, so
-every page counts alike: over a period, the decisions made in it and their outcomes, whenever
-those came; and a page view costs the same with 200,000 decisions in the log as with 200.
+decision saw; the reservation ledger of `nba.serving.budgets` says whether one more decision
+fits). They are read from the daily summaries (`nba.evaluation.summaries`), as the overview and
+the offer dashboards are, so every page counts alike: over a period, the decisions made in it
+and their outcomes, whenever those came; and a page view costs the same with 200,000 decisions
+in the log as with 200.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from nba.clock import utc_now
-from nba.domain import STATUSES, Offer
+from nba.domain import STATUSES, BudgetState, Offer
 from nba.errors import InvalidInput, NotFound
 from nba.evaluation.stats import Rate, wilson
 from nba.evaluation.summaries import utc_day
-from nba.storage import Database, offers, summaries
+from nba.storage import Database, budgets, offers, summaries
 from nba.storage.summaries import OfferDay
 
 PERIODS: tuple[tuple[str, int | None], ...] = (
@@ -46,8 +47,10 @@ class PeriodFigures:
 class BudgetUse:
     """An offer's all-time accepts and spend against its budget.
 
-    `is_open` is the decision-time rule: whether one more accept still fits the budget; once it
-    is False, decisions no longer offer it.
+    `is_open` is the decision-time rule of the reservation ledger (`nba.serving.budgets`):
+    whether one more decision can still reserve every budget of the offer; once it is False,
+    decisions no longer offer it. `reserved_accepts` and `reserved_money` are held by
+    decisions still waiting for their outcome; `ledger` has every budget's state.
     """
 
     accepts: int
@@ -55,6 +58,9 @@ class BudgetUse:
     budget_accepts: int | None
     budget_money: float | None
     is_open: bool
+    reserved_accepts: float = 0.0
+    reserved_money: float = 0.0
+    ledger: tuple[BudgetState, ...] = ()
 
     @property
     def accepts_share(self) -> float | None:
@@ -122,10 +128,16 @@ class CatalogFigures:
                 listed = [] if one is None else [one]
             ids = [o.id for o in listed]
             totals = [summaries.offer_totals(session, first, today, ids) for first in firsts]
-        return [_offer_figures(o, [period.get(o.id) for period in totals]) for o in listed]
+            now, budgeted = self._clock(), [o for o in listed if o.caps.has_budget]
+            ledgers = {o.id: budgets.offer_budgets(session, o, now) for o in budgeted}
+        return [_offer_figures(o, [p.get(o.id) for p in totals], ledgers.get(o.id)) for o in listed]
 
 
-def _offer_figures(offer: Offer, totals: list[OfferDay | None]) -> OfferFigures:
+def _offer_figures(
+    offer: Offer,
+    totals: list[OfferDay | None],
+    ledger: tuple[BudgetState, ...] | None,
+) -> OfferFigures:
     periods = []
     for (label, days), total in zip(PERIODS, totals, strict=True):
         shows, answered, accepts, spend = (
@@ -137,18 +149,26 @@ def _offer_figures(offer: Offer, totals: list[OfferDay | None]) -> OfferFigures:
         periods.append(
             PeriodFigures(label, days, Rate(shows, answered, accepts, rate, low, high), spend)
         )
-    return OfferFigures(offer, tuple(periods), _budget(offer, periods[0]))
+    budget = _budget(offer, periods[0], ledger or ())
+    return OfferFigures(offer, tuple(periods), budget)
 
 
-def _budget(offer: Offer, all_time: PeriodFigures) -> BudgetUse | None:
+def _budget(
+    offer: Offer, all_time: PeriodFigures, ledger: tuple[BudgetState, ...]
+) -> BudgetUse | None:
     caps = offer.caps
     if not caps.has_budget:
         return None
-    accepts, spent = all_time.rate.accepts, all_time.spend
+    totals = {s.scope: s for s in ledger}
+    accepts = totals.get(budgets.offer_scope(offer.id, budgets.ACCEPTS))
+    money = totals.get(budgets.offer_scope(offer.id, budgets.MONEY))
     return BudgetUse(
-        accepts=accepts,
-        spent=spent,
+        accepts=all_time.rate.accepts,
+        spent=all_time.spend,
         budget_accepts=caps.budget_accepts,
         budget_money=caps.budget_money,
-        is_open=caps.budget_allows(accepts, spent, offer.cost),
+        is_open=budgets.offer_has_room(offer, ledger),
+        reserved_accepts=accepts.reserved if accepts else 0.0,
+        reserved_money=money.reserved if money else 0.0,
+        ledger=ledger,
     )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
+from nba.clock import utc_now
+from nba.domain import BudgetState
 from nba.errors import NotFound
-from nba.storage import Database, decisions, offers
+from nba.storage import Database, budgets, decisions, offers
 
 BAND_EDGES = (0.3, 0.6)
 BANDS = ("low", "medium", "high")
@@ -31,12 +34,13 @@ class Rate:
 
 @dataclass(frozen=True, slots=True)
 class OfferStats:
-    """An offer's performance overall, per churn band and per day."""
+    """An offer's performance overall, per churn band and per day; its budgets now."""
 
     offer_id: str
     overall: Rate
     by_band: tuple[tuple[str, Rate], ...]
     by_day: tuple[tuple[str, Rate], ...]
+    budgets: tuple[BudgetState, ...] = ()
 
 
 def churn_band(scores: pd.Series) -> pd.Series:
@@ -67,12 +71,16 @@ def offer_stats(
     offer_id: str,
     start: datetime | None = None,
     end: datetime | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> OfferStats:
-    """Performance of one offer over the decisions that chose it in [start, end)."""
+    """Performance of one offer over the decisions that chose it in [start, end), and the
+    state of its budgets at `clock()` (limit, reserved, consumed)."""
     with database.session(readonly=True) as session:
-        if offers.get_offer(session, offer_id) is None:
+        offer = offers.get_offer(session, offer_id)
+        if offer is None:
             raise NotFound("offer", offer_id)
         frame = decisions.log_frame(session, start=start, end=end, offer_ids=[offer_id])
+        ledger = budgets.offer_budgets(session, offer, clock())
     bands = churn_band(frame["churn_score"]) if len(frame) else pd.Series(dtype=str)
     days = frame["ts"].dt.strftime("%Y-%m-%d") if len(frame) else pd.Series(dtype=str)
     return OfferStats(
@@ -80,4 +88,5 @@ def offer_stats(
         overall=_rate(frame),
         by_band=tuple((band, _rate(frame[bands == band])) for band in BANDS),
         by_day=tuple((day, _rate(frame[days == day])) for day in sorted(set(days))),
+        budgets=ledger,
     )

@@ -16,7 +16,16 @@ from pydantic import (
     field_validator,
 )
 
-from nba.domain import CATEGORIES, STATUSES, Caps, Condition, Eligibility, Offer, OfferChanges
+from nba.domain import (
+    CATEGORIES,
+    STATUSES,
+    BudgetState,
+    Caps,
+    Condition,
+    Eligibility,
+    Offer,
+    OfferChanges,
+)
 from nba.schemas._common import (
     MAX_DESCRIPTION_CHARS,
     OFFER_ID_PATTERN,
@@ -171,6 +180,8 @@ class CapsSpec(Body):
     window_days: int = Field(30, ge=1, le=MAX_WINDOW_DAYS)
     budget_accepts: Count | None = None
     budget_money: Money | None = None
+    budget_accepts_per_day: Count | None = None
+    budget_money_per_day: Money | None = None
 
     @classmethod
     def of(cls, caps: Caps) -> Self:
@@ -180,11 +191,20 @@ class CapsSpec(Body):
             window_days=caps.window_days,
             budget_accepts=caps.budget_accepts,
             budget_money=caps.budget_money,
+            budget_accepts_per_day=caps.budget_accepts_per_day,
+            budget_money_per_day=caps.budget_money_per_day,
         )
 
     def caps(self) -> Caps:
         """The domain value."""
-        return Caps(self.max_per_customer, self.window_days, self.budget_accepts, self.budget_money)
+        return Caps(
+            self.max_per_customer,
+            self.window_days,
+            self.budget_accepts,
+            self.budget_money,
+            self.budget_accepts_per_day,
+            self.budget_money_per_day,
+        )
 
 
 class OfferPatch(Body):
@@ -335,6 +355,33 @@ class RateReply(Reply):
         )
 
 
+class BudgetReply(Reply):
+    """One budget of an offer now: `scope` names it in the ledger (`offer:ID:UNIT`, with
+    `:YYYY-MM-DD` for today's per-day budget); `reserved` is held by decisions waiting for
+    their outcome, `consumed` spent by accepts, in `unit` (accepts or money)."""
+
+    scope: str
+    unit: str
+    period: str = Field(description="total, or day (today, UTC)")
+    limit: float
+    reserved: float
+    consumed: float
+    remaining: float
+
+    @classmethod
+    def of(cls, state: BudgetState) -> Self:
+        """The reply of one budget's state."""
+        return cls(
+            scope=state.scope,
+            unit=state.unit,
+            period="day" if state.scope.count(":") == 3 else "total",
+            limit=state.limit,
+            reserved=state.reserved,
+            consumed=state.consumed,
+            remaining=state.remaining,
+        )
+
+
 class StatsReply(Reply):
     """GET /v1/offers/{id}/stats."""
 
@@ -342,6 +389,7 @@ class StatsReply(Reply):
     overall: RateReply
     by_churn_band: dict[str, RateReply]
     by_day: dict[str, RateReply]
+    budgets: list[BudgetReply] = Field(default_factory=list)
 
     @classmethod
     def of(cls, stats: OfferStats) -> Self:
@@ -351,6 +399,7 @@ class StatsReply(Reply):
             overall=RateReply.of(stats.overall),
             by_churn_band={band: RateReply.of(r) for band, r in stats.by_band},
             by_day={day: RateReply.of(r) for day, r in stats.by_day},
+            budgets=[BudgetReply.of(b) for b in stats.budgets],
         )
 
 

@@ -7,9 +7,11 @@ from dataclasses import replace
 
 from sqlmodel import Session
 
+from nba.clock import utc_now
 from nba.domain import NO_ACTION_ID, STATUSES, Actor, Offer
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.schemas import OfferBody, OfferPatch, new_offer, offer_changes, offer_reply, parse
+from nba.serving import budgets
 from nba.serving.offer_cache import OfferCache
 from nba.serving.offer_history import OfferHistory, OfferVersion
 from nba.storage import Database, audit, offers
@@ -112,6 +114,7 @@ class OfferCatalog:
         offer = _checked(new_offer(body))
         with self._database.session() as session:
             added = offers.add_offer(session, offer)
+            budgets.open_budgets(session, added, utc_now())
             _audit(session, actor, "create", None, added)
         self._changed()
         return added
@@ -137,6 +140,7 @@ class OfferCatalog:
             _changeable(current, changes.get("status"), edits_fields=set(changes) != {"status"})
             _checked(replace(current, **changes))
             edited = offers.update_offer(session, offer_id, changes)
+            budgets.open_budgets(session, edited, utc_now())
             _audit(session, actor, "edit", current, edited)
         self._changed()
         return edited

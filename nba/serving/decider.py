@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from sqlmodel import Session
 
 from nba.clock import utc_now
 from nba.config import Settings
@@ -18,6 +19,7 @@ from nba.errors import NoEligibleOffer, NotFound
 from nba.learning.apprentice import Apprentice
 from nba.learning.keeper import ModelKeeper, ModelSwapped
 from nba.reward import reward_range
+from nba.serving import budgets
 from nba.serving.eligibility import Usage, screen_offers, unusable_reason
 from nba.serving.explanations import RULES, SWAPPED, Explanation, explanation
 from nba.serving.inputs import DecisionRequest
@@ -45,7 +47,9 @@ class Decider:
     (whose ranking holds the cold-start floor); the draw is from `rng`, the time from `clock`.
     An active offer it cannot use is left out, logged once per version and counted
     (`unusable_counts`); the decision records it in `excluded`, as it records every active
-    candidate that was not eligible, with why (dates, churn range, lists, a condition, a cap).
+    candidate that was not eligible, with why (dates, churn range, lists, a condition, a cap,
+    a budget). The chosen offer's budgets are reserved in the transaction that logs the
+    decision (`nba.serving.budgets`).
     """
 
     def __init__(
@@ -89,13 +93,37 @@ class Decider:
         """Decide several requests; all rows are committed together, or none."""
         now = self._clock()
         planned = [self._plan(request, now) for request in requests]
+        # Reserved in the order of the chosen offers, so that two batches lock budget rows in
+        # one order and never wait for each other in a cycle (PostgreSQL would abort one).
+        order = sorted(range(len(planned)), key=lambda i: planned[i][1].id)
         with self._database.session() as session:
-            decisions.add_decisions(session, [result.decision for result in planned])
-        self._shown.add(result.decision.chosen for result in planned)
-        for result in planned:
+            for i in order:
+                planned[i] = self._reserved(session, requests[i], planned[i], now)
+            decisions.add_decisions(session, [result.decision for result, _ in planned])
+        results = [result for result, _ in planned]
+        self._shown.add(result.decision.chosen for result in results)
+        for result in results:
             d = result.decision
             log.debug("decision_id=%s offer=%s p=%.4f", d.id, d.chosen, d.propensity)
-        return planned
+        return results
+
+    def _reserved(
+        self,
+        session: Session,
+        request: DecisionRequest,
+        planned: tuple[DecisionResult, Offer],
+        now: datetime,
+    ) -> tuple[DecisionResult, Offer]:
+        """The decision once its offer's budgets are reserved in `session`: when another
+        decision took the last of one meanwhile, the request is decided again without it."""
+        refused: dict[str, str] = {}
+        result, offer = planned
+        while (
+            reason := budgets.reserve_offer(session, result.decision.id, offer, now)
+        ) is not None:
+            refused[offer.id] = reason
+            result, offer = self._plan(request, now, refused)
+        return result, offer
 
     def preview(self, request: DecisionRequest) -> DecisionResult:
         """The decision `decide` would make now, ranked and drawn but not logged: for
@@ -104,10 +132,14 @@ class Decider:
         It draws from the same stream as `decide`, so it changes the draws that follow; its
         decision is in no log, so it must never reach a customer.
         """
-        return self._plan(request, self._clock())
+        return self._plan(request, self._clock())[0]
 
-    def _plan(self, request: DecisionRequest, now: datetime) -> DecisionResult:
-        chosen_offers, excluded = self._eligible(request, now)
+    def _plan(
+        self, request: DecisionRequest, now: datetime, refused: Mapping[str, str] | None = None
+    ) -> tuple[DecisionResult, Offer]:
+        """The decision for `request` and its chosen offer; `refused` offers are left out
+        with their reasons (budgets taken since they were read)."""
+        chosen_offers, excluded = self._eligible(request, now, refused or {})
         context = Context(
             churn_score=request.churn_score,
             features=tuple((k, v) for k, v in request.context if v is not None),
@@ -147,9 +179,9 @@ class Decider:
             excluded=excluded,
         )
         if not request.explain:
-            return DecisionResult(decision)
+            return DecisionResult(decision), chosen_offers[index]
         explained = self._explain(context, candidates, index, model_version, baseline)
-        return DecisionResult(decision, explained.reasons, explained.note)
+        return DecisionResult(decision, explained.reasons, explained.note), chosen_offers[index]
 
     def _clipped(self, scores: Sequence[float]) -> tuple[float, ...]:
         # A linear estimate of the reward can pass the ends of its range (-0.05 for a chance
@@ -178,7 +210,7 @@ class Decider:
         return explanation(reasons, candidates=k, cannot=cannot, model_version=model_version)
 
     def _eligible(
-        self, request: DecisionRequest, now: datetime
+        self, request: DecisionRequest, now: datetime, taken: Mapping[str, str]
     ) -> tuple[list[Offer], tuple[ExcludedOffer, ...]]:
         active = self._offers.active()
         if request.offer_ids is not None:
@@ -192,7 +224,7 @@ class Decider:
             active = tuple(o for o in active if o.id != NO_ACTION_ID)
         active, excluded = self._usable(active)
         context = dict(request.context)
-        usage = self._usage(request.customer_id, active, now)
+        usage = self._usage(request.customer_id, active, now, taken)
         found, refused = screen_offers(
             active,
             churn_score=request.churn_score,
@@ -251,22 +283,24 @@ class Decider:
             f"offer {offer_id!r} is {stored.status}, not active", field="offer_ids"
         )
 
-    def _usage(self, customer_id: str, active: Sequence[Offer], now: datetime) -> Usage | None:
+    def _usage(
+        self,
+        customer_id: str,
+        active: Sequence[Offer],
+        now: datetime,
+        taken: Mapping[str, str],
+    ) -> Usage | None:
         capped = [o for o in active if o.caps.max_per_customer is not None]
-        budgeted = [o for o in active if o.caps.budget_accepts is not None or o.caps.budget_money]
-        if not capped and not budgeted:
+        budgeted = [o for o in active if o.caps.has_budget and o.id not in taken]
+        if not capped and not budgeted and not taken:
             return None
         with self._database.session(readonly=True) as session:
             contacts: dict[str, int] = {}
             for offer in capped:
                 since = now - timedelta(days=offer.caps.window_days)
                 contacts.update(offers.offer_counts(session, customer_id, [offer.id], since))
-            spent = offers.offer_budget_used(session, [o.id for o in budgeted]) if budgeted else {}
-        return Usage(
-            contacts=contacts,
-            accepts={k: v[0] for k, v in spent.items()},
-            money={k: v[1] for k, v in spent.items()},
-        )
+            ledger = budgets.budget_refusals(session, budgeted, now) if budgeted else {}
+        return Usage(contacts=contacts, budgets={**ledger, **taken})
 
 
 def _normalised(probabilities: Sequence[float]) -> np.ndarray:

@@ -23,11 +23,16 @@ MAX_WINDOW_DAYS = 3660
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """What caps are checked against: this customer's recent contacts and each offer's spend."""
+    """What caps are checked against: this customer's recent contacts and each offer's spend.
+
+    `budgets` holds the refusals of the reservation ledger (`nba.serving.budgets`), by offer
+    id; `accepts` and `money` are counted spend, checked against the offer's total budget.
+    """
 
     contacts: Mapping[str, int] = field(default_factory=dict)
     accepts: Mapping[str, int] = field(default_factory=dict)
     money: Mapping[str, float] = field(default_factory=dict)
+    budgets: Mapping[str, str] = field(default_factory=dict)
 
 
 def is_eligible(
@@ -199,6 +204,8 @@ def _over_caps(offer: Offer, usage: Usage) -> str | None:
             f"contact cap: offered to this customer {contacts} times in the last "
             f"{caps.window_days} days (at most {caps.max_per_customer})"
         )
+    if offer.id in usage.budgets:
+        return usage.budgets[offer.id]
     accepts = usage.accepts.get(offer.id, 0)
     money = usage.money.get(offer.id, 0.0)
     if caps.budget_allows(accepts, money, offer.cost):

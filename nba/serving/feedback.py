@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from nba.clock import utc_now
 from nba.config import Settings
-from nba.domain import Decision, Feedback, FeedbackKind, FeedbackReport, Offer
+from nba.domain import NO_ACTION_ID, Decision, Feedback, FeedbackKind, FeedbackReport, Offer
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.learning.online import OnlineLearner
 from nba.reward import (
@@ -21,6 +21,7 @@ from nba.reward import (
     outcome_reason,
     retention_reward,
 )
+from nba.serving import budgets
 from nba.serving.offer_cache import OfferCache
 from nba.serving.offer_counts import OfferCounts
 from nba.storage import Database, decisions, get_feedback, offers, record_once
@@ -94,6 +95,8 @@ class FeedbackRecorder:
                 session, decision, report.kind, report.answer, report.value, now, report.ts
             )
             recorded, created = record_once(session, feedback)
+            if created:
+                self._settle_budgets(session, decision, recorded)
         if created:
             self._on_recorded(decision, recorded, interim)
         return FeedbackResult(recorded, created, decision.chosen, self._reason(decision, recorded))
@@ -109,6 +112,8 @@ class FeedbackRecorder:
                 _, created = record_once(session, feedback)
             except Conflict:  # a different answer was reported meanwhile: it stands
                 return False
+            if created:
+                self._settle_budgets(session, decision, feedback)
         if created:
             self._on_recorded(decision, feedback, interim)
         return created
@@ -143,6 +148,22 @@ class FeedbackRecorder:
             self._accepted.add((decision.chosen,))
         if feedback.kind in self._learned:
             self._learner.submit(decision, feedback, interim)
+
+    def _settle_budgets(self, session: Session, decision: Decision, feedback: Feedback) -> None:
+        """An outcome consumes (accepted) or releases (declined) the budgets its decision
+        reserved, in the transaction that records it (`no_action` never has a budget)."""
+        if feedback.kind is not FeedbackKind.ACCEPTANCE or decision.chosen == NO_ACTION_ID:
+            return
+        offer = self._offer(session, decision)
+        budgets.settle(
+            session,
+            decision.id,
+            accepted=feedback.answer,
+            offer_id=decision.chosen,
+            decided_on=decision.ts.date(),
+            cost=offer.cost if offer else 0.0,
+            now=feedback.ts,
+        )
 
     def _rewarded(
         self,

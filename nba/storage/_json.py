@@ -101,13 +101,18 @@ def _member(value: object) -> float | str:
 
 
 def caps_to_json(caps: Caps) -> dict[str, object]:
-    """Caps as a JSON object."""
-    return {
+    """Caps as a JSON object; the per-day budgets only when set (rows of before they were)."""
+    data: dict[str, object] = {
         "max_per_customer": caps.max_per_customer,
         "window_days": caps.window_days,
         "budget_accepts": caps.budget_accepts,
         "budget_money": caps.budget_money,
     }
+    if caps.budget_accepts_per_day is not None:
+        data["budget_accepts_per_day"] = caps.budget_accepts_per_day
+    if caps.budget_money_per_day is not None:
+        data["budget_money_per_day"] = caps.budget_money_per_day
+    return data
 
 
 def caps_from_json(data: Mapping[str, object]) -> Caps:
@@ -122,11 +127,16 @@ def caps_from_json(data: Mapping[str, object]) -> Caps:
         return value
 
     money, window = data.get("budget_money"), whole("window_days")
+    daily_money = data.get("budget_money_per_day")
     return Caps(
         max_per_customer=whole("max_per_customer"),
         window_days=Caps().window_days if window is None else window,
         budget_accepts=whole("budget_accepts"),
         budget_money=None if money is None else _number(money, "budget_money"),
+        budget_accepts_per_day=whole("budget_accepts_per_day"),
+        budget_money_per_day=(
+            None if daily_money is None else _number(daily_money, "budget_money_per_day")
+        ),
     )
 
 

@@ -262,3 +262,36 @@ class ContextDayRow(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+
+class BudgetRow(SQLModel, table=True):
+    """One budget of the reservation ledger (migration 0012), named by its scope.
+
+    Scopes: `offer:ID:UNIT` (an offer's total), `offer:ID:UNIT:YYYY-MM-DD` (its UTC day),
+    `campaign:ID:UNIT[:OFFER]` (`nba.serving.budgets`). `reserved` is held by decisions with
+    no outcome yet, `consumed` spent by accepts; a reservation succeeds only while
+    `reserved + consumed + amount <= limit_amount` (one conditional UPDATE).
+    """
+
+    __tablename__ = "budgets"
+
+    scope: str = Field(primary_key=True)
+    unit: str
+    limit_amount: float
+    reserved: float = 0.0
+    consumed: float = 0.0
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class BudgetReservationRow(SQLModel, table=True):
+    """What one decision holds of one budget: `reserved` until its outcome makes it
+    `consumed` (an accept) or `released` (a decline, or the default outcome)."""
+
+    __tablename__ = "budget_reservations"
+
+    decision_id: str = Field(primary_key=True)
+    scope: str = Field(primary_key=True)
+    amount: float
+    state: str = "reserved"
+    ts: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -116,9 +116,8 @@ def test_decisions_of_both_hosts_are_one_log(hosts):
 
 
 def test_a_budget_spent_through_both_hosts_stops_the_offer_on_both(hosts):
-    """Sequential: each outcome is in before the next decision. The budget is checked when
-    deciding, against the accepts logged so far, so decisions still waiting for an answer
-    (or made at the same moment on two hosts) can overspend it; this shows no more."""
+    """Sequential: each outcome is in before the next decision. Concurrent decisions on two
+    hosts against a budget are `tests/e2e/test_live_budget_race.py`."""
     budget = 3
     _offer(hosts.a, "budgeted", caps={"budget_accepts": budget})
     accepted = 0
