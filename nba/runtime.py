@@ -18,6 +18,7 @@ from nba.evaluation.comparison import PolicyComparison
 from nba.evaluation.insights import Insights
 from nba.evaluation.jobs import EvaluationJobs
 from nba.evaluation.summaries import DailySummaries
+from nba.health import HealthWeights, default_weights, load_weights
 from nba.learning.apprentice import Apprentice
 from nba.learning.drift import DriftMonitor
 from nba.learning.keeper import ModelKeeper
@@ -66,6 +67,7 @@ class Runtime:
     comparison: PolicyComparison
     insights: Insights
     scheduler: BackgroundScheduler | None = field(default=None)
+    health_weights: HealthWeights = field(default_factory=default_weights)
 
     def start_jobs(self, *, serving: bool = True) -> None:
         """Start the scheduler: training (lease-guarded), model pick-up, defaults, monitors."""
@@ -155,6 +157,7 @@ def _logged(job: Callable[[], object], name: str) -> Callable[[], object]:
 def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
     """Open the database (migrating it), and build catalog, keys, model keeper, decider,
     feedback recorder, defaults job and trainer; `clock` is the time all of them read."""
+    health_weights = load_weights(settings.serving.health_score_file)  # a bad file stops here
     database = Database(settings.database.resolved_url)
     database.upgrade()
     root = np.random.default_rng(settings.seed)
@@ -219,4 +222,5 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         CatalogFigures(database, clock),
         DecisionLookup(database, keeper, apprentice, lookup_rng),
         summaries, comparison, Insights(database, comparison, clock),
+        health_weights=health_weights,
     )  # fmt: skip
