@@ -1,0 +1,183 @@
+"""What-if results as people read them: a text table, a JSON document, an HTML page with charts."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from pathlib import Path
+
+from nba.charts import bar_chart
+from simulator.what_if import METRICS, Change, WhatIf
+
+LABELS = {
+    "accepts": "accepts",
+    "cost": "cost of accepted offers",
+    "retained_value": "retained value",
+    "net_value": "net value (retained - cost)",
+}
+"""Each metric's name in reports."""
+
+
+def _number(value: float) -> str:
+    return f"{value:+,.1f}" if abs(value) < 100 else f"{value:+,.0f}"
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.1f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def table_text(result: WhatIf) -> str:
+    """The changes as an aligned text table, totals per run of `steps` decisions."""
+    level = f"{100 * (1 - result.alpha):g}%"
+    header = ("metric", "current", "proposed", "change", f"{level} interval")
+    rows = [header]
+    for c in result.changes:
+        interval = f"[{_number(c.ci_low)}, {_number(c.ci_high)}]"
+        mark = " *" if c.excludes_zero else ""
+        rows.append(
+            (LABELS[c.metric], _plain(c.current), _plain(c.proposed), _number(c.change),
+             interval + mark)
+        )  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in
+                  enumerate(zip(row, widths, strict=True)))
+        for row in rows
+    ]  # fmt: skip
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    note = (
+        f"Totals per run of {result.steps:,} decisions, mean over {len(result.seeds)} seed(s); "
+        f"change = proposed - current on the same customers and draws, {level} interval "
+        f"({result.interval}); * the interval excludes 0."
+    )
+    return "\n".join([*lines, note]) + "\n"
+
+
+def result_json(result: WhatIf) -> dict[str, object]:
+    """The result as a JSON-ready document."""
+    return {
+        "steps": result.steps,
+        "seeds": list(result.seeds),
+        "reward_mode": result.reward_mode,
+        "confidence": 1 - result.alpha,
+        "interval": result.interval,
+        "changes": {c.metric: _change_json(c) for c in result.changes},
+        "differences_by_seed": {m: list(d) for m, d in result.differences.items()},
+        "offers": [
+            {
+                "offer_id": o.offer_id,
+                "current": _use_json(o.current),
+                "proposed": _use_json(o.proposed),
+            }
+            for o in result.offers
+        ],
+    }
+
+
+def _change_json(c: Change) -> dict[str, float | bool]:
+    return {
+        "current": c.current,
+        "proposed": c.proposed,
+        "change": c.change,
+        "ci_low": c.ci_low,
+        "ci_high": c.ci_high,
+        "excludes_zero": c.excludes_zero,
+    }
+
+
+def _use_json(use: tuple[float, float, float] | None) -> dict[str, float] | None:
+    if use is None:
+        return None
+    shows, accepts, spend = use
+    return {"shows": shows, "accepts": accepts, "spend": spend}
+
+
+def report_html(result: WhatIf) -> str:
+    """A self-contained page: the table, charts of the changes and of each offer's accepts."""
+    level = f"{100 * (1 - result.alpha):g}%"
+    money = [c for c in result.changes if c.metric != "accepts"]
+    accepts = result.change("accepts")
+    charts = [
+        _change_chart([accepts], f"Change in accepts per run ({level} interval)", "accepts"),
+        _change_chart(money, f"Change in money per run ({level} interval)", "money"),
+        _offer_chart(result),
+    ]
+    rows = "".join(
+        f"<tr><td>{html.escape(LABELS[c.metric])}</td><td>{_plain(c.current)}</td>"
+        f"<td>{_plain(c.proposed)}</td><td><strong>{_number(c.change)}</strong></td>"
+        f"<td>[{_number(c.ci_low)}, {_number(c.ci_high)}]"
+        f"{' excludes 0' if c.excludes_zero else ''}</td></tr>"
+        for c in result.changes
+    )
+    return "\n".join(
+        [
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+            "<title>nba what-if: proposed catalogue against the current one</title>",
+            "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}"
+            "td,th{padding:.2rem .6rem;text-align:right}td:first-child{text-align:left}"
+            "</style></head><body>",
+            "<h1>What-if: the proposed catalogue against the current one</h1>",
+            f"<p>{html.escape(_explanation(result))}</p>",
+            "<table><thead><tr><th>metric</th><th>current</th><th>proposed</th>"
+            f"<th>change</th><th>{level} interval</th></tr></thead><tbody>{rows}</tbody></table>",
+            *charts,
+            "</body></html>",
+        ]
+    )
+
+
+def _explanation(result: WhatIf) -> str:
+    return (
+        f"Both catalogues met the same simulated customers, {result.steps:,} decisions per run, "
+        f"for {len(result.seeds)} seed(s) ({', '.join(map(str, result.seeds))}), with the same "
+        "random draws (common random numbers); each customer got the offer with the highest "
+        f"expected reward ({result.reward_mode}) among those eligible and within budget. "
+        f"Figures are totals per run; intervals: {result.interval}."
+    )
+
+
+def _change_chart(changes: list[Change], title: str, unit: str) -> str:
+    names = [LABELS[c.metric] for c in changes]
+    values = [c.change for c in changes]
+    low, high = [c.ci_low for c in changes], [c.ci_high for c in changes]
+    return bar_chart(
+        title,
+        "metric",
+        f"proposed - current ({unit} per run)",
+        names,
+        {"change": values},
+        errors={"change": (low, high)},
+        reference=("no change", 0.0),
+    )
+
+
+def _offer_chart(result: WhatIf) -> str:
+    ids = [o.offer_id for o in result.offers]
+    current = [o.current[1] if o.current else math.nan for o in result.offers]
+    proposed = [o.proposed[1] if o.proposed else math.nan for o in result.offers]
+    return bar_chart(
+        "Accepts per offer per run",
+        "offer",
+        "accepts per run",
+        ids,
+        {"current": current, "proposed": proposed},
+    )
+
+
+def write_json(result: WhatIf, path: str | Path) -> Path:
+    """Write `result_json` to `path`."""
+    out = Path(path)
+    out.write_text(json.dumps(result_json(result), indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def write_html(result: WhatIf, path: str | Path) -> Path:
+    """Write `report_html` to `path`."""
+    out = Path(path)
+    out.write_text(report_html(result), encoding="utf-8")
+    return out
+
+
+__all__ = ["LABELS", "METRICS", "report_html", "result_json", "table_text"]
+__all__ += ["write_html", "write_json"]
