@@ -144,7 +144,7 @@ def _change_chart(changes: list[Change], title: str, unit: str) -> str:
     return bar_chart(
         title,
         "metric",
-        f"proposed - current ({unit} per run)",
+        f"change ({unit} per run)",
         names,
         {"change": values},
         errors={"change": (low, high)},
