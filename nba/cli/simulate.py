@@ -71,7 +71,8 @@ from simulator import scenarios as scenario_lib
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="What-if: a proposed offer catalogue (YAML/JSON, README 'What-if runs') run against "
-    "the current one on the same customers; prints the change in accepts, cost and value.",
+    "the current one on the same customers; prints the change in accepts, cost and value "
+    "(reads --steps, --seeds, --population, --steps-per-day, --reward).",
 )
 @click.option(
     "--current",
@@ -117,10 +118,14 @@ def simulate(
     With --catalog, a what-if run instead: the proposed catalogue against the current one.
     """
     if catalog is not None:
+        if scenario != "stationary":
+            raise click.BadParameter(
+                "a what-if run is on the stationary world", param_hint="--scenario"
+            )
         what_if_command(
             catalog, current, steps=steps, seeds=seeds, population=population,
-            reward=reward or RewardMode.RETENTION_VALUE.value, json_path=json_path,
-            html_path=html_path,
+            steps_per_day=steps_per_day, reward=reward or RewardMode.RETENTION_VALUE.value,
+            json_path=json_path, html_path=html_path,
         )  # fmt: skip
         return
     reward = reward or RewardMode.ACCEPTANCE.value

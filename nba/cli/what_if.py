@@ -21,6 +21,7 @@ def what_if_command(
     steps: int,
     seeds: int,
     population: int | None,
+    steps_per_day: float | None,
     reward: str,
     json_path: Path | None,
     html_path: Path | None,
@@ -31,6 +32,8 @@ def what_if_command(
     scenario = Stationary()
     if population is not None:
         scenario = dataclasses.replace(scenario, population_size=population)
+    if steps_per_day is not None:  # fatigue fades by days
+        scenario = dataclasses.replace(scenario, steps_per_day=steps_per_day)
     with tqdm(total=2 * steps * seeds, desc="what-if", unit="dec", leave=False) as bar:
         result = what_if(
             base, proposed, steps=steps, seeds=seeds, scenario=scenario, reward_mode=reward,

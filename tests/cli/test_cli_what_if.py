@@ -48,3 +48,11 @@ def test_a_bad_catalogue_fails_naming_the_place(tmp_path):
     result = CliRunner().invoke(main, ["simulate", "--catalog", str(proposed), "--steps", "10"])
     assert result.exit_code == 1
     assert "offers.0.cost" in result.output
+
+
+def test_a_what_if_run_refuses_another_scenario(tmp_path):
+    proposed = tmp_path / "proposed.yaml"
+    proposed.write_text("offers: []\n")
+    args = ["simulate", "--catalog", str(proposed), "--scenario", "drift", "--steps", "10"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "--scenario" in result.output
