@@ -5,10 +5,12 @@ from __future__ import annotations
 import html
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from nba.charts import bar_chart
-from simulator.what_if import METRICS, Change, WhatIf
+from simulator.what_if import METRICS, Change, OfferUse, WhatIf
 
 LABELS = {
     "accepts": "accepts",
@@ -95,6 +97,22 @@ def _use_json(use: tuple[float, float, float] | None) -> dict[str, float] | None
 
 def report_html(result: WhatIf) -> str:
     """A self-contained page: the table, charts of the changes and of each offer's accepts."""
+    return "\n".join(
+        [
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+            "<title>nba what-if: proposed catalogue against the current one</title>",
+            "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}"
+            "td,th{padding:.2rem .6rem;text-align:right}td:first-child{text-align:left}"
+            "</style></head><body>",
+            "<h1>What-if: the proposed catalogue against the current one</h1>",
+            report_fragment(result),
+            "</body></html>",
+        ]
+    )
+
+
+def report_fragment(result: WhatIf) -> str:
+    """The report's body, to place in a page: explanation, table, three charts."""
     level = f"{100 * (1 - result.alpha):g}%"
     money = [c for c in result.changes if c.metric != "accepts"]
     accepts = result.change("accepts")
@@ -112,19 +130,37 @@ def report_html(result: WhatIf) -> str:
     )
     return "\n".join(
         [
-            "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-            "<title>nba what-if: proposed catalogue against the current one</title>",
-            "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}"
-            "td,th{padding:.2rem .6rem;text-align:right}td:first-child{text-align:left}"
-            "</style></head><body>",
-            "<h1>What-if: the proposed catalogue against the current one</h1>",
-            f"<p>{html.escape(_explanation(result))}</p>",
-            "<table><thead><tr><th>metric</th><th>current</th><th>proposed</th>"
+            f"<p class='what-if-explanation'>{html.escape(_explanation(result))}</p>",
+            "<table class='what-if'><thead><tr><th>metric</th><th>current</th><th>proposed</th>"
             f"<th>change</th><th>{level} interval</th></tr></thead><tbody>{rows}</tbody></table>",
-            *charts,
-            "</body></html>",
+            *(f"<figure class='chart'>{svg}</figure>" for svg in charts),
         ]
     )
+
+
+_FIGURES = ("current", "proposed", "change", "ci_low", "ci_high")
+
+
+def result_from_json(document: Mapping[str, Any]) -> WhatIf:
+    """The result `result_json` wrote, read back (for a stored run's report)."""
+    changes = document["changes"]
+    return WhatIf(
+        steps=int(document["steps"]),
+        seeds=tuple(int(s) for s in document["seeds"]),
+        reward_mode=str(document["reward_mode"]),
+        alpha=round(1 - float(document["confidence"]), 10),
+        interval=str(document["interval"]),
+        changes=tuple(Change(m, *(float(changes[m][k]) for k in _FIGURES)) for m in METRICS),
+        differences={m: tuple(d) for m, d in document["differences_by_seed"].items()},
+        offers=tuple(
+            OfferUse(o["offer_id"], _use_of(o["current"]), _use_of(o["proposed"]))
+            for o in document["offers"]
+        ),
+    )
+
+
+def _use_of(use: Mapping[str, float] | None) -> tuple[float, float, float] | None:
+    return None if use is None else (use["shows"], use["accepts"], use["spend"])
 
 
 def _explanation(result: WhatIf) -> str:
@@ -179,5 +215,6 @@ def write_html(result: WhatIf, path: str | Path) -> Path:
     return out
 
 
-__all__ = ["LABELS", "METRICS", "report_html", "result_json", "table_text"]
+__all__ = ["LABELS", "METRICS", "report_fragment", "report_html", "result_from_json"]
+__all__ += ["result_json", "table_text"]
 __all__ += ["write_html", "write_json"]
