@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -63,7 +64,7 @@ def health_score(signals: Mapping[str, SignalValue], weights: HealthWeights) -> 
         if hits:
             fired.append((name, hits))
             risk += family.weight
-    score = round(100 * (1 - risk / weights.total_weight))
+    score = math.floor(100 * (1 - risk / weights.total_weight) + 0.5)  # halves round up
     rule = weights.force_red_families
     forced = rule is not None and len(fired) >= rule and score >= weights.bands.amber_min
     if forced:

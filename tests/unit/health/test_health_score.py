@@ -136,3 +136,15 @@ def _raw_defaults() -> dict:
     from nba.health import DEFAULT_WEIGHTS
 
     return deepcopy(dict(DEFAULT_WEIGHTS))
+
+
+def test_a_half_point_of_health_rounds_up():
+    weights = health_weights(
+        {
+            "families": {
+                "calls": {"weight": 1, "triggers": [{"signal": "support_calls_7d", "value": 1}]},
+                "rest": {"weight": 7, "triggers": [{"signal": "outages_30d", "value": 1}]},
+            }
+        }
+    )
+    assert health_score({"support_calls_7d": 1}, weights).score == 88  # 87.5
