@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import TypedDict
 
@@ -65,23 +65,6 @@ class Caps:
         if self.budget_accepts is not None and accepts >= self.budget_accepts:
             return False
         return self.budget_money is None or spent + cost <= self.budget_money
-
-
-@dataclass(frozen=True, slots=True)
-class OfferDay:
-    """One offer's activity on one UTC day: its shows, and the outcomes recorded that day.
-
-    `shows` counts decisions of the day that chose the offer; `answered` the acceptance
-    outcomes recorded that day for decisions that chose it (a default outcome included),
-    `accepts` those that were accepted, `spend` their cost at the version each decision saw.
-    """
-
-    day: date
-    offer_id: str
-    shows: int = 0
-    answered: int = 0
-    accepts: int = 0
-    spend: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,9 +39,6 @@ from nba.storage import Database
 
 log = logging.getLogger(__name__)
 
-_SUMMARY_INTERVAL_S = 3600.0
-"""How often the daily offer summary (`offer_days`) takes in the days that are over."""
-
 
 @dataclass
 class Runtime:
@@ -96,11 +93,6 @@ class Runtime:
             every(self.refresh_model, s.learning.model_poll_s, "refresh_model")
         every(self.defaults.run, s.reward.default_outcome_interval_s, "defaults")
         every(self.drift.check, s.evaluation.drift_interval_s, "drift")
-        scheduler.add_job(
-            _logged(self.figures.summarise, "offer_days"), "interval",
-            seconds=_SUMMARY_INTERVAL_S, id="offer_days", max_instances=1, coalesce=True,
-            next_run_time=utc_now(),  # at start too: a first summary can take seconds
-        )  # fmt: skip
         every(self.summaries.refresh, s.evaluation.summary_interval_s, "summaries", now=True)
         every(self.comparison.run, s.evaluation.comparison_interval_s, "comparison", now=True)
         scheduler.start()

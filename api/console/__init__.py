@@ -13,7 +13,6 @@ from flask import Flask
 
 from api.console._blueprint import blueprint
 from api.console.access import install_access
-from nba.charts import ChartCache
 
 __all__ = ["install_console"]
 
@@ -29,5 +28,4 @@ def install_console(app: Flask) -> None:
         importlib.import_module(f"api.console.{name}")
 
     install_access(app)
-    app.extensions["nba_console_charts"] = ChartCache()
     app.register_blueprint(blueprint)

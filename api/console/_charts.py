@@ -1,14 +1,12 @@
-"""What the overview and the offer dashboard share: the window parameter, the chart cache,
-and the series they draw from days of figures."""
+"""What the overview and the offer dashboard share: the window parameter and the charts they
+draw from days of figures."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from flask import current_app
-
-from nba.charts import ChartCache, line_chart
+from nba.charts import LineChart
 from nba.errors import InvalidInput
 from nba.evaluation.insights import DayFigures
 from nba.evaluation.stats import Rate
@@ -17,12 +15,6 @@ WINDOWS = ((7, "7 days"), (30, "30 days"), (90, "90 days"), (None, "all"))
 """The windows offered as links: (days, label); None is the whole log."""
 DEFAULT_DAYS = 30
 NAN = float("nan")
-
-
-def chart_cache() -> ChartCache:
-    """The app's chart cache (made by `install_console`)."""
-    cache: ChartCache = current_app.extensions["nba_console_charts"]
-    return cache
 
 
 def window_days(args: Mapping[str, str]) -> int | None:
@@ -45,11 +37,10 @@ def rate_bounds(rates: Sequence[Rate]) -> tuple[list[float], list[float]]:
     return [percent(r.ci_low) for r in rates], [percent(r.ci_high) for r in rates]
 
 
-def counts_chart(title: str, days: Sequence[DayFigures], shown: str) -> str:
+def counts_chart(title: str, days: Sequence[DayFigures], shown: str) -> LineChart:
     """Decisions (`shown` names them), outcomes and accepts per day."""
     x = [d.day for d in days]
-    return chart_cache().draw(
-        line_chart,
+    return LineChart(
         title,
         "day (UTC)",
         "decisions per day",
@@ -61,12 +52,11 @@ def counts_chart(title: str, days: Sequence[DayFigures], shown: str) -> str:
     )
 
 
-def rate_chart(title: str, days: Sequence[DayFigures]) -> str:
+def rate_chart(title: str, days: Sequence[DayFigures]) -> LineChart:
     """The acceptance rate per day with its 95% interval as a band."""
     x: list[date] = [d.day for d in days]
     rates = [d.rate for d in days]
-    return chart_cache().draw(
-        line_chart,
+    return LineChart(
         title,
         "day (UTC)",
         "acceptance rate (%)",

@@ -8,7 +8,6 @@ from flask import render_template, request
 from api.console._blueprint import blueprint
 from api.console._charts import (
     WINDOWS,
-    chart_cache,
     counts_chart,
     percent,
     rate_bounds,
@@ -17,7 +16,7 @@ from api.console._charts import (
 )
 from api.console.access import page
 from api.routes._runtime import runtime
-from nba.charts import bar_chart, line_chart
+from nba.charts import BarChart, Chart, LineChart
 from nba.evaluation.insights import OfferDashboard
 from nba.evaluation.summaries import CHURN_FIELD, MAX_VALUES
 
@@ -39,11 +38,10 @@ def offer_dashboard(offer_id: str) -> str:
     )
 
 
-def _charts(board: OfferDashboard) -> dict[str, str]:
-    """The dashboard's charts as inline SVG, by name."""
+def _charts(board: OfferDashboard) -> dict[str, Chart]:
+    """The dashboard's charts, by name."""
     days = board.days
     x = [d.day for d in days]
-    cache = chart_cache()
     bands = [rate for _, rate in board.by_band]
     channels = board.by_channel
     budget = board.budget
@@ -56,16 +54,14 @@ def _charts(board: OfferDashboard) -> dict[str, str]:
     return {
         "counts": counts_chart("Shows, outcomes and accepts per day", days, "shown"),
         "rate": rate_chart("Acceptance rate per day", days),
-        "budget": cache.draw(
-            line_chart,
+        "budget": LineChart(
             "Spend to date against the budget" if reference else "Spend to date",
             "day (UTC)",
             unit,
             spent,
             reference=None if reference is None else ("budget", reference),
         ),
-        "bands": cache.draw(
-            bar_chart,
+        "bands": BarChart(
             "Acceptance rate by churn band",
             "churn band (low < 0.3 ≤ medium < 0.6 ≤ high)",
             "acceptance rate (%)",
@@ -73,8 +69,7 @@ def _charts(board: OfferDashboard) -> dict[str, str]:
             {"acceptance rate": [percent(r.rate) for r in bands]},
             errors={"acceptance rate": rate_bounds(bands)},
         ),
-        "channels": cache.draw(
-            bar_chart,
+        "channels": BarChart(
             "Acceptance rate by channel",
             "channel",
             "acceptance rate (%)",
@@ -82,8 +77,7 @@ def _charts(board: OfferDashboard) -> dict[str, str]:
             {"acceptance rate": [percent(r.rate) for _, r in channels]},
             errors={"acceptance rate": rate_bounds([r for _, r in channels])},
         ),
-        "traffic": cache.draw(
-            line_chart,
+        "traffic": LineChart(
             "The learner's share of traffic for this offer",
             "day (UTC)",
             "percent (%)",

@@ -9,7 +9,6 @@ from flask import flash, redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from api.console._blueprint import blueprint
-from api.console._charts import chart_cache
 from api.console.access import page
 from api.routes._params import VERSION
 from api.routes._runtime import actor, runtime
@@ -27,7 +26,7 @@ CHART_VERSIONS = 12
 def models() -> str:
     """Every version, newest first: state, when, what it learned, its off-policy judgement."""
     figures = runtime().models.figures()
-    return render_template("console/models.html", versions=figures, chart=_chart(figures))
+    return render_template("console/models.html", versions=figures, versions_chart=_chart(figures))
 
 
 @blueprint.get(f"/models/<{VERSION}:version>/activate")
@@ -99,12 +98,12 @@ def _trained(run: TrainingRun) -> str:
     return f"Saved version {saved.version}: it learned {learned} in {run.seconds:.1f} s. {state}"
 
 
-def _chart(figures: tuple[VersionFigures, ...]) -> str:
+def _chart(figures: tuple[VersionFigures, ...]) -> charts.BarChart | None:
     """Each evaluated version's estimate with its interval, beside the logging policy's value
-    and the churn-band rules on the same log; '' when no version was evaluated."""
+    and the churn-band rules on the same log; None when no version was evaluated."""
     judged = [f for f in figures if f.estimate is not None][:CHART_VERSIONS][::-1]
     if not judged:
-        return ""
+        return None
     is_rate = judged[0].is_rate
     scale = 100.0 if is_rate else 1.0
 
@@ -114,8 +113,7 @@ def _chart(figures: tuple[VersionFigures, ...]) -> str:
     estimates = [f.estimate for f in judged if f.estimate is not None]
     logged = [math.nan if f.logging_value is None else f.logging_value for f in judged]
     rules = [f.rules for f in judged]
-    return chart_cache().draw(
-        charts.bar_chart,
+    return charts.BarChart(
         "Off-policy estimate of each version, with 95% intervals",
         "model version (each judged on the latest decisions when it was saved)",
         "acceptance rate (%)" if is_rate else "reward per decision",

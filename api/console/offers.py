@@ -151,10 +151,12 @@ def _refused(error: NbaError, form: OfferForm, offer: Offer | None) -> tuple[str
 
 def _words() -> dict[str, object]:
     """What the pages' explanations quote from the settings."""
-    settings = runtime().settings
+    nba = runtime()
     return {
         "statuses": STATUSES,
-        "reward_window_days": settings.reward.window_days,
+        "reward_window_days": nba.settings.reward.window_days,
+        "figures_as_of": nba.figures.as_of(),
+        "interval_s": nba.settings.evaluation.summary_interval_s,
     }
 
 

@@ -8,10 +8,10 @@ import math
 from flask import render_template, request
 
 from api.console._blueprint import blueprint
-from api.console._charts import WINDOWS, chart_cache, counts_chart, rate_chart, window_days
+from api.console._charts import WINDOWS, counts_chart, rate_chart, window_days
 from api.console.access import page
 from api.routes._runtime import runtime
-from nba.charts import bar_chart
+from nba.charts import BarChart, Chart
 from nba.evaluation.comparison import ESTIMATORS, LABELS, N_BOOTSTRAP, Comparison
 from nba.evaluation.insights import Overview
 
@@ -38,8 +38,8 @@ def overview() -> str:
     )
 
 
-def _charts(view: Overview) -> dict[str, str]:
-    charts = {
+def _charts(view: Overview) -> dict[str, Chart]:
+    charts: dict[str, Chart] = {
         "counts": counts_chart("Decisions and outcomes per day", view.days, "decisions"),
         "rate": rate_chart("Acceptance rate per day, every offer", view.days),
     }
@@ -48,7 +48,7 @@ def _charts(view: Overview) -> dict[str, str]:
     return charts
 
 
-def _comparison_chart(comparison: Comparison) -> str:
+def _comparison_chart(comparison: Comparison) -> BarChart:
     """Each policy's estimate by each estimator, with its 95% interval; the logged value (the
     observed mean) stands in both series."""
     is_rate = comparison.reward_mode == "acceptance"
@@ -64,8 +64,7 @@ def _comparison_chart(comparison: Comparison) -> str:
             [_shown(e.ci_low if e else None, is_rate) for e in found],
             [_shown(e.ci_high if e else None, is_rate) for e in found],
         )
-    return chart_cache().draw(
-        bar_chart,
+    return BarChart(
         "Learned policy against the churn-band rules and random",
         "policy",
         "estimated acceptance rate (%)" if is_rate else "estimated reward per decision",

@@ -4,26 +4,25 @@ and spend, for all time and the last 30 and 7 days, and its spend against its bu
 Definitions are those of `nba.evaluation.stats` (a show is a decision that chose the offer; the
 rate is accepts among answered decisions, a default outcome counting as declined, with a
 Wilson interval) and of the budget check (spend costs each accept at the offer version its
-decision saw; `Caps.budget_allows` says whether one more accept fits). Over a period, shows
-are the decisions made in it and outcomes those recorded in it. Past UTC days come from the
-daily summary (`nba.storage.offer_days`), today from the log, so a page view costs the same
-with 200,000 decisions in the log as with 200.
+decision saw; `Caps.budget_allows` says whether one more accept fits). They are read from the
+daily summaries (`nba.evaluation.summaries`), as the overview and the offer dashboards are, so
+every page counts alike: over a period, the decisions made in it and their outcomes, whenever
+those came; and a page view costs the same with 200,000 decisions in the log as with 200.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from nba.clock import utc_now
-from nba.domain import STATUSES, Offer, OfferDay
-from nba.errors import InvalidInput, NotFound, Unavailable
+from nba.domain import STATUSES, Offer
+from nba.errors import InvalidInput, NotFound
 from nba.evaluation.stats import Rate, wilson
-from nba.storage import Database, offer_days, offers
-
-log = logging.getLogger(__name__)
+from nba.evaluation.summaries import utc_day
+from nba.storage import Database, offers, summaries
+from nba.storage.summaries import OfferDay
 
 PERIODS: tuple[tuple[str, int | None], ...] = (
     ("all time", None),
@@ -31,9 +30,6 @@ PERIODS: tuple[tuple[str, int | None], ...] = (
     ("last 7 days", 7),
 )
 """The periods the catalog shows: a label and its length in UTC days (today included)."""
-SETTLE = timedelta(hours=1)
-"""A day is summarised once it has been over this long: time for late commits and for the
-clocks of other hosts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +85,7 @@ class OfferFigures:
 
 
 class CatalogFigures:
-    """Figures of every offer for the catalog, from the daily summary and today's log."""
+    """Figures of every offer for the catalog, from the daily summaries."""
 
     def __init__(self, database: Database, clock: Callable[[], datetime] = utc_now) -> None:
         self._database = database
@@ -108,64 +104,35 @@ class CatalogFigures:
             raise NotFound("offer", offer_id)
         return found[0]
 
-    def summarise(self) -> None:
-        """Summarise the days that are over into `offer_days` (also done by a page view).
-
-        The log is read in a read-only transaction and the summary written in a short one,
-        so that on SQLite a long first summary never holds up the decisions being logged.
-        """
-        settled = (self._clock() - SETTLE).date()
+    def as_of(self) -> datetime | None:
+        """The time up to which the figures have taken in the log (None: not yet)."""
         with self._database.session(readonly=True) as session:
-            after = offer_days.summarised_until(session)
-            if after is not None and after >= settled:
-                return
-            start = after or offer_days.first_logged_day(session) or settled
-            days = (
-                offer_days.count_days(
-                    session, offer_days.midnight(start), offer_days.midnight(settled)
-                )
-                if start < settled
-                else []
-            )
-        try:
-            with self._database.session() as session:
-                offer_days.store_summary(session, after, max(start, settled), days)
-        except Unavailable:
-            # A read-only database: figures still come out right, from the log itself.
-            log.debug("offer_days not summarised: database unavailable")
+            return summaries.summary_mark(session).as_of
 
     def _figures(
         self, *, status: str | None = None, offer_id: str | None = None
     ) -> list[OfferFigures]:
-        self.summarise()
-        today = self._clock().date()
-        firsts = [today - timedelta(days=days - 1) for _, days in PERIODS if days is not None]
+        today = utc_day(self._clock())
+        firsts = [None if days is None else today - timedelta(days=days - 1) for _, days in PERIODS]
         with self._database.session(readonly=True) as session:
             if offer_id is None:
                 listed = offers.list_offers(session, status)
             else:
                 one = offers.get_offer(session, offer_id)
                 listed = [] if one is None else [one]
-            until = offer_days.summarised_until(session)
-            summed = offer_days.summary_totals(session, until, firsts) if until else {}
-            start = offer_days.midnight(until) if until else datetime.min.replace(tzinfo=UTC)
-            recent = offer_days.count_days(session, start)
-        return [_offer_figures(o, summed.get(o.id), recent, firsts) for o in listed]
+            ids = [o.id for o in listed]
+            totals = [summaries.offer_totals(session, first, today, ids) for first in firsts]
+        return [_offer_figures(o, [period.get(o.id) for period in totals]) for o in listed]
 
 
-def _offer_figures(
-    offer: Offer, summed: list[OfferDay] | None, recent: Iterable[OfferDay], firsts: list[date]
-) -> OfferFigures:
-    mine = [d for d in recent if d.offer_id == offer.id]
+def _offer_figures(offer: Offer, totals: list[OfferDay | None]) -> OfferFigures:
     periods = []
-    for i, (label, days) in enumerate(PERIODS):
-        first = None if days is None else firsts[i - 1]
-        base = summed[i] if summed else OfferDay(date.min, offer.id)
-        live = [d for d in mine if first is None or d.day >= first]
-        shows = base.shows + sum(d.shows for d in live)
-        answered = base.answered + sum(d.answered for d in live)
-        accepts = base.accepts + sum(d.accepts for d in live)
-        spend = base.spend + sum(d.spend for d in live)
+    for (label, days), total in zip(PERIODS, totals, strict=True):
+        shows, answered, accepts, spend = (
+            (0, 0, 0, 0.0)
+            if total is None
+            else (total.shows, total.answered, total.accepts, total.spend)
+        )
         rate, low, high = wilson(accepts, answered)
         periods.append(
             PeriodFigures(label, days, Rate(shows, answered, accepts, rate, low, high), spend)

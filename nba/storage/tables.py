@@ -231,25 +231,6 @@ class AuditRow(SQLModel, table=True):
     after: dict | None = Field(default=None, sa_type=JSON)
 
 
-class OfferDayRow(SQLModel, table=True):
-    """One offer's activity on one past UTC day, summarised from the log (migration 0007).
-
-    `shows` counts the decisions of that day that chose the offer; `answered`, `accepts` and
-    `spend` the acceptance outcomes recorded that day for decisions that chose it (each accept
-    costed at the offer version its decision saw). Rows are written once a day is over and
-    never edited; the state row `offer_days` says up to which day they go.
-    """
-
-    __tablename__ = "offer_days"
-
-    day: date = Field(primary_key=True)
-    offer_id: str = Field(primary_key=True)
-    shows: int = 0
-    answered: int = 0
-    accepts: int = 0
-    spend: float = 0.0
-
-
 class OfferBandDayRow(SQLModel, table=True):
     """One day's figures of one offer in one churn band on one channel (migration 0009).
 

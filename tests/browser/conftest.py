@@ -108,3 +108,25 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+DRAWN_CHARTS = """() => Array.from(document.querySelectorAll("figure.chart canvas")).map((c) => {
+  const canvas = c;
+  const chart = Chart.getChart(canvas);
+  if (!chart) { return null; }
+  const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < pixels.length; i += 4) { if (pixels[i] > 0) { painted += 1; } }
+  return {title: chart.options.plugins.title.text, painted: painted};
+})"""
+
+
+def drawn_chart_titles(page: Page) -> list[str]:
+    """The titles of the charts Chart.js drew on the page, once its chart script has run;
+    each chart must have painted a real share of its canvas (axes, lines, bars)."""
+    page.wait_for_selector("html[data-charts-drawn]", state="attached")
+    charts = page.evaluate(DRAWN_CHARTS)
+    assert all(chart is not None for chart in charts), "a canvas without its chart"
+    for chart in charts:
+        assert chart["painted"] > 2_000, chart
+    return [chart["title"] for chart in charts]

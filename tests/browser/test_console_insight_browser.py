@@ -11,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Console, screenshot, sign_in
+from tests.browser.conftest import Console, drawn_chart_titles, screenshot, sign_in
 from tests.conftest import SAMPLE_OFFERS
 
 DECISIONS = 300
@@ -100,10 +100,7 @@ def test_the_overview_after_traffic_shows_its_charts(
     expect(page).to_have_url(re.compile(r"/ui/overview$"))
     _reload_until(page, f'<span class="figure">{traffic}</span> decisions')
     _reload_until(page, "learned policy (active model version)")
-    expect(page.locator("figure.chart svg")).to_have_count(len(OVERVIEW_TITLES))
-    html = page.content()
-    for title in OVERVIEW_TITLES:
-        assert f"<!-- {title} -->" in html, title
+    assert sorted(drawn_chart_titles(page)) == sorted(OVERVIEW_TITLES)
     expect(page.locator("table.comparison")).to_contain_text("churn-band rules")
     screenshot(page, "overview")
 
@@ -117,10 +114,7 @@ def test_an_offer_dashboard_after_traffic_shows_its_charts(
     page.click("table.offers >> text=10% bill discount")
     expect(page).to_have_url(re.compile(r"/ui/offers/discount_10/dashboard\?days=30$"))
     expect(page.locator("h1")).to_contain_text("10% bill discount")
-    expect(page.locator("figure.chart svg")).to_have_count(len(DASHBOARD_TITLES))
-    html = page.content()
-    for title in DASHBOARD_TITLES:
-        assert f"<!-- {title} -->" in html, title
+    assert sorted(drawn_chart_titles(page)) == sorted(DASHBOARD_TITLES)
     expect(page.locator("main")).to_contain_text("of a budget of 600.00")
     expect(page.locator("table.profile").first).to_be_visible()
     screenshot(page, "offer-dashboard")

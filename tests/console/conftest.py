@@ -3,6 +3,7 @@ their CSRF token. (Browser tests of the same pages are in tests/browser.)"""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 
@@ -10,9 +11,29 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from nba.evaluation.summaries import DailySummaries
 from nba.runtime import Runtime
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+CHART_SPEC = re.compile(r'<script type="application/json" class="chart-spec">(.*?)</script>', re.S)
+
+
+def chart_specs(html: str) -> list[dict[str, object]]:
+    """The charts a console page hands to the browser (see nba/charts.py `for_browser`)."""
+    return [json.loads(found) for found in CHART_SPEC.findall(html)]
+
+
+def chart_titles(html: str) -> list[str]:
+    """The titles of a page's charts, in page order."""
+    return [str(spec["title"]) for spec in chart_specs(html)]
+
+
+def summarise_now(runtime: Runtime) -> None:
+    """Take everything logged so far into the daily summaries (the scheduled job waits a few
+    seconds for late commits first; a test need not)."""
+    DailySummaries(runtime.database, settle_s=0).refresh()
 
 
 def csrf_token(html: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from nba.runtime import Runtime
-from tests.console.conftest import csrf_token, post_form
+from tests.console.conftest import chart_titles, csrf_token, post_form
 from tests.console.traffic import decide_and_answer
 
 Clients = Callable[[str], FlaskClient]
@@ -43,7 +43,7 @@ def test_an_analyst_reads_the_versions_but_is_offered_no_action(
     assert "Trained from scratch on 60 outcomes." in html
     assert "On the 60 latest decisions with outcomes its estimated acceptance rate" in html
     assert "against" in html and "for the logging policy" in html
-    assert "<svg" in html and "Off-policy estimate of each version" in html
+    assert chart_titles(html) == ["Off-policy estimate of each version, with 95% intervals"]
     assert "Train now" not in html and "Activate" not in html and "Pin</button>" not in html
     token = csrf_token(html)  # the sign-out form's: a valid token, still refused by role
     for path in ("/ui/models/train", "/ui/models/1/pin", "/ui/models/1/activate"):

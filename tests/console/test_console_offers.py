@@ -15,7 +15,7 @@ from werkzeug.test import TestResponse
 from nba.domain import Caps, Condition, Eligibility, FeedbackKind, FeedbackReport
 from nba.runtime import Runtime
 from nba.serving.inputs import DecisionRequest
-from tests.console.conftest import csrf_token
+from tests.console.conftest import csrf_token, summarise_now
 
 Client = Callable[[str], FlaskClient]
 
@@ -119,6 +119,7 @@ def test_the_catalog_shows_every_offer_with_its_status_and_figures(
             runtime.feedback.record(
                 FeedbackReport(FeedbackKind.ACCEPTANCE, decision.id, i % 2 == 0)
             )
+    summarise_now(runtime)
     shown = runtime.figures.offer("discount_10").all_time.rate
     html = text(console_client("marketer").get("/ui/offers"))
     body = html[html.index('id="figures-discount_10"') :]
@@ -153,6 +154,7 @@ def test_the_catalog_shows_spend_against_budget(console_client: Client, runtime:
         ).decision
         if decision.chosen == "device_upgrade":
             runtime.feedback.record(FeedbackReport(FeedbackKind.ACCEPTANCE, decision.id, True))
+    summarise_now(runtime)
     spent = runtime.figures.offer("device_upgrade").budget
     assert spent is not None and spent.spent > 0
     html = text(console_client("marketer").get("/ui/offers"))

@@ -156,7 +156,7 @@ def test_default_outcomes_are_recorded_once_and_learned_once(settings):
 def test_serving_jobs_checkpoint_sqlite_in_the_background(runtime):
     runtime.start_jobs()
     jobs = {job.id for job in runtime.scheduler.get_jobs()}
-    assert {"refresh_model", "defaults", "drift", "offer_days"} <= jobs
+    assert {"refresh_model", "defaults", "drift", "summaries"} <= jobs
     assert ("wal_checkpoint" in jobs) == runtime.database.is_sqlite
     decide_and_report(runtime, 5)  # commits go on while the job owns the checkpoints
     assert sum(counts(runtime)) == 5
