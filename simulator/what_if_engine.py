@@ -14,10 +14,11 @@ import yaml
 
 from nba.config import RewardMode
 from nba.errors import InvalidInput
+from nba.evaluation.what_if_jobs import WhatIfView
 from simulator.proposal import Catalogue, apply_changes, default_catalogue
 from simulator.scenarios import Stationary
 from simulator.what_if import what_if
-from simulator.what_if_report import report_fragment, result_from_json, result_json
+from simulator.what_if_report import charts, explanation, result_from_json, result_json, rows
 
 LIMITS = {"steps": (100, 50_000), "seeds": (2, 10), "population": (1_000, 50_000)}
 """The range of each size a console run may ask for."""
@@ -53,9 +54,12 @@ class SimulatorWhatIf:
         )
         return result_json(result)
 
-    def report(self, results: Mapping[str, object]) -> str:
-        """A stored result as the report's HTML fragment."""
-        return report_fragment(result_from_json(results))
+    def report(self, results: Mapping[str, object]) -> WhatIfView:
+        """A stored result as the console shows it (charts drawn in the browser)."""
+        result = result_from_json(results)
+        return WhatIfView(
+            explanation(result), f"{100 * (1 - result.alpha):g}%", rows(result), charts(result)
+        )
 
     def _catalogues(self, spec: Mapping[str, object]) -> tuple[Catalogue, Catalogue]:
         base = default_catalogue()

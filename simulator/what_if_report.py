@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from nba.charts import bar_chart
+from nba.charts import BarChart
 from simulator.what_if import METRICS, Change, OfferUse, WhatIf
 
 LABELS = {
@@ -112,28 +112,20 @@ def report_html(result: WhatIf) -> str:
 
 
 def report_fragment(result: WhatIf) -> str:
-    """The report's body, to place in a page: explanation, table, three charts."""
+    """The report's body, to place in a page: explanation, table, three charts (SVG)."""
     level = f"{100 * (1 - result.alpha):g}%"
-    money = [c for c in result.changes if c.metric != "accepts"]
-    accepts = result.change("accepts")
-    charts = [
-        _change_chart([accepts], f"Change in accepts per run ({level} interval)", "accepts"),
-        _change_chart(money, f"Change in money per run ({level} interval)", "money"),
-        _offer_chart(result),
-    ]
-    rows = "".join(
-        f"<tr><td>{html.escape(LABELS[c.metric])}</td><td>{_plain(c.current)}</td>"
-        f"<td>{_plain(c.proposed)}</td><td><strong>{_number(c.change)}</strong></td>"
-        f"<td>[{_number(c.ci_low)}, {_number(c.ci_high)}]"
-        f"{' excludes 0' if c.excludes_zero else ''}</td></tr>"
-        for c in result.changes
+    body = "".join(
+        f"<tr><td>{html.escape(metric)}</td><td>{current}</td><td>{proposed}</td>"
+        f"<td><strong>{change}</strong></td><td>{interval}{' excludes 0' if excludes else ''}"
+        "</td></tr>"
+        for metric, current, proposed, change, interval, excludes in rows(result)
     )
     return "\n".join(
         [
             f"<p class='what-if-explanation'>{html.escape(_explanation(result))}</p>",
             "<table class='what-if'><thead><tr><th>metric</th><th>current</th><th>proposed</th>"
-            f"<th>change</th><th>{level} interval</th></tr></thead><tbody>{rows}</tbody></table>",
-            *(f"<figure class='chart'>{svg}</figure>" for svg in charts),
+            f"<th>change</th><th>{level} interval</th></tr></thead><tbody>{body}</tbody></table>",
+            *(f"<figure class='chart'>{chart.svg()}</figure>" for chart in charts(result)),
         ]
     )
 
@@ -173,26 +165,50 @@ def _explanation(result: WhatIf) -> str:
     )
 
 
-def _change_chart(changes: list[Change], title: str, unit: str) -> str:
-    names = [LABELS[c.metric] for c in changes]
-    values = [c.change for c in changes]
-    low, high = [c.ci_low for c in changes], [c.ci_high for c in changes]
-    return bar_chart(
+def charts(result: WhatIf) -> tuple[BarChart, BarChart, BarChart]:
+    """The report's charts: the change in accepts, in money (cost, retained and net value),
+    each with its interval, and each offer's accepts under both catalogues."""
+    level = f"{100 * (1 - result.alpha):g}%"
+    money = [c for c in result.changes if c.metric != "accepts"]
+    return (
+        _change_chart([result.change("accepts")], f"Change in accepts per run ({level} interval)",
+                      "accepts"),
+        _change_chart(money, f"Change in money per run ({level} interval)", "money"),
+        _offer_chart(result),
+    )  # fmt: skip
+
+
+def rows(result: WhatIf) -> tuple[tuple[str, str, str, str, str, bool], ...]:
+    """The table's rows: metric, current, proposed, change, interval, whether it excludes 0."""
+    return tuple(
+        (LABELS[c.metric], _plain(c.current), _plain(c.proposed), _number(c.change),
+         f"[{_number(c.ci_low)}, {_number(c.ci_high)}]", c.excludes_zero)
+        for c in result.changes
+    )  # fmt: skip
+
+
+def explanation(result: WhatIf) -> str:
+    """How the figures came about, in one paragraph."""
+    return _explanation(result)
+
+
+def _change_chart(changes: list[Change], title: str, unit: str) -> BarChart:
+    return BarChart(
         title,
         "metric",
         f"change ({unit} per run)",
-        names,
-        {"change": values},
-        errors={"change": (low, high)},
+        [LABELS[c.metric] for c in changes],
+        {"change": [c.change for c in changes]},
+        errors={"change": ([c.ci_low for c in changes], [c.ci_high for c in changes])},
         reference=("no change", 0.0),
     )
 
 
-def _offer_chart(result: WhatIf) -> str:
+def _offer_chart(result: WhatIf) -> BarChart:
     ids = [o.offer_id for o in result.offers]
     current = [o.current[1] if o.current else math.nan for o in result.offers]
     proposed = [o.proposed[1] if o.proposed else math.nan for o in result.offers]
-    return bar_chart(
+    return BarChart(
         "Accepts per offer per run",
         "offer",
         "accepts per run",
@@ -215,6 +231,6 @@ def write_html(result: WhatIf, path: str | Path) -> Path:
     return out
 
 
-__all__ = ["LABELS", "METRICS", "report_fragment", "report_html", "result_from_json"]
-__all__ += ["result_json", "table_text"]
+__all__ = ["LABELS", "METRICS", "charts", "explanation", "report_fragment", "report_html"]
+__all__ += ["result_from_json", "result_json", "rows", "table_text"]
 __all__ += ["write_html", "write_json"]

@@ -4,7 +4,6 @@ as a background job; the form's errors next to their fields, the report when it 
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -63,7 +62,7 @@ def what_if(run_id: str) -> str:
         "console/what_if.html",
         run=run,
         spec=dict(run.spec),
-        report=Markup(jobs.report(run) or ""),
+        report=jobs.report(run),
         refresh_s=REFRESH_S if run.status in ("pending", "running") else None,
     )
 

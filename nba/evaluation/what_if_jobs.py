@@ -12,9 +12,11 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from nba.charts import Chart
 from nba.clock import utc_now
 from nba.domain import WhatIfRun
 from nba.errors import InvalidInput, NbaError, NotFound
@@ -22,8 +24,19 @@ from nba.storage import Database, what_ifs
 
 log = logging.getLogger(__name__)
 
-REPORTS_KEPT = 16
-"""Rendered reports kept per process (a finished run's report never changes)."""
+
+@dataclass(frozen=True, slots=True)
+class WhatIfView:
+    """A finished run as a page shows it: how it was made, the table, the charts.
+
+    Each row is (metric, current, proposed, change, interval) as text, and whether the
+    interval excludes zero; `level` is the intervals' confidence ("95%").
+    """
+
+    explanation: str
+    level: str
+    rows: tuple[tuple[str, str, str, str, str, bool], ...]
+    charts: tuple[Chart, ...]
 
 
 class WhatIfEngine(Protocol):
@@ -35,8 +48,8 @@ class WhatIfEngine(Protocol):
     def run(self, spec: Mapping[str, object]) -> dict[str, object]:
         """Run `spec`; its result as a JSON-ready document."""
 
-    def report(self, results: Mapping[str, object]) -> str:
-        """A stored result as an HTML fragment (table and charts)."""
+    def report(self, results: Mapping[str, object]) -> WhatIfView:
+        """A stored result as the console shows it."""
 
 
 class WhatIfJobs:
@@ -53,7 +66,6 @@ class WhatIfJobs:
         self._clock = clock
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
-        self._reports: dict[str, str] = {}
 
     @property
     def available(self) -> bool:
@@ -82,19 +94,11 @@ class WhatIfJobs:
         with self._database.session(readonly=True) as session:
             return what_ifs.list_what_ifs(session, limit)
 
-    def report(self, run: WhatIfRun) -> str | None:
-        """The HTML fragment of a finished run's result, None before it is done."""
+    def report(self, run: WhatIfRun) -> WhatIfView | None:
+        """A finished run's result as a page shows it, None before it is done."""
         if not run.results or self._engine is None:
             return None
-        with self._lock:
-            if run.id in self._reports:
-                return self._reports[run.id]
-        html = self._engine.report(dict(run.results))  # charts: ~0.3 s, and a result is final
-        with self._lock:
-            if len(self._reports) >= REPORTS_KEPT:
-                self._reports.pop(next(iter(self._reports)))
-            self._reports[run.id] = html
-        return html
+        return self._engine.report(dict(run.results))
 
     def run(self, run_id: str) -> WhatIfRun:
         """Run one job now (the background thread calls this); failures are stored, not raised."""

@@ -1,7 +1,7 @@
 """What-if runs: a proposed offer catalogue against the current one, as background jobs.
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0015 (main's head when this branch merged main; it was 0009)
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
