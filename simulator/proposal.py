@@ -148,6 +148,8 @@ def apply_changes(base: Catalogue, data: object, *, source: str = "catalogue") -
             raise InvalidInput(f"remove.{j}", f"{what}: {offer_id!r}")
         del offers[offer_id]
     kept = tuple(o for o in offers.values() if o.is_active)
+    if not kept or kept[0].id != NO_ACTION_ID:
+        raise InvalidInput("offers", "no_action stays active: it is every customer's fallback")
     return Catalogue(kept, responses, fit)
 
 

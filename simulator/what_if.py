@@ -224,7 +224,7 @@ def _loop(
         if f:
             p = acceptance(world.logits[i : i + 1], f * contact_mask[None, :], fpc)
             row = np.where(eligible[t], objective(customers[t : t + 1], p)[0], -np.inf).tolist()
-        j, best = 0, -math.inf
+        j, best = 0, -math.inf  # column 0 is no_action (apply_changes keeps it first), never shut
         for c in range(k):
             if is_open[c] and row[c] > best:
                 j, best = c, row[c]

@@ -114,6 +114,7 @@ def test_t_quantiles_match_the_tables():
         ({"remove": ["no_action"]}, "remove.0", "no_action stays"),
         ({"remove": ["nope"]}, "remove.0", "no such offer"),
         ({"offer": []}, "offer", "unknown key"),
+        ({"offers": [{"id": "no_action", "status": "paused"}]}, "offers", "no_action stays"),
     ],
 )
 def test_a_bad_catalogue_is_refused_naming_the_place(changes, field, says):
