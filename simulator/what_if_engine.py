@@ -22,6 +22,8 @@ from simulator.what_if_report import charts, explanation, result_from_json, resu
 
 LIMITS = {"steps": (100, 50_000), "seeds": (2, 10), "population": (1_000, 50_000)}
 """The range of each size a console run may ask for."""
+MAX_DECISIONS = 200_000
+"""Decisions per run times seeds: two catalogues each, about 15 s of one core at most."""
 DEFAULTS = {"steps": 10_000, "seeds": 5, "population": 20_000, "reward": "retention_value"}
 
 
@@ -35,6 +37,11 @@ class SimulatorWhatIf:
             value = spec.get(name, DEFAULTS[name])
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise InvalidInput(name, f"must be a whole number from {low:,} to {high:,}")
+        steps, seeds = self._size(spec, "steps"), self._size(spec, "seeds")
+        if steps * seeds > MAX_DECISIONS:
+            raise InvalidInput(
+                "steps", f"decisions x seeds must be at most {MAX_DECISIONS:,} in the console"
+            )
         reward = spec.get("reward", DEFAULTS["reward"])
         if reward not in {mode.value for mode in RewardMode}:
             raise InvalidInput("reward", f"must be one of {[m.value for m in RewardMode]}")

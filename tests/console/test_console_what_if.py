@@ -90,6 +90,7 @@ def test_a_run_from_the_form_finishes_with_the_changes_and_their_intervals(
         ({"catalog": "offers: [unclosed"}, "catalog", "not YAML or JSON"),
         ({"catalog": BETTER, "seeds": "1"}, "seeds", "from 2 to 10"),
         ({"catalog": BETTER, "steps": "lots"}, "steps", "whole number"),
+        ({"catalog": BETTER, "steps": "50000", "seeds": "5"}, "steps", "at most 200,000"),
         ({"catalog": BETTER, "current": "remove: [no_action]"}, "current", "no_action stays"),
     ],
 )
