@@ -57,7 +57,8 @@ class Endpoint:
 
 ALL = tuple(ROLES)
 ENDPOINTS = (
-    Endpoint("post", "/v1/decisions", "Best offer for one customer", ("crm",),
+    Endpoint("post", "/v1/decisions", "Best offer for one customer (churn score or signals)",
+             ("crm",),
              schemas.DecisionBody, schemas.DecisionReply, errors=(400, 404, 413, 422)),
     Endpoint("post", "/v1/decisions/batch", "Best offers for several customers", ("crm",),
              schemas.BatchBody, schemas.BatchReply, errors=(400, 404, 413, 422)),

@@ -99,6 +99,8 @@ class ServingSettings(_Group):
     # Logs (nba.logs): one JSON object per line or plain text; one access line per request.
     log_format: Literal["json", "text"] = "json"
     access_log: bool = False
+    # Decisions from raw signals (nba.health): the weights file, YAML or JSON (None: defaults).
+    health_score_file: Path | None = None
 
     def rate_limit(self, role: str) -> str:
         """The request limit of a key with `role` ("" if none)."""

@@ -251,6 +251,23 @@ class Evaluation:
 
 
 @dataclass(frozen=True, slots=True)
+class WhatIfRun:
+    """A what-if job: a proposed offer catalogue run against the current one in the simulator.
+
+    `spec` holds the catalogue file's text and the run's size; `results` the comparison
+    (`simulator.what_if_report.result_json`) once done.
+    """
+
+    id: str
+    status: str  # pending, running, done, failed
+    spec: tuple[tuple[str, object], ...]
+    created_at: datetime
+    finished_at: datetime | None = None
+    results: tuple[tuple[str, object], ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ModelVersion:
     """A saved policy state with its metadata; `data` is the policy's `save()` bytes."""
 

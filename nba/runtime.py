@@ -18,6 +18,8 @@ from nba.evaluation.comparison import PolicyComparison
 from nba.evaluation.insights import Insights
 from nba.evaluation.jobs import EvaluationJobs
 from nba.evaluation.summaries import DailySummaries
+from nba.evaluation.what_if_jobs import WhatIfEngine, WhatIfJobs
+from nba.health import HealthWeights, default_weights, load_weights
 from nba.learning.apprentice import Apprentice
 from nba.learning.drift import DriftMonitor
 from nba.learning.keeper import ModelKeeper
@@ -64,7 +66,9 @@ class Runtime:
     comparison: PolicyComparison
     insights: Insights
     learner: OnlineLearner
+    what_ifs: WhatIfJobs
     scheduler: BackgroundScheduler | None = field(default=None)
+    health_weights: HealthWeights = field(default_factory=default_weights)
 
     def start_jobs(self, *, serving: bool = True) -> None:
         """Start the scheduler: training (lease-guarded), model pick-up, defaults, monitors."""
@@ -128,6 +132,7 @@ class Runtime:
             self.scheduler = None
         self.evaluations.close()
         self.learner.stop()
+        self.what_ifs.close()
         if self.settings.learning.trainer_enabled:
             _logged(self.save_model, "train on close")()
         _logged(self.database.checkpoint, "wal_checkpoint on close")()
@@ -148,9 +153,15 @@ def _logged(job: Callable[[], object], name: str) -> Callable[[], object]:
     return run
 
 
-def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    clock: Callable[[], datetime] = utc_now,
+    what_if_engine: WhatIfEngine | None = None,
+) -> Runtime:
     """Open the database (migrating it), and build catalog, keys, model keeper, decider,
-    feedback recorder, defaults job and trainer; `clock` is the time all of them read."""
+    feedback recorder, defaults job and trainer; `clock` is the time all of them read.
+    `what_if_engine` (the simulator's, from an entry point that has it) runs what-if jobs."""
+    health_weights = load_weights(settings.serving.health_score_file)  # a bad file stops here
     database = Database(settings.database.resolved_url)
     database.upgrade()
     root = np.random.default_rng(settings.seed)
@@ -216,4 +227,6 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         CatalogFigures(database, clock),
         DecisionLookup(database, keeper, apprentice, lookup_rng),
         summaries, comparison, Insights(database, comparison, clock), learner,
+        health_weights=health_weights,
+        what_ifs=WhatIfJobs(database, what_if_engine, clock),
     )  # fmt: skip

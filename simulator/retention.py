@@ -152,9 +152,13 @@ class RetentionTruth:
 
 
 def retention_truth(
-    population: Population, signals: Floats, model: ResponseModel
+    population: Population,
+    signals: Floats,
+    model: ResponseModel,
+    fit: Mapping[str, tuple[float, float, float, float]] = FIT,
 ) -> RetentionTruth:
-    """The churn outcome's ground truth for a population and the offers of `model`."""
+    """The churn outcome's ground truth for a population and the offers of `model`; `fit`
+    (by offer id, FIT by default) says how well each offer's accept keeps each driver."""
     churn = signals[:, SIGNALS.index("churn")]
     sleeping = (population.driver == 2) & (churn < 0.2)
     contacted = np.where(sleeping, 1.0 - (1.0 - churn) * (1.0 - WAKE_CHURN), churn)
@@ -166,8 +170,8 @@ def retention_truth(
         if not contact[j]:
             accepted[:, j] = churn
             continue
-        fit = np.asarray(FIT.get(offer.id, (0.0,) * 4))[population.driver]
-        accepted[:, j] = contacted * (1.0 - r.save_rate * fit)
+        fits = np.asarray(fit.get(offer.id, (0.0,) * 4))[population.driver]
+        accepted[:, j] = contacted * (1.0 - r.save_rate * fits)
         revenue[:, j] = r.revenue * np.maximum(1.0 + r.revenue_churn_slope * churn, -1.0)
     value = population.monthly_charges * CLV_MONTHS
     return RetentionTruth(

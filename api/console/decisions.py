@@ -9,6 +9,7 @@ from api.console._blueprint import blueprint
 from api.console.access import page
 from api.routes._runtime import runtime
 from nba.errors import InvalidInput, NotFound
+from nba.health import read_health
 from nba.schemas import check_text
 
 ROLES = ("marketer", "analyst")
@@ -39,7 +40,8 @@ def decision(decision_id: str) -> str | tuple[str, int]:
     except NotFound:
         html = render_template("console/decisions.html", missing=decision_id, found=None)
         return html, 404
-    return render_template("console/decision.html", record=record, rule_of=_split)
+    health = read_health(record.decision.context_dict)
+    return render_template("console/decision.html", record=record, rule_of=_split, health=health)
 
 
 def _arg(name: str) -> str:

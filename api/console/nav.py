@@ -44,6 +44,12 @@ NAV: tuple[NavItem, ...] = (
         "evaluate candidate policies on the decision log and read the verdict",
     ),
     NavItem(
+        "console.what_ifs",
+        "What-if",
+        ("marketer", "analyst"),
+        "try a new offer, cost or budget on simulated customers before launch",
+    ),
+    NavItem(
         "console.decisions",
         "Decisions",
         ("marketer", "analyst"),

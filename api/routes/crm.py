@@ -20,7 +20,8 @@ install(blueprint)
 def decide() -> tuple[dict, int]:
     """Choose the best offer for one customer."""
     body = read_body(schemas.DecisionBody)
-    result = runtime().decider.decide(schemas.decision_request(body))
+    rt = runtime()
+    result = rt.decider.decide(schemas.decision_request(body, rt.health_weights))
     return schemas.decision_reply(result), 200
 
 
@@ -29,10 +30,12 @@ def decide() -> tuple[dict, int]:
 def decide_batch() -> tuple[dict, int]:
     """Choose offers for several customers; all are logged together or none."""
     body = read_body(schemas.BatchBody)
-    limit = runtime().settings.serving.max_batch
+    rt = runtime()
+    limit = rt.settings.serving.max_batch
     if len(body.requests) > limit:
         raise InvalidInput("requests", f"at most {limit} requests per batch")
-    results = runtime().decider.decide_batch([schemas.decision_request(r) for r in body.requests])
+    requests = [schemas.decision_request(r, rt.health_weights) for r in body.requests]
+    results = rt.decider.decide_batch(requests)
     return schemas.batch_reply(results), 200
 
 

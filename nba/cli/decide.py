@@ -12,14 +12,21 @@ from nba.schemas import DecisionBody, decision_reply, decision_request, parse
 
 @click.command("decide")
 @click.option("--customer", "customer_id", required=True, help="Customer id.")
-@click.option("--churn", "churn_score", type=float, required=True, help="Churn score in [0, 1].")
+@click.option("--churn", "churn_score", type=float, default=None, help="Churn score in [0, 1].")
+@click.option(
+    "--signals",
+    "signals_json",
+    default=None,
+    help="Raw signals as a JSON object, instead of --churn (README 'Health score').",
+)
 @click.option("--context", "context_json", default="{}", help="Context as a JSON object.")
 @click.option("--channel", default=None)
 @click.option("--explain", is_flag=True, help="Show the features behind the chosen offer.")
 @database_options
 def command(
     customer_id: str,
-    churn_score: float,
+    churn_score: float | None,
+    signals_json: str | None,
     context_json: str,
     channel: str | None,
     explain: bool,
@@ -27,20 +34,26 @@ def command(
     data_dir: str | None,
 ) -> None:
     """Ask for the best offer for one customer and print the reply as JSON."""
-    try:
-        context = json.loads(context_json)
-    except ValueError as error:
-        raise click.BadParameter(f"not JSON: {error}", param_hint="--context") from None
     body = {
         "customer_id": customer_id,
         "churn_score": churn_score,
-        "context": context,
+        "context": _json(context_json, "--context"),
         "channel": channel,
         "explain": explain,
     }
-    request = decision_request(parse(DecisionBody, body))
+    if signals_json is not None:
+        body["signals"] = _json(signals_json, "--signals")
+    parsed = parse(DecisionBody, body)
     runtime = open_runtime(settings_from(database_url, data_dir))
     try:
+        request = decision_request(parsed, runtime.health_weights)
         echo_json(decision_reply(runtime.decider.decide(request)))
     finally:
         runtime.database.dispose()
+
+
+def _json(text: str, option: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise click.BadParameter(f"not JSON: {error}", param_hint=option) from None

@@ -42,9 +42,12 @@ class _Server(BaseApplication):
 
     def load(self) -> object:
         from api import create_app
+        from nba.runtime import build_runtime
+        from simulator.what_if_engine import SimulatorWhatIf
 
-        app = create_app(self._settings)
-        runtime = app.extensions["nba"]
+        # The CLI may load the simulator, the app may not: it runs the console's what-ifs.
+        runtime = build_runtime(self._settings, what_if_engine=SimulatorWhatIf())
+        app = create_app(runtime=runtime)
 
         def worker_exit(server: object, worker: object) -> None:
             runtime.close()

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from nba.cli.what_if import what_if_command
 from nba.config import RewardMode
 from simulator import lineup, report, runner
 from simulator import scenarios as scenario_lib
@@ -42,9 +43,9 @@ from simulator import scenarios as scenario_lib
 @click.option(
     "--reward",
     type=click.Choice([mode.value for mode in RewardMode]),
-    default=RewardMode.ACCEPTANCE.value,
-    show_default=True,
-    help="What the policies learn; retention_value also reports net value per decision.",
+    default=None,
+    help="What the policies learn; retention_value also reports net value per decision "
+    "(default acceptance; retention_value with --catalog).",
 )
 @click.option(
     "--reward-scale",
@@ -64,6 +65,35 @@ from simulator import scenarios as scenario_lib
 )
 @click.option("--learn-batch", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--logs/--no-logs", default=True, show_default=True, help="Write decision logs.")
+@click.option(
+    "--catalog",
+    "catalog",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="What-if: a proposed offer catalogue (YAML/JSON, README 'What-if runs') run against "
+    "the current one on the same customers; prints the change in accepts, cost and value "
+    "(reads --steps, --seeds, --population, --steps-per-day, --reward).",
+)
+@click.option(
+    "--current",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="With --catalog: the current catalogue as changes to the simulator's (default: it).",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --catalog: also write the result as JSON here.",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="With --catalog: also write an HTML report with charts here.",
+)
 def simulate(
     scenario: str,
     policy_names: str,
@@ -71,15 +101,34 @@ def simulate(
     seeds: int,
     out: Path,
     fmt: str,
-    reward: str,
+    reward: str | None,
     reward_scale: float | None,
     population: int | None,
     steps_per_day: float | None,
     last: int,
     learn_batch: int,
     logs: bool,
+    catalog: Path | None,
+    current: Path | None,
+    json_path: Path | None,
+    html_path: Path | None,
 ) -> None:
-    """Run policies on the same simulated customers for several seeds and write a report."""
+    """Run policies on the same simulated customers for several seeds and write a report.
+
+    With --catalog, a what-if run instead: the proposed catalogue against the current one.
+    """
+    if catalog is not None:
+        if scenario != "stationary":
+            raise click.BadParameter(
+                "a what-if run is on the stationary world", param_hint="--scenario"
+            )
+        what_if_command(
+            catalog, current, steps=steps, seeds=seeds, population=population,
+            steps_per_day=steps_per_day, reward=reward or RewardMode.RETENTION_VALUE.value,
+            json_path=json_path, html_path=html_path,
+        )  # fmt: skip
+        return
+    reward = reward or RewardMode.ACCEPTANCE.value
     names = [n.strip() for n in policy_names.split(",") if n.strip()]
     if not names:
         raise click.BadParameter("name at least one policy", param_hint="--policies")

@@ -49,6 +49,7 @@ from nba.schemas.feedback import (
     retention_reply,
     retention_report,
 )
+from nba.schemas.health import HealthReply, SignalsBody
 from nba.schemas.keys import (
     KeyBody,
     KeyInfo,
@@ -100,6 +101,7 @@ __all__ = [
     "EvaluationBody",
     "EvaluationReply",
     "Health",
+    "HealthReply",
     "KeyBody",
     "KeyInfo",
     "KeyList",
@@ -118,6 +120,7 @@ __all__ = [
     "Reply",
     "RetentionBody",
     "RetentionReply",
+    "SignalsBody",
     "StatsReply",
     "apprentice_reply",
     "audit_list_reply",

@@ -143,7 +143,7 @@ def _place(entry: ErrorDetails, data: object) -> str:
         found, child = _child(here, step)
         if found:
             here = child
-        elif not (entry["type"] == "missing" and i == len(loc) - 1):
+        elif not (entry["type"].startswith("missing") and i == len(loc) - 1):
             continue
         parts.append(str(step))
     return ".".join(parts) or "body"

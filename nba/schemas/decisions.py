@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from nba.domain import Decision, Feedback
+from nba.health import (
+    HealthWeights,
+    default_weights,
+    health_fields,
+    health_score,
+    is_reserved,
+    read_health,
+)
 from nba.schemas._common import (
     MAX_CONTEXT_FIELDS,
     Body,
@@ -17,8 +26,10 @@ from nba.schemas._common import (
     Reply,
     Text,
     Timestamp,
+    not_null,
 )
 from nba.schemas.feedback import OutcomeReply
+from nba.schemas.health import RESERVED_NAMES_PATTERN, HealthReply, SignalsBody
 from nba.schemas.offers import learnable
 from nba.serving.inputs import DecisionRequest
 from policies.encoding import RESERVED_SHARED_KEYS
@@ -32,7 +43,17 @@ def _not_reserved(name: str) -> str:
         raise ValueError(
             f"is a name the learner keeps for itself ({', '.join(sorted(RESERVED_SHARED_KEYS))})"
         )
+    if is_reserved(name):
+        raise ValueError(
+            "names starting with 'health.' or 'signal.' are nba's: it records a health score "
+            "from signals under them"
+        )
     return name
+
+
+def _reserved_in_schema(schema: dict[str, Any]) -> None:
+    names = schema.setdefault("propertyNames", {})
+    names["not"] = {"pattern": RESERVED_NAMES_PATTERN}
 
 
 def _learnable(value: ContextValue) -> ContextValue:
@@ -44,20 +65,56 @@ Context = Annotated[
         Annotated[FieldName, AfterValidator(_not_reserved)],
         Annotated[ContextValue, AfterValidator(_learnable)],
     ],
-    Field(max_length=MAX_CONTEXT_FIELDS),
+    Field(max_length=MAX_CONTEXT_FIELDS, json_schema_extra=_reserved_in_schema),
 ]
 """A decision's context: numbers within ±MAX_FEATURE_ABS, names the learner does not keep."""
 
 
 class DecisionBody(Body):
-    """POST /v1/decisions: the customer and what the CRM knows of them."""
+    """POST /v1/decisions: the customer and what the CRM knows of them.
+
+    Exactly one of `churn_score` (the CRM's own model) and `signals` (raw signals nba turns
+    into a health score and a churn-score stand-in) is sent.
+    """
+
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["churn_score"]}, {"required": ["signals"]}]}
+    )
 
     customer_id: Text
-    churn_score: float = Field(ge=0.0, le=1.0)
+    signals: SignalsBody | None = Field(
+        None,
+        json_schema_extra=not_null,
+        description="raw signals instead of a churn score: nba scores the customer's health "
+        "(0-100, red/amber/green) with the configured weights and decides with the stand-in "
+        "churn score (100 - health) / 100; the decision records the score, the band, the "
+        "families that fired and the signals",
+    )
+    churn_score: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        validate_default=True,
+        json_schema_extra=not_null,
+        description="the CRM's churn score in [0, 1]; required unless `signals` are sent",
+    )
     context: Context = Field(default_factory=dict)
     channel: Text | None = None
     offer_ids: list[str] | None = Field(default=None, min_length=1)
     explain: bool = False
+
+    @field_validator("churn_score")
+    @classmethod
+    def _one_source(cls, churn_score: float | None, info: ValidationInfo) -> float | None:
+        if "signals" not in info.data:
+            return churn_score  # the signals are invalid: their error says why
+        sent = info.data["signals"] is not None
+        if churn_score is None and not sent:
+            # A "missing" kind of error: the field is named although the body lacks it.
+            raise PydanticCustomError("missing_unless", "is required unless signals are sent")
+        if churn_score is not None and sent:
+            raise ValueError("send churn_score or signals, not both")
+        return churn_score
 
 
 class BatchBody(Body):
@@ -66,12 +123,24 @@ class BatchBody(Body):
     requests: list[DecisionBody] = Field(min_length=1)
 
 
-def decision_request(body: DecisionBody) -> DecisionRequest:
-    """The service's request from a validated body: context sorted, offer ids without repeats."""
+def decision_request(body: DecisionBody, weights: HealthWeights | None = None) -> DecisionRequest:
+    """The service's request from a validated body: context sorted, offer ids without repeats.
+
+    A body with signals gets its health score under `weights` (None: the defaults): the
+    stand-in churn score, and the fields that record it in the context (`nba.health.record`).
+    """
+    context: dict[str, ContextValue] = dict(body.context)
+    churn_score = body.churn_score
+    if body.signals is not None:
+        signals = body.signals.sent()
+        health = health_score(signals, weights or default_weights())
+        churn_score = health.churn_score
+        context.update(health_fields(health, signals))
+    assert churn_score is not None  # DecisionBody holds one of the two
     return DecisionRequest(
         customer_id=body.customer_id,
-        churn_score=body.churn_score,
-        context=tuple(sorted(body.context.items())),
+        churn_score=churn_score,
+        context=tuple(sorted(context.items())),
         channel=body.channel,
         offer_ids=None if body.offer_ids is None else tuple(dict.fromkeys(body.offer_ids)),
         explain=body.explain,
@@ -213,11 +282,21 @@ class LoggedDecision(Reply):
     model_version: int | None
     outcome: OutcomeReply | None
     excluded: list[ExcludedReply] | None = Field(None, exclude_if=_absent)
+    churn_source: Literal["churn_score", "signals"] = Field(
+        description="where the churn score came from: the CRM's `churn_score`, or the health "
+        "score of the `signals` it sent (the churn score is then its stand-in)"
+    )
+    health: HealthReply | None = Field(
+        None, exclude_if=_absent, description="the health score, when signals were sent"
+    )
 
     @classmethod
     def of(cls, decision: Decision, outcome: Feedback | None) -> Self:
         """The reply of a logged decision and its outcome (None before any)."""
+        health = read_health(decision.context_dict)
         return cls(
+            churn_source="churn_score" if health is None else "signals",
+            health=None if health is None else HealthReply.of(health),
             decision_id=decision.id,
             ts=decision.ts,
             customer_id=decision.customer_id,

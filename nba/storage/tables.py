@@ -146,6 +146,20 @@ class EvaluationRow(SQLModel, table=True):
     error: str | None = None
 
 
+class WhatIfRow(SQLModel, table=True):
+    """A what-if run (a proposed catalogue against the current one) and its result (0014)."""
+
+    __tablename__ = "what_if_runs"
+
+    id: str = Field(primary_key=True)
+    status: str = Field(index=True)
+    spec: dict = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime, index=True)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    results: dict = Field(default_factory=dict, sa_type=JSON)
+    error: str | None = None
+
+
 class LockRow(SQLModel, table=True):
     """A named lease shared by every process on the database (e.g. the single trainer)."""
 

@@ -204,3 +204,19 @@ def _stored_under(
 
 def _text_of(body: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def test_a_decision_from_signals_shows_its_health_score_band_and_families(
+    console_client: Client, runtime: Runtime
+) -> None:
+    from nba.schemas import DecisionBody, decision_request, parse
+
+    body = {"customer_id": "c-h", "signals": {"outages_30d": 2, "last_rating": 1}}
+    request = decision_request(parse(DecisionBody, body), runtime.health_weights)
+    decision = runtime.decider.decide(request).decision
+    text = _text(console_client("analyst").get(f"/ui/decisions/{decision.id}"))
+    assert "Health green 75 of 100, from the signals the CRM sent" in text
+    assert "families that fired: network, satisfaction" in text
+    assert "a stand-in from the health score" in text
+    plain = _text(console_client("analyst").get(f"/ui/decisions/{_decide(runtime).id}"))
+    assert "Health" not in plain.split("Why")[0]

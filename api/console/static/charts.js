@@ -121,6 +121,16 @@
     });
   }
 
+  function lowestError(spec) {
+    var lowest = Infinity;
+    if (spec.kind !== "bar") { return lowest; }
+    spec.series.forEach(function (series) {
+      if (!series.errors) { return; }
+      series.errors[0].forEach(function (v) { if (v !== null) { lowest = Math.min(lowest, v); } });
+    });
+    return lowest;
+  }
+
   function highestError(spec) {
     var highest = -Infinity;
     if (spec.kind !== "bar") { return highest; }
@@ -149,7 +159,9 @@
     if (highest > -Infinity) {  // keep error bars and the reference line inside the plot
       scales.y.suggestedMax = highest;
     }
-    if (reference) { scales.y.suggestedMin = Math.min(0, reference.y); }
+    var lowest = lowestError(spec);  // a negative bar's error bar reaches below the bars
+    if (reference) { lowest = Math.min(lowest, 0, reference.y); }
+    if (lowest < Infinity) { scales.y.suggestedMin = lowest; }
     return {
       type: isLine ? "line" : "bar",
       data: isLine ? { datasets: datasets } : { labels: spec.categories, datasets: datasets },
