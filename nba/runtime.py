@@ -23,6 +23,7 @@ from nba.learning.drift import DriftMonitor
 from nba.learning.keeper import ModelKeeper
 from nba.learning.registry import ModelRegistry
 from nba.learning.trainer import Trainer
+from nba.personalizer.composition import PersonalizerParts, build_personalizer
 from nba.reward import fresh_policy_params, learned_kinds
 from nba.serving.audit import AuditLog
 from nba.serving.catalog import OfferCatalog
@@ -65,6 +66,7 @@ class Runtime:
     summaries: DailySummaries
     comparison: PolicyComparison
     insights: Insights
+    personalizer: PersonalizerParts
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -99,6 +101,8 @@ class Runtime:
         )  # fmt: skip
         every(self.summaries.refresh, s.evaluation.summary_interval_s, "summaries", now=True)
         every(self.comparison.run, s.evaluation.comparison_interval_s, "comparison", now=True)
+        train_loops = s.learning.trainer_enabled
+        every(lambda: self.personalizer.tick(train=train_loops), s.learning.model_poll_s, "loops")
         scheduler.start()
         self.scheduler = scheduler
         log.info("scheduler started")
@@ -134,6 +138,7 @@ class Runtime:
         self.evaluations.close()
         if self.settings.learning.trainer_enabled:
             _logged(self.save_model, "train on close")()
+            _logged(self.personalizer.trainer.run, "train loops on close")()
         _logged(self.database.checkpoint, "wal_checkpoint on close")()
         self.database.dispose()
 
@@ -159,7 +164,7 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     database.upgrade()
     root = np.random.default_rng(settings.seed)
     # Spawned streams are numbered: a stream added at the end leaves the others as they were.
-    streams = root.spawn(8)
+    streams = root.spawn(9)
     policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = streams[:6]
     lookup_rng = streams[6]
     comparison_rng = streams[7]
@@ -219,4 +224,5 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         CatalogFigures(database, clock),
         DecisionLookup(database, keeper, apprentice, lookup_rng),
         summaries, comparison, Insights(database, comparison, clock),
+        build_personalizer(database, streams[8], clock, lease_s=settings.learning.trainer_lease_s),
     )  # fmt: skip
