@@ -18,6 +18,7 @@ from nba.personalizer.errors import PersonalizerError
 from nba.personalizer.learning_settings import LearningSettings
 from nba.personalizer.loops import LoopDirectory, LoopState
 from nba.personalizer.models import LoopModels, build_policy, fresh_params
+from nba.personalizer.values import LoggedSlot
 from nba.storage import Database
 from nba.storage import personalizer as store
 from policies import InvalidModel, Policy
@@ -116,6 +117,14 @@ class LoopAdmin:
         self._loops.state(loop)
         with self._database.session() as session:
             return store.delete_log(session, loop)
+
+    def logged(
+        self, loop: str, start: datetime | None = None, end: datetime | None = None
+    ) -> list[LoggedSlot]:
+        """The loop's logged slots between `start` and `end`, oldest first."""
+        self._loops.state(loop)
+        with self._database.session(readonly=True) as session:
+            return store.logged_slots(session, loop, start, end)
 
     def _fresh(self, state: LoopState) -> Policy:
         with self._rng_lock:
