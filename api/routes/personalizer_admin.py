@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, g, jsonify, request
 
 from api.routes.personalizer_common import body, loop, parts, route
 
@@ -59,3 +59,34 @@ def logs() -> Response:
 def log_properties() -> Response:
     """The time range of the loop's log."""
     return jsonify(parts().admin.log_properties(loop()))
+
+
+@route("/configurations/applyFromEvaluation", ["POST"])
+def apply_from_evaluation() -> Response:
+    """Serve the learning settings of an evaluated policy, with a model trained by them."""
+    parts().evaluations.apply(loop(), body())
+    return Response(status=204)
+
+
+@route("/evaluations", ["GET", "POST"])
+def evaluations() -> Response:
+    """List the loop's evaluations, or create one (v1.0: POST, reply 201)."""
+    found = parts().evaluations
+    if request.method == "POST":
+        reply = jsonify(found.create(loop(), body()))
+        reply.status_code = 201
+        return reply
+    listed = found.summaries(loop())
+    return jsonify(listed if g.path_version else {"value": listed})
+
+
+@route("/evaluations/<evaluation_id>", ["GET", "PUT", "DELETE"])
+def evaluation(evaluation_id: str) -> Response:
+    """Read, create (2022-09-01-preview: PUT, reply 200) or delete one evaluation."""
+    found = parts().evaluations
+    if request.method == "PUT":
+        return jsonify(found.create(loop(), body(), evaluation_id))
+    if request.method == "DELETE":
+        found.delete(loop(), evaluation_id)
+        return Response(status=204)
+    return jsonify(found.get(loop(), evaluation_id))

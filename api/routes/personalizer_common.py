@@ -75,8 +75,8 @@ def body() -> object:
 
 @blueprint.url_value_preprocessor
 def _drop_version(endpoint: str | None, values: dict[str, object] | None) -> None:
-    if values is not None:
-        values.pop("api_version", None)
+    # `g.path_version`: the path named a version (v1.0 replies), else the query did.
+    g.path_version = values.pop("api_version", None) if values is not None else None
 
 
 @blueprint.before_request

@@ -118,6 +118,11 @@ class LoopAdmin:
         with self._database.session() as session:
             return store.delete_log(session, loop)
 
+    def adopt(self, loop: str, learning: LearningSettings, policy: Policy) -> int:
+        """Serve new learning settings with a model already trained by them; its version."""
+        state = self._loops.set_learning(loop, learning)
+        return self._publish(state, policy, "evaluation")
+
     def logged(
         self, loop: str, start: datetime | None = None, end: datetime | None = None
     ) -> list[LoggedSlot]:

@@ -7,8 +7,12 @@ drive one gunicorn service; each test speaks to a loop of its own.
 
 from __future__ import annotations
 
+import json
+import time
+
 import numpy as np
 import pytest
+import vowpal_wabbit_next as vw
 from azure.ai.personalizer import PersonalizerAdministrationClient
 from azure.ai.personalizer import PersonalizerClient as NewClient
 from azure.cognitiveservices.personalizer import PersonalizerClient as OldClient
@@ -145,3 +149,69 @@ def test_a_loop_driven_only_through_the_sdk_learns_food_by_time_of_day(service):
     uniform = (0.9 + 3 * 0.1) / 4
     last_quarter = float(np.mean(rewards[-80:]))
     assert last_quarter > uniform + 0.25, (last_quarter, float(np.mean(rewards[:80])))
+
+
+def test_the_administration_client_configures_exports_imports_and_evaluates(service):
+    key = AzureKeyCredential(service.key_of("admin"))
+    admin, client = PersonalizerAdministrationClient(service.url, key), NewClient(service.url, key)
+    config = admin.get_service_configuration()
+    assert (config["rewardWaitTime"], config["learningMode"]) == ("PT10M", "Online")
+    config.update(rewardWaitTime="PT1M", defaultReward=0.1, rewardAggregation="sum")
+    assert admin.update_service_configuration(config)["rewardWaitTime"] == "PT1M"
+    assert admin.get_service_configuration()["rewardAggregation"] == "sum"
+    with pytest.raises(HttpResponseError) as raised:
+        admin.update_service_configuration({**config, "rewardWaitTime": "soon"})
+    assert raised.value.error.code == "InvalidServiceConfiguration"
+    with pytest.raises(HttpResponseError) as raised:
+        admin.update_policy({"name": "x", "arguments": "--cb_explore_adf --bfgs"})
+    assert raised.value.error.code == "InvalidPolicyConfiguration"
+    admin.update_service_configuration({**config, "rewardAggregation": "earliest"})
+    for _ in range(40):
+        reply = client.rank({"contextFeatures": [{"time": "noon"}], "actions": _actions()})
+        client.reward(reply["eventId"], {"value": float(reply["rewardActionId"] == "pasta")})
+    assert admin.get_log_properties()["dateRange"]["from"] is not None
+    exported = b"".join(admin.export_model())
+    copy = AzureKeyCredential(service.key_of("copy"))
+    other = PersonalizerAdministrationClient(service.url, copy)
+    other.import_model(exported)
+    imported = b"".join(other.export_model())
+    assert _weights(imported) == _weights(exported) and len(_weights(exported)) > 10
+    assert other.get_model_properties()["lastModifiedTime"]
+    start, end = "2020-01-01T00:00:00+00:00", "2100-01-01T00:00:00+00:00"
+    fast = {"name": "fast", "arguments": "--cb_explore_adf -l 1.0 --power_t 0.3 -q ::"}
+    _wait_for_settled(
+        admin,
+        lambda: admin.create_evaluation(
+            "e1", {"name": "e1", "startTime": start, "endTime": end, "policies": [fast]}
+        ),
+    )
+    found = admin.get_evaluation("e1", start_time=start, end_time=end)
+    names = {p["name"] for p in found["content"]["value"]}
+    assert found["status"] == "Succeeded" and names == {"nba-default", "fast", "Baseline", "Random"}
+    assert [e["id"] for e in admin.list_evaluations()] == ["e1"]
+    admin.apply_from_evaluation({"evaluationId": "e1", "policyName": "fast"})
+    assert admin.get_policy()["name"] == "fast"
+    admin.delete_evaluation("e1")
+    with pytest.raises(ResourceNotFoundError):
+        admin.get_evaluation("e1", start_time=start, end_time=end)
+    admin.reset_model()
+    admin.delete_logs()
+    assert admin.get_log_properties()["dateRange"]["from"] is None
+
+
+def _weights(model: bytes) -> list[dict]:
+    """A VW model's weights (its bytes also hold counters that change as it predicts)."""
+    return json.loads(vw.Workspace(model_data=model).json_weights())["weights"]
+
+
+def _wait_for_settled(admin, create) -> None:
+    """Create once the trainer (every 0.25 s) has settled some rewards."""
+    for _ in range(40):
+        try:
+            create()
+            return
+        except HttpResponseError as error:
+            if error.error.code != "NoLogsExistInDateRange":
+                raise
+            time.sleep(0.25)
+    raise AssertionError("no settled events")
