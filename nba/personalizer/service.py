@@ -185,7 +185,10 @@ class Personalizer:
         ]  # fmt: skip
         try:
             with self._database.session() as session:
-                if store.event_exists(session, state.name, request.event_id):
+                # A single-slot event's row has the primary key (loop, event id, ""): a repeat
+                # fails the insert; a multi-slot event's id is looked up first.
+                multi = bool(request.slots)
+                if multi and store.event_exists(session, state.name, request.event_id):
                     raise _duplicate(request.event_id)
                 store.add_slots(session, slots)
         except IntegrityError:  # the same id from another request a moment ago

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, delete, select
 
@@ -80,29 +81,34 @@ def loop_of_key(session: Session, key_id: str) -> str | None:
 
 
 def add_slots(session: Session, slots: Iterable[LoggedSlot]) -> None:
-    """Log the slots of one new event."""
-    for s in slots:
-        session.add(
-            LoopEventRow(
-                loop=s.loop, event_id=s.event_id, slot_id=s.slot_id, ts=s.ts,
-                context=list(s.context),
-                slot_features=None if s.slot_features is None else list(s.slot_features),
-                actions=[{"id": a, "features": list(f)} for a, f in s.actions],
-                excluded=list(s.excluded), probabilities=list(s.probabilities),
-                chosen=s.chosen, propensity=s.propensity, mode=s.mode,
-                model_version=s.model_version, is_active=s.is_active,
-                activated_at=s.activated_at, reward=s.reward, reward_count=s.reward_count,
-            )
-        )  # fmt: skip
-    session.flush()
+    """Log the slots of one new event, with one Core INSERT (ORM adds cost twice the CPU)."""
+    rows = [
+        {
+            "loop": s.loop, "event_id": s.event_id, "slot_id": s.slot_id, "ts": s.ts,
+            "context": list(s.context),
+            "slot_features": None if s.slot_features is None else list(s.slot_features),
+            "actions": [{"id": a, "features": list(f)} for a, f in s.actions],
+            "excluded": list(s.excluded), "probabilities": list(s.probabilities),
+            "chosen": s.chosen, "propensity": s.propensity, "mode": s.mode,
+            "model_version": s.model_version, "is_active": s.is_active,
+            "activated_at": s.activated_at, "reward": s.reward, "reward_count": s.reward_count,
+            "rewarded_at": None, "learned_at": None, "learned_reward": None,
+        }
+        for s in slots
+    ]  # fmt: skip
+    if rows:
+        session.connection().execute(sa.insert(LoopEventRow), rows)
 
 
 def event_exists(session: Session, loop: str, event_id: str) -> bool:
     """Whether `loop` has logged an event with this id."""
-    query = select(LoopEventRow.slot_id).where(
-        col(LoopEventRow.loop) == loop, col(LoopEventRow.event_id) == event_id
+    query = (
+        sa.select(sa.literal(1))
+        .select_from(LoopEventRow)
+        .where(col(LoopEventRow.loop) == loop, col(LoopEventRow.event_id) == event_id)
+        .limit(1)
     )
-    return session.exec(query.limit(1)).first() is not None
+    return session.connection().execute(query).first() is not None
 
 
 def event_rows(session: Session, loop: str, event_id: str) -> list[LoopEventRow]:
