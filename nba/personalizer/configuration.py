@@ -46,7 +46,13 @@ class ServiceConfiguration:
     @classmethod
     def from_stored(cls, data: dict[str, Any]) -> ServiceConfiguration:
         """The configuration kept in a loop row (`to_json` output; empty: the defaults)."""
-        return cls().updated(data, None) if data else cls()
+        if not data:
+            return cls()
+        # Stored: the request for auto-optimisation under its own key (the reply says false).
+        kept = {k: v for k, v in data.items() if k != "isAutoOptimizationEnabled"}
+        stored = cls().updated(kept, None)
+        return replace(stored, is_auto_optimization_requested=bool(
+            data.get("isAutoOptimizationRequested", False)))  # fmt: skip
 
     def updated(self, body: object, now: datetime | None) -> ServiceConfiguration:
         """These settings with the fields of a PUT body replaced (each one validated)."""

@@ -3,8 +3,9 @@
 One process at a time trains (the database lease `personalizer_trainer`). A slot is learned
 once it is activated and either its first reward came (`rewardAggregation` earliest) or the
 reward wait is over (`sum`, or no reward: then `defaultReward`). LoggingOnly slots are
-settled without learning. The learner publishes a model version at most once per
-`modelExportFrequency`; the serving processes pick it up (`LoopModels.refresh`).
+settled without learning; slots older than `logRetentionDays` are deleted. The learner
+publishes a model version at most once per `modelExportFrequency`; the serving processes
+pick it up (`LoopModels.refresh`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -32,6 +33,7 @@ __all__ = ["LEASE", "LoopTrainer"]
 log = logging.getLogger(__name__)
 
 LEASE = "personalizer_trainer"
+_EXPIRY_EVERY = timedelta(hours=1)
 
 
 @dataclass
@@ -64,6 +66,7 @@ class LoopTrainer:
         self._batch = batch
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._learners: dict[str, _Learner] = {}
+        self._expired_at: dict[str, datetime] = {}
 
     def run(self) -> dict[str, int]:
         """Learn what is due in every loop; the slots learned per loop (empty: no lease)."""
@@ -73,9 +76,13 @@ class LoopTrainer:
         return {name: self.train(self._loops.state(name)) for name in self._loops.names()}
 
     def train(self, state: LoopState) -> int:
-        """Learn one loop's due slots and publish if its export time came; slots learned."""
+        """Learn one loop's due slots and publish if its export time came; slots learned.
+
+        Once an hour per loop, slots older than `logRetentionDays` (unless -1) are deleted.
+        """
         learner = self._learner(state)
         now = self._clock()
+        self._expire(state, now)
         service = state.service
         with self._database.session(readonly=True) as session:
             due = store.due_slots(
@@ -99,6 +106,17 @@ class LoopTrainer:
         ):
             self.publish(state.name, learner, "online", now)
         return len(events)
+
+    def _expire(self, state: LoopState, now: datetime) -> None:
+        days = state.service.log_retention_days
+        last = self._expired_at.get(state.name)
+        if days < 0 or (last is not None and now - last < _EXPIRY_EVERY):
+            return
+        with self._database.session() as session:
+            gone = store.delete_log_before(session, state.name, now - timedelta(days=days))
+        self._expired_at[state.name] = now
+        if gone:
+            log.info("personalizer log expired loop=%s slots=%d", state.name, gone)
 
     def publish(self, loop: str, learner: _Learner, source: str, now: datetime) -> int:
         """Publish the learner's model as a new version of `loop`; returns the version."""

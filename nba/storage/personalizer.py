@@ -187,6 +187,14 @@ def delete_log(session: Session, loop: str) -> int:
     return int(result.rowcount or 0)
 
 
+def delete_log_before(session: Session, loop: str, before: datetime) -> int:
+    """Delete a loop's slots ranked before `before`; returns how many."""
+    result = session.exec(
+        delete(LoopEventRow).where(col(LoopEventRow.loop) == loop, col(LoopEventRow.ts) < before)
+    )
+    return int(result.rowcount or 0)
+
+
 def latest_model(session: Session, loop: str) -> PublishedModel | None:
     """A loop's newest published model, or None."""
     query = (
