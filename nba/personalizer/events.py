@@ -6,13 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from nba.personalizer.features import action_features, context_features
+from nba.personalizer.requests import slot_features
 from nba.personalizer.values import LoggedSlot
 from policies.base import Candidate, Context, Event
 
-__all__ = ["SLOT_FEATURE", "candidates_of", "context_of", "event_of"]
-
-SLOT_FEATURE = "_slot"
-"""The namespace that carries a multi-slot rank's slot id into the context."""
+__all__ = ["candidates_of", "context_of", "event_of"]
 
 
 def context_of(
@@ -21,8 +19,7 @@ def context_of(
     """The policy's context: the context's features, plus a slot's id and features."""
     features = context_features(list(objects), "contextFeatures")
     if slot_id:
-        slot = context_features([*slot_objects, {"slot": {"id": slot_id}}], "slots")
-        features = (*features, *slot)
+        features = (*features, *slot_features(slot_id, list(slot_objects)))
     return Context(churn_score=0.0, features=features)
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "parse_multi_slot_reward",
     "parse_rank",
     "parse_reward",
+    "slot_features",
 ]
 
 MAX_ACTIONS = 50
@@ -50,12 +51,14 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """One slot of a multi-slot rank: id, baseline action, excluded ids, feature objects."""
+    """One slot of a multi-slot rank: id, baseline action, excluded ids, feature objects, and
+    the flat features it adds to the context (its own and its id's)."""
 
     id: str
     baseline: str
     excluded: frozenset[str]
     objects: tuple[Any, ...]
+    features: Features = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,8 @@ class RankRequest:
     excluded: frozenset[str]
     defer_activation: bool
     slots: tuple[Slot, ...] = ()
+    features: Features = ()
+    """The context's flat features (as `nba.personalizer.features` maps them)."""
 
     def available(self, taken: frozenset[str] = frozenset()) -> tuple[Action, ...]:
         """The actions not excluded (nor `taken`), in the order sent."""
@@ -79,11 +84,8 @@ def parse_rank(body: object, *, multi_slot: bool = False) -> RankRequest:
     if not isinstance(body, Mapping):
         raise PersonalizerError("BadRequest", "the body must be a JSON object")
     context = body.get("contextFeatures")
-    if (
-        not isinstance(context, list)
-        or not context
-        or not context_features(context, "contextFeatures")
-    ):
+    features = context_features(context, "contextFeatures") if isinstance(context, list) else ()
+    if not isinstance(context, list) or not features:
         raise PersonalizerError(
             _RANK, "contextFeatures must be a non-empty array of feature objects",
             target="contextFeatures",
@@ -105,7 +107,7 @@ def parse_rank(body: object, *, multi_slot: bool = False) -> RankRequest:
         )
     slots = _slots(body.get("slots"), known) if multi_slot else ()
     request = RankRequest(_event_id(body.get("eventId")), tuple(context), actions, excluded,
-                          defer, slots)  # fmt: skip
+                          defer, slots, features)  # fmt: skip
     if not multi_slot and not request.available():
         raise PersonalizerError(_RANK, "every action is excluded", target="excludedActions")
     return request
@@ -192,8 +194,11 @@ def _slots(value: object, known: set[str]) -> tuple[Slot, ...]:
         if baseline in excluded:
             raise PersonalizerError(_RANK, f"{target}.baselineAction must not be excluded",
                                     target=f"{target}.baselineAction")  # fmt: skip
-        context_features(objects, f"{target}.features")
-        slots.append(Slot(slot_id, baseline, excluded, tuple(objects)))
+        if not isinstance(objects, list):
+            raise PersonalizerError(_RANK, f"{target}.features must be an array of objects",
+                                    target=f"{target}.features")  # fmt: skip
+        flat = slot_features(slot_id, objects, f"{target}.features")
+        slots.append(Slot(slot_id, baseline, excluded, tuple(objects), flat))
     ids = [s.id for s in slots]
     if len(set(ids)) < len(ids):
         raise PersonalizerError(_RANK, "slot ids must be unique", target="slots")
@@ -201,6 +206,11 @@ def _slots(value: object, known: set[str]) -> tuple[Slot, ...]:
     if len(set(baselines)) < len(baselines):
         raise PersonalizerError(_RANK, "each slot needs its own baselineAction", target="slots")
     return tuple(slots)
+
+
+def slot_features(slot_id: str, objects: Sequence[Any], target: str = "slots") -> Features:
+    """The features a slot adds to the context: its feature objects' and its id's."""
+    return context_features([*objects, {"slot": {"id": slot_id}}], target)
 
 
 def _id(value: object, target: str) -> str:

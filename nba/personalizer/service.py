@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from nba.personalizer.errors import PersonalizerError
-from nba.personalizer.events import context_of
 from nba.personalizer.loops import LoopDirectory, LoopState
 from nba.personalizer.models import LoopModels
 from nba.personalizer.ranking import Choice, Sampler, choose
@@ -31,6 +30,7 @@ from nba.personalizer.requests import (
 from nba.personalizer.values import LoggedSlot
 from nba.storage import Database
 from nba.storage import personalizer as store
+from policies import Context
 
 __all__ = ["Personalizer"]
 
@@ -61,7 +61,7 @@ class Personalizer:
         policy, version = self.models.policy(state)
         candidates = request.available()
         choice = choose(
-            policy, context_of(request.context), candidates,
+            policy, Context(0.0, request.features), candidates,
             mode=state.service.learning_mode, exploration=state.service.exploration,
             baseline=0, sampler=self._sampler,
         )  # fmt: skip
@@ -95,7 +95,7 @@ class Personalizer:
                 continue
             ids = [a.id for a in candidates]
             choice = choose(
-                policy, context_of(request.context, slot.id, slot.objects), candidates,
+                policy, Context(0.0, (*request.features, *slot.features)), candidates,
                 mode=state.service.learning_mode, exploration=state.service.exploration,
                 baseline=ids.index(slot.baseline) if slot.baseline in ids else 0,
                 sampler=self._sampler,
