@@ -5,7 +5,8 @@ One `nba serve` (gunicorn, 1 worker, 4 threads) on a fresh SQLite file; three cl
 send, open loop at `--rate` requests/s, first Personalizer ranks (`POST /personalizer/v1.0/rank`,
 `--actions` actions with 3 features each, a context of 3 namespaces), then, as many, retention
 decisions (`POST /v1/decisions`, the bench's 10 offers and 20 context fields). Latency counts
-from each request's scheduled send time (no coordinated omission). Target: rank p99 <= 10 ms.
+from each request's scheduled send time (no coordinated omission); beside it, the server's
+CPU per request (all its processes, from /proc). Target: rank p99 <= 10 ms.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import click
 import numpy as np
 
-from nba.bench.http import Client, live_server
+from nba.bench.http import Client, live_server, server_cpu_s
 from nba.bench.measure import BenchOptions, percentiles
 from nba.bench.workload import make_contexts
 from nba.clock import utc_now
@@ -88,7 +89,7 @@ def main(rate: float, seconds: float, actions: int, seed: int) -> None:
     decisions = [json.dumps(b).encode() for b in make_contexts(1000, 20, rng)]
     with (
         tempfile.TemporaryDirectory(prefix="nba-bench-personalizer-") as tmp,
-        live_server(options, Path(tmp)) as (base, crm_secret, _pid),
+        live_server(options, Path(tmp)) as (base, crm_secret, pid),
     ):
         database = Database(f"sqlite:///{Path(tmp) / 'nba.db'}")
         _, secret = KeyRing(database).create("personalizer", "bench")
@@ -110,12 +111,15 @@ def main(rate: float, seconds: float, actions: int, seed: int) -> None:
         rows = []
         for name, send, headers in (("personalizer rank", rank, personalizer),
                                     ("retention decide", decide, crm)):  # fmt: skip
+            cpu_before = server_cpu_s(pid) or 0.0
             latencies, errors = drive(send, lambda h=headers: Client(base, h), count, rate, 3)
+            cpu_ms = ((server_cpu_s(pid) or 0.0) - cpu_before) / count * 1e3
             p50, p99 = percentiles(latencies)
-            rows.append((name, count, p50, p99, errors))
-    click.echo(f"{'phase':<20}{'n':>7}{'rate/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for name, n, p50, p99, errors in rows:
-        click.echo(f"{name:<20}{n:>7}{rate:>8.0f}{p50:>9.2f}{p99:>9.2f}{errors:>8}")
+            rows.append((name, count, p50, p99, errors, cpu_ms))
+    click.echo(f"{'phase':<20}{'n':>7}{'rate/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+               f"{'server CPU ms/req':>19}")  # fmt: skip
+    for name, n, p50, p99, errors, cpu_ms in rows:
+        click.echo(f"{name:<20}{n:>7}{rate:>8.0f}{p50:>9.2f}{p99:>9.2f}{errors:>8}{cpu_ms:>19.2f}")
     verdict = "meets" if rows[0][3] <= TARGET_P99_MS else "misses"
     click.echo(f"rank p99 {rows[0][3]:.2f} ms {verdict} the {TARGET_P99_MS:g} ms target")
 

@@ -138,7 +138,7 @@ class Runtime:
         self.evaluations.close()
         if self.settings.learning.trainer_enabled:
             _logged(self.save_model, "train on close")()
-            _logged(self.personalizer.trainer.run, "train loops on close")()
+            _logged(lambda: self.personalizer.trainer.run(final=True), "train loops on close")()
         _logged(self.database.checkpoint, "wal_checkpoint on close")()
         self.database.dispose()
 

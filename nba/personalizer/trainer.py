@@ -68,12 +68,20 @@ class LoopTrainer:
         self._learners: dict[str, _Learner] = {}
         self._expired_at: dict[str, datetime] = {}
 
-    def run(self) -> dict[str, int]:
-        """Learn what is due in every loop; the slots learned per loop (empty: no lease)."""
+    def run(self, *, final: bool = False) -> dict[str, int]:
+        """Learn what is due in every loop; the slots learned per loop (empty: no lease).
+
+        `final` (on close) publishes whatever was learned, whatever the export frequency.
+        """
         with self._database.session() as session:
             if not acquire_lock(session, LEASE, self._owner, self._lease_s, self._clock()):
                 return {}
-        return {name: self.train(self._loops.state(name)) for name in self._loops.names()}
+        learned = {name: self.train(self._loops.state(name)) for name in self._loops.names()}
+        if final:
+            for name, learner in self._learners.items():
+                if learner.unpublished:
+                    self.publish(name, learner, "online", self._clock())
+        return learned
 
     def train(self, state: LoopState) -> int:
         """Learn one loop's due slots and publish if its export time came; slots learned.
