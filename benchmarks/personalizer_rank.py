@@ -1,12 +1,13 @@
 """Personalizer rank latency on `nba serve`, beside the retention decision's (issue 17).
 
-Run: `python benchmarks/personalizer_rank.py [--rate 300] [--seconds 10] [--actions 10]`.
-One `nba serve` (gunicorn, 1 worker, 4 threads) on a fresh SQLite file; three client threads
-send, open loop at `--rate` requests/s, first Personalizer ranks (`POST /personalizer/v1.0/rank`,
-`--actions` actions with 3 features each, a context of 3 namespaces), then, as many, retention
-decisions (`POST /v1/decisions`, the bench's 10 offers and 20 context fields). Latency counts
-from each request's scheduled send time (no coordinated omission); beside it, the server's
-CPU per request (all its processes, from /proc). Target: rank p99 <= 10 ms.
+Run: `python benchmarks/personalizer_rank.py [--rate 300] [--seconds 10] [--actions 10]
+[--workers 1]`. One `nba serve` (gunicorn, 1 worker by default, 4 threads) on a fresh SQLite
+file; three client threads send, open loop at `--rate` requests/s, first Personalizer ranks
+(`POST /personalizer/v1.0/rank`, `--actions` actions with 3 features each, a context of 3
+namespaces), then, as many, retention decisions (`POST /v1/decisions`, the bench's 10 offers
+and 20 context fields). Latency counts from each request's scheduled send time (no
+coordinated omission); beside it, the server's CPU per request (all its processes, from
+/proc). Target: rank p99 <= 10 ms.
 """
 
 from __future__ import annotations
@@ -79,12 +80,13 @@ def drive(send: Callable[[Client, int], bool], connect: Callable[[], Client], co
 @click.option("--rate", type=float, default=300.0, show_default=True)
 @click.option("--seconds", type=float, default=10.0, show_default=True)
 @click.option("--actions", type=int, default=10, show_default=True)
+@click.option("--workers", type=int, default=1, show_default=True, help="gunicorn workers.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def main(rate: float, seconds: float, actions: int, seed: int) -> None:
+def main(rate: float, seconds: float, actions: int, workers: int, seed: int) -> None:
     """Rank p50/p99 at RATE requests/s, then the retention decision's at the same rate."""
     rng = np.random.default_rng(seed)
     count = int(rate * seconds)
-    options = BenchOptions(rate=rate, seconds=seconds, seed=seed)
+    options = BenchOptions(rate=rate, seconds=seconds, seed=seed, workers=workers)
     ranks = rank_bodies(1000, actions, rng)
     decisions = [json.dumps(b).encode() for b in make_contexts(1000, 20, rng)]
     with (
