@@ -139,7 +139,9 @@ def test_a_loop_driven_only_through_the_sdk_learns_food_by_time_of_day(service):
     rng = np.random.default_rng(17)
     times = list(BEST)
     rewards = []
-    for _ in range(320):
+    for i in range(320):
+        if i == 240:
+            time.sleep(1.5)  # a pause in traffic: the model exported each second is served
         time_of_day = times[int(rng.integers(len(times)))]
         reply = client.rank({"contextFeatures": [{"time": time_of_day}], "actions": _actions()})
         served = reply["rewardActionId"]
