@@ -6,6 +6,7 @@ new policy, then replacing the reference; ranks in flight finish on the old one.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -20,6 +21,8 @@ from nba.storage import personalizer as store
 from policies import InvalidModel, InvalidParameter, Policy
 
 __all__ = ["LoopModels", "build_policy", "fresh_params", "policy_from"]
+
+log = logging.getLogger(__name__)
 
 
 def fresh_params(state: LoopState) -> dict[str, Any]:
@@ -78,9 +81,14 @@ class LoopModels:
                 model = None
                 if latest is not None and latest != version:
                     model = store.latest_model(session, name)
-            if model is not None:
+            if model is None:
+                continue
+            try:
                 self._swap(name, model)
-                swapped.append(name)
+            except PersonalizerError:  # keep serving the model before it; say so once a poll
+                log.exception("personalizer model not loadable loop=%s", name)
+                continue
+            swapped.append(name)
         return swapped
 
     def forget(self, loop: str) -> None:

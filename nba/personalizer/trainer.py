@@ -76,7 +76,12 @@ class LoopTrainer:
         with self._database.session() as session:
             if not acquire_lock(session, LEASE, self._owner, self._lease_s, self._clock()):
                 return {}
-        learned = {name: self.train(self._loops.state(name)) for name in self._loops.names()}
+        learned = {}
+        for name in self._loops.names():
+            try:
+                learned[name] = self.train(self._loops.state(name))
+            except Exception:  # one loop's fault (a bad stored model) must not stop the others
+                log.exception("personalizer training failed loop=%s", name)
         if final:
             for name, learner in self._learners.items():
                 if learner.unpublished:
