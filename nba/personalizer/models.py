@@ -62,6 +62,7 @@ class LoopModels:
         self._rng = rng
         self._lock = threading.Lock()
         self._served: dict[str, tuple[Policy, int | None]] = {}
+        self._failed: dict[str, int] = {}  # the version of each loop that could not be loaded
 
     def policy(self, state: LoopState) -> tuple[Policy, int | None]:
         """The policy serving `state`'s loop and its model version."""
@@ -79,14 +80,16 @@ class LoopModels:
             with self._database.session(readonly=True) as session:
                 latest = store.latest_version(session, name)
                 model = None
-                if latest is not None and latest != version:
+                if latest is not None and latest != version and latest != self._failed.get(name):
                     model = store.latest_model(session, name)
             if model is None:
                 continue
             try:
                 self._swap(name, model)
-            except PersonalizerError:  # keep serving the model before it; say so once a poll
-                log.exception("personalizer model not loadable loop=%s", name)
+            except PersonalizerError:  # keep serving the model before it; say so once
+                log.exception("personalizer model not loadable loop=%s version=%d", name,
+                              model.version)  # fmt: skip
+                self._failed[name] = model.version
                 continue
             swapped.append(name)
         return swapped
