@@ -112,8 +112,9 @@ class LoopTrainer:
         if events:
             learner.policy.learn(events)
             learner.unpublished += len(events)
-        with self._database.session() as session:
-            store.mark_learned(session, state.name, settled, now)
+        if settled:
+            with self._database.session() as session:
+                store.mark_learned(session, state.name, settled, now)
         if learner.unpublished and (
             learner.published_at is None or now - learner.published_at >= service.model_export
         ):
