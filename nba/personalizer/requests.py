@@ -93,11 +93,9 @@ def parse_rank(body: object, *, multi_slot: bool = False) -> RankRequest:
     actions = _actions(body.get("actions"))
     excluded = _ids(body.get("excludedActions"), "excludedActions")
     known = {a.id for a in actions}
-    unknown = sorted(excluded - known)
-    if unknown:
-        raise PersonalizerError(
-            _RANK, f"excludedActions names unknown actions {unknown[:5]}", target="excludedActions"
-        )
+    # An excluded id that names no action of this request excludes nothing: clients often
+    # send one exclusion list for every request.
+    excluded &= known
     defer = body.get("deferActivation", False)
     if defer is None:
         defer = False
