@@ -9,6 +9,7 @@ from flask import Response, jsonify
 
 from api.routes import personalizer_admin
 from api.routes.personalizer_common import blueprint, body, loop, parts, route
+from nba.personalizer import PersonalizerError
 
 __all__ = ["blueprint", "personalizer_admin"]
 
@@ -57,3 +58,9 @@ def activate_multi_slot(event_id: str) -> Response:
     """Activate a deferred multi-slot event (204)."""
     parts().service.activate(loop(), event_id)
     return Response(status=204)
+
+
+@blueprint.route("/personalizer/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown(rest: str) -> Response:
+    """Any other path under /personalizer: Personalizer's ResourceNotFound."""
+    raise PersonalizerError("ResourceNotFound", f"no Personalizer operation at /{rest}")

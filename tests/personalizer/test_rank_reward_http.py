@@ -118,6 +118,12 @@ def test_loops_keep_their_events_apart_and_unbound_keys_use_the_default_loop(htt
     assert http.post(f"{V1}/rank", json=rank_body(eventId=loop), headers=anyone).status_code == 201
 
 
+def test_an_unknown_personalizer_path_is_resource_not_found(http, key):
+    for path in ("/personalizer/v1.0/nothing", "/personalizer/v2.0/rank", "/personalizer/x"):
+        reply = http.post(path, json={}, headers=key())
+        assert reply.status_code == 404 and reply.json["error"]["code"] == "ResourceNotFound"
+
+
 def test_the_retention_api_refuses_a_personalizer_key(http, key):
     _, secret = next(iter(key().items()))
     reply = http.get("/v1/offers", headers={"Authorization": f"Bearer {secret}"})
