@@ -136,6 +136,7 @@ class Runtime:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
         self.evaluations.close()
+        self.personalizer.close()
         if self.settings.learning.trainer_enabled:
             _logged(self.save_model, "train on close")()
             _logged(lambda: self.personalizer.trainer.run(final=True), "train loops on close")()

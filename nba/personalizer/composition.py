@@ -35,6 +35,10 @@ class PersonalizerParts:
     admin: LoopAdmin
     evaluations: LoopEvaluations
 
+    def close(self) -> None:
+        """Wait for the evaluations in progress."""
+        self.evaluations.close()
+
     def tick(self, *, train: bool = True) -> None:
         """One scheduled run: train what is due (if this process may), then serve new models."""
         if train:

@@ -6,14 +6,17 @@ replayed over the loop's settled slots between `startTime` and `endTime`: a VW p
 those arguments predicts each slot before learning it (progressive validation), mixed with
 the loop's exploration as it would be served. `nba.ope.evaluate` then estimates each
 policy's expected reward (SNIPS, with a bootstrap interval) from the logged propensities.
-The best policy by expected reward is `optimalPolicy`.
+The best policy by expected reward is `optimalPolicy`. An evaluation runs in the background
+(`Running`, then `Succeeded` or `Failed`), one at a time per process.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +36,8 @@ from nba.storage import personalizer as store
 from policies import Policy
 
 __all__ = ["LoopEvaluations", "replay"]
+
+log = logging.getLogger(__name__)
 
 _MAX_POLICIES = 10
 _MAX_SLOTS = 100_000
@@ -73,9 +78,18 @@ class LoopEvaluations:
         self._admin = admin
         self._rng = rng
         self._clock = clock
+        # One evaluation at a time, beside the requests: a large log takes minutes.
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loop-evaluation")
+
+    def close(self) -> None:
+        """Wait for the evaluations in progress to end."""
+        self._pool.shutdown(wait=True)
 
     def create(self, loop: str, body: object, evaluation_id: str | None = None) -> dict[str, Any]:
-        """Run an evaluation now (small logs: seconds) and store it; its record."""
+        """Store an evaluation as `Running` and run it in the background; its record.
+
+        Refused at once: a bad body, an id in use, no settled event in the date range.
+        """
         state = self._loops.state(loop)
         spec = _spec(body)
         evaluation_id = evaluation_id or uuid.uuid4().hex
@@ -91,18 +105,38 @@ class LoopEvaluations:
             raise PersonalizerError(
                 "NoLogsExistInDateRange", "no settled events between startTime and endTime"
             )
-        results = self._results(state, spec["policies"], slots)
-        best = max(results, key=lambda r: r["summary"]["expectedReward"])
         record = {
-            "name": spec["name"], "status": "Succeeded",
+            "name": spec["name"], "status": "Running",
             "spec": {"startTime": spec["start"].isoformat(), "endTime": spec["end"].isoformat(),
                      "policies": [p.to_json() for p in spec["policies"]]},
-            "results": {"policies": results, "optimalPolicy": best["name"], "events": len(slots)},
-            "created_at": self._clock(),
+            "results": {}, "created_at": self._clock(),
         }  # fmt: skip
         with self._database.session() as session:
             store.put_evaluation(session, loop, evaluation_id, **record)
+        self._pool.submit(self._run, state, evaluation_id, spec["policies"], slots)
         return self.get(loop, evaluation_id)
+
+    def _run(
+        self, state: LoopState, evaluation_id: str, custom: list[LearningSettings],
+        slots: list[LoggedSlot],
+    ) -> None:  # fmt: skip
+        try:
+            results = self._results(state, custom, slots)
+            best = max(results, key=lambda r: _or_low(r["summary"]["expectedReward"]))
+            done = {
+                "status": "Succeeded",
+                "results": {
+                    "policies": results,
+                    "optimalPolicy": best["name"],
+                    "events": len(slots),
+                },
+            }
+        except Exception as error:  # the record says Failed; the log has the traceback
+            log.exception("personalizer evaluation failed loop=%s id=%s", state.name,
+                          evaluation_id)  # fmt: skip
+            done = {"status": "Failed", "results": {"error": str(error)}}
+        with self._database.session() as session:
+            store.put_evaluation(session, state.name, evaluation_id, **done)
 
     def get(self, loop: str, evaluation_id: str) -> dict[str, Any]:
         """An evaluation in both SDKs' shapes (`policyResults` and `content`)."""
@@ -134,7 +168,7 @@ class LoopEvaluations:
     def settings_of(self, loop: str, evaluation_id: str, policy_name: str) -> LearningSettings:
         """The learning settings named `policy_name` in an evaluation (for applyFromEvaluation)."""
         found = self.get(loop, evaluation_id)
-        for result in found["policyResults"]:
+        for result in found.get("policyResults", ()):
             if result["name"] == policy_name and result["arguments"]:
                 return LearningSettings.parse(
                     {"name": result["name"], "arguments": result["arguments"]}
@@ -196,6 +230,10 @@ class LoopEvaluations:
         return results
 
 
+def _or_low(value: float | None) -> float:
+    return -math.inf if value is None else value
+
+
 def _baseline_index(slot: LoggedSlot) -> int:
     # The baseline served in Apprentice mode: the chosen action then; else the first one.
     return slot.chosen if slot.mode != "Online" else 0
@@ -242,7 +280,7 @@ def _shown(record: dict[str, Any], *, full: bool) -> dict[str, Any]:
         "evaluationType": "Manual", "startTime": spec["startTime"], "endTime": spec["endTime"],
         "creationTime": record["created_at"].isoformat(),
     }  # fmt: skip
-    if full:
+    if full and record["status"] == "Succeeded":
         policies = results["policies"]
         shown["optimalPolicy"] = results["optimalPolicy"]
         shown["events"] = results["events"]

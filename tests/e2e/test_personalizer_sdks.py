@@ -31,6 +31,7 @@ from nba.personalizer.loops import LoopDirectory
 from nba.serving.keys import KeyRing
 from nba.storage import Database
 from tests.e2e.live import Served
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow  # a live gunicorn service
 
@@ -187,7 +188,11 @@ def test_the_administration_client_configures_exports_imports_and_evaluates(serv
             "e1", {"name": "e1", "startTime": start, "endTime": end, "policies": [fast]}
         ),
     )
-    found = admin.get_evaluation("e1", start_time=start, end_time=end)
+    found = wait_until(
+        lambda: _finished(admin.get_evaluation("e1", start_time=start, end_time=end)),
+        30,
+        "evaluation",
+    )
     names = {p["name"] for p in found["content"]["value"]}
     assert found["status"] == "Succeeded" and names == {"nba-default", "fast", "Baseline", "Random"}
     assert [e["id"] for e in admin.list_evaluations()] == ["e1"]
@@ -199,6 +204,10 @@ def test_the_administration_client_configures_exports_imports_and_evaluates(serv
     admin.reset_model()
     admin.delete_logs()
     assert admin.get_log_properties()["dateRange"]["from"] is None
+
+
+def _finished(evaluation: dict) -> dict | None:
+    return None if evaluation["status"] == "Running" else evaluation
 
 
 def _weights(model: bytes) -> list[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.personalizer.conftest import rank_body
+from tests.waiting import wait_until
 
 V1 = "/personalizer/v1.0"
 SERVICE = "/personalizer/configurations/service?api-version=2022-09-01-preview"
@@ -98,7 +99,11 @@ def test_v1_evaluations_are_posted_and_listed_as_an_array(http, key, loop_runtim
     assert parts.trainer.train(parts.loops.state(loop)) == 30
     created = http.post(f"{V1}/evaluations", json=body, headers=headers)
     assert created.status_code == 201, created.json
-    results = {p["name"]: p["totalSummary"] for p in created.json["policyResults"]}
+    assert created.json["status"] in ("Running", "Succeeded")
+    path = f"{V1}/evaluations/{created.json['id']}"
+    done = wait_until(lambda: _finished(http.get(path, headers=headers).json), 30, "evaluation")
+    assert done["status"] == "Succeeded", done
+    results = {p["name"]: p["totalSummary"] for p in done["policyResults"]}
     assert set(results) == {"nba-default", "slow", "Baseline", "Random"}
     low, high = results["Random"]["confidenceInterval"]
     assert low <= results["Random"]["expectedReward"] <= high
@@ -108,3 +113,7 @@ def test_v1_evaluations_are_posted_and_listed_as_an_array(http, key, loop_runtim
     missing = http.post(f"{V1}/configurations/applyFromEvaluation", json=apply, headers=headers)
     assert missing.json["error"]["code"] == "LearningSettingsNotFound"
     assert http.delete(f"{V1}/evaluations/nope", headers=headers).status_code == 404
+
+
+def _finished(evaluation: dict) -> dict | None:
+    return None if evaluation["status"] == "Running" else evaluation
