@@ -299,6 +299,8 @@ class ApiKey:
 
 
 ROLES = ("crm", "marketer", "analyst", "admin")
+KEY_ROLES = (*ROLES, "personalizer")
+"""Every role a key may have: `personalizer` keys call only the Personalizer API (issue 17)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from nba.learning.keeper import ModelKeeper
 from nba.learning.online import OnlineLearner
 from nba.learning.registry import ModelRegistry
 from nba.learning.trainer import Trainer
+from nba.personalizer.composition import PersonalizerParts, build_personalizer
 from nba.reward import fresh_policy_params, learned_kinds
 from nba.serving.audit import AuditLog
 from nba.serving.catalog import OfferCatalog
@@ -67,6 +68,7 @@ class Runtime:
     insights: Insights
     learner: OnlineLearner
     what_ifs: WhatIfJobs
+    personalizer: PersonalizerParts
     scheduler: BackgroundScheduler | None = field(default=None)
     health_weights: HealthWeights = field(default_factory=default_weights)
 
@@ -97,6 +99,8 @@ class Runtime:
         every(self.drift.check, s.evaluation.drift_interval_s, "drift")
         every(self.summaries.refresh, s.evaluation.summary_interval_s, "summaries", now=True)
         every(self.comparison.run, s.evaluation.comparison_interval_s, "comparison", now=True)
+        train_loops = s.learning.trainer_enabled
+        every(lambda: self.personalizer.tick(train=train_loops), s.learning.model_poll_s, "loops")
         scheduler.start()
         self.scheduler = scheduler
         log.info("scheduler started")
@@ -133,8 +137,10 @@ class Runtime:
         self.evaluations.close()
         self.learner.stop()
         self.what_ifs.close()
+        self.personalizer.close()
         if self.settings.learning.trainer_enabled:
             _logged(self.save_model, "train on close")()
+            _logged(lambda: self.personalizer.trainer.run(final=True), "train loops on close")()
         _logged(self.database.checkpoint, "wal_checkpoint on close")()
         self.database.dispose()
 
@@ -166,7 +172,7 @@ def build_runtime(
     database.upgrade()
     root = np.random.default_rng(settings.seed)
     # Spawned streams are numbered: a stream added at the end leaves the others as they were.
-    streams = root.spawn(8)
+    streams = root.spawn(9)
     policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = streams[:6]
     lookup_rng = streams[6]
     comparison_rng = streams[7]
@@ -227,6 +233,9 @@ def build_runtime(
         CatalogFigures(database, clock),
         DecisionLookup(database, keeper, apprentice, lookup_rng),
         summaries, comparison, Insights(database, comparison, clock), learner,
-        health_weights=health_weights,
         what_ifs=WhatIfJobs(database, what_if_engine, clock),
+        personalizer=build_personalizer(
+            database, streams[8], clock, lease_s=settings.learning.trainer_lease_s
+        ),
+        health_weights=health_weights,
     )  # fmt: skip

@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                ".csv) or to stdout (CSV)."),
     "keys": ("nba.cli.keys:command", "Manage API keys (the secret is printed once, as the last "
              "line)."),
+    "loops": ("nba.cli.loops:command", "Personalizer learning loops: create them, give them "
+              "keys, move their logs."),
     "models": ("nba.cli.models:command", "List, activate (roll back), pin, train and compare "
                "model versions."),
     "offers": ("nba.cli.offers:command", "Add, edit, pause and retire offers; read their "

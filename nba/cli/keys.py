@@ -8,7 +8,7 @@ import click
 
 from nba.cli._common import database_options, open_database, settings_from
 from nba.clock import utc_now
-from nba.domain import ROLES, Actor
+from nba.domain import KEY_ROLES, Actor
 from nba.serving.keys import KeyRing
 
 
@@ -18,7 +18,7 @@ def command() -> None:
 
 
 @command.command("create")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice(KEY_ROLES), required=True)
 @click.option("--name", default="", help="A label, e.g. the system that uses the key.")
 @click.option(
     "--expires-in-days",

@@ -4,9 +4,9 @@ One JSON object per line: `_label_cost` (reward = -cost; absent while no outcome
 `_label_probability` (propensity), `_labelIndex` (0-based index of the chosen action in
 `c._multi`; `_label_Action` is the same, 1-based), `a` (1-based action indices, chosen first),
 `p` (probabilities in the order of `a`), `c` (the shared context; `c._multi` lists the
-actions), `EventId`, `Timestamp`. An action's offer id is its `offer_id` or `id` field,
-looked for at the top of the action object and one namespace down, else `action_<k>`.
-Lines without `c` (VW's separate outcome lines) are skipped.
+actions), `EventId`, `Timestamp`. An action's offer id is its `_tag`, else its `id` or
+`offer_id` field, looked for at the top of the action object and one namespace down, else
+`action_<k>`. Lines without `c` (VW's separate outcome lines) are skipped.
 """
 
 from __future__ import annotations
@@ -18,23 +18,18 @@ import pandas as pd
 
 from nba.errors import InvalidInput
 from nba.logschema import COLUMNS
+from nba.personalizer.dsjson import DsjsonEvent, read_events
 
 _ID_KEYS = ("offer_id", "id")
 
 
 def read_dsjson(path: str | Path) -> pd.DataFrame:
-    """Read a DSJSON file into the decision-log columns of nba.logschema."""
-    rows = []
-    with Path(path).open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                event = json.loads(line)
-            except ValueError as error:
-                raise InvalidInput("log", f"line {number}: not JSON ({error})") from None
-            if isinstance(event, dict) and "c" in event:
-                rows.append(_row(event, number))
+    """Read a DSJSON file into the decision-log columns of nba.logschema.
+
+    Lines are read by `nba.personalizer.dsjson` (Decision Service quirks included: repeated
+    `_tag`s, `pdrop`, `_skipLearn`, outcomes in `o`, the older top-level `_multi` form).
+    """
+    rows = [_row(event) for event in read_events(path)]
     if not rows:
         raise InvalidInput("log", f"{path}: no decision lines (objects with 'c')")
     return pd.DataFrame(rows, columns=list(COLUMNS))
@@ -75,62 +70,28 @@ def write_dsjson(frame: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def _row(event: dict, number: int) -> dict[str, object]:
-    context = event["c"]
-    actions = context.get("_multi") if isinstance(context, dict) else None
-    if not isinstance(actions, list) or not actions:
-        raise InvalidInput("c._multi", f"line {number}: must list the actions")
-    offer_ids = [_offer_id(action, k) for k, action in enumerate(actions)]
-    order = [int(i) - 1 for i in event.get("a", [])]
-    probs = event.get("p", [])
-    if len(order) != len(actions) or len(probs) != len(actions):
-        raise InvalidInput("a", f"line {number}: 'a' and 'p' must have one entry per action")
-    if sorted(order) != list(range(len(actions))):
-        raise InvalidInput("a", f"line {number}: must be a permutation of 1..{len(actions)}")
-    probabilities = [0.0] * len(actions)
-    for index, p in zip(order, probs, strict=True):
-        probabilities[index] = float(p)
-    chosen = _chosen(event, order, number)
-    cost = event.get("_label_cost")
-    shared = {k: v for k, v in context.items() if k != "_multi"}
+def _row(event: DsjsonEvent) -> dict[str, object]:
+    shared: dict[str, object] = {}
+    for features in event.context:
+        shared.update(features)
     churn = shared.pop("churn_score", _nested(shared, "churn_score"))
-    reward = None if cost is None else -float(cost)
+    offer_ids = [action_id for action_id, _ in event.actions]
+    reward = event.reward
     return {
-        "decision_id": str(event.get("EventId", f"line-{number}")),
-        "ts": pd.Timestamp(event["Timestamp"]) if "Timestamp" in event else pd.NaT,
+        "decision_id": event.event_id,
+        "ts": pd.Timestamp(event.timestamp) if event.timestamp is not None else pd.NaT,
         "customer_id": str(shared.pop("customer_id", "")),
-        "churn_score": float(churn) if churn is not None else 0.0,
+        "churn_score": float(churn) if isinstance(churn, int | float) else 0.0,
         "context": json.dumps(shared),
         "eligible": offer_ids,
-        "probabilities": probabilities,
-        "offer_id": offer_ids[chosen],
-        "propensity": float(event.get("_label_probability", probabilities[chosen])),
+        "probabilities": list(event.probabilities),
+        "offer_id": offer_ids[event.chosen],
+        "propensity": event.propensity,
         "reward": reward,
         "accepted": None if reward is None else reward > 0,
         "policy": "vw-dsjson",
         "model_version": None,
     }
-
-
-def _chosen(event: dict, order: list[int], number: int) -> int:
-    if "_labelIndex" in event:
-        return int(event["_labelIndex"])
-    if "_label_Action" in event:
-        return int(event["_label_Action"]) - 1
-    if order:
-        return order[0]
-    raise InvalidInput("_labelIndex", f"line {number}: no chosen action")
-
-
-def _offer_id(action: object, k: int) -> str:
-    if isinstance(action, dict):
-        for key in _ID_KEYS:
-            if key in action:
-                return str(action[key])
-        found = _nested(action, *_ID_KEYS)
-        if found is not None:
-            return str(found)
-    return f"action_{k}"
 
 
 def _nested(mapping: dict, *keys: str) -> object:

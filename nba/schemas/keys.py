@@ -7,10 +7,10 @@ from typing import Annotated, Self
 
 from pydantic import Field
 
-from nba.domain import ROLES, ApiKey
+from nba.domain import KEY_ROLES, ApiKey
 from nba.schemas._common import MAX_ID_CHARS, Body, OneOf, Reply, Time, Timestamp
 
-Role = Annotated[str, OneOf(ROLES)]
+Role = Annotated[str, OneOf(KEY_ROLES)]
 
 
 class KeyBody(Body):

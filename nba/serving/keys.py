@@ -10,7 +10,7 @@ import time
 from datetime import datetime
 
 from nba.clock import utc_now
-from nba.domain import ROLES, Actor, ApiKey
+from nba.domain import KEY_ROLES, Actor, ApiKey
 from nba.errors import InvalidInput
 from nba.schemas import key_info
 from nba.storage import Database, audit, keys
@@ -133,5 +133,5 @@ class KeyRing:
 
 
 def _check_role(role: str) -> None:
-    if role not in ROLES:
-        raise InvalidInput("role", f"must be one of {', '.join(ROLES)}, got {role!r}")
+    if role not in KEY_ROLES:
+        raise InvalidInput("role", f"must be one of {', '.join(KEY_ROLES)}, got {role!r}")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from nba.clock import utc_now
-from nba.domain import ROLES, ApiKey
+from nba.domain import KEY_ROLES, ApiKey
 from nba.errors import InvalidInput, NotFound
 from nba.storage.tables import ApiKeyRow, StateRow
 
@@ -148,8 +148,8 @@ def _hash_key(session: Session) -> bytes:
 def _insert(
     session: Session, secret: str, role: str, name: str, expires_at: datetime | None
 ) -> ApiKey:
-    if role not in ROLES:
-        raise InvalidInput("role", f"must be one of {list(ROLES)}, got {role!r}")
+    if role not in KEY_ROLES:
+        raise InvalidInput("role", f"must be one of {list(KEY_ROLES)}, got {role!r}")
     row = ApiKeyRow(
         id=secrets.token_hex(8),
         key_hash=_keyed(_hash_key(session), secret),

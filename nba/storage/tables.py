@@ -275,6 +275,102 @@ class ContextDayRow(SQLModel, table=True):
     accepts_sum: float = 0.0
 
 
+class LoopRow(SQLModel, table=True):
+    """A Personalizer learning loop and its settings (migration 0010).
+
+    `service` holds the service configuration, `policy` the learning settings (name and VW
+    arguments), both as the Personalizer API shows them. The loop "default" answers keys that
+    belong to no loop.
+    """
+
+    __tablename__ = "personalizer_loops"
+
+    name: str = Field(primary_key=True)
+    service: dict = Field(default_factory=dict, sa_type=JSON)
+    policy: dict = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    logs_cleared_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class LoopKeyRow(SQLModel, table=True):
+    """Which loop a Personalizer API key belongs to (migration 0010)."""
+
+    __tablename__ = "personalizer_keys"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(["key_id"], ["api_keys.id"], name="fk_personalizer_keys_key"),
+        sa.ForeignKeyConstraint(
+            ["loop"], ["personalizer_loops.name"], name="fk_personalizer_keys_loop"
+        ),
+    )
+
+    key_id: str = Field(primary_key=True)
+    loop: str = Field(index=True)
+
+
+class LoopEventRow(SQLModel, table=True):
+    """One ranked slot of one Personalizer event, with what is needed to learn it (migration
+    0010).
+
+    A single-slot event has one row with `slot_id` "". `actions` are the candidates of this
+    slot in the order ranked (`[{"id", "features"}]`), `probabilities` follow them, `chosen`
+    indexes them. `reward` is the aggregated reward so far (`reward_count` rewards), `learned_at`
+    when the loop's model learned the row (`learned_reward` the value it learned).
+    """
+
+    __tablename__ = "personalizer_events"
+    __table_args__ = (sa.Index("ix_personalizer_events_due", "loop", "learned_at", "ts"),)
+
+    loop: str = Field(primary_key=True)
+    event_id: str = Field(primary_key=True)
+    slot_id: str = Field(primary_key=True, default="")
+    ts: datetime = Field(sa_type=UTCDateTime)
+    context: list = Field(default_factory=list, sa_type=JSON)
+    slot_features: list | None = Field(default=None, sa_type=JSON)
+    actions: list = Field(default_factory=list, sa_type=JSON)
+    excluded: list = Field(default_factory=list, sa_type=JSON)
+    probabilities: list = Field(default_factory=list, sa_type=JSON)
+    chosen: int
+    propensity: float
+    mode: str
+    model_version: int | None = None
+    is_active: bool = True
+    activated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reward: float | None = None
+    reward_count: int = 0
+    rewarded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    learned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    learned_reward: float | None = None
+
+
+class LoopModelRow(SQLModel, table=True):
+    """A published model of one Personalizer loop (migration 0010); the newest is served."""
+
+    __tablename__ = "personalizer_models"
+
+    loop: str = Field(primary_key=True)
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    params: dict = Field(default_factory=dict, sa_type=JSON)
+    source: str
+    events: int = 0
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class LoopEvaluationRow(SQLModel, table=True):
+    """An offline evaluation of one Personalizer loop's log (migration 0010)."""
+
+    __tablename__ = "personalizer_evaluations"
+
+    loop: str = Field(primary_key=True)
+    id: str = Field(primary_key=True)
+    name: str
+    status: str
+    spec: dict = Field(default_factory=dict, sa_type=JSON)
+    results: dict = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
 metadata = SQLModel.metadata
 
 
