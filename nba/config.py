@@ -127,6 +127,14 @@ class LearningSettings(_Group):
     apprentice_epsilon: float = Field(default=0.1, gt=0, le=1)
     apprentice_min_outcomes: int = Field(default=500, gt=0)
     apprentice_interval_s: float = Field(default=300.0, gt=0)
+    # Auto-optimize: challengers learn beside the champion; one is promoted when off-policy
+    # evaluation on held-out decisions says it is better (lower bound of the lift above 0).
+    auto_optimize: bool = False
+    auto_optimize_interval_s: float = Field(default=3600.0, gt=0)
+    # name -> {"policy": ..., "params": {...}}; empty: the default set (nba.learning.challengers)
+    auto_optimize_challengers: dict[str, Any] = Field(default_factory=dict)
+    auto_optimize_holdout: int = Field(default=2000, gt=0)  # newest decisions none trains on
+    auto_optimize_min_ess: float = Field(default=200.0, gt=0)
 
 
 class RewardSettings(_Group):

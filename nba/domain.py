@@ -360,3 +360,32 @@ class OfferChanges(TypedDict, total=False):
     starts_at: datetime | None
     ends_at: datetime | None
     status: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengerState:
+    """A challenger of auto-optimize as stored: policy, state bytes, how far it has learned.
+
+    `learned_until` is the (outcome ts, decision id) of the last answer it learned, or None."""
+
+    name: str
+    policy: str
+    params: tuple[tuple[str, object], ...]
+    data: bytes
+    learned: int = 0
+    learned_until: tuple[datetime, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Optimization:
+    """One stored comparison of the challengers with the champion (`results`: one JSON object
+    per challenger), and the challenger it promoted, if any, as which version."""
+
+    id: int
+    computed_at: datetime
+    champion_version: int | None
+    rows: int
+    results: tuple[Mapping[str, object], ...]
+    promoted: str | None = None
+    promoted_version: int | None = None
+    note: str | None = None

@@ -21,9 +21,11 @@ from nba.evaluation.summaries import DailySummaries
 from nba.evaluation.what_if_jobs import WhatIfEngine, WhatIfJobs
 from nba.health import HealthWeights, default_weights, load_weights
 from nba.learning.apprentice import Apprentice
+from nba.learning.challengers import ChallengerPool, challenger_specs
 from nba.learning.drift import DriftMonitor
 from nba.learning.keeper import ModelKeeper
 from nba.learning.online import OnlineLearner
+from nba.learning.optimizer import AutoOptimizer
 from nba.learning.registry import ModelRegistry
 from nba.learning.trainer import Trainer
 from nba.personalizer.composition import PersonalizerParts, build_personalizer
@@ -69,6 +71,7 @@ class Runtime:
     learner: OnlineLearner
     what_ifs: WhatIfJobs
     personalizer: PersonalizerParts
+    optimizer: AutoOptimizer
     scheduler: BackgroundScheduler | None = field(default=None)
     health_weights: HealthWeights = field(default_factory=default_weights)
 
@@ -99,6 +102,8 @@ class Runtime:
         every(self.drift.check, s.evaluation.drift_interval_s, "drift")
         every(self.summaries.refresh, s.evaluation.summary_interval_s, "summaries", now=True)
         every(self.comparison.run, s.evaluation.comparison_interval_s, "comparison", now=True)
+        if s.learning.auto_optimize and s.learning.trainer_enabled:
+            every(self.optimizer.run_scheduled, s.learning.auto_optimize_interval_s, "optimize")
         train_loops = s.learning.trainer_enabled
         every(lambda: self.personalizer.tick(train=train_loops), s.learning.model_poll_s, "loops")
         scheduler.start()
@@ -172,7 +177,7 @@ def build_runtime(
     database.upgrade()
     root = np.random.default_rng(settings.seed)
     # Spawned streams are numbered: a stream added at the end leaves the others as they were.
-    streams = root.spawn(9)
+    streams = root.spawn(10)
     policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = streams[:6]
     lookup_rng = streams[6]
     comparison_rng = streams[7]
@@ -217,6 +222,15 @@ def build_runtime(
     )
     trainer = Trainer(database, settings, trainer_rng, fresh_params=fresh_params, clock=clock)
     registry = ModelRegistry(database, keeper, trainer, registry_rng, settings)
+    learning = settings.learning
+    pool_rng, optimizer_rng = streams[9].spawn(2)
+    pool = ChallengerPool(
+        database, challenger_specs(learning.auto_optimize_challengers), pool_rng,
+        holdout=learning.auto_optimize_holdout, batch=learning.train_batch,
+    )  # fmt: skip
+    if learning.auto_optimize:
+        trainer.challengers = pool
+    optimizer = AutoOptimizer(database, pool, registry, trainer, settings, optimizer_rng, clock)
     drift = DriftMonitor(database, settings.evaluation.drift_window, settings.evaluation.drift_z)
     summaries = DailySummaries(database, clock, settle_s=settings.evaluation.summary_settle_s)
     comparison = PolicyComparison(
@@ -237,5 +251,6 @@ def build_runtime(
         personalizer=build_personalizer(
             database, streams[8], clock, lease_s=settings.learning.trainer_lease_s
         ),
+        optimizer=optimizer,
         health_weights=health_weights,
     )  # fmt: skip

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
+from datetime import datetime
 
 import numpy as np
 from sqlmodel import Session
@@ -83,6 +85,32 @@ class ModelRegistry:
             self._keeper.refresh(self._database, self._rng)
         log.info("activated model version %s", version)
         return chosen
+
+    def promote(
+        self,
+        policy: str,
+        params: Mapping[str, object],
+        data: bytes,
+        watermark: datetime | None,
+        metrics: Mapping[str, float],
+        *,
+        reason: str,
+        actor: Actor = Actor.system(),
+    ) -> ModelVersion:
+        """Save a policy state from outside the trainer (auto-optimize's challenger) as a new
+        active version, audited as `promote`; rolling back is activating the previous one.
+        Conflict while the active version is pinned."""
+        with self._database.session() as session:
+            before = models.active_model_version(session)
+            if before is not None and before.is_pinned:
+                raise Conflict(f"model version {before.version} is pinned; nothing promoted")
+            metrics = {**metrics, "base_version": float(before.version if before else 0)}
+            saved = models.add_model_version(session, policy, params, data, watermark, metrics)
+            _audit(session, actor, "promote", before, saved)
+        with self._rng_lock:
+            self._keeper.refresh(self._database, self._rng)
+        log.info("promoted %s as model version %s", reason, saved.version)
+        return saved
 
     def pin(
         self, version: int, pinned: bool = True, *, actor: Actor = Actor.system()

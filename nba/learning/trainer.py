@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -46,9 +47,13 @@ from nba.storage import (
 )
 from policies.base import Policy
 
+if TYPE_CHECKING:
+    from nba.learning.challengers import ChallengerPool
+
 log = logging.getLogger(__name__)
 
 LEASE = "trainer"
+T = TypeVar("T")
 
 
 def process_owner() -> str:
@@ -100,6 +105,8 @@ class Trainer:
         self._policy: Policy | None = None
         self._version: int | None = None
         self._renewed = 0.0
+        self.challengers: ChallengerPool | None = None
+        """Auto-optimize's challengers, learned after each run (set by the composition root)."""
 
     def run(self, *, force: bool = False, actor: Actor = Actor.system()) -> TrainingRun:
         """Train once if the lease is free; `force` saves a version even with nothing new.
@@ -113,10 +120,25 @@ class Trainer:
                 log.debug("trainer lease held by %s; not training", holder and holder[0])
                 return TrainingRun(None, 0, 0, 0.0, held_by=holder[0] if holder else "?")
             try:
-                return self._train(force, started, actor)
+                run = self._train(force, started, actor)
+                if self.challengers is not None:  # auto-optimize: they learn in the lease too
+                    self.challengers.learn(self._settings.learning.train_max_events, self.renew)
+                return run
             except BaseException:
                 self._policy, self._version = None, None  # its state is past any saved version
                 raise
+            finally:
+                with self._database.session() as session:
+                    release_lock(session, LEASE, self.owner)
+
+    def exclusive(self, work: Callable[[], T]) -> T | None:
+        """`work()` while holding the trainer lease (no training meanwhile, in any process);
+        None, without running it, when another process holds the lease."""
+        with self._run_lock:
+            if not self._acquire():
+                return None
+            try:
+                return work()
             finally:
                 with self._database.session() as session:
                     release_lock(session, LEASE, self.owner)
@@ -234,6 +256,10 @@ class Trainer:
                     return
                 read += len(rows)
                 after = rows[-1].key
+
+    def renew(self) -> None:
+        """Renew the lease if a third of it has passed; Conflict if it was lost."""
+        self._renew()
 
     def _renew(self) -> None:
         # A third of the lease between renewals: a write transaction per batch would cost a

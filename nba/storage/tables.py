@@ -405,3 +405,36 @@ class BudgetReservationRow(SQLModel, table=True):
     state: str = "reserved"
     ts: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ChallengerRow(SQLModel, table=True):
+    """A challenger of auto-optimize: its policy, its `save()` bytes and how far it has learned.
+
+    `learned_ts`/`learned_id` is the last answer it learned, in (outcome ts, decision id) order.
+    """
+
+    __tablename__ = "challengers"
+
+    name: str = Field(primary_key=True)
+    policy: str
+    params: dict = Field(default_factory=dict, sa_type=JSON)
+    data: bytes = Field(sa_type=sa.LargeBinary)
+    learned: int = 0
+    learned_ts: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    learned_id: str | None = None
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class OptimizationRow(SQLModel, table=True):
+    """One comparison of the challengers with the champion, and the promotion it made if any."""
+
+    __tablename__ = "optimizations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    computed_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    champion_version: int | None = None
+    rows: int = 0
+    results: list = Field(default_factory=list, sa_type=JSON)
+    promoted: str | None = None
+    promoted_version: int | None = None
+    note: str | None = None
