@@ -33,6 +33,7 @@ class Param:
 _TEXT = {"type": "string", "minLength": 1, "pattern": schemas.NO_NUL}
 _TIME = {"type": "string", "format": "date-time"}
 _VERSION = {"type": "integer", "minimum": 0, "maximum": MAX_VERSION}
+_LIMIT = {"type": "integer", "minimum": 0, "maximum": 999_999_999}
 _PATH_PARAMS = {"version": _VERSION}
 """A path parameter's schema by name; any other is an id: a non-empty string with no NUL."""
 _WINDOW = (Param("from", _TIME), Param("to", _TIME))
@@ -108,6 +109,11 @@ ENDPOINTS = (
     Endpoint("get", "/v1/models/compare", "Compare two versions off-policy (?a=&b=)",
              ("admin",), None, schemas.ModelComparison, errors=(404, 422),
              query=(Param("a", _VERSION, required=True), Param("b", _VERSION, required=True))),
+    Endpoint("get", "/v1/models/optimization", "Auto-optimize's comparisons, newest first",
+             ("admin",), None, schemas.OptimizationList, errors=(400,),
+             query=(Param("limit", _LIMIT),)),
+    Endpoint("post", "/v1/models/optimization", "Compare the challengers with the champion now",
+             ("admin",), None, schemas.OptimizationReply, errors=(409,)),
     Endpoint("get", "/v1/apprentice", "Apprentice mode status and evidence", ("admin",),
              None, schemas.ApprenticeReply),
     Endpoint("post", "/v1/apprentice/graduate", "Let the learner serve now", ("admin",), None,

@@ -103,6 +103,21 @@ def compare_models() -> tuple[dict, int]:
     return schemas.comparison_reply(runtime().models.compare(a, b)), 200
 
 
+@blueprint.get("/models/optimization")
+@requires("admin")
+def list_optimizations() -> tuple[dict, int]:
+    """Auto-optimize's comparisons and promotions, newest first (`?limit=`)."""
+    history = runtime().optimizer.history(number_arg("limit", 50))
+    return schemas.optimization_list_reply(history), 200
+
+
+@blueprint.post("/models/optimization")
+@requires("admin")
+def run_optimization() -> tuple[dict, int]:
+    """Compare every challenger with the champion now; promote a clear winner."""
+    return schemas.optimization_reply(runtime().optimizer.run(actor=actor())), 200
+
+
 @blueprint.get("/apprentice")
 @requires("admin")
 def apprentice_status() -> tuple[dict, int]:

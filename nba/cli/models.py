@@ -1,4 +1,5 @@
-"""`nba models list|activate|pin|unpin|train|compare|apprentice|graduate`: the model registry."""
+"""`nba models list|activate|pin|unpin|train|compare|apprentice|graduate|optimize`: the model
+registry and auto-optimize."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from nba.cli._common import database_options, echo_json, iso_utc, open_runtime, settings_from
-from nba.domain import Actor
+from nba.domain import Actor, Optimization
 
 if TYPE_CHECKING:
     from nba.runtime import Runtime
@@ -154,3 +155,35 @@ def graduate(database_url: str | None, data_dir: str | None) -> None:
     """Let the learner serve now instead of the baseline (the operator's decision)."""
     _with_runtime(database_url, data_dir, lambda r: r.apprentice.graduate("operator", actor=CLI))
     click.echo("the learner serves from now on")
+
+
+OPTIMIZE_HEADER = ("challenger", "policy", "learned", "snips_lift", "dr_lift", "ess", "verdict")
+
+
+@command.command("optimize")
+@click.option("--history", is_flag=True, help="Show the stored comparisons instead, newest first.")
+@database_options
+def optimize(history: bool, database_url: str | None, data_dir: str | None) -> None:
+    """Compare every challenger with the active model now (auto-optimize); promote a clear
+    winner. Tab-separated: one row per challenger, lifts over the champion with their 95%
+    intervals (paired bootstrap); the last line says what changed."""
+    from nba.learning.optimizer import lift_in_words
+
+    def work(runtime: Runtime) -> list[Optimization]:
+        return runtime.optimizer.history() if history else [runtime.optimizer.run(actor=CLI)]
+
+    for found in _with_runtime(database_url, data_dir, work):
+        champion = found.champion_version if found.champion_version is not None else "-"
+        click.echo(f"# {iso_utc(found.computed_at)}: {found.rows} held-out decisions, "
+                   f"champion version {champion}")  # fmt: skip
+        click.echo("\t".join(OPTIMIZE_HEADER))
+        for r in found.results:
+            ess = r.get("ess")
+            cells = (r["name"], r.get("policy", "-"), r.get("learned", "-"),
+                     lift_in_words(r, "snips"), lift_in_words(r, "dr"),
+                     f"{ess:.0f}" if isinstance(ess, float) else "-", r["verdict"])  # fmt: skip
+            click.echo("\t".join(str(c) for c in cells))
+        if found.promoted is not None:
+            click.echo(f"promoted {found.promoted} as model version {found.promoted_version}")
+        else:
+            click.echo(f"no promotion{': ' + found.note if found.note else ''}")

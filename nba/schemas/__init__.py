@@ -81,6 +81,12 @@ from nba.schemas.offers import (
     offer_reply,
     stats_reply,
 )
+from nba.schemas.optimization import (
+    OptimizationList,
+    OptimizationReply,
+    optimization_list_reply,
+    optimization_reply,
+)
 from nba.schemas.public import ErrorReply, Health, health_reply
 
 __all__ = [
@@ -114,6 +120,8 @@ __all__ = [
     "OfferList",
     "OfferPatch",
     "OfferReply",
+    "OptimizationList",
+    "OptimizationReply",
     "OutcomeBody",
     "OutcomeReply",
     "RecordedOutcomeReply",
@@ -143,6 +151,8 @@ __all__ = [
     "offer_changes",
     "offer_list_reply",
     "offer_reply",
+    "optimization_list_reply",
+    "optimization_reply",
     "outcome_reply",
     "outcome_report",
     "parse",
