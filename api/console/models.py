@@ -14,11 +14,14 @@ from api.routes._params import VERSION
 from api.routes._runtime import actor, runtime
 from nba import charts
 from nba.errors import NotFound
+from nba.learning.optimizer import lift_in_words, outcome_in_words
 from nba.learning.trainer import TrainingRun
 from nba.learning.version_figures import VersionFigures
 
 CHART_VERSIONS = 12
 """The chart shows the latest this many evaluated versions."""
+OPTIMIZATIONS_SHOWN = 5
+"""Auto-optimize's latest comparisons shown."""
 
 
 @blueprint.get("/models")
@@ -26,7 +29,12 @@ CHART_VERSIONS = 12
 def models() -> str:
     """Every version, newest first: state, when, what it learned, its off-policy judgement."""
     figures = runtime().models.figures()
-    return render_template("console/models.html", versions=figures, versions_chart=_chart(figures))
+    return render_template(
+        "console/models.html", versions=figures, versions_chart=_chart(figures),
+        optimizations=runtime().optimizer.history(OPTIMIZATIONS_SHOWN),
+        lift_in_words=lift_in_words, outcome_in_words=outcome_in_words,
+        settings_auto_optimize=runtime().settings.learning.auto_optimize,
+    )  # fmt: skip
 
 
 @blueprint.get(f"/models/<{VERSION}:version>/activate")

@@ -167,7 +167,7 @@ def optimize(history: bool, database_url: str | None, data_dir: str | None) -> N
     """Compare every challenger with the active model now (auto-optimize); promote a clear
     winner. Tab-separated: one row per challenger, lifts over the champion with their 95%
     intervals (paired bootstrap); the last line says what changed."""
-    from nba.learning.optimizer import lift_in_words
+    from nba.learning.optimizer import lift_in_words, outcome_in_words
 
     def work(runtime: Runtime) -> list[Optimization]:
         return runtime.optimizer.history() if history else [runtime.optimizer.run(actor=CLI)]
@@ -183,7 +183,4 @@ def optimize(history: bool, database_url: str | None, data_dir: str | None) -> N
                      lift_in_words(r, "snips"), lift_in_words(r, "dr"),
                      f"{ess:.0f}" if isinstance(ess, float) else "-", r["verdict"])  # fmt: skip
             click.echo("\t".join(str(c) for c in cells))
-        if found.promoted is not None:
-            click.echo(f"promoted {found.promoted} as model version {found.promoted_version}")
-        else:
-            click.echo(f"no promotion{': ' + found.note if found.note else ''}")
+        click.echo(outcome_in_words(found))

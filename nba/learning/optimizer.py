@@ -242,4 +242,11 @@ def lift_in_words(result: Mapping[str, object], estimator: str) -> str:
     return f"{found['lift']:+.4f} (95% interval {low:+.4f} to {high:+.4f})"
 
 
-__all__ = ["AutoOptimizer", "judge", "lift_in_words"]
+def outcome_in_words(found: Optimization) -> str:
+    """What a comparison changed, in words."""
+    if found.promoted is not None:
+        return f"promoted {found.promoted} as model version {found.promoted_version}"
+    return f"nothing changed: {found.note}" if found.note else "nothing changed"
+
+
+__all__ = ["AutoOptimizer", "judge", "lift_in_words", "outcome_in_words"]

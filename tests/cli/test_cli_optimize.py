@@ -36,7 +36,7 @@ def test_optimize_prints_one_row_per_challenger_and_the_history_keeps_it(tmp_pat
     lines = ran.output.strip().splitlines()
     assert "80 held-out decisions" in lines[0]
     assert lines[1].split("\t")[0] == "challenger" and lines[2].startswith("uniform\trandom\t")
-    assert "95% interval" in lines[2] and lines[-1].startswith("no promotion")
+    assert "95% interval" in lines[2] and lines[-1].startswith("nothing changed")
     shown = runner.invoke(main, ["models", "optimize", "--history", "--data-dir", str(data)],
                           env=ENV)  # fmt: skip
     assert shown.exit_code == 0 and shown.output == ran.output

@@ -112,3 +112,17 @@ def test_confirming_an_unknown_version_is_a_404_page(console_client: Clients) ->
     reply = console_client("admin").get("/ui/models/9/activate")
     assert reply.status_code == 404
     assert "model version" in reply.get_data(as_text=True)
+
+
+def test_the_models_page_lists_auto_optimize_comparisons_with_intervals_in_words(
+    console_client: Clients, runtime: Runtime
+) -> None:
+    decide_and_answer(runtime, 60)
+    runtime.models.train_outstanding()
+    found = runtime.optimizer.run()
+    html = _page(console_client("analyst"))
+    assert "Auto-optimize: challengers against the active version" in html
+    assert "nothing changed" in html and f"On {found.rows} held-out decisions" in html
+    for name in ("vw-bag", "lints", "linucb"):
+        assert f"<td>{name}<br>" in html
+    assert html.count("95% interval") >= 2 * len(found.results)
