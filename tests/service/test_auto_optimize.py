@@ -4,6 +4,7 @@ a worse one is not, and a restart continues the challengers from the database.""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import numpy as np
@@ -116,3 +117,22 @@ def test_a_restart_continues_the_challengers_from_the_database(built):
         assert resumed.learned == 500 - 250 and resumed.learned_until > state.learned_until
     finally:
         again.close()
+
+
+def test_the_scheduler_compares_when_auto_optimize_is_on(sqlite_url, tmp_path):
+    from nba.config import Settings
+
+    settings = Settings(
+        database_url=sqlite_url, data_dir=tmp_path, seed=7, save_interval_s=3600,
+        auto_optimize=True, auto_optimize_interval_s=0.2,
+    )  # fmt: skip
+    runtime = build_runtime(settings)
+    try:
+        runtime.start_jobs()
+        deadline = time.monotonic() + 10
+        while not runtime.optimizer.history() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        (found, *_) = runtime.optimizer.history()
+        assert found.promoted is None and found.note == "no model version is active yet"
+    finally:
+        runtime.close()
