@@ -96,7 +96,7 @@ class ChallengerPool:
         held-out newest ones; at most `max_events` per challenger. Returns events learned.
         `renew` is called after each batch (the trainer's lease renewal)."""
         with self._database.session(readonly=True) as session:
-            _, boundary = store.holdout(session, self._holdout)
+            boundary = store.holdout_start(session, self._holdout)
         if boundary is None:
             return 0
         total = 0

@@ -122,7 +122,7 @@ class Trainer:
             try:
                 run = self._train(force, started, actor)
                 if self.challengers is not None:  # auto-optimize: they learn in the lease too
-                    self.challengers.learn(self._settings.learning.train_max_events, self.renew)
+                    self._learn_challengers(self.challengers)
                 return run
             except BaseException:
                 self._policy, self._version = None, None  # its state is past any saved version
@@ -142,6 +142,12 @@ class Trainer:
             finally:
                 with self._database.session() as session:
                     release_lock(session, LEASE, self.owner)
+
+    def _learn_challengers(self, challengers: ChallengerPool) -> None:
+        try:
+            challengers.learn(self._settings.learning.train_max_events, self.renew)
+        except Exception:  # the version is saved; a challenger's failure must not undo the run
+            log.exception("auto-optimize: the challengers failed to learn")
 
     def _acquire(self) -> bool:
         with self._database.session() as session:

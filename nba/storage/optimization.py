@@ -33,6 +33,19 @@ def holdout(session: Session, n: int) -> tuple[list[tuple[Decision, float]], Key
     return [(to_decision(d), float(r)) for d, r, _ in found], (first[2], first[0].id)
 
 
+def holdout_start(session: Session, n: int) -> Key | None:
+    """The key of the `n`-th newest outcome (the oldest held-out one), or None when there are
+    fewer than `n` outcomes (then every outcome is held out)."""
+    query = (
+        select(OutcomeRow.ts, OutcomeRow.decision_id)
+        .order_by(col(OutcomeRow.ts).desc(), col(OutcomeRow.decision_id).desc())
+        .offset(n - 1)
+        .limit(1)
+    )
+    found = session.exec(query).first()
+    return None if found is None else (found[0], found[1])
+
+
 def rewarded_rows(
     session: Session, after: Key | None, before: Key | None, limit: int
 ) -> list[LearnRow]:
