@@ -120,6 +120,9 @@ class AutoOptimizer:
         winners = [r for r in results if r["promotable"]]
         if not winners:
             return self._store(champion.version, data.n, results)
+        if champion.is_pinned:
+            note = f"model version {champion.version} is pinned: nothing promoted"
+            return self._store(champion.version, data.n, results, note=note)
         best = max(winners, key=lambda r: _lift_low(r, "snips"))
         version = self._promote(str(best["name"]), rows, actor)
         return self._store(champion.version, data.n, results, best["name"], version)

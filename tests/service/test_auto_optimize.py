@@ -136,3 +136,15 @@ def test_the_scheduler_compares_when_auto_optimize_is_on(sqlite_url, tmp_path):
         assert found.promoted is None and found.note == "no model version is active yet"
     finally:
         runtime.close()
+
+
+@pytest.mark.parametrize("built", [BETTER], indirect=True)
+def test_a_better_challenger_is_not_promoted_over_a_pinned_version(built):
+    runtime, clock, _ = built
+    _drive(runtime, clock, 700, seed=1)
+    runtime.save_model()
+    pinned = runtime.keeper.model_version
+    runtime.models.pin(pinned)
+    found = runtime.optimizer.run()
+    assert found.results[0]["promotable"] is True and found.promoted is None
+    assert "pinned" in str(found.note) and runtime.keeper.model_version == pinned
