@@ -31,10 +31,11 @@ class Condition:
 
 @dataclass(frozen=True, slots=True)
 class Eligibility:
-    """Who may receive an offer: churn-score range, segment / plan / channel lists, conditions.
+    """Who may receive an offer: churn-score range, segment / plan / channel lists, conditions,
+    and an expression (`nba.serving.expressions`), all of which must hold.
 
     Empty lists mean "any". `segments` match the context field `segment`, `plans` the field
-    `plan`; `channels` match the request's channel.
+    `plan`; `channels` match the request's channel. `expression` None means none.
     """
 
     churn_min: float = 0.0
@@ -43,6 +44,7 @@ class Eligibility:
     plans: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     conditions: tuple[Condition, ...] = ()
+    expression: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

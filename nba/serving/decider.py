@@ -20,6 +20,7 @@ from nba.learning.keeper import ModelKeeper, ModelSwapped
 from nba.reward import reward_range
 from nba.serving.eligibility import Usage, screen_offers, unusable_reason
 from nba.serving.explanations import RULES, SWAPPED, Explanation, explanation
+from nba.serving.expressions import Expressions
 from nba.serving.inputs import DecisionRequest
 from nba.serving.offer_cache import OfferCache
 from nba.serving.offer_counts import OfferCounts
@@ -71,6 +72,7 @@ class Decider:
         self._reasons: dict[tuple[str, int], str | None] = {}
         self._unusable_counts: dict[str, int] = {}
         self._shown = OfferCounts()
+        self._expressions = Expressions()  # each eligibility expression compiled once
 
     def shown_counts(self) -> dict[str, int]:
         """How many logged decisions chose each offer, by offer id, since start."""
@@ -200,6 +202,7 @@ class Decider:
             channel=request.channel,
             now=now,
             usage=usage,
+            expressions=self._expressions,
         )
         if not found:
             raise NoEligibleOffer("no offer is eligible for this customer", field="offer_ids")
@@ -232,7 +235,7 @@ class Decider:
             key = (offer.id, offer.version)
             if key in self._reasons:
                 return self._reasons[key]
-            reason = self._reasons[key] = unusable_reason(offer)
+            reason = self._reasons[key] = unusable_reason(offer, self._expressions)
         if reason is not None:
             log.warning(
                 "offer %s version %d is left out of every decision, nba cannot use it: %s",
