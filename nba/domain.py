@@ -127,8 +127,10 @@ class ExcludedOffer:
     `reason` starts with the rule's name: `unusable:` for an offer nba cannot use at all (a
     value stored before the limits of today, say), else the eligibility rule the offer failed
     for this customer (`dates:`, `churn score:`, `segment:`, `plan:`, `channel:`,
-    `condition:`, `contact cap:`, `budget:`). Offers the request's `offer_ids` left out, and
-    offers that are not active, are not recorded; older decisions record unusable offers only.
+    `condition:`, `expression:`, `contact cap:`, `budget:`), or the contact policy's rule
+    (`suppressed:`, `quiet hours:`, `contact limit:`, `cool-down:`). Offers the request's
+    `offer_ids` left out, and offers that are not active, are not recorded; older decisions
+    record unusable offers only.
     """
 
     offer_id: str
@@ -294,7 +296,7 @@ class Actor:
         return cls(id="system", role="system")
 
 
-AUDIT_ENTITIES = ("offer", "key", "model", "apprentice")
+AUDIT_ENTITIES = ("offer", "key", "model", "apprentice", "contact_policy", "suppression")
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,8 @@ from nba.reward import fresh_policy_params, learned_kinds
 from nba.serving.audit import AuditLog
 from nba.serving.catalog import OfferCatalog
 from nba.serving.cold_start import with_new_offer_floor
+from nba.serving.contact_rules import ContactRules
+from nba.serving.contacts import ContactPolicies
 from nba.serving.decider import Decider
 from nba.serving.defaults import DefaultFeedbackJob
 from nba.serving.feedback import FeedbackRecorder
@@ -65,6 +67,7 @@ class Runtime:
     summaries: DailySummaries
     comparison: PolicyComparison
     insights: Insights
+    contacts: ContactPolicies
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -186,6 +189,11 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         catch_up=learned_kinds(settings.reward.mode) if settings.learning.online_learning else (),
     )
     apprentice = Apprentice(database, settings, baseline_rng, clock)
+    contact_rules = ContactRules(
+        database,
+        ttl_s=settings.serving.offer_cache_s,
+        reward_window_days=settings.reward.window_days,
+    )
     decider = Decider(
         database=database,
         keeper=keeper,
@@ -194,6 +202,7 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         rng=service_rng,
         clock=clock,
         apprentice=apprentice,
+        contact_rules=contact_rules,
     )
     feedback = FeedbackRecorder(
         database=database, keeper=keeper, offer_cache=cache, settings=settings, clock=clock
@@ -219,4 +228,5 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         CatalogFigures(database, clock),
         DecisionLookup(database, keeper, apprentice, lookup_rng),
         summaries, comparison, Insights(database, comparison, clock),
+        contacts=ContactPolicies(database, contact_rules, clock),
     )  # fmt: skip

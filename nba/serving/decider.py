@@ -18,6 +18,7 @@ from nba.errors import NoEligibleOffer, NotFound
 from nba.learning.apprentice import Apprentice
 from nba.learning.keeper import ModelKeeper, ModelSwapped
 from nba.reward import reward_range
+from nba.serving.contact_rules import ContactRules
 from nba.serving.eligibility import Usage, screen_offers, unusable_reason
 from nba.serving.explanations import RULES, SWAPPED, Explanation, explanation
 from nba.serving.expressions import Expressions
@@ -59,8 +60,10 @@ class Decider:
         rng: np.random.Generator,
         clock: Callable[[], datetime] = utc_now,
         apprentice: Apprentice | None = None,
+        contact_rules: ContactRules | None = None,
     ) -> None:
         self._apprentice = apprentice
+        self._contact_rules = contact_rules
         self._database = database
         self._keeper = keeper
         self._offers = offer_cache
@@ -90,7 +93,9 @@ class Decider:
     def decide_batch(self, requests: Sequence[DecisionRequest]) -> list[DecisionResult]:
         """Decide several requests; all rows are committed together, or none."""
         now = self._clock()
-        planned = [self._plan(request, now) for request in requests]
+        planned: list[DecisionResult] = []
+        for request in requests:  # earlier ones count as contacts for the later ones
+            planned.append(self._plan(request, now, [r.decision for r in planned]))
         with self._database.session() as session:
             decisions.add_decisions(session, [result.decision for result in planned])
         self._shown.add(result.decision.chosen for result in planned)
@@ -108,8 +113,10 @@ class Decider:
         """
         return self._plan(request, self._clock())
 
-    def _plan(self, request: DecisionRequest, now: datetime) -> DecisionResult:
-        chosen_offers, excluded = self._eligible(request, now)
+    def _plan(
+        self, request: DecisionRequest, now: datetime, earlier: Sequence[Decision] = ()
+    ) -> DecisionResult:
+        chosen_offers, excluded = self._eligible(request, now, earlier)
         context = Context(
             churn_score=request.churn_score,
             features=tuple((k, v) for k, v in request.context if v is not None),
@@ -180,7 +187,7 @@ class Decider:
         return explanation(reasons, candidates=k, cannot=cannot, model_version=model_version)
 
     def _eligible(
-        self, request: DecisionRequest, now: datetime
+        self, request: DecisionRequest, now: datetime, earlier: Sequence[Decision] = ()
     ) -> tuple[list[Offer], tuple[ExcludedOffer, ...]]:
         active = self._offers.active()
         if request.offer_ids is not None:
@@ -204,6 +211,11 @@ class Decider:
             usage=usage,
             expressions=self._expressions,
         )
+        if self._contact_rules is not None:
+            found, held = self._contact_rules.screen(
+                request.customer_id, request.channel, found, now, earlier
+            )
+            refused.extend(held)
         if not found:
             raise NoEligibleOffer("no offer is eligible for this customer", field="offer_ids")
         ineligible = tuple(ExcludedOffer(o.id, o.version, why) for o, why in refused)

@@ -1,0 +1,157 @@
+"""Contact policies in storage: the policy document, the suppression list, and the counts a
+decision checks them against (a customer's recent contacts and declines).
+
+The counts read decisions by `ix_decisions_customer_ts` (customer, then time): one customer's
+rows in a window, never a scan of the log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from nba.clock import parse_time
+from nba.contact_policy import Suppression
+from nba.domain import NO_ACTION_ID
+from nba.storage.learned import get_state, set_state
+from nba.storage.tables import DecisionRow, OfferRow, OutcomeRow, SuppressionRow
+
+POLICY_STATE = "contact_policy"
+
+
+def get_policy_json(session: Session) -> dict | None:
+    """The stored contact policy document, or None if none was ever set."""
+    return get_state(session, POLICY_STATE)
+
+
+def set_policy_json(session: Session, document: Mapping[str, object]) -> None:
+    """Store the contact policy document (replacing it)."""
+    set_state(session, POLICY_STATE, dict(document))
+
+
+def get_suppression(session: Session, customer_id: str) -> Suppression | None:
+    """The customer's suppression (expired or not), or None."""
+    row = session.get(SuppressionRow, customer_id)
+    return None if row is None else _to_suppression(row)
+
+
+def put_suppressions(session: Session, entries: Iterable[Suppression]) -> tuple[int, int]:
+    """Add or replace suppressions; returns (added, replaced)."""
+    added = replaced = 0
+    for entry in entries:
+        row = session.get(SuppressionRow, entry.customer_id)
+        if row is None:
+            row = SuppressionRow(customer_id=entry.customer_id)
+            added += 1
+        else:
+            replaced += 1
+        row.reason = entry.reason
+        row.added_at = entry.added_at
+        row.added_by = entry.added_by
+        row.expires_at = entry.expires_at
+        session.add(row)
+    session.flush()
+    return added, replaced
+
+
+def delete_suppression(session: Session, customer_id: str) -> Suppression | None:
+    """Remove a customer's suppression; the removed entry, or None if there was none."""
+    row = session.get(SuppressionRow, customer_id)
+    if row is None:
+        return None
+    removed = _to_suppression(row)
+    session.delete(row)
+    session.flush()
+    return removed
+
+
+def list_suppressions(
+    session: Session, *, after: str | None = None, limit: int = 100
+) -> list[Suppression]:
+    """Suppressions ordered by customer id, those after `after`, at most `limit`."""
+    query = select(SuppressionRow).order_by(col(SuppressionRow.customer_id))
+    if after is not None:
+        query = query.where(col(SuppressionRow.customer_id) > after)
+    return [_to_suppression(row) for row in session.exec(query.limit(limit))]
+
+
+def count_suppressions(session: Session) -> int:
+    """How many customers are on the list (expired entries included)."""
+    return int(session.exec(select(sa.func.count()).select_from(SuppressionRow)).one())
+
+
+def _to_suppression(row: SuppressionRow) -> Suppression:
+    return Suppression(
+        customer_id=row.customer_id,
+        reason=row.reason,
+        added_at=row.added_at,
+        added_by=row.added_by,
+        expires_at=row.expires_at,
+    )
+
+
+def contacts_by_channel(
+    session: Session, customer_id: str, since: Sequence[datetime]
+) -> dict[str | None, tuple[int, ...]]:
+    """The customer's contacts (decisions that chose an offer, not `no_action`) per channel,
+    counted from each time of `since` on: {channel: (count since since[0], ...)}."""
+    if not since:
+        return {}
+    counts = [sa.func.sum(sa.case((col(DecisionRow.ts) >= start, 1), else_=0)) for start in since]
+    query = (
+        sa.select(col(DecisionRow.channel), *counts)
+        .where(col(DecisionRow.customer_id) == customer_id)
+        .where(col(DecisionRow.ts) >= min(since))
+        .where(col(DecisionRow.chosen) != NO_ACTION_ID)
+        .group_by(col(DecisionRow.channel))
+    )
+    found: dict[str | None, tuple[int, ...]] = {}
+    for channel, *sums in session.execute(query):
+        found[channel] = tuple(int(n or 0) for n in sums)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Decline:
+    """The customer's last reported decline of one offer, with the offer's category."""
+
+    offer_id: str
+    category: str
+    at: datetime
+
+
+def recent_declines(session: Session, customer_id: str, decided_since: datetime) -> list[Decline]:
+    """The customer's reported declines (not defaults) of decisions made at or after
+    `decided_since`, the latest per offer; `at` is when the customer declined, as reported,
+    else when nba recorded it."""
+    declined_at = sa.func.max(sa.func.coalesce(OutcomeRow.occurred_at, OutcomeRow.ts))
+    query = (
+        select(DecisionRow.chosen, OfferRow.category, declined_at)
+        .join(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+        .outerjoin(
+            OfferRow,
+            sa.and_(
+                col(OfferRow.id) == DecisionRow.chosen,
+                col(OfferRow.version) == DecisionRow.chosen_version,
+            ),
+        )
+        .where(DecisionRow.customer_id == customer_id)
+        .where(col(DecisionRow.ts) >= decided_since)
+        .where(col(OutcomeRow.accepted).is_(False))
+        .where(OutcomeRow.source == "reported")
+        .group_by(DecisionRow.chosen, OfferRow.category)
+    )
+    return [
+        Decline(offer_id, category or "", _aware(at))
+        for offer_id, category, at in session.exec(query)
+        if at is not None
+    ]
+
+
+def _aware(value: datetime | str) -> datetime:
+    # An aggregate may come back without the column's type (text, or a naive time on SQLite).
+    return parse_time(value, "declined_at")
