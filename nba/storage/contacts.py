@@ -35,8 +35,8 @@ def set_policy_json(session: Session, document: Mapping[str, object]) -> None:
 
 def get_suppression(session: Session, customer_id: str) -> Suppression | None:
     """The customer's suppression (expired or not), or None."""
-    row = session.get(SuppressionRow, customer_id)
-    return None if row is None else _to_suppression(row)
+    row = session.execute(_SUPPRESSION, {"customer_id": customer_id}).first()
+    return None if row is None else Suppression(*row)
 
 
 def put_suppressions(session: Session, entries: Iterable[Suppression]) -> tuple[int, int]:
@@ -94,25 +94,35 @@ def _to_suppression(row: SuppressionRow) -> Suppression:
     )
 
 
+# The per-decision queries are built once (bound parameters), so that a decision pays for
+# running them, not for building and compiling them (several times the cost on SQLite).
+_CONTACTS = (
+    sa.select(col(DecisionRow.channel), sa.func.count())
+    .where(col(DecisionRow.customer_id) == sa.bindparam("customer_id"))
+    .where(col(DecisionRow.ts) >= sa.bindparam("since"))
+    .where(col(DecisionRow.chosen) != NO_ACTION_ID)
+    .group_by(col(DecisionRow.channel))
+)
+_SUPPRESSION = sa.select(
+    col(SuppressionRow.customer_id),
+    col(SuppressionRow.reason),
+    col(SuppressionRow.added_at),
+    col(SuppressionRow.added_by),
+    col(SuppressionRow.expires_at),
+).where(col(SuppressionRow.customer_id) == sa.bindparam("customer_id"))
+
+
 def contacts_by_channel(
     session: Session, customer_id: str, since: Sequence[datetime]
 ) -> dict[str | None, tuple[int, ...]]:
     """The customer's contacts (decisions that chose an offer, not `no_action`) per channel,
     counted from each time of `since` on: {channel: (count since since[0], ...)}."""
-    if not since:
-        return {}
-    counts = [sa.func.sum(sa.case((col(DecisionRow.ts) >= start, 1), else_=0)) for start in since]
-    query = (
-        sa.select(col(DecisionRow.channel), *counts)
-        .where(col(DecisionRow.customer_id) == customer_id)
-        .where(col(DecisionRow.ts) >= min(since))
-        .where(col(DecisionRow.chosen) != NO_ACTION_ID)
-        .group_by(col(DecisionRow.channel))
-    )
-    found: dict[str | None, tuple[int, ...]] = {}
-    for channel, *sums in session.execute(query):
-        found[channel] = tuple(int(n or 0) for n in sums)
-    return found
+    found: dict[str | None, list[int]] = {}
+    for i, start in enumerate(since):
+        rows = session.execute(_CONTACTS, {"customer_id": customer_id, "since": start})
+        for channel, count in rows:
+            found.setdefault(channel, [0] * len(since))[i] = int(count)
+    return {channel: tuple(counts) for channel, counts in found.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,30 +134,36 @@ class Decline:
     at: datetime
 
 
+_DECLINES = (
+    sa.select(
+        col(DecisionRow.chosen),
+        col(OfferRow.category),
+        sa.func.max(sa.func.coalesce(col(OutcomeRow.occurred_at), col(OutcomeRow.ts))),
+    )
+    .join(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+    .outerjoin(
+        OfferRow,
+        sa.and_(
+            col(OfferRow.id) == DecisionRow.chosen,
+            col(OfferRow.version) == DecisionRow.chosen_version,
+        ),
+    )
+    .where(col(DecisionRow.customer_id) == sa.bindparam("customer_id"))
+    .where(col(DecisionRow.ts) >= sa.bindparam("since"))
+    .where(col(OutcomeRow.accepted).is_(False))
+    .where(col(OutcomeRow.source) == "reported")
+    .group_by(col(DecisionRow.chosen), col(OfferRow.category))
+)
+
+
 def recent_declines(session: Session, customer_id: str, decided_since: datetime) -> list[Decline]:
     """The customer's reported declines (not defaults) of decisions made at or after
     `decided_since`, the latest per offer; `at` is when the customer declined, as reported,
     else when nba recorded it."""
-    declined_at = sa.func.max(sa.func.coalesce(OutcomeRow.occurred_at, OutcomeRow.ts))
-    query = (
-        select(DecisionRow.chosen, OfferRow.category, declined_at)
-        .join(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
-        .outerjoin(
-            OfferRow,
-            sa.and_(
-                col(OfferRow.id) == DecisionRow.chosen,
-                col(OfferRow.version) == DecisionRow.chosen_version,
-            ),
-        )
-        .where(DecisionRow.customer_id == customer_id)
-        .where(col(DecisionRow.ts) >= decided_since)
-        .where(col(OutcomeRow.accepted).is_(False))
-        .where(OutcomeRow.source == "reported")
-        .group_by(DecisionRow.chosen, OfferRow.category)
-    )
+    rows = session.execute(_DECLINES, {"customer_id": customer_id, "since": decided_since})
     return [
         Decline(offer_id, category or "", _aware(at))
-        for offer_id, category, at in session.exec(query)
+        for offer_id, category, at in rows
         if at is not None
     ]
 
