@@ -3,9 +3,11 @@ offer and per category, the suppression list and quiet hours, each recorded with
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -240,7 +242,7 @@ def test_quiet_hours_hold_back_their_channel_by_the_zones_clock(runtime, clock, 
     assert bool(held) is quiet
     assert _held(_decide(runtime, channel="sms")) == {}
     if quiet:
-        local = now.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+        local = now.astimezone(ZoneInfo("Europe/Berlin"))
         assert held["loyalty"] == (
             f"quiet hours: call is quiet 21:00-08:00 Europe/Berlin (it is {local:%H:%M} there)"
         )
@@ -252,3 +254,21 @@ def test_quiet_hours_without_a_channel_cover_every_request(runtime, clock):
     assert _held(_decide(runtime, channel=None))
     assert _held(_decide(runtime, channel="web"))
     assert runtime.contacts.refusal_counts()["quiet_hours"] == 2
+
+
+def test_a_change_made_by_another_process_applies_within_the_cache_time(settings, clock):
+    shared = settings.model_copy(update={"offer_cache_s": 0.2})
+    editor, server = build_runtime(shared, clock=clock), build_runtime(shared, clock=clock)
+    try:
+        editor.catalog.add(SAMPLE_OFFERS[2])
+        server.catalog.add(SAMPLE_OFFERS[1])
+        assert _held(_decide(server)) == {}
+        editor.contacts.suppress({"customer_id": "c1"})
+        editor.contacts.set_policy({"quiet_hours": [{"start": "00:00", "end": "23:59"}]})
+        deadline = time.monotonic() + 5
+        while not _held(_decide(server)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert set(_held(_decide(server))) == {"loyalty", "device_upgrade"}
+    finally:
+        editor.close()
+        server.close()
