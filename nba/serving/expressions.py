@@ -204,5 +204,6 @@ class Expressions:
                     self._compiled.clear()
                 self._compiled[text] = found
         if isinstance(found, InvalidExpression):
-            raise found
+            # A fresh traceback each time: re-raising one instance would grow its traceback.
+            raise found.with_traceback(None)
         return found

@@ -15,6 +15,9 @@ RULED = {
     "eligibility": {"expression": "tenure_months >= 24 and plan in ['gold', 'silver']"},
 }
 
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+"""For tests of validation and wording, which no database changes."""
+
 
 def _decide(client, headers, context: dict, channel: str | None = None) -> dict:
     body = {"customer_id": "c1", "churn_score": 0.5, "context": context}
@@ -35,6 +38,7 @@ def _why(decision: dict, offer_id: str) -> str | None:
                 None)  # fmt: skip
 
 
+@SQLITE_ONLY
 def test_an_expression_is_stored_and_returned(client, headers):
     reply = client.post("/v1/offers", json=RULED, headers=headers("marketer"))
     assert reply.status_code == 201
@@ -66,6 +70,7 @@ def test_the_structured_rules_still_apply_beside_an_expression(client, headers):
     assert _why(sample, "loyalty") == "condition: tenure_months ≥ 12 fails (it is 3)"
 
 
+@SQLITE_ONLY
 def test_an_expression_sees_the_channel(client, headers):
     body = {**RULED, "eligibility": {"expression": "channel in ['call', 'shop']"}}
     client.post("/v1/offers", json=body, headers=headers("marketer"))
@@ -82,6 +87,7 @@ def test_an_expression_sees_the_channel(client, headers):
         ("churn_score > 'high'", "at line 1, column 1: data type mismatch"),
     ],
 )
+@SQLITE_ONLY
 def test_a_bad_expression_is_a_400_naming_the_field_with_position_and_reason(
     client, headers, expression, where
 ):

@@ -23,6 +23,9 @@ START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 REAL_OFFERS = {"discount_10", "device_upgrade", "loyalty"}
 CONTEXT = (("tenure_months", 30),)
 
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+"""For tests of validation and wording, which no database changes."""
+
 
 class SetClock:
     """A clock standing at `now` until the test moves it."""
@@ -199,6 +202,7 @@ def test_a_suppressed_customer_gets_only_no_action_until_removed(runtime):
     assert runtime.contacts.refusal_counts()["suppressed"] == 1
 
 
+@SQLITE_ONLY
 def test_a_suppression_ends_when_it_expires(runtime, clock):
     until = START + timedelta(days=1)
     runtime.contacts.suppress({"customer_id": "c1", "expires_at": until.isoformat()})
@@ -209,6 +213,7 @@ def test_a_suppression_ends_when_it_expires(runtime, clock):
     assert _held(_decide(runtime)) == {}
 
 
+@SQLITE_ONLY
 def test_a_suppressed_customer_without_no_action_has_no_eligible_offer(settings, clock):
     built = build_runtime(settings.model_copy(update={"no_action_enabled": False}), clock=clock)
     try:
@@ -235,6 +240,7 @@ QUIET_CALLS = {"channel": "call", "start": "21:00", "end": "08:00", "timezone": 
         (datetime(2026, 7, 15, 6, 0, tzinfo=UTC), False),  # 08:00 in summer
     ],
 )
+@SQLITE_ONLY
 def test_quiet_hours_hold_back_their_channel_by_the_zones_clock(runtime, clock, now, quiet):
     _policy(runtime, quiet_hours=[QUIET_CALLS])
     clock.now = now
@@ -256,6 +262,7 @@ def test_quiet_hours_without_a_channel_cover_every_request(runtime, clock):
     assert runtime.contacts.refusal_counts()["quiet_hours"] == 2
 
 
+@SQLITE_ONLY
 def test_a_change_made_by_another_process_applies_within_the_cache_time(settings, clock):
     shared = settings.model_copy(update={"offer_cache_s": 0.2})
     editor, server = build_runtime(shared, clock=clock), build_runtime(shared, clock=clock)
