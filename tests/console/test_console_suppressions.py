@@ -86,3 +86,4 @@ def test_the_offer_form_shows_a_bad_expression_next_to_its_field(console_client,
     assert runtime.catalog.get("gold").eligibility.expression == "plan in ['gold']"
     edit_page = _text(client.get("/ui/offers/gold/edit"))
     assert "value=\"plan in ['gold']\"" in edit_page
+    assert "<code>plan in ['gold']</code>" in _text(client.get("/ui/offers/gold"))
