@@ -16,7 +16,7 @@ from nba.domain import Decision, EligibleOffer, FeedbackKind, FeedbackReport
 from nba.errors import NoEligibleOffer
 from nba.runtime import Runtime, build_runtime
 from nba.serving.inputs import DecisionRequest
-from nba.storage import decisions
+from nba.storage import contacts, decisions
 from tests.conftest import SAMPLE_OFFERS
 
 START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
@@ -279,3 +279,12 @@ def test_a_change_made_by_another_process_applies_within_the_cache_time(settings
     finally:
         editor.close()
         server.close()
+
+
+@SQLITE_ONLY
+def test_a_stored_policy_that_cannot_be_read_restricts_nothing_and_is_logged(runtime, caplog):
+    with runtime.database.session() as session:
+        contacts.set_policy_json(session, {"limits": [{"max_offers": "three"}]})
+    with caplog.at_level("WARNING", logger="nba.serving.contact_rules"):
+        assert _held(_decide(runtime)) == {}
+    assert "the stored contact policy cannot be read" in caplog.text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from nba.serving.expressions import Expressions, InvalidExpression, compile_expression
 
@@ -122,3 +124,22 @@ def test_the_cache_stays_bounded():
     compiled = [cache.get(f"tenure_months > {n}") for n in range(5)]
     assert len(cache._compiled) <= 3
     assert cache.get("tenure_months > 4") is compiled[4]
+
+
+_PIECES = st.sampled_from(
+    ["tenure_months", "plan", "churn_score", "channel", "'gold'", "1", "2.5", "null", "true",
+     "==", "!=", "<", ">=", "in", "and", "or", "not", "(", ")", "[", "]", ",", "??", "+", ".",
+     "$now", "=~", "'", "#", "\n", "1e999", "0x1F", "é", "\\"]
+)  # fmt: skip
+
+
+@hypothesis.given(st.lists(_PIECES, max_size=12).map(" ".join) | st.text(max_size=40))
+@hypothesis.settings(max_examples=100, deadline=None)
+def test_any_text_compiles_or_is_refused_with_a_position_never_another_error(text):
+    try:
+        compiled = compile_expression(text)
+    except InvalidExpression as error:
+        assert error.line >= 1 and error.column >= 1 and error.reason
+        return
+    verdict = compiled.verdict(churn_score=0.5, channel="sms", context={"plan": "gold"})
+    assert verdict is None or verdict.startswith("expression: ")
