@@ -7,9 +7,10 @@ Every rule leaves `no_action` alone: not contacting a customer is always allowed
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,8 @@ class DeclineCooldown:
 
 @dataclass(frozen=True, slots=True)
 class QuietHours:
-    """No offer on `channel` (None: on any) from `start` to `end`, local time in `timezone`.
+    """No offer on `channel` (None: on any) from `start` to `end`, local time in `timezone`,
+    or in the customer's own zone when the context field `timezone_field` holds a valid one.
 
     A window whose end is before its start runs over midnight (21:00 to 08:00). Times that a
     daylight-saving change skips never come; hours it repeats are quiet both times.
@@ -60,21 +62,39 @@ class QuietHours:
     end: time
     timezone: str
     channel: str | None = None
+    timezone_field: str | None = None
 
-    def is_quiet(self, now: datetime) -> bool:
-        """Whether `now` (aware) falls inside the window, read on the zone's clock."""
-        local = self.local_time(now)
+    def zone_for(self, context: Mapping[str, object]) -> str:
+        """The zone the window is read in for a customer with `context`."""
+        if self.timezone_field is None:
+            return self.timezone
+        given = context.get(self.timezone_field)
+        return given if isinstance(given, str) and is_zone(given) else self.timezone
+
+    def is_quiet(self, now: datetime, zone: str | None = None) -> bool:
+        """Whether `now` (aware) falls inside the window, read on the clock of `zone` (by
+        default the window's own)."""
+        local = self.local_time(now, zone)
         if self.start < self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
 
-    def local_time(self, now: datetime) -> time:
-        """The wall-clock time in the window's zone at `now`."""
-        return now.astimezone(ZoneInfo(self.timezone)).time().replace(tzinfo=None)
+    def local_time(self, now: datetime, zone: str | None = None) -> time:
+        """The wall-clock time in `zone` (by default the window's) at `now`."""
+        return now.astimezone(ZoneInfo(zone or self.timezone)).time().replace(tzinfo=None)
 
     def applies_to(self, channel: str | None) -> bool:
         """Whether the window covers a request on `channel`."""
         return self.channel is None or self.channel == channel
+
+
+def is_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this host knows (`Europe/Berlin`, `UTC`)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)

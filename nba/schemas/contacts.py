@@ -6,13 +6,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import time
 from typing import Annotated, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, model_validator
 
-from nba.contact_policy import ContactLimit, ContactPolicy, DeclineCooldown, QuietHours, Suppression
+from nba.contact_policy import (
+    ContactLimit,
+    ContactPolicy,
+    DeclineCooldown,
+    QuietHours,
+    Suppression,
+    is_zone,
+)
 from nba.domain import CATEGORIES
-from nba.schemas._common import MAX_TEXT_CHARS, Body, OneOf, Reply, Text, Time, Timestamp
+from nba.schemas._common import (
+    MAX_TEXT_CHARS,
+    Body,
+    FieldName,
+    OneOf,
+    Reply,
+    Text,
+    Time,
+    Timestamp,
+)
 from nba.serving.eligibility import MAX_WINDOW_DAYS
 
 Days = Annotated[float, Field(gt=0, le=MAX_WINDOW_DAYS)]
@@ -26,10 +41,8 @@ ClockTime = Annotated[
 
 
 def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"must be an IANA time zone such as Europe/Berlin, got {name!r}") from None
+    if not is_zone(name):
+        raise ValueError(f"must be an IANA time zone such as Europe/Berlin, got {name!r}")
     return name
 
 
@@ -56,12 +69,14 @@ class CooldownSpec(Body):
 
 class QuietHoursSpec(Body):
     """No offers on `channel` (null: any) from `start` to `end` (HH:MM, local time in
-    `timezone`); an end before the start runs over midnight."""
+    `timezone`, or in the zone a request sends in the context field `timezone_field`); an end
+    before the start runs over midnight."""
 
     channel: Text | None = None
     start: ClockTime
     end: ClockTime
     timezone: Zone = "UTC"
+    timezone_field: FieldName | None = None
 
     @model_validator(mode="after")
     def _not_empty(self) -> Self:
@@ -87,7 +102,7 @@ class ContactPolicyBody(Body):
             limits=tuple(ContactLimit(s.max_offers, s.window_days, s.channel) for s in self.limits),
             cooldown=DeclineCooldown(c.offer_days, c.category_days, tuple(c.categories.items())),
             quiet_hours=tuple(
-                QuietHours(_time(q.start), _time(q.end), q.timezone, q.channel)
+                QuietHours(_time(q.start), _time(q.end), q.timezone, q.channel, q.timezone_field)
                 for q in self.quiet_hours
             ),
         )
@@ -108,7 +123,8 @@ class ContactPolicyBody(Body):
             ),
             quiet_hours=[
                 QuietHoursSpec(channel=q.channel, start=q.start.strftime("%H:%M"),
-                               end=q.end.strftime("%H:%M"), timezone=q.timezone)
+                               end=q.end.strftime("%H:%M"), timezone=q.timezone,
+                               timezone_field=q.timezone_field)
                 for q in policy.quiet_hours
             ],
         )  # fmt: skip

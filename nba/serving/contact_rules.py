@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from nba.contact_policy import ContactLimit, ContactPolicy, DeclineCooldown
-from nba.domain import NO_ACTION_ID, Decision, Offer
+from nba.domain import NO_ACTION_ID, ContextValue, Decision, Offer
 from nba.errors import InvalidInput
 from nba.schemas import parse
 from nba.schemas.contacts import ContactPolicyBody
@@ -63,16 +63,18 @@ class ContactRules:
         offers: Sequence[Offer],
         now: datetime,
         earlier: Sequence[Decision] = (),
+        context: Mapping[str, ContextValue] | None = None,
     ) -> tuple[list[Offer], list[tuple[Offer, str]]]:
         """The offers of `offers` the policy allows, and the others with why.
 
         `earlier` are decisions of the same batch, not yet in the log: they count as contacts.
+        `context` is the request's (quiet hours may read the customer's zone from it).
         """
         policy, any_suppressed = self._current()
         contacts_ = [o for o in offers if o.id != NO_ACTION_ID]
         if not contacts_ or (policy.is_empty and not any_suppressed):
             return list(offers), []
-        rule, why = _quiet(policy, channel, now)
+        rule, why = _quiet(policy, channel, now, context or {})
         held: dict[str, str] = {}
         if why is None:
             with self._database.session(readonly=True) as session:
@@ -162,14 +164,15 @@ def _cooling_reason(
 
 
 def _quiet(
-    policy: ContactPolicy, channel: str | None, now: datetime
+    policy: ContactPolicy, channel: str | None, now: datetime, context: Mapping[str, ContextValue]
 ) -> tuple[str | None, str | None]:
     for q in policy.quiet_hours:
-        if q.applies_to(channel) and q.is_quiet(now):
+        zone = q.zone_for(context)
+        if q.applies_to(channel) and q.is_quiet(now, zone):
             where = "every channel" if q.channel is None else q.channel
-            local = q.local_time(now).strftime("%H:%M")
+            local = q.local_time(now, zone).strftime("%H:%M")
             return "quiet_hours", (
-                f"quiet hours: {where} is quiet {q.start:%H:%M}-{q.end:%H:%M} {q.timezone} "
+                f"quiet hours: {where} is quiet {q.start:%H:%M}-{q.end:%H:%M} {zone} "
                 f"(it is {local} there)"
             )
     return None, None

@@ -213,7 +213,7 @@ class Decider:
         )
         if self._contact_rules is not None:
             found, held = self._contact_rules.screen(
-                request.customer_id, request.channel, found, now, earlier
+                request.customer_id, request.channel, found, now, earlier, context
             )
             refused.extend(held)
         if not found:

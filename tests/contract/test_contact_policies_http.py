@@ -39,7 +39,7 @@ def test_a_policy_is_stored_returned_and_audited(client, headers):
     assert reply.status_code == 200
     got = client.get("/v1/contact-policy", headers=headers("admin")).json
     assert got["limits"][1] == {"max_offers": 1, "window_days": 1.0, "channel": "sms"}
-    assert got["quiet_hours"] == POLICY["quiet_hours"]
+    assert got["quiet_hours"] == [{**POLICY["quiet_hours"][0], "timezone_field": None}]
     assert got["decline_cooldown"]["categories"] == {"discount": 14.0}
     audit = client.get("/v1/audit?entity=contact_policy", headers=headers("admin")).json
     (entry,) = audit["entries"]

@@ -288,3 +288,21 @@ def test_a_stored_policy_that_cannot_be_read_restricts_nothing_and_is_logged(run
     with caplog.at_level("WARNING", logger="nba.serving.contact_rules"):
         assert _held(_decide(runtime)) == {}
     assert "the stored contact policy cannot be read" in caplog.text
+
+
+def test_quiet_hours_read_the_customers_own_zone_when_the_request_sends_one(runtime, clock):
+    _policy(runtime, quiet_hours=[{**QUIET_CALLS, "timezone_field": "tz"}])
+    clock.now = datetime(2026, 1, 15, 20, 30, tzinfo=UTC)  # 21:30 in Berlin, 15:30 in New York
+
+    def held_for(tz: str | None) -> dict[str, str]:
+        context = CONTEXT + ((("tz", tz),) if tz is not None else ())
+        request = DecisionRequest("c1", 0.5, context, channel="call")
+        return _held(runtime.decider.decide(request).decision)
+
+    assert held_for("America/New_York") == {}
+    assert held_for(None)["loyalty"].endswith("Europe/Berlin (it is 21:30 there)")
+    assert held_for("Mars/Olympus")["loyalty"].endswith("Europe/Berlin (it is 21:30 there)")
+    clock.now = datetime(2026, 1, 16, 2, 30, tzinfo=UTC)  # 21:30 in New York
+    assert held_for("America/New_York")["loyalty"].endswith(
+        "call is quiet 21:00-08:00 America/New_York (it is 21:30 there)"
+    )
