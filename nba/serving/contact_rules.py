@@ -22,6 +22,7 @@ from nba.errors import InvalidInput
 from nba.schemas import parse
 from nba.schemas.contacts import ContactPolicyBody
 from nba.storage import Database, contacts
+from nba.storage.contacts import Contact
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +77,18 @@ class ContactRules:
             return list(offers), []
         rule, why = _quiet(policy, channel, now, context or {})
         held: dict[str, str] = {}
-        if why is None:
+        span = self._span(policy, channel)
+        if why is None and (any_suppressed or span is not None):
+            history: list[Contact] = []
             with self._database.session(readonly=True) as session:
                 rule, why = self._suppressed(session, customer_id, now, any_suppressed)
-                if why is None:
-                    mine = [d for d in earlier if d.customer_id == customer_id]
-                    rule, why = _over_limit(session, policy, customer_id, channel, now, mine)
+                if why is None and span is not None:
+                    history = contacts.recent_contacts(session, customer_id, now - span)
+            if why is None and span is not None:
+                mine = [d for d in earlier if d.customer_id == customer_id]
+                rule, why = _over_limit(policy, channel, now, history, mine)
                 if why is None and policy.cooldown.longest_days > 0:
-                    held = self._cooling(session, policy, customer_id, contacts_, now)
+                    held = _cooling(policy.cooldown, contacts_, history, now)
                     rule = "cooldown" if held else None
         if why is not None:
             held = {o.id: why for o in contacts_}
@@ -105,19 +110,15 @@ class ContactRules:
         because = f" ({entry.reason})" if entry.reason else ""
         return "suppressed", f"suppressed: on the suppression list{until}{because}"
 
-    def _cooling(
-        self,
-        session: Session,
-        policy: ContactPolicy,
-        customer_id: str,
-        offers: Sequence[Offer],
-        now: datetime,
-    ) -> dict[str, str]:
-        rest = policy.cooldown
-        since = now - timedelta(days=rest.longest_days) - self._reward_window
-        declines = contacts.recent_declines(session, customer_id, since)
-        reasons = {o.id: _cooling_reason(rest, o, declines, now) for o in offers}
-        return {offer_id: why for offer_id, why in reasons.items() if why is not None}
+    def _span(self, policy: ContactPolicy, channel: str | None) -> timedelta | None:
+        """How far back the customer's contacts matter for this request (None: not at all):
+        the longest window that applies, or a cool-down plus the reward window (a decline
+        comes at most that long after its decision)."""
+        windows = [x.window_days for x in policy.limits if x.channel in (None, channel)]
+        spans = [timedelta(days=w) for w in windows]
+        if policy.cooldown.longest_days > 0:
+            spans.append(timedelta(days=policy.cooldown.longest_days) + self._reward_window)
+        return max(spans, default=None)
 
     def _current(self) -> tuple[ContactPolicy, bool]:
         now = time.monotonic()
@@ -142,24 +143,41 @@ class ContactRules:
             return ContactPolicy(), any_suppressed
 
 
+def _cooling(
+    rest: DeclineCooldown, offers: Sequence[Offer], history: Sequence[Contact], now: datetime
+) -> dict[str, str]:
+    """Why each offer a recent decline still holds back is held back, by offer id."""
+    declines = [(c, c.declined_at) for c in history if c.declined_at is not None]
+    held: dict[str, str] = {}
+    for offer in offers if declines else ():
+        why = _cooling_reason(rest, offer, declines, now)
+        if why is not None:
+            held[offer.id] = why
+    return held
+
+
 def _cooling_reason(
-    rest: DeclineCooldown, offer: Offer, declines: Sequence[contacts.Decline], now: datetime
+    rest: DeclineCooldown,
+    offer: Offer,
+    declines: Sequence[tuple[Contact, datetime]],
+    now: datetime,
 ) -> str | None:
     """Why a decline still holds `offer` back (the offer's own rest first), or None."""
-    offer_days, category_days = rest.offer_days, rest.days_for(offer.category)
-    for d in declines:
-        if offer_days and d.offer_id == offer.id and now < d.at + timedelta(days=offer_days):
-            return (
-                f"cool-down: declined {_when(d.at)}; an offer rests "
-                f"{offer_days:g} days after its decline"
-            )
-    for d in declines:
-        rests = category_days and d.category == offer.category
-        if rests and category_days and now < d.at + timedelta(days=category_days):
-            return (
-                f"cool-down: {d.offer_id} ({d.category}) declined {_when(d.at)}; "
-                f"{d.category} offers rest {category_days:g} days after a decline"
-            )
+    own_days, category_days = rest.offer_days, rest.days_for(offer.category)
+    if own_days:
+        for contact, at in declines:
+            if contact.offer_id == offer.id and now < at + timedelta(days=own_days):
+                return (
+                    f"cool-down: declined {_when(at)}; an offer rests {own_days:g} days "
+                    "after its decline"
+                )
+    if category_days:
+        for contact, at in declines:
+            if contact.category == offer.category and now < at + timedelta(days=category_days):
+                return (
+                    f"cool-down: {contact.offer_id} ({contact.category}) declined {_when(at)}; "
+                    f"{contact.category} offers rest {category_days:g} days after a decline"
+                )
     return None
 
 
@@ -179,22 +197,17 @@ def _quiet(
 
 
 def _over_limit(
-    session: Session,
     policy: ContactPolicy,
-    customer_id: str,
     channel: str | None,
     now: datetime,
+    history: Sequence[Contact],
     earlier: Sequence[Decision],
 ) -> tuple[str | None, str | None]:
-    limits = [x for x in policy.limits if x.channel is None or x.channel == channel]
-    if not limits:
-        return None, None
-    windows = sorted({x.window_days for x in limits})
-    since = [now - timedelta(days=w) for w in windows]
-    counts = contacts.contacts_by_channel(session, customer_id, since)
-    for limit in limits:
-        at = windows.index(limit.window_days)
-        used = sum(n[at] for c, n in counts.items() if limit.channel in (None, c))
+    for limit in policy.limits:
+        if limit.channel not in (None, channel):
+            continue
+        since = now - timedelta(days=limit.window_days)
+        used = sum(1 for c in history if c.ts >= since and limit.channel in (None, c.channel))
         used += sum(
             1 for d in earlier if d.chosen != NO_ACTION_ID and limit.channel in (None, d.channel)
         )

@@ -7,7 +7,7 @@ rows in a window, never a scan of the log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -127,13 +127,6 @@ def _to_suppression(row: SuppressionRow) -> Suppression:
 
 # The per-decision queries are built once (bound parameters), so that a decision pays for
 # running them, not for building and compiling them (several times the cost on SQLite).
-_CONTACTS = (
-    sa.select(col(DecisionRow.channel), sa.func.count())
-    .where(col(DecisionRow.customer_id) == sa.bindparam("customer_id"))
-    .where(col(DecisionRow.ts) >= sa.bindparam("since"))
-    .where(col(DecisionRow.chosen) != NO_ACTION_ID)
-    .group_by(col(DecisionRow.channel))
-)
 _SUPPRESSION = sa.select(
     col(SuppressionRow.customer_id),
     col(SuppressionRow.reason),
@@ -143,35 +136,30 @@ _SUPPRESSION = sa.select(
 ).where(col(SuppressionRow.customer_id) == sa.bindparam("customer_id"))
 
 
-def contacts_by_channel(
-    session: Session, customer_id: str, since: Sequence[datetime]
-) -> dict[str | None, tuple[int, ...]]:
-    """The customer's contacts (decisions that chose an offer, not `no_action`) per channel,
-    counted from each time of `since` on: {channel: (count since since[0], ...)}."""
-    found: dict[str | None, list[int]] = {}
-    for i, start in enumerate(since):
-        rows = session.execute(_CONTACTS, {"customer_id": customer_id, "since": start})
-        for channel, count in rows:
-            found.setdefault(channel, [0] * len(since))[i] = int(count)
-    return {channel: tuple(counts) for channel, counts in found.items()}
-
-
 @dataclass(frozen=True, slots=True)
-class Decline:
-    """The customer's last reported decline of one offer, with the offer's category."""
+class Contact:
+    """A decision that chose an offer (not `no_action`) for the customer: when, on which
+    channel, the offer and its category, and when the customer declined it (None: no
+    reported decline; a default outcome is none)."""
 
+    ts: datetime
+    channel: str | None
     offer_id: str
     category: str
-    at: datetime
+    declined_at: datetime | None
 
 
-_DECLINES = (
+_CONTACTS = (
     sa.select(
+        col(DecisionRow.ts),
+        col(DecisionRow.channel),
         col(DecisionRow.chosen),
         col(OfferRow.category),
-        sa.func.max(sa.func.coalesce(col(OutcomeRow.occurred_at), col(OutcomeRow.ts))),
+        col(OutcomeRow.accepted),
+        col(OutcomeRow.source),
+        sa.func.coalesce(col(OutcomeRow.occurred_at), col(OutcomeRow.ts)),
     )
-    .join(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
+    .outerjoin(OutcomeRow, col(OutcomeRow.decision_id) == DecisionRow.id)
     .outerjoin(
         OfferRow,
         sa.and_(
@@ -181,21 +169,23 @@ _DECLINES = (
     )
     .where(col(DecisionRow.customer_id) == sa.bindparam("customer_id"))
     .where(col(DecisionRow.ts) >= sa.bindparam("since"))
-    .where(col(OutcomeRow.accepted).is_(False))
-    .where(col(OutcomeRow.source) == "reported")
-    .group_by(col(DecisionRow.chosen), col(OfferRow.category))
+    .where(col(DecisionRow.chosen) != NO_ACTION_ID)
 )
 
 
-def recent_declines(session: Session, customer_id: str, decided_since: datetime) -> list[Decline]:
-    """The customer's reported declines (not defaults) of decisions made at or after
-    `decided_since`, the latest per offer; `at` is when the customer declined, as reported,
-    else when nba recorded it."""
-    rows = session.execute(_DECLINES, {"customer_id": customer_id, "since": decided_since})
+def recent_contacts(session: Session, customer_id: str, since: datetime) -> list[Contact]:
+    """The customer's contacts decided at or after `since`, with their declines: one range of
+    `ix_decisions_customer_ts`, each joined to its outcome and offer version by key."""
+    rows = session.execute(_CONTACTS, {"customer_id": customer_id, "since": since})
     return [
-        Decline(offer_id, category or "", _aware(at))
-        for offer_id, category, at in rows
-        if at is not None
+        Contact(
+            ts=_aware(ts),
+            channel=channel,
+            offer_id=offer_id,
+            category=category or "",
+            declined_at=_aware(at) if accepted is False and source == "reported" else None,
+        )
+        for ts, channel, offer_id, category, accepted, source, at in rows
     ]
 
 
