@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import time
 from typing import Annotated, Self
+from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from nba.contact_policy import (
     ContactLimit,
@@ -46,7 +47,13 @@ def _zone(name: str) -> str:
     return name
 
 
-Zone = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_zone)]
+Zone = Annotated[
+    str,
+    Field(min_length=1, max_length=100),
+    AfterValidator(_zone),
+    WithJsonSchema({"type": "string", "enum": sorted(available_timezones())}),
+]
+"""An IANA time zone this host knows (`Europe/Berlin`, `UTC`)."""
 
 
 class ContactLimitSpec(Body):

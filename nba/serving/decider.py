@@ -94,8 +94,11 @@ class Decider:
         """Decide several requests; all rows are committed together, or none."""
         now = self._clock()
         planned: list[DecisionResult] = []
-        for request in requests:  # earlier ones count as contacts for the later ones
-            planned.append(self._plan(request, now, [r.decision for r in planned]))
+        earlier: dict[str, list[Decision]] = {}  # by customer: contacts for later requests
+        for request in requests:
+            mine = earlier.setdefault(request.customer_id, [])
+            planned.append(self._plan(request, now, mine))
+            mine.append(planned[-1].decision)
         with self._database.session() as session:
             decisions.add_decisions(session, [result.decision for result in planned])
         self._shown.add(result.decision.chosen for result in planned)
