@@ -31,6 +31,8 @@ from nba.reward import fresh_policy_params, learned_kinds
 from nba.serving.audit import AuditLog
 from nba.serving.catalog import OfferCatalog
 from nba.serving.cold_start import with_new_offer_floor
+from nba.serving.contact_rules import ContactRules
+from nba.serving.contacts import ContactPolicies
 from nba.serving.decider import Decider
 from nba.serving.defaults import DefaultFeedbackJob
 from nba.serving.feedback import FeedbackRecorder
@@ -69,6 +71,7 @@ class Runtime:
     learner: OnlineLearner
     what_ifs: WhatIfJobs
     personalizer: PersonalizerParts
+    contacts: ContactPolicies
     scheduler: BackgroundScheduler | None = field(default=None)
     health_weights: HealthWeights = field(default_factory=default_weights)
 
@@ -199,6 +202,11 @@ def build_runtime(
         catch_up=learned_kinds(settings.reward.mode) if settings.learning.online_learning else (),
     )
     apprentice = Apprentice(database, settings, baseline_rng, clock)
+    contact_rules = ContactRules(
+        database,
+        ttl_s=settings.serving.offer_cache_s,
+        reward_window_days=settings.reward.window_days,
+    )
     decider = Decider(
         database=database,
         keeper=keeper,
@@ -207,6 +215,7 @@ def build_runtime(
         rng=service_rng,
         clock=clock,
         apprentice=apprentice,
+        contact_rules=contact_rules,
     )
     learner = OnlineLearner(keeper, queue_limit=settings.learning.online_queue)
     feedback = FeedbackRecorder(
@@ -237,5 +246,6 @@ def build_runtime(
         personalizer=build_personalizer(
             database, streams[8], clock, lease_s=settings.learning.trainer_lease_s
         ),
+        contacts=ContactPolicies(database, contact_rules, clock),
         health_weights=health_weights,
     )  # fmt: skip

@@ -55,6 +55,12 @@ NAV: tuple[NavItem, ...] = (
         ("marketer", "analyst"),
         "look a decision up by its id, or a customer's decisions: why each offer was chosen",
     ),
+    NavItem(
+        "console.suppressions",
+        "Suppressions",
+        ("marketer",),
+        "customers who must not be contacted, and the contact policy in force",
+    ),
 )
 """In display order; a page module adds its entry here (admin sees every entry)."""
 

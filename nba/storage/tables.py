@@ -371,6 +371,19 @@ class LoopEvaluationRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
+class SuppressionRow(SQLModel, table=True):
+    """A customer who must not be contacted (migration 0011); removed rows are gone, their
+    audit entries stay."""
+
+    __tablename__ = "suppressions"
+
+    customer_id: str = Field(primary_key=True)
+    reason: str = ""
+    added_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    added_by: str = ""
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 metadata = SQLModel.metadata
 
 
