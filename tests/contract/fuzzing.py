@@ -126,9 +126,13 @@ def _consistent(case: Any) -> bool:
     """Whether a case keeps the rules between fields that JSON schema cannot state: a window
     (`from`/`to`, `starts_at`/`ends_at`) ends after it starts, churn_max >= churn_min, a new
     key's `expires_at` lies in the future, quiet hours end at another time than they start, an
-    eligibility expression parses."""
+    eligibility expression parses. A patch that sets one end of an offer's dates is checked
+    against the other end as stored, which the case cannot see: it is left out."""
     body = case.body if isinstance(case.body, dict) else {}
     if not _in_order(body.get("starts_at"), body.get("ends_at")):
+        return False
+    dates = [body.get(name) for name in ("starts_at", "ends_at")]
+    if str(case.method).upper() == "PATCH" and sum(d is not None for d in dates) == 1:
         return False
     if not _in_order(utc_now().isoformat(), body.get("expires_at")):
         return False
