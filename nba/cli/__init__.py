@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("nba.cli.audit:command", "Print changes: time, actor id, actor role, entity, "
               "entity id, action, after (JSON)."),
     "bench": ("nba.cli.bench:command", "Speed benchmarks of the decision loop."),
+    "campaign": ("nba.cli.campaign:command", "Assign a file of customers the best offers "
+                 "under budgets; report the effect."),
     "decide": ("nba.cli.decide:command", "Ask for the best offer for one customer and print "
                "the reply as JSON."),
     "demo": ("nba.cli.demo:command", "Start an embedded service, load sample offers, drive it "

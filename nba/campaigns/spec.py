@@ -1,0 +1,122 @@
+"""A campaign's terms: which offers, their budgets, holdout and exploration shares, the input."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from nba.domain import NO_ACTION_ID
+from nba.errors import InvalidInput
+
+BadRows = Literal["refuse", "skip"]
+
+DEFAULT_BATCH_SIZE = 20_000
+DEFAULT_SAMPLE_SIZE = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignSpec:
+    """What a campaign assigns, under which limits, from which file to which file.
+
+    `budgets` cap an offer's expected accepts, `spend` its expected money (cost per accept
+    times expected accepts). `holdout` is the share of customers kept out at random
+    (`no_action`, to measure the campaign's effect); `exploration` the share of the others
+    given a uniformly drawn eligible offer, so that the campaign can be evaluated and learned
+    from. `bad_rows`: `refuse` stops before anything is written when a row is bad, `skip`
+    leaves bad rows out and lists them. `seed` keys every draw (holdout, exploration, sample),
+    so a rerun and another engine draw the same for each customer.
+    """
+
+    input: str
+    out: str
+    offers: tuple[str, ...]
+    seed: int
+    budgets: tuple[tuple[str, float], ...] = ()
+    spend: tuple[tuple[str, float], ...] = ()
+    holdout: float = 0.05
+    exploration: float = 0.05
+    bad_rows: BadRows = "refuse"
+    channel: str | None = None
+    batch_size: int = DEFAULT_BATCH_SIZE
+    sample_size: int = DEFAULT_SAMPLE_SIZE
+
+    def __post_init__(self) -> None:
+        if not self.offers:
+            raise InvalidInput("offers", "name at least one offer")
+        if len(set(self.offers)) < len(self.offers):
+            raise InvalidInput("offers", f"an offer is named twice: {list(self.offers)}")
+        for name, share in (("holdout", self.holdout), ("exploration", self.exploration)):
+            if not (isinstance(share, int | float) and 0.0 <= share < 1.0):
+                raise InvalidInput(name, f"must be a share in [0, 1), got {share!r}")
+        for name, limits in (("budget", self.budgets), ("spend", self.spend)):
+            seen: set[str] = set()
+            for offer_id, limit in limits:
+                if offer_id not in self.offers or offer_id == NO_ACTION_ID:
+                    raise InvalidInput(name, f"{offer_id!r} is not one of the campaign's offers")
+                if offer_id in seen:
+                    raise InvalidInput(name, f"{offer_id!r} has two limits")
+                seen.add(offer_id)
+                if not (math.isfinite(limit) and limit >= 0):
+                    raise InvalidInput(name, f"{offer_id}: must be a number >= 0, got {limit!r}")
+        if self.bad_rows not in ("refuse", "skip"):
+            raise InvalidInput("bad_rows", f"must be refuse or skip, got {self.bad_rows!r}")
+        if self.batch_size < 1:
+            raise InvalidInput("batch_size", f"must be >= 1, got {self.batch_size}")
+        if self.sample_size < 1:
+            raise InvalidInput("sample_size", f"must be >= 1, got {self.sample_size}")
+
+    @property
+    def offer_ids(self) -> tuple[str, ...]:
+        """The campaign's offers with `no_action` first (the holdout's, and always eligible)."""
+        return (NO_ACTION_ID, *(o for o in self.offers if o != NO_ACTION_ID))
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready: limits as objects."""
+        data = asdict(self)
+        data["offers"] = list(self.offers)
+        data["budgets"] = dict(self.budgets)
+        data["spend"] = dict(self.spend)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> CampaignSpec:
+        """The spec `as_dict` wrote (or a request body of the same shape)."""
+        values = dict(data)
+        values["offers"] = tuple(_strings(values.get("offers", ()), "offers"))
+        values["budgets"] = _limits(values.get("budgets", {}), "budget")
+        values["spend"] = _limits(values.get("spend", {}), "spend")
+        return cls(**values)  # type: ignore[arg-type]  # the types are checked in __post_init__
+
+
+def parse_limits(items: Sequence[str], name: str) -> tuple[tuple[str, float], ...]:
+    """`OFFER=NUMBER` flags as pairs (InvalidInput naming `name` on a malformed one)."""
+    pairs: list[tuple[str, float]] = []
+    for item in items:
+        offer_id, sep, number = item.partition("=")
+        try:
+            limit = float(number)
+        except ValueError:
+            limit = math.nan
+        if not sep or not offer_id or not math.isfinite(limit):
+            raise InvalidInput(name, f"expected OFFER=NUMBER, got {item!r}")
+        pairs.append((offer_id.strip(), limit))
+    return tuple(pairs)
+
+
+def _strings(values: object, name: str) -> list[str]:
+    if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
+        raise InvalidInput(name, f"must be a list of offer ids, got {values!r}")
+    return list(values)
+
+
+def _limits(values: object, name: str) -> tuple[tuple[str, float], ...]:
+    if not isinstance(values, Mapping):
+        raise InvalidInput(name, f"must map offer ids to numbers, got {values!r}")
+    pairs: list[tuple[str, float]] = []
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidInput(name, f"{key}: must be a number, got {value!r}")
+        pairs.append((str(key), float(value)))
+    return tuple(pairs)
