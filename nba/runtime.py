@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import numpy as np
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from nba.campaigns.jobs import CampaignJobs
 from nba.clock import utc_now
 from nba.config import RewardMode, Settings
 from nba.errors import Unavailable
@@ -65,6 +66,7 @@ class Runtime:
     summaries: DailySummaries
     comparison: PolicyComparison
     insights: Insights
+    campaigns: CampaignJobs
     scheduler: BackgroundScheduler | None = field(default=None)
 
     def start_jobs(self, *, serving: bool = True) -> None:
@@ -132,6 +134,7 @@ class Runtime:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
         self.evaluations.close()
+        self.campaigns.close()
         if self.settings.learning.trainer_enabled:
             _logged(self.save_model, "train on close")()
         _logged(self.database.checkpoint, "wal_checkpoint on close")()
@@ -159,10 +162,11 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
     database.upgrade()
     root = np.random.default_rng(settings.seed)
     # Spawned streams are numbered: a stream added at the end leaves the others as they were.
-    streams = root.spawn(8)
+    streams = root.spawn(9)
     policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = streams[:6]
     lookup_rng = streams[6]
     comparison_rng = streams[7]
+    campaign_rng = streams[8]
     cache = OfferCache(database, ttl_s=settings.serving.offer_cache_s)
     catalog = OfferCatalog(database, cache)
     catalog.ensure_no_action()
@@ -219,4 +223,5 @@ def build_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now) -
         CatalogFigures(database, clock),
         DecisionLookup(database, keeper, apprentice, lookup_rng),
         summaries, comparison, Insights(database, comparison, clock),
+        CampaignJobs(database, settings, campaign_rng, clock),
     )  # fmt: skip

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+import numpy as np
+
 from nba.campaigns.report import campaign_report
 from nba.campaigns.runner import CampaignRunner
 from nba.campaigns.spec import CampaignSpec
@@ -23,9 +25,17 @@ class CampaignJobs:
     """Creates campaigns and runs them in the background (the local engine); reports them."""
 
     def __init__(
-        self, database: Database, settings: Settings, clock: Callable[[], datetime] = utc_now
+        self,
+        database: Database,
+        settings: Settings,
+        rng: np.random.Generator,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._database = database
+        self._rng = rng
+        self._rng_lock = threading.Lock()
+        self.folder = settings.database.data_dir / "campaigns"
+        """Where campaigns started over HTTP read and write their files."""
         self._runner = CampaignRunner(database, settings, clock)
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -36,6 +46,11 @@ class CampaignJobs:
         if campaign.status != "done":
             self._started().submit(self._run, campaign.id)
         return campaign
+
+    def new_seed(self) -> int:
+        """A seed for a campaign that names none."""
+        with self._rng_lock:
+            return int(self._rng.integers(2**31 - 1))
 
     def get(self, campaign_id: str) -> Campaign:
         """A campaign with its status, plan and summary."""

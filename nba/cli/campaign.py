@@ -145,12 +145,14 @@ def run(
 def report(campaign_id: str, as_json: bool, database_url: str | None, data_dir: str | None) -> None:
     """Budget use and shadow price per offer, and the campaign's effect over its holdout
     (acceptance and retention, 95% intervals) once outcomes arrive."""
+    import numpy as np
+
     from nba.campaigns.jobs import CampaignJobs
 
     settings = settings_from(database_url, data_dir)
     database = open_database(settings)
     try:
-        data = CampaignJobs(database, settings).report(campaign_id)
+        data = CampaignJobs(database, settings, np.random.default_rng()).report(campaign_id)
     finally:
         database.dispose()
     if as_json:

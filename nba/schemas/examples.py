@@ -58,6 +58,14 @@ EXAMPLES: Mapping[str, object] = {
         "seed": 7,
     },
     "KeyBody": {"role": "crm", "name": "contact centre"},
+    "CampaignBody": {
+        "input": "customers.parquet",
+        "out": "assignments.parquet",
+        "offers": ["discount_10", "device_upgrade"],
+        "budget": {"discount_10": 1000},
+        "spend": {"device_upgrade": 25000},
+        "holdout": 0.05,
+    },
     "DecisionReply": _DECISION_REPLY,
     "BatchReply": {"decisions": [_DECISION_REPLY]},
     "RecordedOutcomeReply": {
