@@ -60,7 +60,7 @@ def survey(
     ).to_numpy(dtype=np.uint64)
     return Survey(
         sample_rows=chosen.rows,
-        sample=scorer.score(chosen),
+        sample=scored(scorer, chosen, spec.seed),
         treated=int((~held).sum()),
         good=good.size,
         bad=bad,
@@ -89,7 +89,7 @@ def assign_customers(
     customers: CustomerBatch, scorer: CampaignScorer, spec: CampaignSpec, prices: FloatArray
 ) -> Assigned:
     """Score and assign checked customers."""
-    scores = scorer.score(customers)
+    scores = scored(scorer, customers, spec.seed)
     assignments = assign(
         scores,
         customers.customer_ids,
@@ -99,3 +99,11 @@ def assign_customers(
         exploration=spec.exploration,
     )
     return Assigned(customers, scores, assignments)
+
+
+def scored(scorer: CampaignScorer, customers: CustomerBatch, seed: int) -> Scores:
+    """The customers' scores with the tie-break of each (customer, offer) added."""
+    scores = scorer.score(customers)
+    k = scores.rewards.shape[1]
+    rewards = scores.rewards + draws.tie_breaks(customers.customer_ids, seed, k)
+    return Scores(rewards, scores.accepts, scores.eligible)

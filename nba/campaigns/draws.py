@@ -27,3 +27,15 @@ def uniforms(customer_ids: Sequence[str], seed: int, purpose: str) -> npt.NDArra
         pd.Series(list(customer_ids), dtype=object), index=False, hash_key=key
     ).to_numpy(dtype=np.uint64)
     return (hashed >> np.uint64(11)).astype(np.float64) / float(2**53)
+
+
+TIE_BREAK = 1e-9
+"""The size of the tie-break added to every expected reward (rewards are in [-1, 1])."""
+
+
+def tie_breaks(customer_ids: Sequence[str], seed: int, k: int) -> npt.NDArray[np.float64]:
+    """(n, k) values in [0, TIE_BREAK): distinct per customer and offer, so that no two
+    customers tie at a budget's price (the dual prices could not split them)."""
+    u = uniforms(customer_ids, seed, "tie")
+    multipliers = np.sqrt(np.arange(2, k + 2, dtype=np.float64))  # irrational, distinct
+    return TIE_BREAK * np.modf(u[:, None] * 1e6 * multipliers[None, :])[0]

@@ -11,7 +11,11 @@ Prices are found one budget at a time, the others held: the customers that take 
 price lambda are those whose break-even price (r[i, a] - best other) / p[i, a] exceeds it, so
 its use falls as the price rises; the price is the root of use = cap, found exactly by sorting
 the break-even prices (the point bisection would converge to, in one step). The rounds
-repeat until no price moves. `dual_bound` is the Lagrangian dual's value at the prices, an
+repeat until no price moves and every cap holds; should they cycle, prices then only rise
+until every cap holds. Customers whose break-even prices tie
+cannot be split by a price, so rewards should carry a tiny tie-break (`draws.tie_breaks`):
+under the acceptance reward, a budget on accepts otherwise ties every customer whose other
+choice is no_action at price 1. `dual_bound` is the Lagrangian dual's value at the prices, an
 upper bound on the best possible total (weak duality): the gap to the total reached
 certifies how close to optimal the assignment is.
 """
@@ -26,7 +30,8 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-MAX_ROUNDS = 200
+MAX_ROUNDS = 50
+MAX_REPAIRS = 200
 _RELATIVE_TOLERANCE = 1e-9
 
 
@@ -68,6 +73,8 @@ def solve(rewards: FloatArray, accepts: FloatArray, caps: FloatArray) -> Solutio
     """
     n, k = rewards.shape
     prices = np.zeros(k)
+    chosen = choose(rewards, accepts, prices)
+    use = use_of(accepts, chosen, k)
     budgeted = [a for a in range(k) if np.isfinite(caps[a])]
     rounds = 0
     while rounds < MAX_ROUNDS:
@@ -77,10 +84,24 @@ def solve(rewards: FloatArray, accepts: FloatArray, caps: FloatArray) -> Solutio
             new = _price_for(rewards, accepts, prices, a, float(caps[a]))
             moved = max(moved, abs(new - prices[a]) / max(1.0, abs(new)))
             prices[a] = new
-        if moved <= _RELATIVE_TOLERANCE:
+        chosen = choose(rewards, accepts, prices)
+        use = use_of(accepts, chosen, k)
+        if moved <= _RELATIVE_TOLERANCE and np.all(use <= caps * (1 + 1e-12)):
             break
-    chosen = choose(rewards, accepts, prices)
-    use = use_of(accepts, chosen, k)
+    # Coordinate steps can cycle between two budgeted offers that are each other's next best
+    # choice for some customers; then prices only rise from here, each over-used one to where
+    # its cap holds and by a step that doubles every time, until every cap holds.
+    step = np.full(k, 1e-9)
+    for _ in range(MAX_REPAIRS):
+        over = [a for a in budgeted if use[a] > caps[a] * (1 + 1e-12)]
+        if not over:
+            break
+        for a in over:
+            needed = _price_for(rewards, accepts, prices, a, float(caps[a]))
+            prices[a] = max(needed, prices[a] + step[a] * max(1.0, abs(prices[a])))
+            step[a] *= 2.0
+        chosen = choose(rewards, accepts, prices)
+        use = use_of(accepts, chosen, k)
     rows = np.arange(n)
     total = float(rewards[rows, chosen].sum()) if n else 0.0
     return Solution(prices, use, total, dual_bound(rewards, accepts, caps, prices), rounds)
@@ -116,4 +137,6 @@ def _price_for(
     # Just above the break-even of the first customer who does not fit: they and all below
     # them leave offer a; ties at that price leave together (under-use, never over-use).
     price = float(breakeven[order][fits])
-    return float(np.nextafter(price * (1.0 + 1e-12), np.inf))
+    # A relative margin well above rounding (r - price p is computed in floating point) and
+    # well below the tie-breaks' spacing (1e-9 of a reward).
+    return price + abs(price) * 1e-12 + 1e-15
