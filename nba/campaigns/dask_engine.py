@@ -30,6 +30,8 @@ LOCAL = "local"
 class DaskEngine:
     """Runs partitions on a Dask cluster through `client`."""
 
+    name = "dask"
+
     def __init__(self, client: Any, *, owns_cluster: bool = False, window: int = 0) -> None:
         self._client = client
         self._owns_cluster = owns_cluster

@@ -26,7 +26,9 @@ Progress = Callable[[int], None]
 
 
 class Engine(Protocol):
-    """Runs a campaign's two passes over its input, batch by batch."""
+    """Runs a campaign's two passes over its input, batch by batch (`name` in its plan)."""
+
+    name: str
 
     def surveys(self, job: ScoringJob, sample_rate: float) -> Iterator[Survey]: ...
 
@@ -73,6 +75,8 @@ class ScoringJob:
 
 class LocalEngine:
     """Both passes in this process, one batch in memory at a time."""
+
+    name = "local"
 
     def surveys(self, job: ScoringJob, sample_rate: float) -> Iterator[Survey]:
         scorer = job.scorer()

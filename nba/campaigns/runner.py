@@ -105,6 +105,12 @@ class CampaignRunner:
             job = self._job(spec, plan)
             if plan is None:
                 plan = self._plan(campaign_id, spec, job, engine, progress)
+            elif plan.get("engine", engine.name) != engine.name:
+                # Batches are the engine's (file batches, Dask partitions): parts would not match.
+                raise Conflict(
+                    f"campaign {campaign_id} was started with the {plan['engine']} engine: "
+                    f"continue it with --engine {plan['engine']}"
+                )
             summary = self._assign(campaign_id, spec, job, plan, engine, progress)
         except Exception as error:
             if not isinstance(error, InvalidInput | NotFound | Conflict):
@@ -199,6 +205,7 @@ class CampaignRunner:
         treated = sum(s.treated for s in surveys) - _treated_among(surveys, skip)
         plan = solve_prices(sample, treated, spec, job.offers)
         plan |= {
+            "engine": engine.name,
             "model_version": job.source.version,
             "model_seed": job.source.seed,
             "policy": job.source.policy,
