@@ -9,14 +9,14 @@ recognised per value, so a column's type never depends on which block pyarrow lo
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 
 from nba.errors import InvalidInput
@@ -88,89 +88,113 @@ def read_batches(path: str, batch_size: int) -> Iterator[tuple[int, pa.RecordBat
 
 
 def checked(batch: pa.RecordBatch, first_row: int) -> tuple[CustomerBatch, list[BadRow]]:
-    """The batch's good rows as a CustomerBatch, and its bad rows with why."""
+    """The batch's good rows as a CustomerBatch, and its bad rows with why (the first problem
+    of each). Columns are checked at once; values become Python values once, by column."""
     names = batch.schema.names
     for column in REQUIRED:
         if column not in names:
             raise InvalidInput(column, f"the file has no {column!r} column (it has {names})")
-    rows: list[int] = []
-    ids: list[str] = []
-    churns: list[float] = []
-    contexts: list[tuple[tuple[str, ContextValue], ...]] = []
-    bad: list[BadRow] = []
-    fields = [n for n in names if n not in REQUIRED]
-    for offset, record in enumerate(batch.to_pylist()):
-        row = first_row + offset
-        customer = record["customer_id"]
-        if isinstance(customer, int) and not isinstance(customer, bool):
-            customer = str(customer)
-        if not isinstance(customer, str) or not customer.strip():
-            bad.append(BadRow(row, "customer_id", f"must be a non-empty text, got {customer!r}"))
-            continue
-        churn, problem = _churn(record["churn_score"])
-        if problem:
-            bad.append(BadRow(row, "churn_score", problem, customer))
-            continue
-        context: list[tuple[str, ContextValue]] = []
-        for name in fields:
-            value, problem = _value(record[name])
-            if problem:
-                bad.append(BadRow(row, name, problem, customer))
-                break
-            if value is not None:
-                context.append((name, value))
-        else:
-            rows.append(row)
-            ids.append(customer)
-            churns.append(churn)
-            contexts.append(tuple(context))
+    n = batch.num_rows
+    problems: dict[int, tuple[str, str]] = {}
+    ids = _customer_ids(batch.column(names.index("customer_id")), problems)
+    churn = _churn_scores(batch.column(names.index("churn_score")), problems)
+    fields = [name for name in names if name not in REQUIRED]
+    columns = [_context_values(batch.column(names.index(f)), f, problems) for f in fields]
+    rows = zip(*columns, strict=True) if columns else ((),) * n
+    contexts = [
+        tuple((f, v) for f, v in zip(fields, row, strict=True) if v is not None) for row in rows
+    ]
+    bad = [
+        BadRow(first_row + i, field, problem, ids[i] or None)
+        for i, (field, problem) in sorted(problems.items())
+    ]
+    keep = np.ones(n, dtype=bool)
+    keep[list(problems)] = False
+    index = np.flatnonzero(keep)
     good = CustomerBatch(
-        rows=np.asarray(rows, dtype=np.int64),
-        customer_ids=ids,
-        churn_scores=np.asarray(churns, dtype=np.float64),
-        contexts=contexts,
+        rows=(index + first_row).astype(np.int64),
+        customer_ids=[ids[i] for i in index],
+        churn_scores=churn[index],
+        contexts=[contexts[i] for i in index],
     )
     return good, bad
 
 
-def _churn(value: object) -> tuple[float, str]:
-    if isinstance(value, str):
-        value = _number(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return 0.0, f"must be a number in [0, 1], got {value!r}"
-    churn = float(value)
-    if not 0.0 <= churn <= 1.0:  # NaN fails too
-        return 0.0, f"must be a number in [0, 1], got {value!r}"
-    return churn, ""
+def _customer_ids(column: pa.Array, problems: dict[int, tuple[str, str]]) -> list[str]:
+    if pa.types.is_integer(column.type):
+        column = column.cast(pa.string())
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        for i, value in enumerate(column.to_pylist()):
+            problems.setdefault(i, ("customer_id", f"must be a non-empty text, got {value!r}"))
+        return [""] * len(column)
+    ids = column.to_pylist()
+    for i, value in enumerate(ids):
+        if value is None or not value.strip():
+            problems.setdefault(i, ("customer_id", f"must be a non-empty text, got {value!r}"))
+    return [v or "" for v in ids]
 
 
-def _value(value: object) -> tuple[ContextValue | None, str]:
-    """A context value as the learners take it, or why it cannot be one."""
-    if value is None or isinstance(value, bool):
-        return value, ""
-    if isinstance(value, str):
-        if value == "":
-            return None, ""
-        number = _number(value)
-        value = value if number is None else number
-    if isinstance(value, int | float):
-        if not math.isfinite(value) or abs(value) > 1e9:
-            return None, f"must be a finite number within ±1e9, got {value!r}"
-        return value, ""
-    if isinstance(value, str):
-        return value, ""
-    return None, f"must be a number, a text or a boolean, got {type(value).__name__}"
+def _churn_scores(column: pa.Array, problems: dict[int, tuple[str, str]]) -> np.ndarray:
+    raw = column.to_pylist()
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+        values = np.asarray(column.cast(pa.float64()).fill_null(np.nan), dtype=np.float64)
+    elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        values = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(float)
+    else:
+        values = np.full(len(raw), np.nan)
+    bad = ~((values >= 0.0) & (values <= 1.0))  # NaN fails too
+    for i in np.flatnonzero(bad).tolist():
+        problems.setdefault(i, ("churn_score", f"must be a number in [0, 1], got {raw[i]!r}"))
+    return np.where(bad, 0.0, values)
 
 
-def _number(text: str) -> float | int | None:
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return None
+def _context_values(
+    column: pa.Array, field: str, problems: dict[int, tuple[str, str]]
+) -> list[ContextValue | None]:
+    """A context column as Python values (None: missing); bad values noted in `problems`."""
+    kind = column.type
+    if pa.types.is_boolean(kind):
+        return list(column.to_pylist())
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind):
+        values = column.to_pylist()
+        _check_numbers(
+            np.asarray(column.cast(pa.float64()).fill_null(0.0), dtype=np.float64),
+            values, field, problems,
+        )  # fmt: skip
+        return list(values)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return _text_values(column.to_pylist(), field, problems)
+    for i in np.flatnonzero(np.asarray(column.is_valid())).tolist():
+        problems.setdefault(i, (field, f"must be a number, a text or a boolean, got {kind}"))
+    return [None] * len(column)
+
+
+def _text_values(
+    texts: list[str | None], field: str, problems: dict[int, tuple[str, str]]
+) -> list[ContextValue | None]:
+    """Text as it is, numbers where the text is one (CSV gives every value as text)."""
+    series = pd.Series(texts, dtype=object)
+    numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+    is_number = ~np.isnan(numbers)
+    if not is_number.any():
+        return [None if t == "" else t for t in texts]
+    is_int = series.str.fullmatch(r"[+-]?\d{1,15}").fillna(False).to_numpy(dtype=bool)
+    values: list[ContextValue | None] = [None if t == "" else t for t in texts]
+    for i in np.flatnonzero(is_number).tolist():
+        values[i] = int(numbers[i]) if is_int[i] else float(numbers[i])
+    _check_numbers(np.where(is_number, numbers, 0.0), values, field, problems)
+    return values
+
+
+def _check_numbers(
+    numbers: np.ndarray,
+    values: list[Any],
+    field: str,
+    problems: dict[int, tuple[str, str]],
+) -> None:
+    bad = ~(np.abs(numbers) <= 1e9)  # NaN and inf fail too
+    for i in np.flatnonzero(bad).tolist():
+        problems.setdefault(i, (field, f"must be a finite number within ±1e9, got {values[i]!r}"))
 
 
 def _is_parquet(path: str) -> bool:

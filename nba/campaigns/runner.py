@@ -27,7 +27,7 @@ from nba.campaigns.engines import Engine, LocalEngine, ScoringJob
 from nba.campaigns.model import model_source
 from nba.campaigns.planning import prices_of, solve_prices
 from nba.campaigns.reading import BadRow, count_rows
-from nba.campaigns.records import assignment_rows, decisions_of, output_table
+from nba.campaigns.records import assignment_rows, decision_rows, output_table
 from nba.campaigns.scoring import Scores
 from nba.campaigns.spec import CampaignSpec
 from nba.clock import parse_time, utc_now
@@ -36,7 +36,6 @@ from nba.domain import NO_ACTION_ID, Campaign, Offer
 from nba.errors import Conflict, InvalidInput, NotFound
 from nba.serving.catalog import NO_ACTION
 from nba.storage import Database, campaigns, offers
-from nba.storage.decisions import add_decisions
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +258,7 @@ class CampaignRunner:
                 f"batch {index}: {len(before)} customers already assigned in campaign "
                 f"{campaign_id} (e.g. {next(iter(before))})"
             )
-        decisions = decisions_of(
+        decisions = decision_rows(
             assigned,
             job.offers,
             now=self._clock(),
@@ -269,8 +268,7 @@ class CampaignRunner:
         )
         output.write_part(spec.out, index, output_table(assigned, decisions))
         with self._database.session() as session:
-            add_decisions(session, decisions)
-            session.flush()
+            campaigns.add_encoded_decisions(session, decisions)
             campaigns.add_assignments(session, assignment_rows(campaign_id, assigned, decisions))
 
     def _done_batches(self, campaign_id: str, out: str) -> set[int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,13 @@ from sqlmodel import Session, col, select
 
 from nba.domain import Campaign
 from nba.errors import NotFound
-from nba.storage.tables import CampaignAssignmentRow, CampaignRow, OutcomeRow, RetentionRow
+from nba.storage.tables import (
+    CampaignAssignmentRow,
+    CampaignRow,
+    DecisionRow,
+    OutcomeRow,
+    RetentionRow,
+)
 
 _IN_CHUNK = 900
 """Ids per `IN (...)` query: below SQLite's oldest limit of 999 bound parameters."""
@@ -172,3 +179,41 @@ def _to_campaign(row: CampaignRow) -> Campaign:
         rows_done=row.rows_done,
         error=row.error,
     )
+
+
+class _JsonText(sa.types.TypeDecorator[str]):
+    """JSON already encoded: PostgreSQL casts the text to its `json` column."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def bind_expression(self, bindvalue: sa.BindParameter[str]) -> sa.ColumnElement[str]:
+        return sa.cast(bindvalue, sa.JSON)
+
+
+DECISION_JSON_COLUMNS = ("context", "eligible", "probabilities", "scores")
+"""The decision columns `add_encoded_decisions` takes as JSON text."""
+
+
+@functools.cache
+def _decisions_table(dialect: str) -> sa.Table:
+    """The `decisions` table as `add_encoded_decisions` writes it (a view of DecisionRow's
+    columns with the JSON ones as text: SQLite stores JSON as text already)."""
+    json_type: sa.types.TypeEngine[str] = _JsonText() if dialect == "postgresql" else sa.Text()
+    columns = [
+        sa.Column(c.name, json_type if c.name in DECISION_JSON_COLUMNS else c.type)
+        for c in DecisionRow.__table__.columns  # type: ignore[attr-defined]
+    ]
+    return sa.Table("decisions", sa.MetaData(), *columns)
+
+
+def add_encoded_decisions(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
+    """Log decisions whose JSON columns (`DECISION_JSON_COLUMNS`) are encoded already.
+
+    A campaign logs a decision per customer: encoding each JSON value once (orjson, the
+    eligible offers once per batch) instead of through SQLAlchemy's JSON type made the log
+    write about 3x faster. The rows have every column of `decisions`.
+    """
+    if rows:
+        connection = session.connection()
+        connection.execute(sa.insert(_decisions_table(connection.dialect.name)), list(rows))

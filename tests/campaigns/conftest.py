@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,9 +38,25 @@ def campaign_settings(sqlite_url: str, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def campaign_db(campaign_settings: Settings, trained: Model) -> Database:
+def any_settings(db_url: str, tmp_path: Path) -> Settings:
+    """Settings on SQLite, and on PostgreSQL when it answers."""
+    return Settings(database_url=db_url, data_dir=tmp_path, seed=7, save_interval_s=3600)
+
+
+@pytest.fixture
+def any_db(any_settings: Settings, trained: Model) -> Iterator[Database]:
+    """`campaign_db` on SQLite, and on PostgreSQL when it answers."""
+    yield from _database(any_settings, trained)
+
+
+@pytest.fixture
+def campaign_db(campaign_settings: Settings, trained: Model) -> Iterator[Database]:
     """A migrated database with the simulator's offers and the trained model active."""
-    database = Database(campaign_settings.database.resolved_url)
+    yield from _database(campaign_settings, trained)
+
+
+def _database(settings: Settings, trained: Model) -> Iterator[Database]:
+    database = Database(settings.database.resolved_url)
     database.upgrade()
     with database.session() as session:
         for offer in DEFAULT_OFFERS:

@@ -38,10 +38,11 @@ def _run(database, settings, spec: CampaignSpec):
 
 
 def test_every_customer_gets_one_row_and_one_decision_tagged_with_the_campaign(
-    campaign_db, campaign_settings, customers, tmp_path
+    any_db, any_settings, customers, tmp_path
 ):
+    campaign_db = any_db
     spec = _spec(customers, tmp_path)
-    done = _run(campaign_db, campaign_settings, spec)
+    done = _run(campaign_db, any_settings, spec)
     out = pd.read_parquet(spec.out)
     assert list(out.columns[:5]) == [
         "customer_id", "offer_id", "propensity", "expected_reward", "holdout"
