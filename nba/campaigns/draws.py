@@ -34,8 +34,11 @@ TIE_BREAK = 1e-9
 
 
 def tie_breaks(customer_ids: Sequence[str], seed: int, k: int) -> npt.NDArray[np.float64]:
-    """(n, k) values in [0, TIE_BREAK): distinct per customer and offer, so that no two
-    customers tie at a budget's price (the dual prices could not split them)."""
+    """(n, k) values in [0, TIE_BREAK]: distinct per customer and offer, so that no two
+    customers tie at a budget's price (the dual prices could not split them); column 0
+    (no_action) gets the largest, so an offer must be expected to do better than nothing."""
     u = uniforms(customer_ids, seed, "tie")
     multipliers = np.sqrt(np.arange(2, k + 2, dtype=np.float64))  # irrational, distinct
-    return TIE_BREAK * np.modf(u[:, None] * 1e6 * multipliers[None, :])[0]
+    breaks = TIE_BREAK * np.modf(u[:, None] * 1e6 * multipliers[None, :])[0]
+    breaks[:, 0] = TIE_BREAK  # at a tie, doing nothing (column 0, no_action) wins
+    return breaks

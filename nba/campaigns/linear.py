@@ -11,10 +11,11 @@ reproduce (shared-by-shared interactions, clipped scores) is left to the per-cus
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import vowpal_wabbit_next as vw
 
 from policies.base import Candidate
@@ -74,11 +75,55 @@ class LinearScorer:
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         return np.add.reduceat(parts, starts, axis=0) + self._base
 
+    def column_scores(
+        self,
+        churn_scores: npt.NDArray[np.float64],
+        columns: Mapping[str, Sequence[object]],
+    ) -> FloatArray:
+        """The same as `scores`, from the context values by field: numbers times their
+        coefficients, text and booleans by their value's coefficients, a column at a time."""
+        n = len(churn_scores)
+        out = np.tile(self._base, (n, 1))
+        out += churn_scores[:, None] * self._coefficients[self._numeric("\0churn")]
+        deciles = np.minimum((churn_scores * 10).astype(np.int64), 9)
+        out += self._by_value(deciles.tolist(), "\0churn_dec")
+        for field, values in columns.items():
+            kinds = set(map(type, values)) - {type(None)}
+            if kinds <= {int, float}:
+                x = np.array([0.0 if v is None else v for v in values], dtype=np.float64)
+                if kinds:
+                    j = self._numeric(field)  # may add a coefficient: index before reading
+                    out += x[:, None] * self._coefficients[j]
+            elif int in kinds or float in kinds:  # numbers and text in one column (CSV)
+                for i, value in enumerate(values):
+                    if type(value) is float or type(value) is int:
+                        out[i] += float(value) * self._coefficients[self._numeric(field)]
+                    elif value is not None:
+                        out[i] += self._coefficients[self._categorical(field, value)]
+            else:
+                out += self._by_value(values, field)
+        return out
+
+    def _by_value(self, values: Sequence[object], field: str) -> FloatArray:
+        """Each row's coefficients for its categorical value (0 where missing)."""
+        codes, uniques = pd.factorize(pd.Series(list(values), dtype=object), use_na_sentinel=True)
+        rows = [self._categorical(field, value) for value in uniques.tolist()]
+        table = np.vstack([np.asarray(self._coefficients)[rows], np.zeros((1, self._k))])
+        return np.asarray(table[np.where(codes < 0, len(rows), codes)], dtype=np.float64)
+
     def check(
-        self, expected: FloatArray, churn_scores: Sequence[float], contexts: Sequence[Row]
+        self,
+        expected: FloatArray,
+        churn_scores: npt.NDArray[np.float64],
+        contexts: Sequence[Row],
+        columns: Mapping[str, Sequence[object]] | None = None,
     ) -> float:
-        """The largest difference between these scores and `expected` (VW's, same rows)."""
-        got = self.scores(churn_scores, contexts)
+        """The largest difference between these scores and `expected` (VW's, same rows),
+        by field when `columns` are given, else row by row."""
+        if columns is None:
+            got = self.scores(churn_scores.tolist(), contexts)
+        else:
+            got = self.column_scores(churn_scores, columns)
         finite = np.isfinite(expected)
         return float(np.abs(got - expected)[finite].max()) if finite.any() else 0.0
 

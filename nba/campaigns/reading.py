@@ -3,7 +3,8 @@
 A row needs `customer_id` (text, not empty) and `churn_score` (a number in [0, 1]); every
 other column is a context field (numbers, text, booleans; empty means missing). A file
 without one of the two columns is refused whole. CSV is read as text and numbers are
-recognised per value, so a column's type never depends on which block pyarrow looked at.
+recognised per value (in any file whose every column is text), so a column's type never
+depends on which block pyarrow looked at.
 """
 
 from __future__ import annotations
@@ -45,12 +46,17 @@ class BadRow:
 
 @dataclass(frozen=True, slots=True)
 class CustomerBatch:
-    """The good rows of one batch: their row numbers, ids, churn scores and contexts."""
+    """The good rows of one batch: their row numbers, ids, churn scores and contexts.
+
+    `columns` holds the same context values by field (None: missing), for scoring a whole
+    batch at once; batches built by hand may leave it out.
+    """
 
     rows: npt.NDArray[np.int64]
     customer_ids: list[str]
     churn_scores: npt.NDArray[np.float64]
     contexts: list[tuple[tuple[str, ContextValue], ...]]
+    columns: dict[str, list[ContextValue | None]] | None = None
 
     @property
     def size(self) -> int:
@@ -64,6 +70,9 @@ class CustomerBatch:
             customer_ids=[self.customer_ids[i] for i in index],
             churn_scores=self.churn_scores[index],
             contexts=[self.contexts[i] for i in index],
+            columns=None
+            if self.columns is None
+            else {f: [values[i] for i in index] for f, values in self.columns.items()},
         )
 
 
@@ -99,7 +108,12 @@ def checked(batch: pa.RecordBatch, first_row: int) -> tuple[CustomerBatch, list[
     ids = _customer_ids(batch.column(names.index("customer_id")), problems)
     churn = _churn_scores(batch.column(names.index("churn_score")), problems)
     fields = [name for name in names if name not in REQUIRED]
-    columns = [_context_values(batch.column(names.index(f)), f, problems) for f in fields]
+    # CSV is read as text: numbers are recognised in a file whose every column is text.
+    texts = all(pa.types.is_string(t) or pa.types.is_large_string(t) for t in batch.schema.types)
+    columns = [
+        _context_values(batch.column(names.index(f)), f, problems, numbers_in_text=texts)
+        for f in fields
+    ]
     rows = zip(*columns, strict=True) if columns else ((),) * n
     contexts = [
         tuple((f, v) for f, v in zip(fields, row, strict=True) if v is not None) for row in rows
@@ -116,6 +130,7 @@ def checked(batch: pa.RecordBatch, first_row: int) -> tuple[CustomerBatch, list[
         customer_ids=[ids[i] for i in index],
         churn_scores=churn[index],
         contexts=[contexts[i] for i in index],
+        columns={f: [values[i] for i in index] for f, values in zip(fields, columns, strict=True)},
     )
     return good, bad
 
@@ -149,7 +164,11 @@ def _churn_scores(column: pa.Array, problems: dict[int, tuple[str, str]]) -> np.
 
 
 def _context_values(
-    column: pa.Array, field: str, problems: dict[int, tuple[str, str]]
+    column: pa.Array,
+    field: str,
+    problems: dict[int, tuple[str, str]],
+    *,
+    numbers_in_text: bool,
 ) -> list[ContextValue | None]:
     """A context column as Python values (None: missing); bad values noted in `problems`."""
     kind = column.type
@@ -163,6 +182,8 @@ def _context_values(
         )  # fmt: skip
         return list(values)
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        if not numbers_in_text:
+            return [None if t == "" else t for t in column.to_pylist()]
         return _text_values(column.to_pylist(), field, problems)
     for i in np.flatnonzero(np.asarray(column.is_valid())).tolist():
         problems.setdefault(i, (field, f"must be a number, a text or a boolean, got {kind}"))

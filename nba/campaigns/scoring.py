@@ -104,7 +104,9 @@ class CampaignScorer:
             self._linear = self._linear_scorer(batch)
             self._is_linear_checked = True
         eligible = self._eligible(batch)
-        if self._linear is not None:
+        if self._linear is not None and batch.columns is not None:
+            raw = self._linear.column_scores(batch.churn_scores, batch.columns)
+        elif self._linear is not None:
             raw = self._linear.scores(batch.churn_scores.tolist(), batch.contexts)
         else:
             raw = self._ranked(batch, eligible)
@@ -150,7 +152,7 @@ class CampaignScorer:
         probe = batch.take(np.arange(batch.size) < CHECKED_ROWS)
         everything = np.ones((probe.size, len(self._offers)), dtype=bool)
         difference = linear.check(
-            self._ranked(probe, everything), probe.churn_scores.tolist(), probe.contexts
+            self._ranked(probe, everything), probe.churn_scores, probe.contexts, probe.columns
         )
         if difference > TOLERANCE:
             log.warning(
