@@ -55,14 +55,7 @@ def assign(
     rows = np.arange(n)
     priced = choose(scores.rewards, scores.accepts, prices)
     n_eligible = scores.eligible.sum(axis=1)
-    explores = draws.uniforms(customer_ids, seed, draws.EXPLORE) < exploration
-    pick = np.minimum(
-        (draws.uniforms(customer_ids, seed, draws.PICK) * n_eligible).astype(np.int64),
-        n_eligible - 1,
-    )
-    # The pick-th eligible column of each row.
-    order = np.cumsum(scores.eligible, axis=1) - 1
-    picked = np.argmax(scores.eligible & (order == pick[:, None]), axis=1)
+    explores, picked = exploration_picks(scores, customer_ids, seed, exploration)
     held = holdout_mask(customer_ids, seed, holdout)
     chosen = np.where(held, 0, np.where(explores, picked, priced)).astype(np.int64)
     probabilities = exploration * scores.eligible / n_eligible[:, None]
@@ -80,7 +73,16 @@ def assign(
     )
 
 
-def exploration_use(scores: Scores, exploration: float) -> FloatArray:
-    """Each offer's expected accepts from exploring rows alone (per row share `exploration`)."""
-    n_eligible = scores.eligible.sum(axis=1, keepdims=True)
-    return np.asarray(exploration * (scores.accepts / n_eligible).sum(axis=0), dtype=np.float64)
+def exploration_picks(
+    scores: Scores, customer_ids: Sequence[str], seed: int, exploration: float
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """Which rows explore, and the eligible column each would get if it did (its draws)."""
+    n_eligible = scores.eligible.sum(axis=1)
+    explores = draws.uniforms(customer_ids, seed, draws.EXPLORE) < exploration
+    pick = np.minimum(
+        (draws.uniforms(customer_ids, seed, draws.PICK) * n_eligible).astype(np.int64),
+        n_eligible - 1,
+    )
+    order = np.cumsum(scores.eligible, axis=1) - 1  # the pick-th eligible column of each row
+    picked = np.argmax(scores.eligible & (order == pick[:, None]), axis=1).astype(np.int64)
+    return explores, picked

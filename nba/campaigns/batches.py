@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from nba.campaigns import draws
-from nba.campaigns.assignment import Assignments, assign, holdout_mask
+from nba.campaigns.assignment import Assignments, assign, exploration_picks, holdout_mask
 from nba.campaigns.reading import BadRow, CustomerBatch, checked
 from nba.campaigns.scoring import CampaignScorer, Scores
 from nba.campaigns.spec import CampaignSpec
@@ -26,6 +26,8 @@ class Survey:
 
     sample_rows: npt.NDArray[np.int64]
     sample: Scores
+    sample_explores: npt.NDArray[np.bool_]
+    sample_picks: npt.NDArray[np.int64]
     treated: int
     good: int
     bad: list[BadRow]
@@ -55,12 +57,16 @@ def survey(
     held = holdout_mask(good.customer_ids, spec.seed, spec.holdout)
     sampled = ~held & (draws.uniforms(good.customer_ids, spec.seed, draws.SAMPLE) < sample_rate)
     chosen = good.take(sampled)
+    sample = scored(scorer, chosen, spec.seed)
+    explores, picks = exploration_picks(sample, chosen.customer_ids, spec.seed, spec.exploration)
     hashes = pd.util.hash_pandas_object(
         pd.Series(good.customer_ids, dtype=object), index=False
     ).to_numpy(dtype=np.uint64)
     return Survey(
         sample_rows=chosen.rows,
-        sample=scored(scorer, chosen, spec.seed),
+        sample=sample,
+        sample_explores=explores,
+        sample_picks=picks,
         treated=int((~held).sum()),
         good=good.size,
         bad=bad,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Sequence, Set
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -140,5 +141,7 @@ def _assign_partition(
     prices: npt.NDArray[np.float64],
     skip_rows: Sequence[int],
 ) -> Assigned:
-    """The assigning pass over one partition (on a worker)."""
-    return assign_batch(_batch(frame), first_row, job.scorer(), job.spec, prices, skip_rows)
+    """The assigning pass over one partition (on a worker), without the context columns (the
+    client logs the row-wise contexts; the columns would double what it receives)."""
+    assigned = assign_batch(_batch(frame), first_row, job.scorer(), job.spec, prices, skip_rows)
+    return replace(assigned, customers=replace(assigned.customers, columns=None))

@@ -1,8 +1,10 @@
 """The campaign's plan: its caps, and the prices solved on a sample of its customers.
 
 Budgets apply to the whole file, so on a sample holding a share s of the treated (not held
-out) customers each cap is s times the budget; exploring rows use a fixed part of each cap
-(`exploration_use`), the priced choices share the rest, scaled by 1 - exploration.
+out) customers each cap is s times the budget. Whether a customer explores, and what they
+would get, are their own draws: the exploring customers of the sample use a known part of
+each cap, and the prices share the rest among the others. When the sample is the whole file
+(at most `sample_size` customers) every cap holds exactly, in expected accepts.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from nba.campaigns.assignment import exploration_use
 from nba.campaigns.duals import solve
 from nba.campaigns.scoring import Scores
 from nba.campaigns.spec import CampaignSpec
@@ -58,6 +59,8 @@ def limits(spec: CampaignSpec, offers: Sequence[Offer]) -> list[Limit]:
 
 def solve_prices(
     sample: Scores,
+    explores: npt.NDArray[np.bool_],
+    picks: npt.NDArray[np.int64],
     treated: int,
     spec: CampaignSpec,
     offers: Sequence[Offer],
@@ -72,7 +75,9 @@ def solve_prices(
     caps = np.full(k, np.inf)
     column = {o.id: j for j, o in enumerate(offers)}
     found = limits(spec, offers)
-    explored = exploration_use(sample, spec.exploration) if len(sample.rewards) else np.zeros(k)
+    rows = np.flatnonzero(explores)
+    explored = np.bincount(picks[rows], weights=sample.accepts[rows, picks[rows]], minlength=k)
+    priced = sample.take(np.flatnonzero(~explores))
     for limit in found:
         j = column[limit.offer_id]
         room = limit.cap * share - explored[j]
@@ -82,10 +87,10 @@ def solve_prices(
                 f"exploring alone would use {explored[j] / share:.1f} expected accepts of "
                 f"{limit.offer_id}, over its cap of {limit.cap:g}: lower the exploration share",
             )
-        caps[j] = room / (1.0 - spec.exploration)
-    solution = solve(sample.rewards, sample.accepts, caps)
-    scale = (1.0 - spec.exploration) / share if share else 0.0
-    use = solution.use * scale + (explored / share if share else explored)
+        caps[j] = room
+    solution = solve(priced.rewards, priced.accepts, caps)
+    scale = 1.0 / share if share else 0.0
+    use = (solution.use + explored) * scale
     return {
         "prices": {o.id: float(solution.prices[j]) for j, o in enumerate(offers)},
         "caps": {lim.offer_id: lim.cap for lim in found},
@@ -96,7 +101,7 @@ def solve_prices(
         "planned_use": {o.id: float(use[j]) for j, o in enumerate(offers)},
         "sample_rows": int(sample.rewards.shape[0]),
         "treated_rows": int(treated),
-        "total": solution.total * scale,
+        "total": solution.total * scale,  # of the priced (not exploring) customers
         "dual_bound": solution.dual_bound * scale,
         "rounds": solution.rounds,
     }

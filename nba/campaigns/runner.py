@@ -201,8 +201,10 @@ class CampaignRunner:
         sample = Scores.concat([s.sample for s in surveys], len(job.offers)).take(
             np.flatnonzero(keep)
         )
+        explores = _joined([s.sample_explores for s in surveys], bool)[keep]
+        picks = _joined([s.sample_picks for s in surveys], np.int64)[keep]
         treated = sum(s.treated for s in surveys) - _treated_among(surveys, skip)
-        plan = solve_prices(sample, treated, spec, job.offers)
+        plan = solve_prices(sample, explores, picks, treated, spec, job.offers)
         plan |= {
             "engine": engine.name,
             "model_version": job.source.version,
@@ -392,6 +394,10 @@ def _treated_among(surveys: Sequence[Survey], rows: np.ndarray) -> int:
     all_rows = np.concatenate([s.rows for s in surveys])
     held = np.concatenate([s.held for s in surveys])
     return int((np.isin(all_rows, rows) & ~held).sum())
+
+
+def _joined(parts: Sequence[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
 
 def _integer(plan: Mapping[str, object], key: str) -> int:
