@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator, Sequence, Set
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,8 +20,9 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 
-from nba.campaigns.batches import Assigned, Survey, assign_batch, survey
+from nba.campaigns.batches import Survey, assign_batch, survey
 from nba.campaigns.engines import ScoringJob
+from nba.campaigns.records import Recorded
 from nba.errors import InvalidInput
 
 LOCAL = "local"
@@ -78,7 +78,7 @@ class DaskEngine:
         prices: npt.NDArray[np.float64],
         skip_rows: Sequence[int],
         done: Set[int],
-    ) -> Iterator[tuple[int, int, Assigned | None]]:
+    ) -> Iterator[tuple[int, int, Recorded | None]]:
         shipped = self._client.scatter(job, broadcast=True)
         skip = list(skip_rows)
         yield from self._ordered(job, shipped, _assign_partition, (prices, skip), done=done)
@@ -140,8 +140,9 @@ def _assign_partition(
     job: ScoringJob,
     prices: npt.NDArray[np.float64],
     skip_rows: Sequence[int],
-) -> Assigned:
-    """The assigning pass over one partition (on a worker), without the context columns (the
-    client logs the row-wise contexts; the columns would double what it receives)."""
-    assigned = assign_batch(_batch(frame), first_row, job.scorer(), job.spec, prices, skip_rows)
-    return replace(assigned, customers=replace(assigned.customers, columns=None))
+) -> Recorded:
+    """The assigning pass over one partition (on a worker), down to its decision and output
+    rows: the client only stamps and writes them."""
+    return job.recorded(
+        assign_batch(_batch(frame), first_row, job.scorer(), job.spec, prices, skip_rows)
+    )

@@ -1,7 +1,8 @@
 """Where a campaign's batches run: in this process (the default), or on Dask (`dask_engine`).
 
-An engine yields per batch the planning pass's `Survey` and the assigning pass's `Assigned`,
-batch by batch in file order; the runner does everything else (solving, logging, output).
+An engine yields per batch the planning pass's `Survey` and the assigning pass's `Recorded`
+(decision and output rows), batch by batch in file order; the runner does the rest (solving
+the prices, logging, the output file).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy.typing as npt
 from nba.campaigns.batches import Assigned, Survey, assign_batch, survey
 from nba.campaigns.model import ModelSource
 from nba.campaigns.reading import read_batches
+from nba.campaigns.records import Recorded, recorded
 from nba.campaigns.scoring import CampaignScorer
 from nba.campaigns.spec import CampaignSpec
 from nba.config import RewardMode
@@ -38,7 +40,7 @@ class Engine(Protocol):
         prices: npt.NDArray[np.float64],
         skip_rows: Sequence[int],
         done: Set[int],
-    ) -> Iterator[tuple[int, int, Assigned | None]]: ...
+    ) -> Iterator[tuple[int, int, Recorded | None]]: ...
 
 
 class ScoringJob:
@@ -60,6 +62,16 @@ class ScoringJob:
         self.reward_mode = reward_mode
         self.reward_scale = reward_scale
         self.now = now
+
+    def recorded(self, assigned: Assigned) -> Recorded:
+        """A batch's assignments as decision and output rows."""
+        return recorded(
+            assigned,
+            self.offers,
+            channel=self.spec.channel,
+            policy=self.source.policy,
+            model_version=self.source.version,
+        )
 
     def scorer(self) -> CampaignScorer:
         """A scorer with its own policy object, rebuilt from the model's bytes."""
@@ -89,11 +101,12 @@ class LocalEngine:
         prices: npt.NDArray[np.float64],
         skip_rows: Sequence[int],
         done: Set[int],
-    ) -> Iterator[tuple[int, int, Assigned | None]]:
+    ) -> Iterator[tuple[int, int, Recorded | None]]:
         """(batch index, rows in the batch, its assignments or None when `done` holds it)."""
         scorer = job.scorer()
         for index, (first, raw) in enumerate(read_batches(job.spec.input, job.spec.batch_size)):
             if index in done:
                 yield index, raw.num_rows, None
                 continue
-            yield index, raw.num_rows, assign_batch(raw, first, scorer, job.spec, prices, skip_rows)
+            assigned = assign_batch(raw, first, scorer, job.spec, prices, skip_rows)
+            yield index, raw.num_rows, job.recorded(assigned)

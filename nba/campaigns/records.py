@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
 
 import numpy as np
 import orjson
@@ -29,17 +29,43 @@ OUTPUT_SCHEMA = pa.schema(
 """The output file's columns: the contract's five first, then what helps to follow one up."""
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What a batch leaves: its decision rows (JSON encoded, no `ts` yet) and output rows.
+
+    Built where the batch ran (a Dask worker too), so that the process that logs only
+    writes: it stamps the time and inserts.
+    """
+
+    decisions: list[dict[str, object]]
+    output: pa.Table
+
+
+def recorded(
+    assigned: Assigned,
+    offers: Sequence[Offer],
+    *,
+    channel: str | None,
+    policy: str,
+    model_version: int | None,
+) -> Recorded:
+    """The batch's decision rows and output rows."""
+    rows = decision_rows(
+        assigned, offers, channel=channel, policy=policy, model_version=model_version
+    )
+    return Recorded(rows, output_table(assigned, rows))
+
+
 def decision_rows(
     assigned: Assigned,
     offers: Sequence[Offer],
     *,
-    now: datetime,
     channel: str | None,
     policy: str,
     model_version: int | None,
 ) -> list[dict[str, object]]:
-    """One `decisions` row per customer, JSON encoded (`storage.campaigns.add_encoded_decisions`):
-    the eligible offers, the design's probabilities over them, their scores, the choice."""
+    """One `decisions` row per customer, JSON encoded (`storage.campaigns.add_encoded_decisions`)
+    but for `ts`: the eligible offers, the design's probabilities over them, their scores."""
     snapshots = [
         {"offer_id": o.id, "version": o.version, "category": o.category,
          "features": dict(o.features)}
@@ -65,7 +91,6 @@ def decision_rows(
         rows.append(
             {
                 "id": str(uuid.uuid4()),
-                "ts": now,
                 "customer_id": c.customer_ids[i],
                 "churn_score": churn[i],
                 "context": orjson.dumps(dict(c.contexts[i])).decode(),
@@ -84,24 +109,14 @@ def decision_rows(
     return rows
 
 
-def assignment_rows(
-    campaign_id: str, assigned: Assigned, decisions: Sequence[Mapping[str, object]]
-) -> list[dict[str, object]]:
-    """The `campaign_assignments` rows of the batch (decisions in the customers' order)."""
-    a, c = assigned.assignments, assigned.customers
+def assignment_rows(campaign_id: str, output: pa.Table) -> list[dict[str, object]]:
+    """The `campaign_assignments` rows of a batch, from its output rows."""
+    columns = ("customer_id", "row", "decision_id", "offer_id", "holdout", "propensity",
+               "expected_reward", "expected_accepts")  # fmt: skip
+    values = [output.column(c).to_pylist() for c in columns]
     return [
-        {
-            "campaign_id": campaign_id,
-            "customer_id": c.customer_ids[i],
-            "row": int(c.rows[i]),
-            "decision_id": d["id"],
-            "offer_id": d["chosen"],
-            "holdout": bool(a.holdout[i]),
-            "propensity": float(a.propensity[i]),
-            "expected_reward": float(a.expected_reward[i]),
-            "expected_accepts": float(a.expected_accepts[i]),
-        }
-        for i, d in enumerate(decisions)
+        {"campaign_id": campaign_id, **dict(zip(columns, row, strict=True))}
+        for row in zip(*values, strict=True)
     ]
 
 

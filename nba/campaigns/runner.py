@@ -22,12 +22,12 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from nba.campaigns import output
-from nba.campaigns.batches import Assigned, Survey
+from nba.campaigns.batches import Survey
 from nba.campaigns.engines import Engine, LocalEngine, ScoringJob
 from nba.campaigns.model import model_source
 from nba.campaigns.planning import prices_of, solve_prices
 from nba.campaigns.reading import BadRow, count_rows
-from nba.campaigns.records import assignment_rows, decision_rows, output_table
+from nba.campaigns.records import Recorded, assignment_rows
 from nba.campaigns.scoring import Scores
 from nba.campaigns.spec import CampaignSpec
 from nba.clock import parse_time, utc_now
@@ -237,9 +237,9 @@ class CampaignRunner:
         repeated = [int(r) for r in stored]
         done_batches = self._done_batches(campaign_id, spec.out)
         done = 0
-        for index, size, assigned in engine.assigned(job, prices, repeated, done_batches):
-            if assigned is not None:
-                self._record(campaign_id, spec, job, index, assigned)
+        for index, size, recorded in engine.assigned(job, prices, repeated, done_batches):
+            if recorded is not None:
+                self._record(campaign_id, spec, index, recorded)
             done += size
             if progress:
                 progress("assign", done, total)
@@ -247,12 +247,11 @@ class CampaignRunner:
                 campaigns.update_campaign(session, campaign_id, rows_done=done)
         return self._summary(spec, job.offers, plan)
 
-    def _record(
-        self, campaign_id: str, spec: CampaignSpec, job: ScoringJob, index: int, assigned: Assigned
-    ) -> None:
+    def _record(self, campaign_id: str, spec: CampaignSpec, index: int, done: Recorded) -> None:
         """Write the batch's part, then commit its decisions and assignments together."""
+        ids = done.output.column("customer_id").to_pylist()
         with self._database.session(readonly=True) as session:
-            before = campaigns.assigned_rows(session, campaign_id, assigned.customers.customer_ids)
+            before = campaigns.assigned_rows(session, campaign_id, ids)
         if before:
             # Only a customer named twice in the file (found by the plan) or a redone batch
             # (its earlier transaction never committed) can meet this: refuse the batch.
@@ -260,18 +259,13 @@ class CampaignRunner:
                 f"batch {index}: {len(before)} customers already assigned in campaign "
                 f"{campaign_id} (e.g. {next(iter(before))})"
             )
-        decisions = decision_rows(
-            assigned,
-            job.offers,
-            now=self._clock(),
-            channel=spec.channel,
-            policy=job.source.policy,
-            model_version=job.source.version,
-        )
-        output.write_part(spec.out, index, output_table(assigned, decisions))
+        now = self._clock()
+        for row in done.decisions:
+            row["ts"] = now
+        output.write_part(spec.out, index, done.output)
         with self._database.session() as session:
-            campaigns.add_encoded_decisions(session, decisions)
-            campaigns.add_assignments(session, assignment_rows(campaign_id, assigned, decisions))
+            campaigns.add_encoded_decisions(session, done.decisions)
+            campaigns.add_assignments(session, assignment_rows(campaign_id, done.output))
 
     def _done_batches(self, campaign_id: str, out: str) -> set[int]:
         """Batches whose part is written and whose decisions are committed."""
