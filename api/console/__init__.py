@@ -19,6 +19,7 @@ __all__ = ["install_console"]
 
 PAGE_MODULES = (
     "signin", "home", "overview", "offers", "dashboard", "decisions", "models", "evaluations",
+    "campaigns",
 )  # fmt: skip
 
 

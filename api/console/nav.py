@@ -44,6 +44,12 @@ NAV: tuple[NavItem, ...] = (
         "evaluate candidate policies on the decision log and read the verdict",
     ),
     NavItem(
+        "console.campaigns",
+        "Campaigns",
+        ("marketer", "analyst"),
+        "batch campaigns: budget use and shadow prices, and the effect over the holdout",
+    ),
+    NavItem(
         "console.decisions",
         "Decisions",
         ("marketer", "analyst"),

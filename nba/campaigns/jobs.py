@@ -56,6 +56,11 @@ class CampaignJobs:
         """A campaign with its status, plan and summary."""
         return self._runner.get(campaign_id)
 
+    def recent(self, limit: int = 20) -> list[Campaign]:
+        """The newest campaigns first, at most `limit`."""
+        with self._database.session(readonly=True) as session:
+            return campaigns.list_campaigns(session, limit)
+
     def report(self, campaign_id: str) -> dict[str, object]:
         """The campaign's report: budget use, shadow prices, effect over the holdout."""
         campaign = self._runner.get(campaign_id)
