@@ -55,7 +55,7 @@ class LinearScorer:
                 if kind is float or kind is int:
                     j = index.get(key)
                     columns.append(self._numeric(key) if j is None else j)
-                    values.append(value)  # type: ignore[arg-type]  # a number, by its type
+                    values.append(float(value))
                 else:
                     j = index.get((key, value, kind is bool))
                     columns.append(self._categorical(key, value) if j is None else j)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from nba.domain import NO_ACTION_ID
 from nba.errors import InvalidInput
 
 BadRows = Literal["refuse", "skip"]
+N = TypeVar("N", int, float)
 
 DEFAULT_BATCH_SIZE = 20_000
 DEFAULT_SAMPLE_SIZE = 200_000
@@ -83,11 +84,22 @@ class CampaignSpec:
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> CampaignSpec:
         """The spec `as_dict` wrote (or a request body of the same shape)."""
-        values = dict(data)
-        values["offers"] = tuple(_strings(values.get("offers", ()), "offers"))
-        values["budgets"] = _limits(values.get("budgets", {}), "budget")
-        values["spend"] = _limits(values.get("spend", {}), "spend")
-        return cls(**values)  # type: ignore[arg-type]  # the types are checked in __post_init__
+        bad_rows = data.get("bad_rows", "refuse")
+        channel = data.get("channel")
+        return cls(
+            input=str(data["input"]),
+            out=str(data["out"]),
+            offers=tuple(_strings(data.get("offers", ()), "offers")),
+            seed=_number(data, "seed", int),
+            budgets=_limits(data.get("budgets", {}), "budget"),
+            spend=_limits(data.get("spend", {}), "spend"),
+            holdout=_number(data, "holdout", float),
+            exploration=_number(data, "exploration", float),
+            bad_rows="skip" if bad_rows == "skip" else "refuse",
+            channel=None if channel is None else str(channel),
+            batch_size=_number(data, "batch_size", int),
+            sample_size=_number(data, "sample_size", int),
+        )
 
 
 def parse_limits(items: Sequence[str], name: str) -> tuple[tuple[str, float], ...]:
@@ -103,6 +115,13 @@ def parse_limits(items: Sequence[str], name: str) -> tuple[tuple[str, float], ..
             raise InvalidInput(name, f"expected OFFER=NUMBER, got {item!r}")
         pairs.append((offer_id.strip(), limit))
     return tuple(pairs)
+
+
+def _number(data: Mapping[str, object], key: str, kind: type[N]) -> N:
+    value = data[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInput(key, f"must be a number, got {value!r}")
+    return kind(value)
 
 
 def _strings(values: object, name: str) -> list[str]:

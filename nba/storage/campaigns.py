@@ -15,9 +15,9 @@ from nba.errors import NotFound
 from nba.storage.tables import (
     CampaignAssignmentRow,
     CampaignRow,
-    DecisionRow,
     OutcomeRow,
     RetentionRow,
+    metadata,
 )
 
 _IN_CHUNK = 900
@@ -197,12 +197,12 @@ DECISION_JSON_COLUMNS = ("context", "eligible", "probabilities", "scores")
 
 @functools.cache
 def _decisions_table(dialect: str) -> sa.Table:
-    """The `decisions` table as `add_encoded_decisions` writes it (a view of DecisionRow's
-    columns with the JSON ones as text: SQLite stores JSON as text already)."""
+    """The `decisions` table as `add_encoded_decisions` writes it (DecisionRow's columns, the
+    JSON ones as text: SQLite stores JSON as text already)."""
     json_type: sa.types.TypeEngine[str] = _JsonText() if dialect == "postgresql" else sa.Text()
     columns = [
         sa.Column(c.name, json_type if c.name in DECISION_JSON_COLUMNS else c.type)
-        for c in DecisionRow.__table__.columns  # type: ignore[attr-defined]
+        for c in metadata.tables["decisions"].columns
     ]
     return sa.Table("decisions", sa.MetaData(), *columns)
 
