@@ -155,7 +155,7 @@ class CampaignRunner:
                 if offer is None:
                     raise NotFound("offer", offer_id)
                 if not offer.is_active:
-                    raise InvalidInput("offers", f"{offer_id} is {offer.status}, not active")
+                    raise Conflict(f"offer {offer_id} is {offer.status}, not active")
                 found.append(offer)
         return found
 

@@ -54,7 +54,7 @@ class CampaignSpec:
         for name, limits in (("budget", self.budgets), ("spend", self.spend)):
             seen: set[str] = set()
             for offer_id, limit in limits:
-                if offer_id not in self.offers or offer_id == NO_ACTION_ID:
+                if offer_id not in self.offer_ids:
                     raise InvalidInput(name, f"{offer_id!r} is not one of the campaign's offers")
                 if offer_id in seen:
                     raise InvalidInput(name, f"{offer_id!r} has two limits")
@@ -100,6 +100,17 @@ class CampaignSpec:
             batch_size=_number(data, "batch_size", int),
             sample_size=_number(data, "sample_size", int),
         )
+
+
+def with_budgeted(
+    offers: Sequence[str],
+    budgets: Sequence[tuple[str, float]],
+    spend: Sequence[tuple[str, float]],
+) -> tuple[str, ...]:
+    """The campaign's offers: those named, then any offer a budget names (it joins)."""
+    named = dict.fromkeys(offers)
+    named.update(dict.fromkeys(o for o, _ in (*budgets, *spend) if o != NO_ACTION_ID))
+    return tuple(named)
 
 
 def parse_limits(items: Sequence[str], name: str) -> tuple[tuple[str, float], ...]:

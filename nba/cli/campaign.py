@@ -22,7 +22,11 @@ def command() -> None:
 
 @command.command("run")
 @click.argument("input_path", metavar="IN", type=click.Path(dir_okay=False))
-@click.option("--offers", required=True, help="Comma-separated offer ids (no_action is added).")
+@click.option(
+    "--offers",
+    required=True,
+    help="Comma-separated offer ids (no_action is added, and any offer a budget names).",
+)
 @click.option(
     "--budget",
     "budgets",
@@ -102,14 +106,17 @@ def run(
     import numpy as np
 
     from nba.campaigns import CampaignRunner, CampaignSpec, parse_limits
+    from nba.campaigns.spec import with_budgeted
 
+    caps, money = parse_limits(budgets, "budget"), parse_limits(spend, "spend")
+    named = tuple(dict.fromkeys(o.strip() for o in offers.split(",") if o.strip()))
     spec = CampaignSpec(
         input=input_path,
         out=out,
-        offers=tuple(o.strip() for o in offers.split(",") if o.strip()),
+        offers=with_budgeted(named, caps, money),
         seed=int(np.random.default_rng().integers(2**31)) if seed is None else seed,
-        budgets=parse_limits(budgets, "budget"),
-        spend=parse_limits(spend, "spend"),
+        budgets=caps,
+        spend=money,
         holdout=holdout,
         exploration=exploration,
         bad_rows="skip" if bad_rows == "skip" else "refuse",

@@ -9,17 +9,24 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from nba.campaigns.spec import CampaignSpec
+from nba.campaigns.spec import CampaignSpec, with_budgeted
 from nba.domain import Campaign
-from nba.errors import InvalidInput
-from nba.schemas._common import Body, OneOf, Reply, Timestamp
+from nba.errors import InvalidInput, NotFound
+from nba.schemas._common import OFFER_ID_PATTERN, Body, OneOf, Reply, Timestamp
 
 CAMPAIGN_STATUSES = ("pending", "running", "done", "failed")
 
+_SEGMENT = r"[A-Za-z0-9_][A-Za-z0-9_.\-]*"
 FileName = Annotated[
-    str, Field(min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
+    str,
+    Field(
+        min_length=1,
+        max_length=255,
+        pattern=rf"^({_SEGMENT}/)*{_SEGMENT}\.(parquet|pq|csv)$",
+        description="a .parquet or .csv file in the campaign folder (no absolute path, no ..)",
+    ),
 ]
 
 
@@ -28,7 +35,11 @@ class CampaignBody(Body):
 
     input: FileName = Field(description="customers file (.parquet or .csv) in the campaign folder")
     out: FileName = Field(description="output file (.parquet or .csv) in the campaign folder")
-    offers: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1)
+    offers: list[Annotated[str, Field(pattern=OFFER_ID_PATTERN)]] = Field(
+        min_length=1,
+        json_schema_extra={"uniqueItems": True},
+        description="offer ids (no_action is added, and any offer a budget names)",
+    )
     budget: dict[str, Annotated[float, Field(ge=0)]] = Field(
         default_factory=dict, description="offer id -> cap on expected accepts"
     )
@@ -41,17 +52,25 @@ class CampaignBody(Body):
     channel: str | None = Field(None, max_length=200)
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
 
+    @field_validator("offers")
+    @classmethod
+    def _unique(cls, offers: list[str]) -> list[str]:
+        if len(set(offers)) < len(offers):
+            raise ValueError("an offer is named twice")
+        return offers
+
 
 def campaign_spec(body: CampaignBody, folder: Path, seed: int) -> CampaignSpec:
-    """The campaign's terms from a validated body; InvalidInput naming a file outside `folder`
-    (or a missing input) or an unknown budgeted offer."""
+    """The campaign's terms from a validated body; InvalidInput naming a file outside `folder`,
+    NotFound for a missing input file."""
+    budgets, spend = tuple(body.budget.items()), tuple(body.spend.items())
     return CampaignSpec(
         input=str(_inside(folder, body.input, "input", must_exist=True)),
         out=str(_inside(folder, body.out, "out", must_exist=False)),
-        offers=tuple(body.offers),
+        offers=with_budgeted(body.offers, budgets, spend),
         seed=seed if body.seed is None else body.seed,
-        budgets=tuple(body.budget.items()),
-        spend=tuple(body.spend.items()),
+        budgets=budgets,
+        spend=spend,
         holdout=body.holdout,
         exploration=body.exploration,
         bad_rows=body.bad_rows,
@@ -67,7 +86,7 @@ def _inside(folder: Path, name: str, field: str, *, must_exist: bool) -> Path:
         raise InvalidInput(field, f"must end in .parquet or .csv, got {name!r}")
     path = folder.joinpath(*parts)
     if must_exist and not path.is_file():
-        raise InvalidInput(field, f"{name!r} is not a file in the campaign folder")
+        raise NotFound("campaign file", name)
     return path
 
 

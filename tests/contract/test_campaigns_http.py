@@ -61,11 +61,11 @@ def test_a_campaign_runs_in_the_background_and_reports_its_budgets(client, heade
     "change, field",
     [
         ({"input": "../customers.parquet"}, "input"),
-        ({"input": "missing.parquet"}, "input"),
+        ({"input": "customers.txt"}, "input"),
         ({"out": "/tmp/anywhere.parquet"}, "out"),
-        ({"budget": {"premium": 3}}, "budget"),
         ({"holdout": 1.0}, "holdout"),
         ({"offers": []}, "offers"),
+        ({"offers": ["loyalty", "loyalty"]}, "offers"),
     ],
 )
 def test_a_bad_campaign_is_400_naming_the_field(client, headers, customers, change, field):
@@ -73,6 +73,15 @@ def test_a_bad_campaign_is_400_naming_the_field(client, headers, customers, chan
     reply = client.post("/v1/campaigns", json=body, headers=headers("marketer"))
     assert reply.status_code == 400, reply.json
     assert reply.json["error"]["details"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    "change", [{"input": "missing.parquet"}, {"budget": {"premium": 3}}, {"offers": ["nope"]}]
+)
+def test_a_missing_file_or_offer_is_404(client, headers, customers, change):
+    body = {"input": customers, "out": "a.parquet", "offers": ["discount_10"], **change}
+    reply = client.post("/v1/campaigns", json=body, headers=headers("marketer"))
+    assert reply.status_code == 404, reply.json
 
 
 def test_an_unknown_campaign_is_404(client, headers):
