@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 import numpy as np
@@ -43,6 +45,8 @@ Progress = Callable[[str, int, int], None]
 """Told (phase, rows done so far, rows in all) as the run goes."""
 
 BAD_ROWS_SHOWN = 20
+_BATCHES_IN_FLIGHT = 1
+"""Batches scored ahead of the one being logged (each holds its rows in memory)."""
 
 
 class CampaignRunner:
@@ -237,15 +241,39 @@ class CampaignRunner:
         repeated = [int(r) for r in stored]
         done_batches = self._done_batches(campaign_id, spec.out)
         done = 0
-        for index, size, recorded in engine.assigned(job, prices, repeated, done_batches):
-            if recorded is not None:
-                self._record(campaign_id, spec, index, recorded)
-            done += size
-            if progress:
-                progress("assign", done, total)
-            with self._database.session() as session:
-                campaigns.update_campaign(session, campaign_id, rows_done=done)
+        # One writer thread logs batch k while batch k + 1 is scored: the database driver and
+        # the Parquet writer let go of the GIL while they work. Batches are logged in order.
+        pending: deque[tuple[Future[None], int]] = deque()
+        with ThreadPoolExecutor(1, thread_name_prefix="campaign-log") as writer:
+            try:
+                for index, size, recorded in engine.assigned(job, prices, repeated, done_batches):
+                    done += size
+                    write = writer.submit(self._log_batch, campaign_id, spec, index, recorded, done)
+                    pending.append((write, done))
+                    while len(pending) > _BATCHES_IN_FLIGHT:
+                        self._written(pending.popleft(), total, progress)
+                while pending:
+                    self._written(pending.popleft(), total, progress)
+            except BaseException:
+                for write, _ in pending:
+                    write.cancel()  # a batch after a failed one is not logged
+                raise
         return self._summary(spec, job.offers, plan)
+
+    @staticmethod
+    def _written(item: tuple[Future[None], int], total: int, progress: Progress | None) -> None:
+        write, done = item
+        write.result()  # raises what the writer raised
+        if progress:
+            progress("assign", done, total)
+
+    def _log_batch(
+        self, campaign_id: str, spec: CampaignSpec, index: int, done: Recorded | None, rows: int
+    ) -> None:
+        if done is not None:
+            self._record(campaign_id, spec, index, done)
+        with self._database.session() as session:
+            campaigns.update_campaign(session, campaign_id, rows_done=rows)
 
     def _record(self, campaign_id: str, spec: CampaignSpec, index: int, done: Recorded) -> None:
         """Write the batch's part, then commit its decisions and assignments together."""
