@@ -68,7 +68,9 @@ class DaskEngine:
             cluster.close()
 
     def surveys(self, job: ScoringJob, sample_rate: float) -> Iterator[Survey]:
-        shipped = self._client.scatter(job, broadcast=True)
+        # hash=False: a key of its own per pass. With the content's hash both passes would
+        # share one key, and the first pass releasing it could lose the second's copy.
+        shipped = self._client.scatter(job, broadcast=True, hash=False)
         for _, _, result in self._ordered(job, shipped, _survey_partition, (sample_rate,)):
             yield result
 
@@ -79,7 +81,7 @@ class DaskEngine:
         skip_rows: Sequence[int],
         done: Set[int],
     ) -> Iterator[tuple[int, int, Recorded | None]]:
-        shipped = self._client.scatter(job, broadcast=True)
+        shipped = self._client.scatter(job, broadcast=True, hash=False)
         skip = list(skip_rows)
         yield from self._ordered(job, shipped, _assign_partition, (prices, skip), done=done)
 
