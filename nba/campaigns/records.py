@@ -109,15 +109,12 @@ def decision_rows(
     return rows
 
 
-def assignment_rows(campaign_id: str, output: pa.Table) -> list[dict[str, object]]:
-    """The `campaign_assignments` rows of a batch, from its output rows."""
+def assignment_rows(output: pa.Table) -> list[dict[str, object]]:
+    """The `campaign_assignments` rows of a batch (but the campaign), from its output rows."""
     columns = ("customer_id", "row", "decision_id", "offer_id", "holdout", "propensity",
                "expected_reward", "expected_accepts")  # fmt: skip
     values = [output.column(c).to_pylist() for c in columns]
-    return [
-        {"campaign_id": campaign_id, **dict(zip(columns, row, strict=True))}
-        for row in zip(*values, strict=True)
-    ]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def output_table(assigned: Assigned, decisions: Sequence[Mapping[str, object]]) -> pa.Table:

@@ -288,13 +288,10 @@ class CampaignRunner:
                 f"batch {index}: {len(before)} customers already assigned in campaign "
                 f"{campaign_id} (e.g. {next(iter(before))})"
             )
-        now = self._clock()
-        for row in done.decisions:
-            row["ts"] = now
         output.write_part(spec.out, index, done.output)
         with self._database.session() as session:
-            campaigns.add_encoded_decisions(session, done.decisions)
-            campaigns.add_assignments(session, assignment_rows(campaign_id, done.output))
+            campaigns.add_encoded_decisions(session, done.decisions, ts=self._clock())
+            campaigns.add_assignments(session, campaign_id, assignment_rows(done.output))
 
     def _done_batches(self, campaign_id: str, out: str) -> set[int]:
         """Batches whose part is written and whose decisions are committed."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -174,55 +175,61 @@ DECISION_JSON_COLUMNS = ("context", "eligible", "probabilities", "scores")
 """The decision columns `add_encoded_decisions` takes as JSON text."""
 
 
-def add_encoded_decisions(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
-    """Log decisions whose JSON columns (`DECISION_JSON_COLUMNS`) are encoded already.
+def add_encoded_decisions(
+    session: Session, rows: Sequence[Mapping[str, object]], *, ts: datetime
+) -> None:
+    """Log decisions made at `ts` whose JSON columns (`DECISION_JSON_COLUMNS`) are encoded
+    already; the rows have every other column of `decisions`.
 
     A campaign logs a decision per customer: each JSON value is encoded once (orjson, the
     eligible offers once per batch) and the rows go to the driver's `executemany` as they
     are, without SQLAlchemy's per-value processing (the log write took 150 us a decision
-    through the ORM's JSON type). The rows have every column of `decisions`.
+    through the ORM's JSON type).
     """
-    _insert_rows(session, "decisions", rows, json_columns=DECISION_JSON_COLUMNS)
+    _insert_rows(session, "decisions", rows, {"ts": ts}, json_columns=DECISION_JSON_COLUMNS)
 
 
-def add_assignments(session: Session, rows: Sequence[Mapping[str, object]]) -> None:
-    """Store assignments (every column of `campaign_assignments`) with one `executemany`.
+def add_assignments(
+    session: Session, campaign_id: str, rows: Sequence[Mapping[str, object]]
+) -> None:
+    """Store the campaign's assignments (every other column of `campaign_assignments`) with
+    one `executemany`.
 
     A customer already assigned in the campaign violates the primary key: the transaction
     fails, and with it the decisions logged in it.
     """
-    _insert_rows(session, "campaign_assignments", rows)
+    _insert_rows(session, "campaign_assignments", rows, {"campaign_id": campaign_id})
 
 
 def _insert_rows(
     session: Session,
     table_name: str,
     rows: Sequence[Mapping[str, object]],
+    constants: Mapping[str, object],
     *,
     json_columns: Sequence[str] = (),
 ) -> None:
+    """INSERT `rows` with the driver's executemany. Row values go as they are (numbers, text,
+    booleans, None; JSON as text); the `constants` (the same for every row, a time say) go
+    through their column's type once."""
     if not rows:
         return
     connection = session.connection()
     dialect = connection.dialect
     table = metadata.tables[table_name]
+    varying = [c.name for c in table.columns if c.name not in constants]
+    fixed = [c.name for c in table.columns if c.name in constants]
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    names: list[str] = []
-    marks: list[str] = []
-    processors: list[Callable[[object], object] | None] = []
-    for column in table.columns:
-        names.append(f'"{column.name}"')
-        is_json = column.name in json_columns
-        marks.append(f"{mark}::json" if is_json and dialect.name == "postgresql" else mark)
-        # JSON is text already; times go through their type (UTC, naive on SQLite).
-        processors.append(None if is_json else column.type.bind_processor(dialect))
-    keys = [c.name for c in table.columns]
-    values = [
-        tuple(
-            value if process is None else process(value)
-            for value, process in zip((row[k] for k in keys), processors, strict=True)
-        )
-        for row in rows
-    ]
-    sql = f'INSERT INTO "{table_name}" ({", ".join(names)}) VALUES ({", ".join(marks)})'
+    cast = dialect.name == "postgresql"
+    marks = [f"{mark}::json" if cast and n in json_columns else mark for n in [*varying, *fixed]]
+    tail = tuple(_bound(table.c[n], constants[n], dialect) for n in fixed)
+    pick = itemgetter(*varying)
+    values = [(*pick(row), *tail) for row in rows]
+    names = ", ".join(f'"{n}"' for n in [*varying, *fixed])
+    sql = f'INSERT INTO "{table_name}" ({names}) VALUES ({", ".join(marks)})'
     connection.exec_driver_sql(sql, values)
+
+
+def _bound(column: sa.Column[object], value: object, dialect: sa.Dialect) -> object:
+    process = column.type.bind_processor(dialect)
+    return value if process is None else process(value)
