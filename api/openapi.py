@@ -18,6 +18,7 @@ from api.routes._params import MAX_VERSION
 from nba import schemas
 from nba.domain import ROLES, STATUSES
 from nba.evaluation.exports import FORMATS
+from nba.schemas import campaigns as campaign_schemas
 from nba.schemas import contacts
 from nba.schemas.examples import EXAMPLES
 
@@ -105,6 +106,11 @@ ENDPOINTS = (
              schemas.EvaluationBody, schemas.EvaluationReply, status=202, errors=(400,)),
     Endpoint("get", "/v1/evaluations/{evaluation_id}", "An evaluation job and its results",
              ("analyst",), None, schemas.EvaluationReply, errors=(404,)),
+    Endpoint("post", "/v1/campaigns", "Start a batch campaign under budgets", ("marketer",),
+             campaign_schemas.CampaignBody, campaign_schemas.CampaignReply, status=202,
+             errors=(400, 404, 409)),
+    Endpoint("get", "/v1/campaigns/{campaign_id}", "A campaign: status, prices, its effect",
+             ("marketer", "analyst"), None, campaign_schemas.CampaignReply, errors=(404,)),
     Endpoint("get", "/v1/models", "Model versions", ("admin",), None, schemas.ModelList),
     Endpoint("post", "/v1/models/{version}/activate", "Activate a model version (rollback)",
              ("admin",), None, schemas.ModelReply, errors=(422,)),

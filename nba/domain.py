@@ -364,3 +364,18 @@ class OfferChanges(TypedDict, total=False):
     starts_at: datetime | None
     ends_at: datetime | None
     status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """A batch campaign: its terms, status, the dual prices it solved (`plan`), its figures."""
+
+    id: str
+    status: str  # pending, running, done, failed
+    spec: Mapping[str, object]
+    created_at: datetime
+    finished_at: datetime | None = None
+    plan: Mapping[str, object] | None = None
+    summary: Mapping[str, object] = field(default_factory=dict)
+    rows_done: int = 0
+    error: str | None = None

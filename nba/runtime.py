@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import numpy as np
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from nba.campaigns.jobs import CampaignJobs
 from nba.clock import utc_now
 from nba.config import RewardMode, Settings
 from nba.errors import Unavailable
@@ -72,6 +73,7 @@ class Runtime:
     what_ifs: WhatIfJobs
     personalizer: PersonalizerParts
     contacts: ContactPolicies
+    campaigns: CampaignJobs
     scheduler: BackgroundScheduler | None = field(default=None)
     health_weights: HealthWeights = field(default_factory=default_weights)
 
@@ -141,6 +143,7 @@ class Runtime:
         self.learner.stop()
         self.what_ifs.close()
         self.personalizer.close()
+        self.campaigns.close()
         if self.settings.learning.trainer_enabled:
             _logged(self.save_model, "train on close")()
             _logged(lambda: self.personalizer.trainer.run(final=True), "train loops on close")()
@@ -175,10 +178,11 @@ def build_runtime(
     database.upgrade()
     root = np.random.default_rng(settings.seed)
     # Spawned streams are numbered: a stream added at the end leaves the others as they were.
-    streams = root.spawn(9)
+    streams = root.spawn(10)
     policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = streams[:6]
     lookup_rng = streams[6]
     comparison_rng = streams[7]
+    campaign_rng = streams[9]
     cache = OfferCache(database, ttl_s=settings.serving.offer_cache_s)
     catalog = OfferCatalog(database, cache)
     catalog.ensure_no_action()
@@ -247,5 +251,6 @@ def build_runtime(
             database, streams[8], clock, lease_s=settings.learning.trainer_lease_s
         ),
         contacts=ContactPolicies(database, contact_rules, clock),
+        campaigns=CampaignJobs(database, settings, campaign_rng, clock),
         health_weights=health_weights,
     )  # fmt: skip

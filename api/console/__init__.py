@@ -20,6 +20,7 @@ PAGE_MODULES = (
     "signin", "home", "overview", "offers", "dashboard", "decisions", "models", "evaluations",
     "what_if",
     "suppressions",
+    "campaigns",
 )  # fmt: skip
 
 

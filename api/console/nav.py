@@ -50,6 +50,12 @@ NAV: tuple[NavItem, ...] = (
         "try a new offer, cost or budget on simulated customers before launch",
     ),
     NavItem(
+        "console.campaigns",
+        "Campaigns",
+        ("marketer", "analyst"),
+        "batch campaigns: budget use and shadow prices, and the effect over the holdout",
+    ),
+    NavItem(
         "console.decisions",
         "Decisions",
         ("marketer", "analyst"),

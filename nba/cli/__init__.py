@@ -24,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("nba.cli.bench:command", "Speed benchmarks of the decision loop."),
     "contact-policy": ("nba.cli.suppression:policy_command", "The contact policy: window "
                        "limits, decline cool-downs, quiet hours."),
+    "campaign": ("nba.cli.campaign:command", "Assign a file of customers the best offers "
+                 "under budgets; report the effect."),
     "decide": ("nba.cli.decide:command", "Ask for the best offer for one customer and print "
                "the reply as JSON."),
     "demo": ("nba.cli.demo:command", "Start an embedded service, load sample offers, drive it "

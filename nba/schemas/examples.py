@@ -74,6 +74,14 @@ EXAMPLES: Mapping[str, object] = {
         ],
     },
     "SuppressionBody": {"customer_id": "c-1042", "reason": "asked not to be contacted"},
+    "CampaignBody": {
+        "input": "customers.parquet",
+        "out": "assignments.parquet",
+        "offers": ["discount_10", "device_upgrade"],
+        "budget": {"discount_10": 1000},
+        "spend": {"device_upgrade": 25000},
+        "holdout": 0.05,
+    },
     "DecisionReply": _DECISION_REPLY,
     "BatchReply": {"decisions": [_DECISION_REPLY]},
     "RecordedOutcomeReply": {
