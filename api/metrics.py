@@ -1,5 +1,5 @@
 """Prometheus metrics of one app: requests, latencies, refusals, model lifecycle, drift,
-unusable offers, and each offer's shows and accepts."""
+unusable offers, each offer's shows and accepts, and the contact policy's refusals."""
 
 from __future__ import annotations
 
@@ -112,3 +112,11 @@ class _Lifecycle(Collector):
         for offer_id, count in sorted(runtime.feedback.accepted_counts().items()):
             accepts.add_metric([offer_id], float(count))
         yield accepts
+        refusals = CounterMetricFamily(
+            "nba_contact_policy_refusals",
+            "Decisions in which a contact policy rule held offers back, by rule",
+            labels=["rule"],
+        )
+        for rule, count in sorted(runtime.contacts.refusal_counts().items()):
+            refusals.add_metric([rule], float(count))
+        yield refusals

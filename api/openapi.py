@@ -18,6 +18,8 @@ from api.routes._params import MAX_VERSION
 from nba import schemas
 from nba.domain import ROLES, STATUSES
 from nba.evaluation.exports import FORMATS
+from nba.schemas import campaigns as campaign_schemas
+from nba.schemas import contacts
 from nba.schemas.examples import EXAMPLES
 
 
@@ -57,6 +59,24 @@ class Endpoint:
 
 
 ALL = tuple(ROLES)
+_EDITORS = ("marketer", "admin")
+CONTACT_ENDPOINTS = (
+    Endpoint("get", "/v1/contact-policy", "The contact policy in force",
+             ("marketer", "admin", "analyst"), None, contacts.ContactPolicyBody),
+    Endpoint("put", "/v1/contact-policy", "Replace the contact policy", _EDITORS,
+             contacts.ContactPolicyBody, contacts.ContactPolicyBody, errors=(400,)),
+    Endpoint("get", "/v1/suppressions", "The suppression list, a page at a time", _EDITORS,
+             None, contacts.SuppressionList, errors=(400,),
+             query=(Param("after", _TEXT), Param("limit", {"type": "integer", "minimum": 1,
+                                                           "maximum": 1000}))),
+    Endpoint("post", "/v1/suppressions", "Suppress a customer: no offer reaches them",
+             _EDITORS, contacts.SuppressionBody, contacts.SuppressionReply, status=201,
+             errors=(400,)),
+    Endpoint("get", "/v1/suppressions/{customer_id}", "One customer's suppression", _EDITORS,
+             None, contacts.SuppressionReply, errors=(404,)),
+    Endpoint("delete", "/v1/suppressions/{customer_id}", "Take a customer off the list",
+             _EDITORS, None, contacts.SuppressionReply, errors=(404,)),
+)  # fmt: skip
 ENDPOINTS = (
     Endpoint("post", "/v1/decisions", "Best offer for one customer (churn score or signals)",
              ("crm",),
@@ -87,6 +107,11 @@ ENDPOINTS = (
              schemas.EvaluationBody, schemas.EvaluationReply, status=202, errors=(400,)),
     Endpoint("get", "/v1/evaluations/{evaluation_id}", "An evaluation job and its results",
              ("analyst",), None, schemas.EvaluationReply, errors=(404,)),
+    Endpoint("post", "/v1/campaigns", "Start a batch campaign under budgets", ("marketer",),
+             campaign_schemas.CampaignBody, campaign_schemas.CampaignReply, status=202,
+             errors=(400, 404, 409)),
+    Endpoint("get", "/v1/campaigns/{campaign_id}", "A campaign: status, prices, its effect",
+             ("marketer", "analyst"), None, campaign_schemas.CampaignReply, errors=(404,)),
     Endpoint("get", "/v1/models", "Model versions", ("admin",), None, schemas.ModelList),
     Endpoint("post", "/v1/models/{version}/activate", "Activate a model version (rollback)",
              ("admin",), None, schemas.ModelReply, errors=(422,)),
@@ -124,6 +149,7 @@ ENDPOINTS = (
              schemas.KeyInfo, errors=(404,)),
     Endpoint("get", "/v1/audit", "Changes, newest first (?entity=&actor=&from=&to=&limit=)",
              ("admin",), None, schemas.AuditList, errors=(400,)),
+    *CONTACT_ENDPOINTS,
 )  # fmt: skip
 
 

@@ -31,10 +31,11 @@ class Condition:
 
 @dataclass(frozen=True, slots=True)
 class Eligibility:
-    """Who may receive an offer: churn-score range, segment / plan / channel lists, conditions.
+    """Who may receive an offer: churn-score range, segment / plan / channel lists, conditions,
+    and an expression (`nba.serving.expressions`), all of which must hold.
 
     Empty lists mean "any". `segments` match the context field `segment`, `plans` the field
-    `plan`; `channels` match the request's channel.
+    `plan`; `channels` match the request's channel. `expression` None means none.
     """
 
     churn_min: float = 0.0
@@ -43,6 +44,7 @@ class Eligibility:
     plans: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     conditions: tuple[Condition, ...] = ()
+    expression: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +142,10 @@ class ExcludedOffer:
     `reason` starts with the rule's name: `unusable:` for an offer nba cannot use at all (a
     value stored before the limits of today, say), else the eligibility rule the offer failed
     for this customer (`dates:`, `churn score:`, `segment:`, `plan:`, `channel:`,
-    `condition:`, `contact cap:`, `budget:`). Offers the request's `offer_ids` left out, and
-    offers that are not active, are not recorded; older decisions record unusable offers only.
+    `condition:`, `expression:`, `contact cap:`, `budget:`), or the contact policy's rule
+    (`suppressed:`, `quiet hours:`, `contact limit:`, `cool-down:`). Offers the request's
+    `offer_ids` left out, and offers that are not active, are not recorded; older decisions
+    record unusable offers only.
     """
 
     offer_id: str
@@ -326,7 +330,7 @@ class Actor:
         return cls(id="system", role="system")
 
 
-AUDIT_ENTITIES = ("offer", "key", "model", "apprentice")
+AUDIT_ENTITIES = ("offer", "key", "model", "apprentice", "contact_policy", "suppression")
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +364,21 @@ class OfferChanges(TypedDict, total=False):
     starts_at: datetime | None
     ends_at: datetime | None
     status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    """A batch campaign: its terms, status, the dual prices it solved (`plan`), its figures."""
+
+    id: str
+    status: str  # pending, running, done, failed
+    spec: Mapping[str, object]
+    created_at: datetime
+    finished_at: datetime | None = None
+    plan: Mapping[str, object] | None = None
+    summary: Mapping[str, object] = field(default_factory=dict)
+    rows_done: int = 0
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import numpy as np
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from nba.campaigns.jobs import CampaignJobs
 from nba.clock import utc_now
 from nba.config import RewardMode, Settings
 from nba.errors import Unavailable
@@ -33,6 +34,8 @@ from nba.reward import fresh_policy_params, learned_kinds
 from nba.serving.audit import AuditLog
 from nba.serving.catalog import OfferCatalog
 from nba.serving.cold_start import with_new_offer_floor
+from nba.serving.contact_rules import ContactRules
+from nba.serving.contacts import ContactPolicies
 from nba.serving.decider import Decider
 from nba.serving.defaults import DefaultFeedbackJob
 from nba.serving.feedback import FeedbackRecorder
@@ -71,6 +74,8 @@ class Runtime:
     learner: OnlineLearner
     what_ifs: WhatIfJobs
     personalizer: PersonalizerParts
+    contacts: ContactPolicies
+    campaigns: CampaignJobs
     optimizer: AutoOptimizer
     scheduler: BackgroundScheduler | None = field(default=None)
     health_weights: HealthWeights = field(default_factory=default_weights)
@@ -143,6 +148,7 @@ class Runtime:
         self.learner.stop()
         self.what_ifs.close()
         self.personalizer.close()
+        self.campaigns.close()
         if self.settings.learning.trainer_enabled:
             _logged(self.save_model, "train on close")()
             _logged(lambda: self.personalizer.trainer.run(final=True), "train loops on close")()
@@ -177,10 +183,11 @@ def build_runtime(
     database.upgrade()
     root = np.random.default_rng(settings.seed)
     # Spawned streams are numbered: a stream added at the end leaves the others as they were.
-    streams = root.spawn(10)
+    streams = root.spawn(11)
     policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = streams[:6]
     lookup_rng = streams[6]
     comparison_rng = streams[7]
+    campaign_rng = streams[9]
     cache = OfferCache(database, ttl_s=settings.serving.offer_cache_s)
     catalog = OfferCatalog(database, cache)
     catalog.ensure_no_action()
@@ -204,6 +211,11 @@ def build_runtime(
         catch_up=learned_kinds(settings.reward.mode) if settings.learning.online_learning else (),
     )
     apprentice = Apprentice(database, settings, baseline_rng, clock)
+    contact_rules = ContactRules(
+        database,
+        ttl_s=settings.serving.offer_cache_s,
+        reward_window_days=settings.reward.window_days,
+    )
     decider = Decider(
         database=database,
         keeper=keeper,
@@ -212,6 +224,7 @@ def build_runtime(
         rng=service_rng,
         clock=clock,
         apprentice=apprentice,
+        contact_rules=contact_rules,
     )
     learner = OnlineLearner(keeper, queue_limit=settings.learning.online_queue)
     feedback = FeedbackRecorder(
@@ -223,7 +236,7 @@ def build_runtime(
     trainer = Trainer(database, settings, trainer_rng, fresh_params=fresh_params, clock=clock)
     registry = ModelRegistry(database, keeper, trainer, registry_rng, settings)
     learning = settings.learning
-    pool_rng, optimizer_rng = streams[9].spawn(2)
+    pool_rng, optimizer_rng = streams[10].spawn(2)
     pool = ChallengerPool(
         database, challenger_specs(learning.auto_optimize_challengers), pool_rng,
         holdout=learning.auto_optimize_holdout, batch=learning.train_batch,
@@ -251,6 +264,8 @@ def build_runtime(
         personalizer=build_personalizer(
             database, streams[8], clock, lease_s=settings.learning.trainer_lease_s
         ),
+        contacts=ContactPolicies(database, contact_rules, clock),
+        campaigns=CampaignJobs(database, settings, campaign_rng, clock),
         optimizer=optimizer,
         health_weights=health_weights,
     )  # fmt: skip

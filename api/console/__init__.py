@@ -19,6 +19,8 @@ __all__ = ["install_console"]
 PAGE_MODULES = (
     "signin", "home", "overview", "offers", "dashboard", "decisions", "models", "evaluations",
     "what_if",
+    "suppressions",
+    "campaigns",
 )  # fmt: skip
 
 

@@ -50,10 +50,22 @@ NAV: tuple[NavItem, ...] = (
         "try a new offer, cost or budget on simulated customers before launch",
     ),
     NavItem(
+        "console.campaigns",
+        "Campaigns",
+        ("marketer", "analyst"),
+        "batch campaigns: budget use and shadow prices, and the effect over the holdout",
+    ),
+    NavItem(
         "console.decisions",
         "Decisions",
         ("marketer", "analyst"),
         "look a decision up by its id, or a customer's decisions: why each offer was chosen",
+    ),
+    NavItem(
+        "console.suppressions",
+        "Suppressions",
+        ("marketer",),
+        "customers who must not be contacted, and the contact policy in force",
     ),
 )
 """In display order; a page module adds its entry here (admin sees every entry)."""

@@ -19,6 +19,7 @@ FIELD_LABELS: dict[str, str] = {
     "eligibility.plans": "Plans",
     "eligibility.channels": "Channels",
     "eligibility.conditions": "Conditions",
+    "eligibility.expression": "Expression",
     "caps.max_per_customer": "Contacts per customer",
     "caps.window_days": "Contact window in days",
     "caps.budget_accepts": "Budget in accepts",

@@ -39,9 +39,9 @@ _INPUT_OF_PATH = {
 """Inputs named differently from their path: `eligibility.churn_min` is the input `churn_min`."""
 SIMPLE_INPUTS = (
     "id", "name", "description", "category", "cost", "value", "churn_min", "churn_max",
-    "segments", "plans", "channels", "max_per_customer", "window_days", "budget_accepts",
-    "budget_money", "budget_accepts_per_day", "budget_money_per_day", "starts_at", "ends_at",
-    "status",
+    "segments", "plans", "channels", "expression", "max_per_customer", "window_days",
+    "budget_accepts", "budget_money", "budget_accepts_per_day", "budget_money_per_day",
+    "starts_at", "ends_at", "status",
 )  # fmt: skip
 KINDS = ("number", "text", "yes-no")
 """How a feature's or a condition's value is read: a number, text as written, yes or no."""
@@ -116,7 +116,7 @@ def form_of_offer(offer: Offer) -> OfferForm:
         "category": offer.category, "cost": text_of(offer.cost), "value": text_of(offer.value),
         "churn_min": text_of(rules.churn_min), "churn_max": text_of(rules.churn_max),
         "segments": ", ".join(rules.segments), "plans": ", ".join(rules.plans),
-        "channels": ", ".join(rules.channels),
+        "channels": ", ".join(rules.channels), "expression": rules.expression or "",
         "max_per_customer": text_of(caps.max_per_customer),
         "window_days": text_of(caps.window_days),
         "budget_accepts": text_of(caps.budget_accepts),
@@ -212,6 +212,7 @@ def _body(form: OfferForm, *, with_id: bool) -> tuple[dict[str, object], dict[st
         "plans": items(form.value("plans")),
         "channels": items(form.value("channels")),
         "conditions": [_condition(i, row, problems) for i, row in _filled(form.conditions)],
+        "expression": form.value("expression").strip() or None,
     }
     body["caps"] = {
         "max_per_customer": optional_number(form.value("max_per_customer")),

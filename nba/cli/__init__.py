@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("nba.cli.audit:command", "Print changes: time, actor id, actor role, entity, "
               "entity id, action, after (JSON)."),
     "bench": ("nba.cli.bench:command", "Speed benchmarks of the decision loop."),
+    "contact-policy": ("nba.cli.suppression:policy_command", "The contact policy: window "
+                       "limits, decline cool-downs, quiet hours."),
+    "campaign": ("nba.cli.campaign:command", "Assign a file of customers the best offers "
+                 "under budgets; report the effect."),
     "decide": ("nba.cli.decide:command", "Ask for the best offer for one customer and print "
                "the reply as JSON."),
     "demo": ("nba.cli.demo:command", "Start an embedded service, load sample offers, drive it "
@@ -39,6 +43,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "offers": ("nba.cli.offers:command", "Add, edit, pause and retire offers; read their "
                "stats."),
     "serve": ("nba.cli.serve:command", "Serve the HTTP API."),
+    "suppression": ("nba.cli.suppression:command", "Customers who must not be contacted: "
+                    "decisions give them `no_action` only."),
     "simulate": ("nba.cli.simulate:simulate", "Run policies on the same simulated customers for "
                  "several seeds and write a report."),
     "worker": ("nba.cli.worker:command", "Run the scheduled jobs; several workers may run, one "

@@ -78,6 +78,11 @@ def _line(offer: Offer) -> str:
 )
 @click.option("--churn-min", type=float, default=0.0, show_default=True)
 @click.option("--churn-max", type=float, default=1.0, show_default=True)
+@click.option(
+    "--expression",
+    default=None,
+    help="An eligibility expression, e.g. \"tenure_months >= 24 and plan in ['gold']\".",
+)
 @database_options
 def add(
     path: str | None,
@@ -90,6 +95,7 @@ def add(
     features: tuple[str, ...],
     churn_min: float,
     churn_max: float,
+    expression: str | None,
     database_url: str | None,
     data_dir: str | None,
 ) -> None:
@@ -108,7 +114,11 @@ def add(
                 "value": value,
                 "description": description,
                 "features": dict(_pair(f) for f in features),
-                "eligibility": {"churn_min": churn_min, "churn_max": churn_max},
+                "eligibility": {
+                    "churn_min": churn_min,
+                    "churn_max": churn_max,
+                    "expression": expression,
+                },
             }
         ]
     catalog = _catalog(database_url, data_dir)

@@ -40,8 +40,11 @@ def diagnose(b: Batch, logging_dist: npt.ArrayLike | None = None) -> Diagnostics
     ess = total**2 / squares if squares > 0 else 0.0
     if logging_dist is None:
         deterministic = b.pscore >= _DETERMINISTIC
-        elsewhere = 1.0 - w * b.pscore
-        unsupported = deterministic & (elsewhere > 1e-12)
+        if deterministic.any():  # only rows logged with certainty can lack support
+            elsewhere = 1.0 - w * b.pscore
+            unsupported = deterministic & (elsewhere > 1e-12)
+        else:
+            unsupported = deterministic
         known = False
     else:
         logging = np.asarray(logging_dist, dtype=np.float64)

@@ -58,6 +58,30 @@ EXAMPLES: Mapping[str, object] = {
         "seed": 7,
     },
     "KeyBody": {"role": "crm", "name": "contact centre"},
+    "ContactPolicyBody": {
+        "limits": [
+            {"max_offers": 3, "window_days": 30},
+            {"max_offers": 1, "window_days": 7, "channel": "sms"},
+        ],
+        "decline_cooldown": {"offer_days": 30, "category_days": 7, "categories": {"discount": 14}},
+        "quiet_hours": [
+            {
+                "channel": "outbound_call",
+                "start": "20:00",
+                "end": "09:00",
+                "timezone": "Europe/Berlin",
+            },
+        ],
+    },
+    "SuppressionBody": {"customer_id": "c-1042", "reason": "asked not to be contacted"},
+    "CampaignBody": {
+        "input": "customers.parquet",
+        "out": "assignments.parquet",
+        "offers": ["discount_10", "device_upgrade"],
+        "budget": {"discount_10": 1000},
+        "spend": {"device_upgrade": 25000},
+        "holdout": 0.05,
+    },
     "DecisionReply": _DECISION_REPLY,
     "BatchReply": {"decisions": [_DECISION_REPLY]},
     "RecordedOutcomeReply": {

@@ -40,6 +40,7 @@ from nba.schemas._common import (
     not_null,
 )
 from nba.serving.eligibility import MAX_WINDOW_DAYS, OPERATORS
+from nba.serving.expressions import MAX_EXPRESSION_CHARS, InvalidExpression, compile_expression
 from policies.base import freeze_features
 from policies.encoding import MAX_FEATURE_ABS, RESERVED_ACTION_KEYS
 
@@ -131,6 +132,24 @@ class EligibilitySpec(Body):
     plans: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
     conditions: list[ConditionSpec] = Field(default_factory=list)
+    expression: str | None = Field(
+        None,
+        max_length=MAX_EXPRESSION_CHARS,
+        description=(
+            "A rule over context fields, churn_score and channel, e.g. "
+            "\"tenure_months >= 24 and plan in ['gold', 'silver']\" (README: Business rules)"
+        ),
+    )
+
+    @field_validator("expression")
+    @classmethod
+    def _expression_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                compile_expression(value)
+            except InvalidExpression as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("churn_max")
     @classmethod
@@ -156,6 +175,7 @@ class EligibilitySpec(Body):
                 )
                 for c in rules.conditions
             ],
+            expression=rules.expression,
         )
 
     def rules(self) -> Eligibility:
@@ -170,6 +190,7 @@ class EligibilitySpec(Body):
                 Condition(c.field, c.op, tuple(c.value) if isinstance(c.value, list) else c.value)
                 for c in self.conditions
             ),
+            expression=self.expression,
         )
 
 

@@ -20,8 +20,10 @@ from nba.learning.apprentice import Apprentice
 from nba.learning.keeper import ModelKeeper, ModelSwapped
 from nba.reward import reward_range
 from nba.serving import budgets
+from nba.serving.contact_rules import ContactRules
 from nba.serving.eligibility import Usage, screen_offers, unusable_reason
 from nba.serving.explanations import RULES, SWAPPED, Explanation, explanation
+from nba.serving.expressions import Expressions
 from nba.serving.inputs import DecisionRequest
 from nba.serving.offer_cache import OfferCache
 from nba.serving.offer_counts import OfferCounts
@@ -62,8 +64,10 @@ class Decider:
         rng: np.random.Generator,
         clock: Callable[[], datetime] = utc_now,
         apprentice: Apprentice | None = None,
+        contact_rules: ContactRules | None = None,
     ) -> None:
         self._apprentice = apprentice
+        self._contact_rules = contact_rules
         self._database = database
         self._keeper = keeper
         self._offers = offer_cache
@@ -75,6 +79,7 @@ class Decider:
         self._reasons: dict[tuple[str, int], str | None] = {}
         self._unusable_counts: dict[str, int] = {}
         self._shown = OfferCounts()
+        self._expressions = Expressions()  # each eligibility expression compiled once
 
     def shown_counts(self) -> dict[str, int]:
         """How many logged decisions chose each offer, by offer id, since start."""
@@ -92,13 +97,20 @@ class Decider:
     def decide_batch(self, requests: Sequence[DecisionRequest]) -> list[DecisionResult]:
         """Decide several requests; all rows are committed together, or none."""
         now = self._clock()
-        planned = [self._plan(request, now) for request in requests]
+        planned: list[tuple[DecisionResult, Offer]] = []
+        before: list[tuple[Decision, ...]] = []  # each request's earlier contacts in the batch
+        earlier: dict[str, list[Decision]] = {}  # by customer
+        for request in requests:
+            mine = earlier.setdefault(request.customer_id, [])
+            before.append(tuple(mine))
+            planned.append(self._plan(request, now, before[-1]))
+            mine.append(planned[-1][0].decision)
         # Reserved in the order of the chosen offers, so that two batches lock budget rows in
         # one order and never wait for each other in a cycle (PostgreSQL would abort one).
         order = sorted(range(len(planned)), key=lambda i: planned[i][1].id)
         with self._database.session() as session:
             for i in order:
-                planned[i] = self._reserved(session, requests[i], planned[i], now)
+                planned[i] = self._reserved(session, requests[i], planned[i], now, before[i])
             decisions.add_decisions(session, [result.decision for result, _ in planned])
         results = [result for result, _ in planned]
         self._shown.add(result.decision.chosen for result in results)
@@ -113,6 +125,7 @@ class Decider:
         request: DecisionRequest,
         planned: tuple[DecisionResult, Offer],
         now: datetime,
+        earlier: Sequence[Decision] = (),
     ) -> tuple[DecisionResult, Offer]:
         """The decision once its offer's budgets are reserved in `session`: when another
         decision took the last of one meanwhile, the request is decided again without it."""
@@ -122,7 +135,7 @@ class Decider:
             reason := budgets.reserve_offer(session, result.decision.id, offer, now)
         ) is not None:
             refused[offer.id] = reason
-            result, offer = self._plan(request, now, refused)
+            result, offer = self._plan(request, now, earlier, refused)
         return result, offer
 
     def preview(self, request: DecisionRequest) -> DecisionResult:
@@ -135,11 +148,17 @@ class Decider:
         return self._plan(request, self._clock())[0]
 
     def _plan(
-        self, request: DecisionRequest, now: datetime, refused: Mapping[str, str] | None = None
+        self,
+        request: DecisionRequest,
+        now: datetime,
+        earlier: Sequence[Decision] = (),
+        refused: Mapping[str, str] | None = None,
     ) -> tuple[DecisionResult, Offer]:
-        """The decision for `request` and its chosen offer; `refused` offers are left out
-        with their reasons (budgets taken since they were read)."""
-        chosen_offers, excluded = self._eligible(request, now, refused or {})
+        """The decision for `request` and its chosen offer. `earlier` are the customer's
+        decisions made before it in the same batch (contacts for the contact policy);
+        `refused` offers are left out with their reasons (budgets taken since they were read).
+        """
+        chosen_offers, excluded = self._eligible(request, now, earlier, refused or {})
         context = Context(
             churn_score=request.churn_score,
             features=tuple((k, v) for k, v in request.context if v is not None),
@@ -210,7 +229,11 @@ class Decider:
         return explanation(reasons, candidates=k, cannot=cannot, model_version=model_version)
 
     def _eligible(
-        self, request: DecisionRequest, now: datetime, taken: Mapping[str, str]
+        self,
+        request: DecisionRequest,
+        now: datetime,
+        earlier: Sequence[Decision],
+        taken: Mapping[str, str],
     ) -> tuple[list[Offer], tuple[ExcludedOffer, ...]]:
         active = self._offers.active()
         if request.offer_ids is not None:
@@ -232,7 +255,13 @@ class Decider:
             channel=request.channel,
             now=now,
             usage=usage,
+            expressions=self._expressions,
         )
+        if self._contact_rules is not None:
+            found, held = self._contact_rules.screen(
+                request.customer_id, request.channel, found, now, earlier, context
+            )
+            refused.extend(held)
         if not found:
             raise NoEligibleOffer("no offer is eligible for this customer", field="offer_ids")
         ineligible = tuple(ExcludedOffer(o.id, o.version, why) for o, why in refused)
@@ -264,7 +293,7 @@ class Decider:
             key = (offer.id, offer.version)
             if key in self._reasons:
                 return self._reasons[key]
-            reason = self._reasons[key] = unusable_reason(offer)
+            reason = self._reasons[key] = unusable_reason(offer, self._expressions)
         if reason is not None:
             log.warning(
                 "offer %s version %d is left out of every decision, nba cannot use it: %s",

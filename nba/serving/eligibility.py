@@ -1,4 +1,5 @@
-"""Which offers may be shown to one customer now: status, dates, churn range, segments, caps.
+"""Which offers may be shown to one customer now: status, dates, churn range, segments,
+conditions, the eligibility expression, caps.
 
 Also why an offer is not (`ineligibility`, in words a user reads on the decision's page), and
 which offers nba cannot use at all (`unusable_reason`): a decision leaves them out.
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from nba.domain import Condition, ContextValue, Offer
+from nba.serving.expressions import Expressions, InvalidExpression
 from policies.base import Candidate
 from policies.encoding import action_features
 from policies.errors import InvalidParameter
@@ -61,9 +63,13 @@ def ineligibility(
     channel: str | None,
     now: datetime,
     usage: Usage | None = None,
+    expressions: Expressions | None = None,
 ) -> str | None:
     """Why the offer may not be shown for this request at `now` (the first rule it fails,
-    in words, led by the rule's name), or None when it may."""
+    in words, led by the rule's name), or None when it may.
+
+    `expressions` holds the compiled eligibility expressions (a new one compiles afresh).
+    """
     if not offer.is_active:
         return f"status: {offer.status}"
     if offer.starts_at is not None and now < offer.starts_at:
@@ -85,6 +91,11 @@ def ineligibility(
     for condition in rules.conditions:
         if not condition_holds(condition, context):
             return _failed(condition, context)
+    if rules.expression is not None:
+        compiled = (expressions or Expressions()).get(rules.expression)
+        why = compiled.verdict(churn_score=churn_score, channel=channel, context=context)
+        if why is not None:
+            return why
     return None if usage is None else _over_caps(offer, usage)
 
 
@@ -110,7 +121,7 @@ def _failed(condition: Condition, context: Mapping[str, ContextValue]) -> str:
     return f"condition: {condition.field} {op} {shown} fails ({has})"
 
 
-def unusable_reason(offer: Offer) -> str | None:
+def unusable_reason(offer: Offer, expressions: Expressions | None = None) -> str | None:
     """Why no decision can use `offer` (the field and the problem), or None if it can.
 
     The offer writes of today refuse such values; this catches offers stored before, or
@@ -119,6 +130,11 @@ def unusable_reason(offer: Offer) -> str | None:
     window = offer.caps.window_days
     if not 1 <= window <= MAX_WINDOW_DAYS:
         return f"caps.window_days: must be in [1, {MAX_WINDOW_DAYS}], got {window!r}"
+    if offer.eligibility.expression is not None:
+        try:
+            (expressions or Expressions()).get(offer.eligibility.expression)
+        except InvalidExpression as error:
+            return f"eligibility.expression: {error}"
     try:
         action_features(Candidate(offer.id, offer.category, offer.features))
     except InvalidParameter as error:
@@ -134,14 +150,17 @@ def screen_offers(
     channel: str | None,
     now: datetime,
     usage: Usage | None = None,
+    expressions: Expressions | None = None,
 ) -> tuple[list[Offer], list[tuple[Offer, str]]]:
     """The eligible offers of `offers` in their order, and the others with why not."""
     eligible: list[Offer] = []
     refused: list[tuple[Offer, str]] = []
+    compiled = expressions or Expressions()
     for offer in offers:
         reason = ineligibility(
-            offer, churn_score=churn_score, context=context, channel=channel, now=now, usage=usage
-        )
+            offer, churn_score=churn_score, context=context, channel=channel, now=now,
+            usage=usage, expressions=compiled,
+        )  # fmt: skip
         if reason is None:
             eligible.append(offer)
         else:

@@ -62,12 +62,14 @@ def eligibility_to_json(eligibility: Eligibility) -> dict[str, object]:
         "conditions": [
             {"field": c.field, "op": c.op, "value": _thaw(c.value)} for c in eligibility.conditions
         ],
+        **({} if eligibility.expression is None else {"expression": eligibility.expression}),
     }
 
 
 def eligibility_from_json(data: Mapping[str, object]) -> Eligibility:
     """Eligibility from its JSON object; lists become tuples, missing keys take defaults."""
     default = Eligibility()
+    expression = data.get("expression")
     conditions = tuple(
         _condition(_object(c, "condition"))
         for c in _items(data.get("conditions", ()), "conditions")
@@ -79,6 +81,7 @@ def eligibility_from_json(data: Mapping[str, object]) -> Eligibility:
         plans=tuple(_text(v, "plan") for v in _items(data.get("plans", ()), "plans")),
         channels=tuple(_text(v, "channel") for v in _items(data.get("channels", ()), "channels")),
         conditions=conditions,
+        expression=None if expression is None else _text(expression, "expression"),
     )
 
 

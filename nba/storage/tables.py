@@ -371,6 +371,59 @@ class LoopEvaluationRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
+class SuppressionRow(SQLModel, table=True):
+    """A customer who must not be contacted (migration 0011); removed rows are gone, their
+    audit entries stay."""
+
+    __tablename__ = "suppressions"
+
+    customer_id: str = Field(primary_key=True)
+    reason: str = ""
+    added_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    added_by: str = ""
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CampaignRow(SQLModel, table=True):
+    """A batch campaign (migration 0013): its terms, the prices it solved, and its figures."""
+
+    __tablename__ = "campaigns"
+
+    id: str = Field(primary_key=True)
+    status: str = Field(index=True)
+    spec: dict = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    plan: dict | None = Field(default=None, sa_type=JSON)
+    summary: dict = Field(default_factory=dict, sa_type=JSON)
+    rows_done: int = 0
+    error: str | None = None
+
+
+class CampaignAssignmentRow(SQLModel, table=True):
+    """One customer's assignment in one campaign, and its logged decision (migration 0013).
+
+    The primary key is what makes a campaign never assign a customer twice, also after a crash.
+    """
+
+    __tablename__ = "campaign_assignments"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["decision_id"], ["decisions.id"], name="fk_campaign_assignments_decision_id"
+        ),
+    )
+
+    campaign_id: str = Field(primary_key=True)
+    customer_id: str = Field(primary_key=True)
+    row: int
+    decision_id: str = Field(index=True)
+    offer_id: str
+    holdout: bool
+    propensity: float
+    expected_reward: float
+    expected_accepts: float
+
+
 metadata = SQLModel.metadata
 
 

@@ -1,7 +1,7 @@
 """Auto-optimize: the challengers' state and the history of their comparisons with the champion.
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0010"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,150 @@
+"""The campaign's two passes on a Dask cluster: customers as a Dask dataframe over Parquet.
+
+Each partition of `dask.dataframe.read_parquet(IN)` is one batch: checked, scored and
+assigned on a worker by the same functions the local engine runs (`nba.campaigns.batches`),
+with the model shipped to every worker once (`Client.scatter(..., broadcast=True)`). The
+planning pass brings each partition's sample and counts back, and the prices are solved on
+them here; every draw is a keyed hash of the customer id, so the assignments are those of
+the local engine. At most `window` partitions are in flight, so memory stays bounded by the
+partition size. Needs the `dask` extra (`pip install nba[dask]`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence, Set
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+from nba.campaigns.batches import Survey, assign_batch, survey
+from nba.campaigns.engines import ScoringJob
+from nba.campaigns.records import Recorded
+from nba.errors import InvalidInput
+
+LOCAL = "local"
+
+
+class DaskEngine:
+    """Runs partitions on a Dask cluster through `client`."""
+
+    name = "dask"
+
+    def __init__(self, client: Any, *, owns_cluster: bool = False, window: int = 0) -> None:
+        self._client = client
+        self._owns_cluster = owns_cluster
+        workers = len(client.scheduler_info().get("workers", {})) or 1
+        self._window = window or 2 * workers
+
+    @classmethod
+    def connect(cls, scheduler: str, *, workers: int = 2) -> DaskEngine:
+        """A client of the scheduler at `tcp://HOST:PORT`, or of a new LocalCluster (`local`)
+        of `workers` single-threaded worker processes (VW holds the GIL: processes, not
+        threads)."""
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as error:
+            raise InvalidInput(
+                "engine", "the dask engine needs the dask extra: pip install 'nba[dask]'"
+            ) from error
+        if scheduler == LOCAL:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+            return cls(Client(cluster), owns_cluster=True)
+        try:
+            return cls(Client(scheduler, timeout="10s"))
+        except OSError as error:
+            raise InvalidInput(
+                "scheduler", f"no Dask scheduler answers at {scheduler}: {error}"
+            ) from error
+
+    def close(self) -> None:
+        """Close the client (and the LocalCluster it started)."""
+        cluster = self._client.cluster if self._owns_cluster else None
+        self._client.close()
+        if cluster is not None:
+            cluster.close()
+
+    def surveys(self, job: ScoringJob, sample_rate: float) -> Iterator[Survey]:
+        # hash=False: a key of its own per pass. With the content's hash both passes would
+        # share one key, and the first pass releasing it could lose the second's copy.
+        shipped = self._client.scatter(job, broadcast=True, hash=False)
+        for _, _, result in self._ordered(job, shipped, _survey_partition, (sample_rate,)):
+            yield result
+
+    def assigned(
+        self,
+        job: ScoringJob,
+        prices: npt.NDArray[np.float64],
+        skip_rows: Sequence[int],
+        done: Set[int],
+    ) -> Iterator[tuple[int, int, Recorded | None]]:
+        shipped = self._client.scatter(job, broadcast=True, hash=False)
+        skip = list(skip_rows)
+        yield from self._ordered(job, shipped, _assign_partition, (prices, skip), done=done)
+
+    def _ordered(
+        self,
+        job: ScoringJob,
+        shipped: Any,
+        function: Any,
+        args: tuple[object, ...],
+        done: Set[int] = frozenset(),
+    ) -> Iterator[tuple[int, int, Any]]:
+        """(partition index, rows, result) in partition order, `window` partitions at once."""
+        import dask.dataframe as dd
+
+        if not str(job.spec.input).lower().endswith((".parquet", ".pq")):
+            raise InvalidInput("input", "the dask engine reads Parquet files only")
+        frame = dd.read_parquet(job.spec.input, dtype_backend="pyarrow")
+        sizes = [int(n) for n in frame.map_partitions(len).compute()]
+        firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist()
+        partitions = frame.to_delayed()
+        pending: deque[tuple[int, Any]] = deque()
+        for index, (part, first) in enumerate(zip(partitions, firsts, strict=True)):
+            if index in done:
+                pending.append((index, None))
+            else:
+                future = self._client.compute(part)
+                pending.append(
+                    (
+                        index,
+                        self._client.submit(function, future, first, shipped, *args, pure=False),
+                    )
+                )
+            while len(pending) > self._window:
+                yield self._finished(pending.popleft(), sizes)
+        while pending:
+            yield self._finished(pending.popleft(), sizes)
+
+    @staticmethod
+    def _finished(item: tuple[int, Any], sizes: Sequence[int]) -> tuple[int, int, Any]:
+        index, future = item
+        return index, sizes[index], None if future is None else future.result()
+
+
+def _batch(frame: pd.DataFrame) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pandas(frame, preserve_index=False)
+
+
+def _survey_partition(
+    frame: pd.DataFrame, first_row: int, job: ScoringJob, sample_rate: float
+) -> Survey:
+    """The planning pass over one partition (on a worker)."""
+    return survey(_batch(frame), first_row, job.scorer(), job.spec, sample_rate)
+
+
+def _assign_partition(
+    frame: pd.DataFrame,
+    first_row: int,
+    job: ScoringJob,
+    prices: npt.NDArray[np.float64],
+    skip_rows: Sequence[int],
+) -> Recorded:
+    """The assigning pass over one partition (on a worker), down to its decision and output
+    rows: the client only stamps and writes them."""
+    return job.recorded(
+        assign_batch(_batch(frame), first_row, job.scorer(), job.spec, prices, skip_rows)
+    )
