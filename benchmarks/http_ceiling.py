@@ -279,7 +279,7 @@ def _row(service: Service, name: str) -> str:
     "--profile",
     type=click.Path(dir_okay=False),
     default=None,
-    help="py-spy record the nba worker during its first closed loop into this file.",
+    help="py-spy record the workers of nba and the reference (.svg, .json, .txt).",
 )
 def main(
     duration: float,
@@ -314,40 +314,12 @@ def main(
                 services.append(start_nba(tmp, port + len(services), w, database_url))
         for service in services:  # warm-up: VW, caches, SQLite files
             closed_loop(service, tmp, body, 2, connections)
-        for r in range(rounds):
+        for _ in range(rounds):
             for service in services:
-                spy = None
-                if (
-                    profile
-                    and r == 0
-                    and service.label.startswith("nba")
-                    and "sqlite" in service.label
-                ):
-                    spy = subprocess.Popen(
-                        [
-                            "py-spy",
-                            "record",
-                            "--native",
-                            "-r",
-                            "200",
-                            "-o",
-                            profile,
-                            "--format",
-                            "speedscope" if profile.endswith(".json") else "flamegraph",
-                            "--pid",
-                            str(service.worker_pids()[0]),
-                        ],
-                        stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL,
-                    )
-                    time.sleep(1.0)
                 load = _load()
                 service.figures.setdefault("closed", []).append(
                     {**closed_loop(service, tmp, body, duration, connections), "load": load}
                 )
-                if spy is not None:
-                    spy.send_signal(signal.SIGINT)
-                    spy.wait(timeout=60)
                 load = _load()
                 service.figures.setdefault("open", []).append(
                     {**open_loop(service, tmp, items, rate, duration), "load": load}
@@ -355,6 +327,13 @@ def main(
         if outcomes:
             nba = next(s for s in services if s.label.startswith("nba"))
             _outcomes(nba, tmp, items, rate, duration)
+        if profile:
+            nba = next(s for s in services if s.label.startswith("nba"))
+            _profile(nba, tmp, body, duration, connections, profile)
+            ref = next(s for s in services if s.label.startswith("reference"))
+            stem = Path(profile)
+            ref_path = str(stem.with_name(f"{stem.stem}-reference{stem.suffix}"))
+            _profile(ref, tmp, body, duration, connections, ref_path)
     finally:
         for service in services:
             service.process.send_signal(signal.SIGTERM)
@@ -364,6 +343,26 @@ def main(
             except subprocess.TimeoutExpired:
                 service.process.kill()
     _report(services, shapes)
+
+
+def _profile(
+    service: Service, tmp: Path, body: str, duration: float, connections: int, path: str
+) -> None:
+    """py-spy (samples holding the GIL, 100 Hz) on a service's first worker over one extra closed
+    loop, not counted in the figures; format by extension: .svg, .json (speedscope), .txt (raw)."""
+    kind = {".json": "speedscope", ".txt": "raw"}.get(Path(path).suffix, "flamegraph")
+    spy_path = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    command = [spy_path, "record", "--gil", "-r", "100", "-o", path, "--format", kind,
+               "--pid", str(service.worker_pids()[0])]  # fmt: skip
+    spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    profiled = closed_loop(service, tmp, body, duration, connections)
+    spy.send_signal(signal.SIGINT)
+    spy.wait(timeout=60)
+    click.echo(
+        f"profiled {service.label} (not counted): {profiled['rate']:.0f}/s for {duration:g} s, "
+        f"server CPU {profiled['cpu_ms']:.2f} ms/req -> {path}"
+    )
 
 
 def _outcomes(nba: Service, tmp: Path, items: Path, rate: float, duration: float) -> None:
