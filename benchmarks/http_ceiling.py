@@ -1,6 +1,6 @@
 """`nba serve` against its ceiling, the bare reference service, in one run (issue 16).
 
-Run: `python benchmarks/http_ceiling.py [--duration 10] [--rounds 2] [--rate 300]
+Run: `python benchmarks/http_ceiling.py [--duration 8] [--rounds 2] [--rate 300]
 [--workers 2] [--database-url URL] [--outcomes]` (needs wrk: `apt-get install -y wrk`).
 
 Both services serve the same decision request (customer_id varied per request) over the same
@@ -264,7 +264,7 @@ def _row(service: Service, name: str) -> str:
 
 
 @click.command()
-@click.option("--duration", type=float, default=10.0, show_default=True, help="Seconds per phase.")
+@click.option("--duration", type=float, default=8.0, show_default=True, help="Seconds per phase.")
 @click.option("--rounds", type=int, default=2, show_default=True, help="ref, nba alternations.")
 @click.option("--rate", type=float, default=300.0, show_default=True, help="Open-loop rate/s.")
 @click.option("--workers", type=int, default=1, show_default=True, help="2: also 1w, for scaling.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from benchmarks.http_ceiling import parse_wrk
 from benchmarks.open_loop import due_time, latency_from_schedule
 from benchmarks.reference_service import CATALOGUE, create_app
 
@@ -46,3 +47,24 @@ def test_latency_counts_from_the_scheduled_time_not_the_send() -> None:
     assert due_time(100.0, 300.0, 30) == 100.1
     assert abs(latency_from_schedule(100.0, 300.0, 30, ended=100.35) - 0.25) < 1e-9
     assert abs(latency_from_schedule(100.0, 300.0, 0, ended=100.002) - 0.002) < 1e-9
+
+
+WRK_OUTPUT = """Running 8s test @ http://127.0.0.1:18601
+  1 threads and 4 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     4.10ms    2.01ms  40.00ms   90.00%
+  Latency Distribution
+     50%  850.00us
+     75%    4.00ms
+     90%    5.00ms
+     99%    1.20s
+  7000 requests in 8.00s, 1.50MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:    875.25
+Transfer/sec:    190.00KB
+"""
+
+
+def test_wrk_output_is_read_with_its_units() -> None:
+    figures = parse_wrk(WRK_OUTPUT)
+    assert figures == {"rate": 875.25, "p50_ms": 0.85, "p99_ms": 1200.0, "errors": 3}
