@@ -54,6 +54,31 @@ request = function()
   return wrk.format(nil, "/v1/decisions", nil, body)
 end
 """
+# With the ids of acknowledged decisions appended to a file (for the outcome runs).
+CAPTURE = """
+local out = io.open("%(ids)s", "a")
+response = function(status, headers, body)
+  local id = body:match('"decision_id"%%s*:%%s*"([^"]+)"')
+  if status == 200 and id then out:write(id, "\\n"); out:flush() end
+end
+"""
+OUTCOMES = """wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(key)s"
+local ids = {}
+for line in io.lines("%(ids)s") do ids[#ids + 1] = line end
+local sent, answered = 0, 0
+request = function()
+  sent = sent + 1
+  local body = (sent %% 7 == 0) and '{"accepted": true}' or '{"accepted": false}'
+  local path = "/v1/decisions/" .. ids[math.min(sent, #ids)] .. "/outcome"
+  return wrk.format(nil, path, nil, body)
+end
+response = function(status, headers, body)
+  answered = answered + 1
+  if answered >= #ids then wrk.thread:stop() end
+end
+"""
 
 
 @dataclass
@@ -172,11 +197,17 @@ def parse_wrk(text: str) -> dict[str, float]:
 
 
 def closed_loop(
-    service: Service, tmp: Path, body: str, seconds: float, connections: int
+    service: Service,
+    tmp: Path,
+    body: str,
+    seconds: float,
+    connections: int,
+    lua: str | None = None,
 ) -> dict[str, float]:
-    """wrk -t1 -cN for `seconds`; with server CPU per request."""
-    script = tmp / "decide.lua"
-    script.write_text(LUA % {"key": service.key, "body": body})
+    """wrk -t1 -cN for `seconds` (decisions, or the `lua` script given); with server CPU per
+    request."""
+    script = tmp / "load.lua"
+    script.write_text(lua or LUA % {"key": service.key, "body": body})
     cpu0 = server_cpu_s(service.process.pid)
     out = subprocess.run(
         [
@@ -326,7 +357,7 @@ def main(
                 )
         if outcomes:
             nba = next(s for s in services if s.label.startswith("nba"))
-            _outcomes(nba, tmp, items, rate, duration)
+            _outcomes(nba, tmp, body, items, rate, duration)
         if profile:
             nba = next(s for s in services if s.label.startswith("nba"))
             _profile(nba, tmp, body, duration, connections, profile)
@@ -365,8 +396,19 @@ def _profile(
     )
 
 
-def _outcomes(nba: Service, tmp: Path, items: Path, rate: float, duration: float) -> None:
-    """Decisions at `rate` (ids kept), then one outcome for each at the same rate."""
+def _outcomes(
+    nba: Service, tmp: Path, body: str, items: Path, rate: float, duration: float
+) -> None:
+    """Closed loop: decisions (ids kept), then one outcome for each; open loop: decisions at
+    `rate` (ids kept), then one outcome for each at the same rate."""
+    ids_file = tmp / "closed-ids.txt"
+    ids_file.unlink(missing_ok=True)
+    capture = LUA % {"key": nba.key, "body": body} + CAPTURE % {"ids": ids_file}
+    load = _load()
+    nba.figures["c-dec"] = [{**closed_loop(nba, tmp, body, duration, 4, capture), "load": load}]
+    answer = OUTCOMES % {"key": nba.key, "ids": ids_file}
+    load = _load()
+    nba.figures["c-out"] = [{**closed_loop(nba, tmp, body, duration, 4, answer), "load": load}]
     ids_file = tmp / "ids.txt"
     load = _load()
     nba.figures["o-dec"] = [
@@ -414,6 +456,12 @@ def _report(services: list[Service], shapes: list[int]) -> None:
                 f"  {w}w nba PostgreSQL/SQLite closed-loop throughput {ratio:.2f}x (target >= 0.8)"
             )
         if "outcome" in nba.figures:
+            co, cd = nba.figures["c-out"][0], nba.figures["c-dec"][0]
+            click.echo(
+                f"  closed-loop outcomes {co['rate']:.0f}/s vs decisions {cd['rate']:.0f}/s: "
+                f"{co['rate'] / cd['rate']:.2f}x (target >= 1); p99 {co['p99_ms']:.1f} ms vs "
+                f"{cd['p99_ms']:.1f} ms"
+            )
             o, d = nba.figures["outcome"][0], nba.figures["o-dec"][0]
             click.echo(
                 f"  outcomes at {o['rate']:.0f}/s: p99 {o['p99_ms']:.1f} ms "
