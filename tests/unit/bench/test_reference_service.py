@@ -8,7 +8,8 @@ from pathlib import Path
 
 from benchmarks.http_ceiling import parse_wrk
 from benchmarks.open_loop import due_time, latency_from_schedule
-from benchmarks.reference_service import CATALOGUE, create_app
+from benchmarks.reference_service import CATALOGUE, VW_ARGS, create_app
+from policies.vw import VWPolicy
 
 BODY = {"customer_id": "c1", "churn_score": 0.42, "context": {"plan": "gold x|y", "tenure": 7}}
 
@@ -68,3 +69,11 @@ Transfer/sec:    190.00KB
 def test_wrk_output_is_read_with_its_units() -> None:
     figures = parse_wrk(WRK_OUTPUT)
     assert figures == {"rate": 875.25, "p50_ms": 0.85, "p99_ms": 1200.0, "errors": 3}
+
+
+def test_the_reference_predicts_with_nbas_default_vw_arguments() -> None:
+    args = VWPolicy().args()
+    seed = args.index("--random_seed")
+    assert [*args[:seed], *args[seed + 2 :]] == [
+        a for a in VW_ARGS if a != "--quiet" and a not in ("--random_seed", "0")
+    ]
