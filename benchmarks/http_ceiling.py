@@ -310,7 +310,8 @@ def _row(service: Service, name: str) -> str:
     "--profile",
     type=click.Path(dir_okay=False),
     default=None,
-    help="py-spy record the workers of nba and the reference (.svg, .json, .txt).",
+    help="py-spy record the workers of nba and the reference (.svg, .json, .txt); with "
+    "--outcomes also nba's outcomes (X-outcomes.txt).",
 )
 def main(
     duration: float,
@@ -365,6 +366,14 @@ def main(
             stem = Path(profile)
             ref_path = str(stem.with_name(f"{stem.stem}-reference{stem.suffix}"))
             _profile(ref, tmp, body, duration, connections, ref_path)
+            if outcomes:  # outcomes too, over the ids of a fresh closed-loop decision run
+                ids_file = tmp / "profile-ids.txt"
+                ids_file.unlink(missing_ok=True)
+                capture = LUA % {"key": nba.key, "body": body} + CAPTURE % {"ids": ids_file}
+                closed_loop(nba, tmp, body, duration, connections, capture)
+                answer = OUTCOMES % {"key": nba.key, "ids": ids_file}
+                out_path = str(stem.with_name(f"{stem.stem}-outcomes{stem.suffix}"))
+                _profile(nba, tmp, body, duration, connections, out_path, answer)
     finally:
         for service in services:
             service.process.send_signal(signal.SIGTERM)
@@ -377,7 +386,13 @@ def main(
 
 
 def _profile(
-    service: Service, tmp: Path, body: str, duration: float, connections: int, path: str
+    service: Service,
+    tmp: Path,
+    body: str,
+    duration: float,
+    connections: int,
+    path: str,
+    lua: str | None = None,
 ) -> None:
     """py-spy (samples holding the GIL, 100 Hz) on a service's first worker over one extra closed
     loop, not counted in the figures; format by extension: .svg, .json (speedscope), .txt (raw)."""
@@ -387,7 +402,7 @@ def _profile(
                "--pid", str(service.worker_pids()[0])]  # fmt: skip
     spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)
-    profiled = closed_loop(service, tmp, body, duration, connections)
+    profiled = closed_loop(service, tmp, body, duration, connections, lua)
     spy.send_signal(signal.SIGINT)
     spy.wait(timeout=60)
     click.echo(
