@@ -46,8 +46,9 @@ SAMPLE_OFFERS = [
 
 @pytest.fixture(params=KINDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database URL: SQLite, and PostgreSQL when NBA_TEST_DATABASE_URL answers."""
-    with database_url(request.param, tmp_path) as url:
+    """A database URL at the schema's head (a copy of a migrated template): SQLite, and
+    PostgreSQL when NBA_TEST_DATABASE_URL answers."""
+    with database_url(request.param, tmp_path, migrated=True) as url:
         yield url
 
 

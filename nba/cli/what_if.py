@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from simulator.proposal import default_catalogue, read_catalogue
+from simulator import proposal
 from simulator.scenarios import Stationary
 from simulator.what_if import what_if
 from simulator.what_if_report import table_text, write_html, write_json
@@ -27,8 +27,8 @@ def what_if_command(
     html_path: Path | None,
 ) -> None:
     """Run the what-if, print its table, write JSON/HTML when asked (their paths last)."""
-    base = read_catalogue(current) if current is not None else default_catalogue()
-    proposed = read_catalogue(catalog, base)
+    base = proposal.read_catalogue(current) if current is not None else proposal.default_catalogue()
+    proposed = proposal.read_catalogue(catalog, base)
     scenario = Stationary()
     if population is not None:
         scenario = dataclasses.replace(scenario, population_size=population)
