@@ -242,24 +242,13 @@ class FeedbackReport:
 
 
 @dataclass(frozen=True, slots=True)
-class Evaluation:
-    """An off-policy evaluation job: what to evaluate, on which logs, and its results."""
+class Job:
+    """A background job kept in the database: what it was asked (`spec`), its status
+    (pending, running, done, failed), and its `results` or `error`.
 
-    id: str
-    status: str  # pending, running, done, failed
-    spec: tuple[tuple[str, object], ...]
-    created_at: datetime
-    finished_at: datetime | None = None
-    results: tuple[tuple[str, object], ...] = ()
-    error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class WhatIfRun:
-    """A what-if job: a proposed offer catalogue run against the current one in the simulator.
-
-    `spec` holds the catalogue file's text and the run's size; `results` the comparison
-    (`simulator.what_if_report.result_json`) once done.
+    An `Evaluation` is an off-policy evaluation job; a `WhatIfRun` a proposed offer catalogue
+    run against the current one in the simulator (its `spec` holds the catalogue file's text
+    and the run's size, its `results` the comparison, `simulator.what_if_report.result_json`).
     """
 
     id: str
@@ -269,6 +258,10 @@ class WhatIfRun:
     finished_at: datetime | None = None
     results: tuple[tuple[str, object], ...] = ()
     error: str | None = None
+
+
+Evaluation = Job
+WhatIfRun = Job
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from nba.errors import InvalidInput, NotFound
 from nba.ope.candidates import CandidatePolicy, LearnerCandidate, parse_candidate
 from nba.ope.logs import from_frame
 from nba.ope.run import EvaluationResult, run_evaluation
-from nba.storage import Database, decisions, evaluations, models, offers
+from nba.storage import Database, decisions, jobs, models, offers
 
 log = logging.getLogger(__name__)
 
@@ -81,14 +81,14 @@ class EvaluationJobs:
         `spec` is already validated: `nba.schemas.evaluation_spec` of an EvaluationBody.
         """
         with self._database.session() as session:
-            job = evaluations.add_evaluation(session, uuid.uuid4().hex, spec)
+            job = jobs.add_job(session, jobs.EVALUATIONS, uuid.uuid4().hex, spec)
         self._started().submit(self.run, job.id)
         return job
 
     def get(self, evaluation_id: str) -> Evaluation:
         """A job with its status and, when done, its results."""
         with self._database.session(readonly=True) as session:
-            job = evaluations.get_evaluation(session, evaluation_id)
+            job = jobs.get_job(session, jobs.EVALUATIONS, evaluation_id)
         if job is None:
             raise NotFound("evaluation", evaluation_id)
         return job
@@ -116,24 +116,34 @@ class EvaluationJobs:
     def recent(self, limit: int = 20) -> list[Evaluation]:
         """The newest jobs first, at most `limit`."""
         with self._database.session(readonly=True) as session:
-            return evaluations.list_evaluations(session, limit)
+            return jobs.list_jobs(session, jobs.EVALUATIONS, limit)
 
     def run(self, evaluation_id: str) -> Evaluation:
         """Run one job now (the background thread calls this); failures are stored, not raised."""
         with self._database.session() as session:
-            job = evaluations.set_evaluation_status(session, evaluation_id, "running")
+            job = jobs.set_job_status(session, jobs.EVALUATIONS, evaluation_id, "running")
         try:
             results = self._evaluate(_JobSpec.of(dict(job.spec)))
         except Exception as error:
             if not isinstance(error, InvalidInput | NotFound):
                 log.exception("evaluation %s failed", evaluation_id)
             with self._database.session() as session:
-                return evaluations.set_evaluation_status(
-                    session, evaluation_id, "failed", error=str(error), finished_at=self._clock()
+                return jobs.set_job_status(
+                    session,
+                    jobs.EVALUATIONS,
+                    evaluation_id,
+                    "failed",
+                    error=str(error),
+                    finished_at=self._clock(),
                 )
         with self._database.session() as session:
-            done = evaluations.set_evaluation_status(
-                session, evaluation_id, "done", results=results, finished_at=self._clock()
+            done = jobs.set_job_status(
+                session,
+                jobs.EVALUATIONS,
+                evaluation_id,
+                "done",
+                results=results,
+                finished_at=self._clock(),
             )
         log.info("evaluation %s done", evaluation_id)
         return done

@@ -20,7 +20,7 @@ from nba.charts import Chart
 from nba.clock import utc_now
 from nba.domain import WhatIfRun
 from nba.errors import InvalidInput, NbaError, NotFound
-from nba.storage import Database, what_ifs
+from nba.storage import Database, jobs
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +77,14 @@ class WhatIfJobs:
         engine = self._need_engine()
         engine.check(spec)
         with self._database.session() as session:
-            run = what_ifs.add_what_if(session, uuid.uuid4().hex, spec)
+            run = jobs.add_job(session, jobs.WHAT_IFS, uuid.uuid4().hex, spec)
         self._started().submit(self.run, run.id)
         return run
 
     def get(self, run_id: str) -> WhatIfRun:
         """A run with its status and, when done, its results."""
         with self._database.session(readonly=True) as session:
-            run = what_ifs.get_what_if(session, run_id)
+            run = jobs.get_job(session, jobs.WHAT_IFS, run_id)
         if run is None:
             raise NotFound("what-if run", run_id)
         return run
@@ -92,7 +92,7 @@ class WhatIfJobs:
     def recent(self, limit: int = 20) -> list[WhatIfRun]:
         """The newest runs first, at most `limit`."""
         with self._database.session(readonly=True) as session:
-            return what_ifs.list_what_ifs(session, limit)
+            return jobs.list_jobs(session, jobs.WHAT_IFS, limit)
 
     def report(self, run: WhatIfRun) -> WhatIfView | None:
         """A finished run's result as a page shows it, None before it is done."""
@@ -104,19 +104,24 @@ class WhatIfJobs:
         """Run one job now (the background thread calls this); failures are stored, not raised."""
         engine = self._need_engine()
         with self._database.session() as session:
-            run = what_ifs.set_what_if_status(session, run_id, "running")
+            run = jobs.set_job_status(session, jobs.WHAT_IFS, run_id, "running")
         try:
             results = engine.run(dict(run.spec))
         except Exception as error:
             if not isinstance(error, NbaError):
                 log.exception("what-if run %s failed", run_id)
             with self._database.session() as session:
-                return what_ifs.set_what_if_status(
-                    session, run_id, "failed", error=str(error), finished_at=self._clock()
+                return jobs.set_job_status(
+                    session,
+                    jobs.WHAT_IFS,
+                    run_id,
+                    "failed",
+                    error=str(error),
+                    finished_at=self._clock(),
                 )
         with self._database.session() as session:
-            done = what_ifs.set_what_if_status(
-                session, run_id, "done", results=results, finished_at=self._clock()
+            done = jobs.set_job_status(
+                session, jobs.WHAT_IFS, run_id, "done", results=results, finished_at=self._clock()
             )
         log.info("what-if run %s done", run_id)
         return done

@@ -13,7 +13,7 @@ from nba.domain import Evaluation
 from nba.ope.run import EvaluationResult
 from nba.ope.verdict import verdict
 from nba.runtime import Runtime
-from nba.storage import evaluations
+from nba.storage import jobs
 from tests.console.conftest import csrf_token
 from tests.console.traffic import decide_and_answer
 from tests.waiting import wait_until
@@ -104,7 +104,7 @@ def test_an_evaluation_started_from_the_form_runs_and_its_report_opens_with_the_
 
 def test_a_waiting_job_page_refreshes_itself(console_client: Clients, runtime: Runtime) -> None:
     with runtime.database.session() as session:
-        evaluations.add_evaluation(session, "waiting", {"policies": ["random"]})
+        jobs.add_job(session, jobs.EVALUATIONS, "waiting", {"policies": ["random"]})
     page = console_client("analyst").get("/ui/evaluations/waiting").get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="2">' in page
     assert "waiting to start" in page
