@@ -173,7 +173,12 @@ def test_the_administration_client_configures_exports_imports_and_evaluates(serv
         reply = client.rank({"contextFeatures": [{"time": "noon"}], "actions": _actions()})
         client.reward(reply["eventId"], {"value": float(reply["rewardActionId"] == "pasta")})
     assert admin.get_log_properties()["dateRange"]["from"] is not None
-    exported = b"".join(admin.export_model())
+    exported = wait_until(  # the trainer publishes the learned model within a few seconds
+        lambda: next((m for m in [b"".join(admin.export_model())] if len(_weights(m)) > 10), None),
+        30,
+        "an exported model with the rewards learned",
+        poll_s=0.25,
+    )
     copy = AzureKeyCredential(service.key_of("copy"))
     other = PersonalizerAdministrationClient(service.url, copy)
     other.import_model(exported)
