@@ -11,7 +11,7 @@ import pytest
 from nba.domain import ROLES
 from tests.contract.fuzzing import fuzz, seed_log
 
-CASES_PER_OPERATION = 25
+CASES_PER_OPERATION = 15
 SEED = 20261201
 
 
