@@ -27,6 +27,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+"""A module's `pytestmark` for tests whose subject does not touch storage (authentication,
+routing, request ids, the documents): they run on SQLite only. Every storage path they pass
+through is tested on both kinds by the storage, service and lifecycle tests."""
+
 
 @functools.cache
 def postgres_url() -> str | None:

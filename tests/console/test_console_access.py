@@ -12,6 +12,9 @@ from nba.clock import utc_now
 from nba.runtime import Runtime
 from nba.storage import keys
 from tests.console.conftest import csrf_token, post_form
+from tests.databases import SQLITE_ONLY
+
+pytestmark = SQLITE_ONLY
 
 
 def test_root_redirects_to_the_console_and_the_console_to_sign_in(app: Flask) -> None:

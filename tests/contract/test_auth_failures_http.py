@@ -7,6 +7,10 @@ import re
 
 import pytest
 
+from tests.databases import SQLITE_ONLY
+
+pytestmark = SQLITE_ONLY
+
 _SECRET = "nba_wrong0123456789abcdefghijklmnop"
 
 

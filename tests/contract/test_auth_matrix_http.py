@@ -7,6 +7,9 @@ import pytest
 from api.openapi import ENDPOINTS
 from nba.domain import ROLES
 from tests.contract.openapi_check import path_template
+from tests.databases import SQLITE_ONLY
+
+pytestmark = SQLITE_ONLY
 
 SECURED = [e for e in ENDPOINTS if e.roles]
 

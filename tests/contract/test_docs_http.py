@@ -8,6 +8,9 @@ from flask.testing import FlaskClient
 from jsonschema import Draft202012Validator
 
 from nba.schemas.examples import EXAMPLES
+from tests.databases import SQLITE_ONLY
+
+pytestmark = SQLITE_ONLY
 
 
 def _examples(document: dict):

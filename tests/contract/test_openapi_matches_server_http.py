@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from jsonschema import Draft202012Validator
 
+from tests.databases import SQLITE_ONLY
+
+pytestmark = SQLITE_ONLY
+
 
 def _body_schema(document: dict, name: str) -> Draft202012Validator:
     schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}

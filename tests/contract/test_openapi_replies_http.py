@@ -7,6 +7,9 @@ import json
 import pytest
 
 from tests.contract.openapi_check import reply_problems
+from tests.databases import SQLITE_ONLY
+
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture

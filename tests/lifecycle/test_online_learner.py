@@ -168,5 +168,8 @@ def test_a_learner_far_behind_leaves_answers_to_the_trainer(runtime: Runtime) ->
         release.set()
         holder.join()
     assert learner.drain(10)
-    assert learner.dropped >= 3 and learner.learned + learner.dropped == len(decisions)
+    # The thread may hold up to one full queue in the batch it waits to learn, so at least
+    # 6 - 2 queued - 2 in that batch are dropped; every answer is either learned or dropped.
+    assert learner.dropped >= len(decisions) - 2 * 2
+    assert learner.learned + learner.dropped == len(decisions)
     learner.stop()
