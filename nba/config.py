@@ -107,10 +107,26 @@ class ServingSettings(_Group):
         return str(getattr(self, f"rate_limit_{role}", ""))
 
 
+DEFAULT_POLICY = "default"
+"""The policy setting that lets the reward mode choose: see `default_policy`."""
+
+
+def default_policy(mode: RewardMode) -> str:
+    """The learner a fresh model uses when the policy setting is "default".
+
+    Under `retention_value` the pooled ridge regressions (policies/pooled.py): a retention
+    answer is a noisy, late, value-weighted reward, and exact least squares over every
+    answer captured 2.4x the value VW's online steps did (benchmarks/retention_learners.py).
+    Otherwise VW (`vw`, squarecb exploration).
+    """
+    return "pooled-ridge" if mode is RewardMode.RETENTION_VALUE else "vw"
+
+
 class LearningSettings(_Group):
     """The policy and its model lifecycle: one trainer of record, every worker swaps."""
 
-    policy: str = "vw"
+    # "default": `pooled-ridge` under reward mode retention_value, else `vw` (Settings.policy_name)
+    policy: str = DEFAULT_POLICY
     policy_params: dict[str, Any] = Field(default_factory=dict)
     online_learning: bool = True
     # Answers waiting for the background learner at most; 0 learns on the request thread.
@@ -209,6 +225,13 @@ class Settings(BaseSettings):
     reward: RewardSettings = RewardSettings()
     evaluation: EvaluationSettings = EvaluationSettings()
     seed: int | None = None
+
+    @property
+    def policy_name(self) -> str:
+        """The policy of a fresh model: the setting, or the reward mode's `default_policy`."""
+        if self.learning.policy == DEFAULT_POLICY:
+            return default_policy(self.reward.mode)
+        return self.learning.policy
 
     def __init__(self, **values: Any) -> None:
         try:

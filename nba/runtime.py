@@ -196,16 +196,16 @@ def build_runtime(
         keys.ensure(settings.serving.bootstrap_admin_key, "admin", "bootstrap")
     # One set of parameters for a policy started from scratch, served and trained alike.
     fresh_params = with_new_offer_floor(
-        settings.learning.policy,
+        settings.policy_name,
         fresh_policy_params(
-            settings.learning.policy, settings.learning.policy_params, settings.reward.mode
+            settings.policy_name, settings.learning.policy_params, settings.reward.mode
         ),
         min_probability=settings.serving.new_offer_min_probability,
         shows=settings.serving.new_offer_shows,
     )
     keeper = ModelKeeper.start(
         database,
-        policy_name=settings.learning.policy,
+        policy_name=settings.policy_name,
         policy_params=fresh_params,
         rng=policy_rng,
         catch_up=learned_kinds(settings.reward.mode) if settings.learning.online_learning else (),

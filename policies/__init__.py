@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from policies.cold_start import ColdStart
     from policies.encoding import NumericEncoder, event_lines
     from policies.linear import LinearThompson, LinUCB
-    from policies.registry import get, names, parameters
+    from policies.pooled import PooledRidge
+    from policies.registry import explores_new_offers, get, names, parameters
     from policies.vw import VWPolicy
 
 _HOMES = {
@@ -38,9 +39,11 @@ _HOMES = {
     "LinUCB": "policies.linear",
     "LinearThompson": "policies.linear",
     "NumericEncoder": "policies.encoding",
+    "PooledRidge": "policies.pooled",
     "UniformRandom": "policies.baselines",
     "VWPolicy": "policies.vw",
     "event_lines": "policies.encoding",
+    "explores_new_offers": "policies.registry",
     "get": "policies.registry",
     "names": "policies.registry",
     "parameters": "policies.registry",
@@ -63,12 +66,14 @@ __all__ = [
     "NumericEncoder",
     "Policy",
     "PolicyError",
+    "PooledRidge",
     "Ranking",
     "Reason",
     "UniformRandom",
     "UnknownPolicy",
     "VWPolicy",
     "event_lines",
+    "explores_new_offers",
     "freeze_features",
     "get",
     "names",

@@ -11,9 +11,10 @@ from policies.base import Policy
 from policies.baselines import ChurnBandRules, UniformRandom
 from policies.errors import InvalidParameter, UnknownPolicy
 from policies.linear import LinearThompson, LinUCB
+from policies.pooled import PooledRidge
 from policies.vw import VWPolicy
 
-__all__ = ["get", "names", "parameters"]
+__all__ = ["explores_new_offers", "get", "names", "parameters"]
 
 _Factory = Callable[..., Policy]
 
@@ -31,6 +32,7 @@ _REGISTRY: dict[str, tuple[_Factory, Mapping[str, object]]] = {
     "rules": (ChurnBandRules, {}),
     "linucb": (LinUCB, {}),
     "lints": (LinearThompson, {}),
+    "pooled-ridge": (PooledRidge, {}),
 }
 
 
@@ -45,6 +47,14 @@ def parameters(name: str) -> tuple[str, ...]:
         raise UnknownPolicy(name, names())
     factory, fixed = _REGISTRY[name]
     return tuple(p for p in inspect.signature(factory).parameters if p not in ("rng", *fixed))
+
+
+def explores_new_offers(name: str) -> bool:
+    """Whether the named policy tries a new offer by itself (an optimistic score for what it
+    has not seen), so that it needs no cold-start floor (UnknownPolicy for an unknown name)."""
+    if name not in _REGISTRY:
+        raise UnknownPolicy(name, names())
+    return bool(getattr(_REGISTRY[name][0], "explores_new_offers", False))
 
 
 def get(name: str, rng: np.random.Generator | None = None, **params: object) -> Policy:

@@ -52,7 +52,7 @@ def model_source(
     if stored is None:
         if version is not None:
             raise NotFound("model version", str(version))
-        name = settings.learning.policy
+        name = settings.policy_name
         params = fresh_policy_params(name, settings.learning.policy_params, settings.reward.mode)
         return ModelSource(name, dict(params), None, None, seed)
     return ModelSource(stored.policy, dict(stored.params), stored.data, stored.version, seed)

@@ -96,7 +96,7 @@ class Trainer:
         if fresh_params is None:
             s = settings
             fresh_params = fresh_policy_params(
-                s.learning.policy, s.learning.policy_params, s.reward.mode
+                s.policy_name, s.learning.policy_params, s.reward.mode
             )
         self._fresh_params = dict(fresh_params)
         self._clock = clock
@@ -227,7 +227,7 @@ class Trainer:
         if self._policy is None or self._version != wanted:
             if base is None:
                 params = self._fresh_params
-                self._policy = policies.get(self._settings.learning.policy, rng=self._rng, **params)
+                self._policy = policies.get(self._settings.policy_name, rng=self._rng, **params)
             else:
                 self._policy = load_policy(base, self._rng)
             self._version = wanted

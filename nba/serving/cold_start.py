@@ -30,6 +30,8 @@ def with_new_offer_floor(
     if min_probability <= 0:
         return chosen
     if not set(_FLOOR) <= set(policies.parameters(policy)):
+        if policies.explores_new_offers(policy):
+            return chosen  # it scores what it has not seen optimistically: no floor needed
         log.warning(
             "policy %r has no cold-start floor: NBA_NEW_OFFER_MIN_PROBABILITY is not applied",
             policy,
