@@ -51,8 +51,8 @@ def test_bad_retention_fields_are_400_naming_the_field(client, headers, body, fi
     assert reply.status_code == 400 and reply.json["error"]["details"]["field"] == field
 
 
-def _retention_runtime(settings, clock=None):
-    retention = settings.model_copy(update={"reward_mode": "retention_value"})
+def _retention_runtime(settings, clock=None, policy="default"):
+    retention = settings.model_copy(update={"reward_mode": "retention_value", "policy": policy})
     runtime = build_runtime(retention) if clock is None else build_runtime(retention, clock)
     for spec in SAMPLE_OFFERS:
         runtime.catalog.add(spec)
@@ -129,13 +129,24 @@ def test_retention_value_learns_with_the_smaller_rate_unless_told_otherwise(sett
 
     assert fresh_rate({}) == 0.5
     told = {"policy_params": {"learning_rate": 0.3}, "reward_mode": "retention_value"}
-    assert fresh_rate(told) == 0.3
-    runtime = _retention_runtime(settings)
+    assert fresh_rate({**told, "policy": "vw"}) == 0.3
+    runtime = _retention_runtime(settings, policy="vw")
     try:
         assert runtime.keeper.with_lock(lambda p: p.params["learning_rate"]) == 0.1
         decide_and_report(runtime, 5)
         saved = runtime.trainer.run().version
         assert dict(saved.params)["learning_rate"] == 0.1
+    finally:
+        runtime.close()
+
+
+def test_retention_value_learns_with_pooled_ridge_unless_a_policy_is_set(settings):
+    runtime = _retention_runtime(settings)
+    try:
+        assert runtime.keeper.with_lock(lambda p: p.name) == "pooled-ridge"
+        decide_and_report(runtime, 5)
+        saved = runtime.trainer.run().version
+        assert saved.policy == "pooled-ridge"
     finally:
         runtime.close()
 

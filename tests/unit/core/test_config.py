@@ -36,8 +36,16 @@ def test_defaults_give_an_embedded_sqlite_database(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     settings = load_settings()
     assert settings.database.resolved_url == f"sqlite:///{tmp_path / '.nba' / 'nba.db'}"
-    assert settings.learning.policy == "vw"
+    assert settings.learning.policy == "default" and settings.policy_name == "vw"
     assert settings.reward.mode is RewardMode.ACCEPTANCE
+
+
+def test_the_default_policy_follows_the_reward_mode_unless_one_is_set():
+    retention = Settings(reward_mode="retention_value")
+    assert retention.policy_name == "pooled-ridge"
+    assert Settings(reward_mode="net_value").policy_name == "vw"
+    assert Settings(reward_mode="retention_value", policy="lints").policy_name == "lints"
+    assert retention.model_copy(update={"reward_mode": "acceptance"}).policy_name == "vw"
 
 
 def test_env_beats_file_and_flags_beat_env(monkeypatch, tmp_path):
