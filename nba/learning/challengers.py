@@ -33,9 +33,11 @@ DEFAULT_CHALLENGERS: Mapping[str, Mapping[str, object]] = {
     "vw-slow": {"policy": "vw", "params": {"learning_rate": 0.1}},
     "lints": {"policy": "lints"},
     "linucb": {"policy": "linucb"},
+    "pooled-ridge": {"policy": "pooled-ridge"},
 }
-"""The challengers when the settings name none: other VW exploration and learning rates, and
-the two linear models that lead VW on the simulator's stationary scenario (issue 15)."""
+"""The challengers when the settings name none: other VW exploration and learning rates, the
+two linear models that lead VW on the simulator's stationary scenario (issue 15), and the
+pooled ridge regressions that lead under `retention_value` (benchmarks/retention_learners.py)."""
 
 
 @dataclass(frozen=True, slots=True)
