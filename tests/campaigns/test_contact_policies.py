@@ -4,7 +4,6 @@ rule in the output and the log, counted by rule in the summary; history read per
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,15 +13,13 @@ import pytest
 import sqlalchemy as sa
 
 from nba.campaigns import CampaignRunner, CampaignSpec
-from nba.domain import Decision, EligibleOffer, Feedback, FeedbackKind
 from nba.errors import InvalidInput
 from nba.runtime import build_runtime
 from nba.serving.contacts import ContactPolicies
 from nba.serving.inputs import DecisionRequest
-from nba.storage import decisions, feedback, get_decision
-from tests.campaigns.conftest import OFFER_IDS
+from nba.storage import get_decision
+from tests.campaigns.conftest import OFFER_IDS, START, contacted
 
-START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 DISCOUNTS = {"discount_10", "discount_25"}
 
 
@@ -41,24 +38,6 @@ def _run(
     runner = CampaignRunner(database, settings, clock=lambda: now)
     done = runner.run(runner.create(spec).id)
     return done, pd.read_parquet(spec.out).set_index("customer_id")
-
-
-def _contacted(database, customer_id: str, offer_id: str, ts: datetime, *, channel: str = "sms",
-               declined: bool = False) -> None:  # fmt: skip
-    """Log a decision that gave `offer_id` at `ts` (and the customer's decline an hour later)."""
-    decision = Decision(
-        id=str(uuid.uuid4()), ts=ts, customer_id=customer_id, churn_score=0.5, context=(),
-        channel=channel, eligible=(EligibleOffer(offer_id, 1, "discount"),), probabilities=(1.0,),
-        scores=(0.0,), chosen=offer_id, propensity=1.0, policy="test", model_version=None,
-    )  # fmt: skip
-    with database.session() as session:
-        decisions.add_decisions(session, [decision])
-        if declined:
-            at = ts + timedelta(hours=1)
-            answer = Feedback(
-                FeedbackKind.ACCEPTANCE, decision.id, False, None, at, "reported", 0.0
-            )
-            feedback.record_once(session, answer)
 
 
 def _excluded(out: pd.DataFrame, customer_id: str) -> dict[str, str]:
@@ -100,13 +79,11 @@ def test_a_customer_at_the_window_limit_gets_no_offer_while_one_under_it_does(
 ):
     ContactPolicies(campaign_db).set_policy({"limits": [{"max_offers": 2, "window_days": 7}]})
     for customer_id in ("c0", "c1"):
-        _contacted(campaign_db, customer_id, "loyalty_programme", START - timedelta(days=6))
-        _contacted(
-            campaign_db, customer_id, "data_bonus", START - timedelta(hours=3), channel="web"
-        )
-    _contacted(campaign_db, "c2", "data_bonus", START - timedelta(days=1))  # one: under the limit
-    _contacted(campaign_db, "c3", "data_bonus", START - timedelta(days=8))  # before the window
-    _contacted(campaign_db, "c3", "data_bonus", START - timedelta(days=1))
+        contacted(campaign_db, customer_id, "loyalty_programme", START - timedelta(days=6))
+        contacted(campaign_db, customer_id, "data_bonus", START - timedelta(hours=3), channel="web")
+    contacted(campaign_db, "c2", "data_bonus", START - timedelta(days=1))  # one: under the limit
+    contacted(campaign_db, "c3", "data_bonus", START - timedelta(days=8))  # before the window
+    contacted(campaign_db, "c3", "data_bonus", START - timedelta(days=1))
     done, out = _run(campaign_db, campaign_settings, _spec(customers, tmp_path))
     for customer_id in ("c0", "c1"):
         assert out.loc[customer_id, "offer_id"] == "no_action"
@@ -123,8 +100,8 @@ def test_a_channel_limit_holds_back_campaigns_on_that_channel_only(
     ContactPolicies(campaign_db).set_policy(
         {"limits": [{"max_offers": 1, "window_days": 7, "channel": "sms"}]}
     )
-    _contacted(campaign_db, "c0", "data_bonus", START - timedelta(days=2), channel="sms")
-    _contacted(campaign_db, "c1", "data_bonus", START - timedelta(days=2), channel="email")
+    contacted(campaign_db, "c0", "data_bonus", START - timedelta(days=2), channel="sms")
+    contacted(campaign_db, "c1", "data_bonus", START - timedelta(days=2), channel="email")
     _, on_email = _run(campaign_db, campaign_settings, _spec(customers, tmp_path, "email",
                                                              channel="email"))  # fmt: skip
     assert on_email["contact_rule"].isna().all()
@@ -142,7 +119,7 @@ def test_a_decline_cools_its_offer_or_its_category_and_another_offer_may_still_b
     ContactPolicies(campaign_db).set_policy({"decline_cooldown": {"offer_days": 30}})
     declined_at = START - timedelta(days=10)
     for i in range(40):
-        _contacted(campaign_db, f"c{i}", "discount_10", declined_at - timedelta(hours=1),
+        contacted(campaign_db, f"c{i}", "discount_10", declined_at - timedelta(hours=1),
                    declined=True)  # fmt: skip
     _, out = _run(campaign_db, campaign_settings, _spec(customers, tmp_path, "offer"))
     cooled = out.loc[[f"c{i}" for i in range(40)]]
@@ -174,9 +151,9 @@ def test_a_channel_quiet_at_the_send_time_is_refused_at_submit(
         runner.create(_spec(customers, tmp_path, send_at=evening))
     assert refused.value.field == "send_at"
     assert refused.value.message == (
-        "send_at: quiet hours: sms is quiet 21:00-08:00 Europe/Berlin (it is 22:30 there) at the send "
-        "time 2026-01-15 21:30 UTC: choose a send time outside the quiet hours (send_at) or "
-        "another channel"
+        "send_at: quiet hours: sms is quiet 21:00-08:00 Europe/Berlin (it is 22:30 there) at "
+        "the send time 2026-01-15 21:30 UTC: choose a send time outside the quiet hours "
+        "(send_at) or another channel"
     )
     assert runner.create(_spec(customers, tmp_path, "email", channel="email", send_at=evening))
     morning = _spec(customers, tmp_path, "morning", send_at=evening + timedelta(hours=11))
@@ -238,7 +215,7 @@ def test_the_history_is_read_in_one_query_per_batch(
     policies.set_policy({"limits": [{"max_offers": 1, "window_days": 7}]})
     policies.suppress({"customer_id": "c5"})
     for i in range(200):
-        _contacted(campaign_db, f"c{i}", "data_bonus", START - timedelta(days=1))
+        contacted(campaign_db, f"c{i}", "data_bonus", START - timedelta(days=1))
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args: object) -> None:
