@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from nba.campaigns.reading import ContextValue, CustomerBatch
 from nba.campaigns.scoring import Scores
@@ -94,7 +95,7 @@ class CampaignContacts:
     ) -> Held:
         """What the policy holds back from each customer of the batch."""
         n, column = customers.size, {o.id: j for j, o in enumerate(offers)}
-        if self.policy.is_empty and not history.suppressions:
+        if not n or (self.policy.is_empty and not history.suppressions):
             return Held.nothing(n, len(offers))
         allowed = np.ones((n, len(offers)), dtype=bool)
         rules: list[str | None] = [None] * n
@@ -107,14 +108,20 @@ class CampaignContacts:
 
         zones = self._zone_fields()
         if zones:  # customers without a history differ by their zones only
-            seen: dict[tuple[ContextValue | None, ...], tuple[str | None, dict[str, str]]] = {}
             values = [_field(customers, f) for f in zones]
-            for i in range(n):
-                key = tuple(v[i] for v in values)
-                if key not in seen:
-                    context = {f: v for f, v in zip(zones, key, strict=True) if v is not None}
-                    seen[key] = self._hold(offers, None, (), context)
-                put(i, *seen[key])
+            codes = np.stack([pd.factorize(pd.Series(v, dtype=object))[0] for v in values])
+            firsts, group = np.unique(codes, axis=1, return_index=True, return_inverse=True)[1:]
+            found = []
+            for i in firsts.tolist():
+                context = {f: v[i] for f, v in zip(zones, values, strict=True) if v[i] is not None}
+                found.append(self._hold(offers, None, (), context))
+            masks = np.ones((len(found), len(offers)), dtype=bool)
+            for g, (_, why) in enumerate(found):
+                masks[g, [column[o] for o in why]] = False
+            group = group.ravel()
+            allowed = masks[group]
+            rules = [found[g][0] if found[g][1] else None for g in group.tolist()]
+            reasons = [found[g][1] or _NONE for g in group.tolist()]
         else:
             rule, why = self._hold(offers, None, (), {})
             if why:
