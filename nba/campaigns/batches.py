@@ -138,4 +138,5 @@ def scored(
     held = (
         Held.nothing(customers.size, k) if screen is None else screen.held(customers, scorer.offers)
     )
-    return held.applied(Scores(rewards, scores.accepts, scores.eligible))
+    offer_ids = [o.id for o in scorer.offers]
+    return held.applied(Scores(rewards, scores.accepts, scores.eligible), offer_ids)

@@ -55,17 +55,20 @@ class Held:
         """Nothing held back from `n` customers over `k` offers."""
         return Held(np.ones((n, k), dtype=bool), [None] * n, [_NONE] * n)
 
-    def applied(self, scores: Scores) -> tuple[Scores, Held]:
-        """The scores with the held offers made ineligible, and what was held of the offers
-        that were eligible (an offer the eligibility rules left out is not held back)."""
+    def applied(self, scores: Scores, offer_ids: Sequence[str]) -> tuple[Scores, Held]:
+        """The scores (columns: `offer_ids`) with the held offers made ineligible, and what was
+        held of the offers that were eligible: as in decide, an offer the eligibility rules
+        left out is not held back by a contact rule too."""
         eligible = scores.eligible & self.allowed
         held = scores.eligible & ~self.allowed
-        rows = np.flatnonzero(held.any(axis=1))
         rules: list[str | None] = [None] * len(self.rules)
         reasons: list[Reasons] = [_NONE] * len(self.rules)
-        for i in rows.tolist():
-            rules[i] = self.rules[i]
-            reasons[i] = self.reasons[i]
+        trimmed = set(np.flatnonzero((~self.allowed & ~scores.eligible).any(axis=1)).tolist())
+        for i in np.flatnonzero(held.any(axis=1)).tolist():
+            rules[i], reasons[i] = self.rules[i], self.reasons[i]
+            if i in trimmed:
+                kept = {offer_ids[j] for j in np.flatnonzero(held[i]).tolist()}
+                reasons[i] = {o: why for o, why in reasons[i].items() if o in kept}
         return (
             Scores(
                 np.where(eligible, scores.rewards, -np.inf),

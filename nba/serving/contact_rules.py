@@ -4,6 +4,8 @@ Each rule leaves `no_action` alone and says, for each offer it holds back, why (
 rule's name: `suppressed:`, `quiet hours:`, `contact limit:`, `cool-down:`). The policy and
 whether any customer is suppressed are re-read at most every `ttl_s` seconds (at once after a
 change made through this process); the counts are read per request, by customer and time.
+`hold` is the rules themselves, on data already read: decide and campaigns
+(`nba.campaigns.contacts`, which reads a batch's history in bulk) both call it.
 """
 
 from __future__ import annotations

@@ -7,14 +7,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from nba.campaigns import CampaignRunner, CampaignSpec
+from nba.campaigns.contacts import CampaignContacts, ContactHistory
+from nba.campaigns.reading import CustomerBatch
+from nba.campaigns.scoring import Scores
+from nba.contact_policy import ContactPolicy, Suppression
+from nba.domain import Offer
 from nba.errors import InvalidInput
 from nba.runtime import build_runtime
+from nba.serving.catalog import NO_ACTION
 from nba.serving.contacts import ContactPolicies
 from nba.serving.inputs import DecisionRequest
 from nba.storage import get_decision
@@ -46,8 +53,10 @@ def _excluded(out: pd.DataFrame, customer_id: str) -> dict[str, str]:
 
 
 def test_a_suppressed_customer_gets_no_offer_and_the_row_and_the_log_say_why(
-    campaign_db, campaign_settings, customers, tmp_path
+    any_db, any_settings, customers, tmp_path
 ):
+    # On PostgreSQL too: the bulk reads and the logged `excluded` JSON differ there.
+    campaign_db, campaign_settings = any_db, any_settings
     policies = ContactPolicies(campaign_db)
     for i in range(10):
         policies.suppress({"customer_id": f"c{i}", "reason": "asked not to be called"})
@@ -233,3 +242,22 @@ def test_the_history_is_read_in_one_query_per_batch(
     assert (out.loc[[f"c{i}" for i in range(200)], "offer_id"] == "no_action").all()
     assert out.loc["c5", "contact_rule"] == "suppressed"
     assert done.summary["contact_rules"]["contact_limit"]["customers"] == 199
+
+
+def test_an_offer_the_eligibility_rules_leave_out_is_not_held_back_by_a_contact_rule_too():
+    customers = CustomerBatch(
+        rows=np.arange(2), customer_ids=["a", "b"], churn_scores=np.array([0.2, 0.9]),
+        contexts=[(), ()],
+    )  # fmt: skip
+    offers = [NO_ACTION, Offer(id="late", name="Late", category="loyalty"),
+              Offer(id="soon", name="Soon", category="loyalty")]  # fmt: skip
+    rules = CampaignContacts(ContactPolicy(), "sms", START, reward_window_days=7.0)
+    history = ContactHistory(suppressions={"a": Suppression("a", "", START, "test")})
+    held = rules.held(customers, offers, history)
+    eligible = np.array([[True, False, True], [True, True, True]])
+    scores = Scores(np.where(eligible, 0.5, -np.inf), np.where(eligible, 0.5, 0.0), eligible)
+    screened, kept = held.applied(scores, [o.id for o in offers])
+    assert screened.eligible.tolist() == [[True, False, False], [True, True, True]]
+    assert kept.rules == ["suppressed", None]
+    assert kept.reasons == [{"soon": "suppressed: on the suppression list"}, {}]
+    assert np.isneginf(screened.rewards[0, 2]) and screened.accepts[0, 2] == 0.0
