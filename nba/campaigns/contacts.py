@@ -193,9 +193,15 @@ class ContactReader:
         with database.session(readonly=True) as session:
             self._any_suppressed = contacts.count_suppressions(session) > 0
 
+    @property
+    def reads(self) -> bool:
+        """Whether there is anything to read: anyone suppressed, or a rule that looks back."""
+        return self._any_suppressed or self._since is not None
+
     def __call__(self, customer_ids: Sequence[str]) -> ContactHistory:
         """The history of `customer_ids` (two queries at most, none when nothing is read)."""
-        if not customer_ids or (not self._any_suppressed and self._since is None):
+        customer_ids = [c for c in customer_ids if c]
+        if not customer_ids or not self.reads:
             return ContactHistory()
         with self._database.session(readonly=True) as session:
             listed = contacts.suppressions_of(session, customer_ids) if self._any_suppressed else {}

@@ -75,11 +75,9 @@ class DaskEngine:
         # hash=False: a key of its own per pass. With the content's hash both passes would
         # share one key, and the first pass releasing it could lose the second's copy.
         shipped = self._client.scatter(job, broadcast=True, hash=False)
-
-        def history(ids: Sequence[str]) -> ContactHistory:
-            return read(job.sampled_ids(ids, sample_rate))
-
-        for _, _, result in self._ordered(job, shipped, _survey_partition, (sample_rate,), history):
+        for _, _, result in self._ordered(
+            job, shipped, _survey_partition, (sample_rate,), read, sample_rate=sample_rate
+        ):
             yield result
 
     def assigned(
@@ -100,12 +98,13 @@ class DaskEngine:
         shipped: Any,
         function: Any,
         args: tuple[object, ...],
-        history: HistoryReader,
+        read: HistoryReader,
         done: Set[int] = frozenset(),
+        sample_rate: float | None = None,
     ) -> Iterator[tuple[int, int, Any]]:
         """(partition index, rows, result) in partition order, `window` partitions at once;
         `function` gets the partition, its first row, the job, `args`, then the history of
-        its customers."""
+        its customers (of those in the sample, with `sample_rate`)."""
         import dask.dataframe as dd
 
         if not str(job.spec.input).lower().endswith((".parquet", ".pq")):
@@ -114,15 +113,17 @@ class DaskEngine:
         sizes = [int(n) for n in frame.map_partitions(len).compute()]
         firsts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int).tolist()
         partitions = frame.to_delayed()
-        ids = _partition_ids(job.spec.input, sizes)
+        ids = _partition_ids(job.spec.input, sizes) if read.reads else None
         pending: deque[tuple[int, Any]] = deque()
         for index, (part, first) in enumerate(zip(partitions, firsts, strict=True)):
-            customer_ids = next(ids)
+            customer_ids = [] if ids is None else next(ids)
             if index in done:
                 pending.append((index, None))
             else:
                 future = self._client.compute(part)
-                known = history(customer_ids)
+                if sample_rate is not None:
+                    customer_ids = job.sampled_ids(customer_ids, sample_rate)
+                known = read(customer_ids)
                 submitted = self._client.submit(
                     function, future, first, shipped, *args, known, pure=False
                 )

@@ -28,8 +28,17 @@ from nba.domain import Offer
 
 Progress = Callable[[int], None]
 """Told how many more input rows are done."""
-HistoryReader = Callable[[Sequence[str]], ContactHistory]
-"""The contact history of some customers, by their ids (`contacts.ContactReader`)."""
+
+
+class HistoryReader(Protocol):
+    """The contact history of some customers, by their ids (`contacts.ContactReader`)."""
+
+    @property
+    def reads(self) -> bool:
+        """Whether there is any history to read (else every call gives an empty one)."""
+        ...
+
+    def __call__(self, customer_ids: Sequence[str]) -> ContactHistory: ...
 
 
 class Engine(Protocol):
@@ -113,7 +122,8 @@ class LocalEngine:
     def surveys(self, job: ScoringJob, sample_rate: float, read: HistoryReader) -> Iterator[Survey]:
         scorer = job.scorer()
         for first, raw in read_batches(job.spec.input, job.spec.batch_size):
-            screen = job.screen(read(job.sampled_ids(customer_ids_of(raw), sample_rate)))
+            ids = job.sampled_ids(customer_ids_of(raw), sample_rate) if read.reads else []
+            screen = job.screen(read(ids))
             yield survey(raw, first, scorer, job.spec, sample_rate, screen)
 
     def assigned(
@@ -130,6 +140,6 @@ class LocalEngine:
             if index in done:
                 yield index, raw.num_rows, None
                 continue
-            screen = job.screen(read(customer_ids_of(raw)))
+            screen = job.screen(read(customer_ids_of(raw) if read.reads else []))
             assigned = assign_batch(raw, first, scorer, job.spec, prices, skip_rows, screen=screen)
             yield index, raw.num_rows, job.recorded(assigned)
