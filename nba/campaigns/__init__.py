@@ -2,7 +2,8 @@
 
 `CampaignRunner` plans a campaign (prices solved on a sample, `duals`) and assigns a file of
 customers batch by batch, logging each assignment as a decision with its propensity and
-keeping a random holdout; `campaign_report` measures its effect over the holdout.
+keeping a random holdout, under the contact policy (`contacts`: the rules of decide, the
+history read per batch); `campaign_report` measures its effect over the holdout.
 """
 
 from nba.campaigns.duals import Solution, choose, dual_bound, solve

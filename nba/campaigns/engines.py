@@ -2,7 +2,9 @@
 
 An engine yields per batch the planning pass's `Survey` and the assigning pass's `Recorded`
 (decision and output rows), batch by batch in file order; the runner does the rest (solving
-the prices, logging, the output file).
+the prices, logging, the output file). The contact history of each batch's customers is
+read through `read` (one bulk read per batch, in the runner's process) and goes with the
+batch to where it runs.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from nba.campaigns.batches import Assigned, Survey, assign_batch, survey
+from nba.campaigns.batches import Assigned, Survey, assign_batch, in_sample, survey
+from nba.campaigns.contacts import BatchScreen, CampaignContacts, ContactHistory
 from nba.campaigns.model import ModelSource
-from nba.campaigns.reading import read_batches
+from nba.campaigns.reading import customer_ids_of, read_batches
 from nba.campaigns.records import Recorded, recorded
 from nba.campaigns.scoring import CampaignScorer
 from nba.campaigns.spec import CampaignSpec
@@ -27,12 +30,25 @@ Progress = Callable[[int], None]
 """Told how many more input rows are done."""
 
 
+class HistoryReader(Protocol):
+    """The contact history of some customers, by their ids (`contacts.ContactReader`)."""
+
+    @property
+    def reads(self) -> bool:
+        """Whether there is any history to read (else every call gives an empty one)."""
+        ...
+
+    def __call__(self, customer_ids: Sequence[str]) -> ContactHistory: ...
+
+
 class Engine(Protocol):
     """Runs a campaign's two passes over its input, batch by batch (`name` in its plan)."""
 
     name: str
 
-    def surveys(self, job: ScoringJob, sample_rate: float) -> Iterator[Survey]: ...
+    def surveys(
+        self, job: ScoringJob, sample_rate: float, read: HistoryReader
+    ) -> Iterator[Survey]: ...
 
     def assigned(
         self,
@@ -40,11 +56,13 @@ class Engine(Protocol):
         prices: npt.NDArray[np.float64],
         skip_rows: Sequence[int],
         done: Set[int],
+        read: HistoryReader,
     ) -> Iterator[tuple[int, int, Recorded | None]]: ...
 
 
 class ScoringJob:
-    """What every batch needs: the spec, the model, the offers, the time of the campaign."""
+    """What every batch needs: the spec, the model, the offers, the time of the campaign
+    (its send time) and the contact policy it runs under."""
 
     def __init__(
         self,
@@ -55,6 +73,7 @@ class ScoringJob:
         reward_mode: RewardMode,
         reward_scale: float,
         now: datetime,
+        contacts: CampaignContacts,
     ) -> None:
         self.spec = spec
         self.source = source
@@ -62,6 +81,16 @@ class ScoringJob:
         self.reward_mode = reward_mode
         self.reward_scale = reward_scale
         self.now = now
+        self.contacts = contacts
+
+    def screen(self, history: ContactHistory) -> BatchScreen:
+        """The contact policy with the history of one batch's customers."""
+        return BatchScreen(self.contacts, history)
+
+    def sampled_ids(self, customer_ids: Sequence[str], sample_rate: float) -> list[str]:
+        """Those of `customer_ids` the planning pass scores (whose history it needs)."""
+        mask = in_sample(customer_ids, self.spec, sample_rate).tolist()
+        return [c for c, wanted in zip(customer_ids, mask, strict=True) if wanted]
 
     def recorded(self, assigned: Assigned) -> Recorded:
         """A batch's assignments as decision and output rows."""
@@ -90,10 +119,12 @@ class LocalEngine:
 
     name = "local"
 
-    def surveys(self, job: ScoringJob, sample_rate: float) -> Iterator[Survey]:
+    def surveys(self, job: ScoringJob, sample_rate: float, read: HistoryReader) -> Iterator[Survey]:
         scorer = job.scorer()
         for first, raw in read_batches(job.spec.input, job.spec.batch_size):
-            yield survey(raw, first, scorer, job.spec, sample_rate)
+            ids = job.sampled_ids(customer_ids_of(raw), sample_rate) if read.reads else []
+            screen = job.screen(read(ids))
+            yield survey(raw, first, scorer, job.spec, sample_rate, screen)
 
     def assigned(
         self,
@@ -101,6 +132,7 @@ class LocalEngine:
         prices: npt.NDArray[np.float64],
         skip_rows: Sequence[int],
         done: Set[int],
+        read: HistoryReader,
     ) -> Iterator[tuple[int, int, Recorded | None]]:
         """(batch index, rows in the batch, its assignments or None when `done` holds it)."""
         scorer = job.scorer()
@@ -108,5 +140,6 @@ class LocalEngine:
             if index in done:
                 yield index, raw.num_rows, None
                 continue
-            assigned = assign_batch(raw, first, scorer, job.spec, prices, skip_rows)
+            screen = job.screen(read(customer_ids_of(raw) if read.reads else []))
+            assigned = assign_batch(raw, first, scorer, job.spec, prices, skip_rows, screen=screen)
             yield index, raw.num_rows, job.recorded(assigned)

@@ -24,9 +24,16 @@ OUTPUT_SCHEMA = pa.schema(
         ("explored", pa.bool_()),
         ("row", pa.int64()),
         ("decision_id", pa.string()),
+        ("contact_rule", pa.string()),
+        ("excluded", pa.string()),
     ]
 )
-"""The output file's columns: the contract's five first, then what helps to follow one up."""
+"""The output file's columns: the contract's five first, then what helps to follow one up.
+
+`contact_rule` names the contact rule that held offers back from the customer (suppressed,
+quiet_hours, contact_limit, cooldown; empty: none), `excluded` lists those offers with why,
+as JSON (`[{"offer_id": ..., "reason": ...}]`), as the decision records them.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,8 @@ def decision_rows(
         for o in offers
     ]  # fmt: skip
     a, s, c = assigned.assignments, assigned.scores, assigned.customers
+    version = {o.id: o.version for o in offers}
+    held = assigned.held.reasons
     eligible_json: dict[bytes, tuple[list[int], str]] = {}
     probabilities = a.probabilities.tolist()
     rewards = s.rewards.tolist()
@@ -103,10 +112,17 @@ def decision_rows(
                 "propensity": propensity[i],
                 "policy": policy,
                 "model_version": model_version,
-                "excluded": None,
+                "excluded": _excluded_json(held[i], version) if held[i] else None,
             }
         )
     return rows
+
+
+def _excluded_json(reasons: Mapping[str, str], version: Mapping[str, int]) -> str:
+    """The decision's `excluded` (`storage._json.excluded_to_json`'s form), as JSON text."""
+    return orjson.dumps(
+        [{"offer_id": o, "version": version[o], "reason": why} for o, why in reasons.items()]
+    ).decode()
 
 
 def assignment_rows(output: pa.Table) -> list[dict[str, object]]:
@@ -119,7 +135,7 @@ def assignment_rows(output: pa.Table) -> list[dict[str, object]]:
 
 def output_table(assigned: Assigned, decisions: Sequence[Mapping[str, object]]) -> pa.Table:
     """The batch's rows of the output file."""
-    a, c = assigned.assignments, assigned.customers
+    a, c, held = assigned.assignments, assigned.customers, assigned.held
     return pa.table(
         {
             "customer_id": c.customer_ids,
@@ -131,6 +147,13 @@ def output_table(assigned: Assigned, decisions: Sequence[Mapping[str, object]]) 
             "explored": a.explored,
             "row": c.rows,
             "decision_id": [d["id"] for d in decisions],
+            "contact_rule": held.rules,
+            "excluded": [
+                orjson.dumps([{"offer_id": o, "reason": why} for o, why in r.items()]).decode()
+                if r
+                else None
+                for r in held.reasons
+            ],
         },
         schema=OUTPUT_SCHEMA,
     )

@@ -53,6 +53,7 @@ def campaign_report(campaign: Campaign, figures: Sequence[GroupFigures]) -> dict
         "campaign_id": campaign.id,
         "status": campaign.status,
         "offers": _offers(campaign.summary, figures),
+        "contact_rules": campaign.summary.get("contact_rules"),
         "arms": arms,
         "effect": {
             "accept_rate": accepts,

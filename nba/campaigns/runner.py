@@ -6,9 +6,14 @@ a sample of at most `sample_size` treated customers, on which the prices are sol
 is stored; the assigning pass then scores every batch, assigns it with the plan's prices,
 writes its part of the output and commits its decisions and assignment rows together.
 
-A rerun after a crash continues: the stored plan (prices, model version, time) is reused, so
-every batch gets the same assignments; batches whose part and decisions are in are skipped,
-and the (campaign, customer) key refuses any second assignment of a customer.
+A rerun after a crash continues: the stored plan (prices, model version, time, contact
+policy) is reused, so every batch gets the same assignments; batches whose part and
+decisions are in are skipped, and the (campaign, customer) key refuses any second assignment
+of a customer.
+
+Both passes assign under the contact policy (`nba.campaigns.contacts`) at the campaign's
+send time, on its channel. A channel in quiet hours then for every customer (a window read on
+its own clock) is refused when the campaign is submitted, and again when it is planned.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import pyarrow.parquet as pq
 
 from nba.campaigns import output
 from nba.campaigns.batches import Survey
+from nba.campaigns.contacts import CampaignContacts, ContactReader
 from nba.campaigns.engines import Engine, LocalEngine, ScoringJob
 from nba.campaigns.model import model_source
 from nba.campaigns.planning import prices_of, solve_prices
@@ -35,9 +41,13 @@ from nba.campaigns.spec import CampaignSpec
 from nba.campaigns.summary import summarise
 from nba.clock import parse_time, utc_now
 from nba.config import RewardMode, Settings
+from nba.contact_policy import ContactPolicy
 from nba.domain import NO_ACTION_ID, Campaign, Offer
 from nba.errors import Conflict, InvalidInput, NotFound
+from nba.schemas import parse
+from nba.schemas.contacts import ContactPolicyBody, contact_policy_reply
 from nba.serving.catalog import NO_ACTION
+from nba.serving.contact_rules import quiet_for_everyone, read_policy
 from nba.storage import Database, campaigns, offers
 
 log = logging.getLogger(__name__)
@@ -66,13 +76,15 @@ class CampaignRunner:
     def create(self, spec: CampaignSpec) -> Campaign:
         """A new pending campaign, or the unfinished one with the same terms (to resume).
 
-        Conflict when another campaign with other terms writes the same output file.
+        Conflict when another campaign with other terms writes the same output file;
+        InvalidInput naming `send_at` when the channel is in quiet hours at the send time.
         """
         with self._database.session() as session:
             for existing in campaigns.list_campaigns(session, limit=1000):
                 if existing.spec.get("out") != spec.out:
                     continue
-                if dict(existing.spec) == spec.as_dict() | {"seed": existing.spec.get("seed")}:
+                terms = CampaignSpec.from_dict(existing.spec).as_dict()
+                if terms == spec.as_dict() | {"seed": existing.spec.get("seed")}:
                     return existing
                 if existing.status == "done":
                     continue
@@ -81,6 +93,7 @@ class CampaignRunner:
                     "terms: finish it or choose another --out"
                 )
             self._offers(spec)  # unknown or inactive offers: refused before anything is stored
+            _refuse_quiet(read_policy(session), spec, spec.send_at or self._clock())
             return campaigns.add_campaign(session, uuid.uuid4().hex, spec.as_dict(), self._clock())
 
     def get(self, campaign_id: str) -> Campaign:
@@ -139,7 +152,7 @@ class CampaignRunner:
             raise InvalidInput(
                 "budget", "budgets need the acceptance or net_value reward mode (expected accepts)"
             )
-        now = parse_time(str(plan["now"]), "now") if plan else self._clock()
+        now = parse_time(str(plan["now"]), "now") if plan else spec.send_at or self._clock()
         return ScoringJob(
             spec,
             source,
@@ -147,7 +160,20 @@ class CampaignRunner:
             reward_mode=reward.mode,
             reward_scale=reward.scale,
             now=now,
+            contacts=CampaignContacts(
+                self._contact_policy(plan),
+                spec.channel,
+                now,
+                reward_window_days=reward.window_days,
+            ),
         )
+
+    def _contact_policy(self, plan: Mapping[str, object] | None) -> ContactPolicy:
+        """The plan's contact policy, or (before the plan) the one in force."""
+        if plan is not None and isinstance(plan.get("contact_policy"), Mapping):
+            return parse(ContactPolicyBody, plan["contact_policy"]).policy()
+        with self._database.session(readonly=True) as session:
+            return read_policy(session)
 
     def _offers(self, spec: CampaignSpec) -> list[Offer]:
         """The campaign's offers at their latest version, no_action first."""
@@ -172,11 +198,12 @@ class CampaignRunner:
         engine: Engine,
         progress: Progress | None,
     ) -> dict[str, object]:
+        _refuse_quiet(job.contacts.policy, spec, job.now)
         total = count_rows(spec.input)
         rate = min(1.0, spec.sample_size / max(total * (1.0 - spec.holdout), 1.0))
         surveys: list[Survey] = []
         done = 0
-        for part in engine.surveys(job, rate):
+        for part in engine.surveys(job, rate, ContactReader(self._database, job.contacts)):
             # Keep the sample, the bad rows and the id hashes; drop nothing else is held.
             surveys.append(part)
             done += part.good + len(part.bad)
@@ -216,6 +243,7 @@ class CampaignRunner:
             "model_seed": job.source.seed,
             "policy": job.source.policy,
             "now": job.now.isoformat(),
+            "contact_policy": contact_policy_reply(job.contacts.policy),
             "rows": total,
             "good_rows": sum(s.good for s in surveys) - len(repeated),
             "bad_rows": len(bad),
@@ -245,9 +273,11 @@ class CampaignRunner:
         # One writer thread logs batch k while batch k + 1 is scored: the database driver and
         # the Parquet writer let go of the GIL while they work. Batches are logged in order.
         pending: deque[tuple[Future[None], int]] = deque()
+        read = ContactReader(self._database, job.contacts)
         with ThreadPoolExecutor(1, thread_name_prefix="campaign-log") as writer:
             try:
-                for index, size, recorded in engine.assigned(job, prices, repeated, done_batches):
+                batches = engine.assigned(job, prices, repeated, done_batches, read)
+                for index, size, recorded in batches:
                     done += size
                     write = writer.submit(self._log_batch, campaign_id, spec, index, recorded, done)
                     pending.append((write, done))
@@ -331,6 +361,17 @@ class CampaignRunner:
                 error=error,
                 finished_at=finished_at,
             )
+
+
+def _refuse_quiet(policy: ContactPolicy, spec: CampaignSpec, send_at: datetime) -> None:
+    """InvalidInput naming `send_at` when the campaign's channel is quiet then for everyone."""
+    why = quiet_for_everyone(policy, spec.channel, send_at)
+    if why is not None:
+        raise InvalidInput(
+            "send_at",
+            f"{why} at the send time {send_at:%Y-%m-%d %H:%M} UTC: choose a send time "
+            "outside the quiet hours (send_at) or another channel",
+        )
 
 
 def _repeated(surveys: Sequence[Survey]) -> list[BadRow]:

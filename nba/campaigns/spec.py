@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Literal, TypeVar
 
+from nba.clock import parse_time
 from nba.domain import NO_ACTION_ID
 from nba.errors import InvalidInput
 
@@ -27,7 +29,9 @@ class CampaignSpec:
     given a uniformly drawn eligible offer, so that the campaign can be evaluated and learned
     from. `bad_rows`: `refuse` stops before anything is written when a row is bad, `skip`
     leaves bad rows out and lists them. `seed` keys every draw (holdout, exploration, sample),
-    so a rerun and another engine draw the same for each customer.
+    so a rerun and another engine draw the same for each customer. `send_at` is when the
+    customers will be contacted on `channel` (None: when the campaign is planned): the contact
+    policy is read then (quiet hours, window limits, cool-downs) and so are the offers' dates.
     """
 
     input: str
@@ -42,8 +46,11 @@ class CampaignSpec:
     channel: str | None = None
     batch_size: int = DEFAULT_BATCH_SIZE
     sample_size: int = DEFAULT_SAMPLE_SIZE
+    send_at: datetime | None = None
 
     def __post_init__(self) -> None:
+        if self.send_at is not None:
+            object.__setattr__(self, "send_at", parse_time(self.send_at, "send_at").astimezone(UTC))
         if not self.offers:
             raise InvalidInput("offers", "name at least one offer")
         if len(set(self.offers)) < len(self.offers):
@@ -79,6 +86,7 @@ class CampaignSpec:
         data["offers"] = list(self.offers)
         data["budgets"] = dict(self.budgets)
         data["spend"] = dict(self.spend)
+        data["send_at"] = None if self.send_at is None else self.send_at.isoformat()
         return data
 
     @classmethod
@@ -86,6 +94,7 @@ class CampaignSpec:
         """The spec `as_dict` wrote (or a request body of the same shape)."""
         bad_rows = data.get("bad_rows", "refuse")
         channel = data.get("channel")
+        send_at = data.get("send_at")
         return cls(
             input=str(data["input"]),
             out=str(data["out"]),
@@ -99,6 +108,7 @@ class CampaignSpec:
             channel=None if channel is None else str(channel),
             batch_size=_number(data, "batch_size", int),
             sample_size=_number(data, "sample_size", int),
+            send_at=None if send_at is None else parse_time(send_at, "send_at"),
         )
 
 

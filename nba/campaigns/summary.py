@@ -1,13 +1,17 @@
 """What a finished campaign holds, per offer: assignments, expected accepts and spend, budget
-use and shadow price; counted while its parts are joined into the output file."""
+use and shadow price, and what the contact rules held back; counted while its parts are
+joined into the output file."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import orjson
+import pyarrow as pa
 
 from nba.campaigns import output
+from nba.campaigns.contacts import exclusion_counts
 from nba.campaigns.spec import CampaignSpec
 from nba.domain import Offer
 
@@ -22,7 +26,10 @@ def summarise(
     accepts = np.zeros(k)
     reward = np.zeros(k)
     held = explored = rows = 0
+    customers_held, offers_held = exclusion_counts(), exclusion_counts()
+    by_offer = {o.id: exclusion_counts() for o in offers}
     for table in output.join_parts(spec.out):
+        _count_exclusions(table, customers_held, offers_held, by_offer)
         ids = np.array([column[o] for o in table.column("offer_id").to_pylist()], dtype=int)
         is_held = table.column("holdout").to_numpy(zero_copy_only=False)
         treated = ~is_held
@@ -56,6 +63,7 @@ def summarise(
                 "budget_use": None if not cap else float(accepts[j] / cap),
                 "shadow_price": float(prices.get(offer.id, 0.0)),
                 "is_binding": bool(prices.get(offer.id, 0.0) > 0),
+                "held_back": by_offer[offer.id],
             }
         )
     return {
@@ -65,5 +73,28 @@ def summarise(
         "explored": explored,
         "bad_rows": plan["bad_rows"],
         "expected_reward": float(reward.sum()),
+        "contact_rules": {
+            rule: {"customers": customers_held[rule], "offers": offers_held[rule]}
+            for rule in customers_held
+        },
         "offers": per_offer,
     }
+
+
+def _count_exclusions(
+    table: pa.Table,
+    customers: dict[str, int],
+    offers: dict[str, int],
+    by_offer: Mapping[str, dict[str, int]],
+) -> None:
+    """Add a part's exclusions: customers each rule held offers back from, the (customer,
+    offer) pairs it held back, and those of each offer."""
+    rules = table.column("contact_rule").to_pylist()
+    for rule, excluded in zip(rules, table.column("excluded").to_pylist(), strict=True):
+        if rule is None or excluded is None:
+            continue
+        held = orjson.loads(excluded)
+        customers[rule] += 1
+        offers[rule] += len(held)
+        for entry in held:
+            by_offer[entry["offer_id"]][rule] += 1

@@ -60,7 +60,18 @@ def command() -> None:
     show_default=True,
     help="A bad row stops the campaign before anything is written, or is left out (listed).",
 )
-@click.option("--channel", default=None, help="Channel of the campaign's decisions.")
+@click.option(
+    "--channel",
+    default=None,
+    help="Channel the customers are contacted on (its contact limits and quiet hours apply).",
+)
+@click.option(
+    "--send-at",
+    default=None,
+    metavar="TIME",
+    help="When the customers are contacted, ISO 8601 (default: now); the contact policy is "
+    "read at that time, and a channel in quiet hours then is refused.",
+)
 @click.option("--seed", type=int, default=None, help="Seed of every draw (default: new).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=20_000, show_default=True)
 @click.option(
@@ -88,6 +99,7 @@ def run(
     out: str,
     bad_rows: str,
     channel: str | None,
+    send_at: str | None,
     seed: int | None,
     batch_size: int,
     sample_size: int,
@@ -99,14 +111,16 @@ def run(
     """Assign each customer of IN (.parquet or .csv) the offer of highest expected reward
     under the budgets; log each assignment as a decision tagged with the campaign.
 
-    IN has `customer_id`, `churn_score` and context columns. Rerun the same command after a
-    crash to continue: no customer is assigned twice. Prints per offer the expected accepts,
-    budget use and shadow price; the last line is the campaign id.
+    IN has `customer_id`, `churn_score` and context columns. The contact policy applies
+    (suppression list, window limits, cool-downs, quiet hours). Rerun the same command after
+    a crash to continue: no customer is assigned twice. Prints per offer the expected
+    accepts, budget use and shadow price; the last line is the campaign id.
     """
     import numpy as np
 
     from nba.campaigns import CampaignRunner, CampaignSpec, parse_limits
     from nba.campaigns.spec import with_budgeted
+    from nba.clock import parse_time
 
     caps, money = parse_limits(budgets, "budget"), parse_limits(spend, "spend")
     named = tuple(dict.fromkeys(o.strip() for o in offers.split(",") if o.strip()))
@@ -123,6 +137,7 @@ def run(
         channel=channel,
         batch_size=batch_size,
         sample_size=sample_size,
+        send_at=None if send_at is None else parse_time(send_at, "send_at"),
     )
     settings = settings_from(database_url, data_dir)
     database = open_database(settings)
@@ -142,6 +157,7 @@ def run(
         f"{summary['explored']} explored, {summary['bad_rows']} bad rows) -> {summary['out']}",
         err=True,
     )
+    click.echo(contact_rules_line(summary), err=True)
     click.echo(done.id)
 
 
@@ -173,6 +189,7 @@ def report_text(data: dict[str, object]) -> str:
     lines = [f"campaign {data['campaign_id']} ({data['status']})"]
     summary = {"offers": data["offers"]}
     lines.append(_offers_table(summary, observed=True))
+    lines.append(contact_rules_line(data))
     arms = data["arms"]
     effect = data["effect"]
     assert isinstance(arms, dict) and isinstance(effect, dict)
@@ -197,6 +214,17 @@ def report_text(data: dict[str, object]) -> str:
                 f"{label}: {e['difference']:.4g} [{e['ci_low']:.4g}, {e['ci_high']:.4g}] (95%)"
             )
     return "\n".join(lines)
+
+
+def contact_rules_line(data: Mapping[str, object]) -> str:
+    """How many customers each contact rule held offers back from (and how many offers)."""
+    rules = data.get("contact_rules")
+    if not isinstance(rules, Mapping):
+        return "contact rules: not applied (campaign run before they were)"
+    counts = ", ".join(
+        f"{rule} {c['customers']} ({c['offers']} offers)" for rule, c in rules.items()
+    )
+    return f"customers the contact rules held offers back from: {counts}"
 
 
 def _offers_table(summary: Mapping[str, object], *, observed: bool = False) -> str:

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from nba.campaigns.spec import CampaignSpec, with_budgeted
 from nba.domain import Campaign
 from nba.errors import InvalidInput, NotFound
-from nba.schemas._common import OFFER_ID_PATTERN, Body, OneOf, Reply, Timestamp
+from nba.schemas._common import OFFER_ID_PATTERN, Body, OneOf, Reply, Time, Timestamp
 
 CAMPAIGN_STATUSES = ("pending", "running", "done", "failed")
 
@@ -49,7 +49,14 @@ class CampaignBody(Body):
     holdout: float = Field(0.05, ge=0, lt=1)
     exploration: float = Field(0.05, ge=0, lt=1)
     bad_rows: Literal["refuse", "skip"] = "refuse"
-    channel: str | None = Field(None, max_length=200)
+    channel: str | None = Field(
+        None, max_length=200, description="channel the customers are contacted on"
+    )
+    send_at: Time | None = Field(
+        None,
+        description="when the customers are contacted (default: when the campaign is planned); "
+        "the contact policy is read then, and a channel in quiet hours then is refused",
+    )
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
 
     @field_validator("offers")
@@ -75,6 +82,7 @@ def campaign_spec(body: CampaignBody, folder: Path, seed: int) -> CampaignSpec:
         exploration=body.exploration,
         bad_rows=body.bad_rows,
         channel=body.channel,
+        send_at=body.send_at,
     )
 
 

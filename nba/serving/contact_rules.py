@@ -4,6 +4,8 @@ Each rule leaves `no_action` alone and says, for each offer it holds back, why (
 rule's name: `suppressed:`, `quiet hours:`, `contact limit:`, `cool-down:`). The policy and
 whether any customer is suppressed are re-read at most every `ttl_s` seconds (at once after a
 change made through this process); the counts are read per request, by customer and time.
+`hold` is the rules themselves, on data already read: decide and campaigns
+(`nba.campaigns.contacts`, which reads a batch's history in bulk) both call it.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from nba.contact_policy import ContactLimit, ContactPolicy, DeclineCooldown
+from nba.contact_policy import ContactLimit, ContactPolicy, DeclineCooldown, Suppression
 from nba.domain import NO_ACTION_ID, ContextValue, Decision, Offer
 from nba.errors import InvalidInput
 from nba.schemas import parse
@@ -75,50 +78,27 @@ class ContactRules:
         contacts_ = [o for o in offers if o.id != NO_ACTION_ID]
         if not contacts_ or (policy.is_empty and not any_suppressed):
             return list(offers), []
-        rule, why = _quiet(policy, channel, now, context or {})
-        held: dict[str, str] = {}
-        span = self._span(policy, channel)
-        if why is None and (any_suppressed or span is not None):
-            history: list[Contact] = []
+        context = context or {}
+        entry: Suppression | None = None
+        history: list[Contact] = []
+        span = history_span(policy, channel, self._reward_window)
+        is_quiet = _quiet(policy, channel, now, context)[1] is not None
+        if not is_quiet and (any_suppressed or span is not None):
             with self._database.session(readonly=True) as session:
-                rule, why = self._suppressed(session, customer_id, now, any_suppressed)
-                if why is None and span is not None:
+                if any_suppressed:
+                    entry = contacts.get_suppression(session, customer_id)
+                if span is not None and not is_suppressed(entry, now):
                     history = contacts.recent_contacts(session, customer_id, now - span)
-            if why is None and span is not None:
-                mine = [d for d in earlier if d.customer_id == customer_id]
-                rule, why = _over_limit(policy, channel, now, history, mine)
-                if why is None and policy.cooldown.longest_days > 0:
-                    held = _cooling(policy.cooldown, contacts_, history, now)
-                    rule = "cooldown" if held else None
-        if why is not None:
-            held = {o.id: why for o in contacts_}
+        mine = [d for d in earlier if d.customer_id == customer_id]
+        rule, held = hold(
+            policy, channel, now, contacts_, suppression=entry, history=history,
+            earlier=mine, context=context,
+        )  # fmt: skip
         if rule is not None:
             with self._lock:
                 self._refusals[rule] += 1
         allowed = [o for o in offers if o.id not in held]
         return allowed, [(o, held[o.id]) for o in offers if o.id in held]
-
-    def _suppressed(
-        self, session: Session, customer_id: str, now: datetime, any_suppressed: bool
-    ) -> tuple[str | None, str | None]:
-        if not any_suppressed:
-            return None, None
-        entry = contacts.get_suppression(session, customer_id)
-        if entry is None or not entry.is_in_force(now):
-            return None, None
-        until = "" if entry.expires_at is None else f" until {_when(entry.expires_at)}"
-        because = f" ({entry.reason})" if entry.reason else ""
-        return "suppressed", f"suppressed: on the suppression list{until}{because}"
-
-    def _span(self, policy: ContactPolicy, channel: str | None) -> timedelta | None:
-        """How far back the customer's contacts matter for this request (None: not at all):
-        the longest window that applies, or a cool-down plus the reward window (a decline
-        comes at most that long after its decision)."""
-        windows = [x.window_days for x in policy.limits if x.channel in (None, channel)]
-        spans = [timedelta(days=w) for w in windows]
-        if policy.cooldown.longest_days > 0:
-            spans.append(timedelta(days=policy.cooldown.longest_days) + self._reward_window)
-        return max(spans, default=None)
 
     def _current(self) -> tuple[ContactPolicy, bool]:
         now = time.monotonic()
@@ -132,15 +112,86 @@ class ContactRules:
 
     def _load(self) -> tuple[ContactPolicy, bool]:
         with self._database.session(readonly=True) as session:
-            document = contacts.get_policy_json(session)
-            any_suppressed = contacts.count_suppressions(session) > 0
-        if document is None:
-            return ContactPolicy(), any_suppressed
-        try:
-            return parse(ContactPolicyBody, document).policy(), any_suppressed
-        except InvalidInput as error:
-            log.warning("the stored contact policy cannot be read, none applies: %s", error)
-            return ContactPolicy(), any_suppressed
+            return read_policy(session), contacts.count_suppressions(session) > 0
+
+
+def read_policy(session: Session) -> ContactPolicy:
+    """The stored policy; an empty one (restricting nothing) when none was set, or when the
+    stored document cannot be read (logged as a WARNING)."""
+    document = contacts.get_policy_json(session)
+    if document is None:
+        return ContactPolicy()
+    try:
+        return parse(ContactPolicyBody, document).policy()
+    except InvalidInput as error:
+        log.warning("the stored contact policy cannot be read, none applies: %s", error)
+        return ContactPolicy()
+
+
+def hold(
+    policy: ContactPolicy,
+    channel: str | None,
+    now: datetime,
+    offers: Sequence[Offer],
+    *,
+    suppression: Suppression | None,
+    history: Sequence[Contact],
+    earlier: Sequence[Decision] = (),
+    context: Mapping[str, ContextValue],
+) -> tuple[str | None, dict[str, str]]:
+    """The rule that holds offers of `offers` back from one customer (None: none), and why
+    each is held, by offer id; `no_action` is never held.
+
+    The rules go in order: quiet hours, the suppression list, window limits (each holds every
+    offer), then the cool-downs (each offer by its own and its category's declines).
+    `suppression` is the customer's entry (None: not listed), `history` their contacts since
+    `history_span` before `now`, `earlier` their decisions not yet in the log.
+    """
+    contacts_ = [o for o in offers if o.id != NO_ACTION_ID]
+    if not contacts_:
+        return None, {}
+    rule, why = _quiet(policy, channel, now, context)
+    if why is None and is_suppressed(suppression, now):
+        assert suppression is not None
+        rule, why = "suppressed", _suppressed_words(suppression)
+    if why is None:
+        rule, why = _over_limit(policy, channel, now, history, earlier)
+    if why is not None:
+        return rule, {o.id: why for o in contacts_}
+    if not policy.cooldown.longest_days:
+        return None, {}
+    held = _cooling(policy.cooldown, contacts_, history, now)
+    return ("cooldown" if held else None), held
+
+
+def is_suppressed(entry: Suppression | None, now: datetime) -> bool:
+    """Whether a suppression entry (None: not listed) holds at `now`."""
+    return entry is not None and entry.is_in_force(now)
+
+
+def history_span(
+    policy: ContactPolicy, channel: str | None, reward_window: timedelta
+) -> timedelta | None:
+    """How far back a customer's contacts matter for a decision on `channel` (None: not at
+    all): the longest window that applies, or a cool-down plus the reward window (a decline
+    comes at most that long after its decision)."""
+    spans = [timedelta(days=x.window_days) for x in policy.limits if x.channel in (None, channel)]
+    if policy.cooldown.longest_days > 0:
+        spans.append(timedelta(days=policy.cooldown.longest_days) + reward_window)
+    return max(spans, default=None)
+
+
+def quiet_for_everyone(policy: ContactPolicy, channel: str | None, now: datetime) -> str | None:
+    """Why `channel` is quiet at `now` for every customer (a window read on its own clock,
+    not the customer's zone), or None."""
+    fixed = tuple(q for q in policy.quiet_hours if q.timezone_field is None)
+    return _quiet(replace(policy, quiet_hours=fixed), channel, now, {})[1]
+
+
+def _suppressed_words(entry: Suppression) -> str:
+    until = "" if entry.expires_at is None else f" until {_when(entry.expires_at)}"
+    because = f" ({entry.reason})" if entry.reason else ""
+    return f"suppressed: on the suppression list{until}{because}"
 
 
 def _cooling(

@@ -171,7 +171,7 @@ def _to_campaign(row: CampaignRow) -> Campaign:
     )
 
 
-DECISION_JSON_COLUMNS = ("context", "eligible", "probabilities", "scores")
+DECISION_JSON_COLUMNS = ("context", "eligible", "probabilities", "scores", "excluded")
 """The decision columns `add_encoded_decisions` takes as JSON text."""
 
 

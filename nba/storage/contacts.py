@@ -7,11 +7,13 @@ rows in a window, never a scan of the log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import orjson
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 
 from nba.clock import parse_time
@@ -149,7 +151,7 @@ class Contact:
     declined_at: datetime | None
 
 
-_CONTACTS = (
+_CONTACTS_OF = (
     sa.select(
         col(DecisionRow.ts),
         col(DecisionRow.channel),
@@ -167,28 +169,83 @@ _CONTACTS = (
             col(OfferRow.version) == DecisionRow.chosen_version,
         ),
     )
-    .where(col(DecisionRow.customer_id) == sa.bindparam("customer_id"))
     .where(col(DecisionRow.ts) >= sa.bindparam("since"))
     .where(col(DecisionRow.chosen) != NO_ACTION_ID)
 )
+"""Contacts since `since` with their outcomes and offer versions, of customers yet to name."""
+_CONTACTS = _CONTACTS_OF.where(col(DecisionRow.customer_id) == sa.bindparam("customer_id"))
 
 
 def recent_contacts(session: Session, customer_id: str, since: datetime) -> list[Contact]:
     """The customer's contacts decided at or after `since`, with their declines: one range of
     `ix_decisions_customer_ts`, each joined to its outcome and offer version by key."""
     rows = session.execute(_CONTACTS, {"customer_id": customer_id, "since": since})
-    return [
-        Contact(
-            ts=_aware(ts),
-            channel=channel,
-            offer_id=offer_id,
-            category=category or "",
-            declined_at=_aware(at) if accepted is False and source == "reported" else None,
-        )
-        for ts, channel, offer_id, category, accepted, source, at in rows
-    ]
+    return [_contact(*row) for row in rows]
+
+
+def _contact(
+    ts: datetime | str,
+    channel: str | None,
+    offer_id: str,
+    category: str | None,
+    accepted: bool | None,
+    source: str | None,
+    at: datetime | str | None,
+) -> Contact:
+    declined = accepted is False and source == "reported" and at is not None
+    return Contact(
+        ts=_aware(ts),
+        channel=channel,
+        offer_id=offer_id,
+        category=category or "",
+        declined_at=_aware(at) if declined and at is not None else None,
+    )
 
 
 def _aware(value: datetime | str) -> datetime:
     # An aggregate may come back without the column's type (text, or a naive time on SQLite).
     return parse_time(value, "declined_at")
+
+
+def suppressions_of(session: Session, customer_ids: Sequence[str]) -> dict[str, Suppression]:
+    """The suppressions (expired or not) of those of `customer_ids` on the list: one query."""
+    table = metadata.tables[SuppressionRow.__tablename__]
+    query = sa.select(
+        table.c.customer_id, table.c.reason, table.c.added_at, table.c.added_by,
+        table.c.expires_at,
+    ).where(_among(session, table.c.customer_id))  # fmt: skip
+    rows = session.execute(query, {"ids": _ids_value(session, customer_ids)})
+    return {row[0]: Suppression(*row) for row in rows}
+
+
+def recent_contacts_of(
+    session: Session, customer_ids: Sequence[str], since: datetime
+) -> dict[str, list[Contact]]:
+    """`recent_contacts` of many customers in one query (those with none are left out): the
+    ids go as one value (a JSON array on SQLite, an array on PostgreSQL), so that a batch of
+    any size is one statement, each id a range of `ix_decisions_customer_ts`."""
+    customer = metadata.tables[DecisionRow.__tablename__].c.customer_id
+    query = _CONTACTS_OF.add_columns(customer).where(_among(session, customer))
+    found: dict[str, list[Contact]] = {}
+    rows = session.execute(query, {"ids": _ids_value(session, customer_ids), "since": since})
+    for ts, channel, offer_id, category, accepted, source, at, customer_id in rows:
+        found.setdefault(customer_id, []).append(
+            _contact(ts, channel, offer_id, category, accepted, source, at)
+        )
+    return found
+
+
+def _among(session: Session, column: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+    """`column` is one of the ids bound as `ids` (`_ids_value`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.String)))
+    listed = sa.select(sa.column("value", sa.String)).select_from(
+        sa.func.json_each(sa.bindparam("ids", type_=sa.String))
+    )
+    return column.in_(listed.scalar_subquery())
+
+
+def _ids_value(session: Session, customer_ids: Sequence[str]) -> object:
+    if session.get_bind().dialect.name == "postgresql":
+        return list(customer_ids)
+    return orjson.dumps(list(customer_ids)).decode()

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from nba.config import Settings
-from nba.storage import Database, models, offers
+from nba.domain import Decision, EligibleOffer, Feedback, FeedbackKind
+from nba.storage import Database, decisions, feedback, models, offers
 from simulator.campaign import campaign_world, customers_frame, trained_policy
 from simulator.catalog import DEFAULT_OFFERS
 
 POPULATION = 1_200
 SEED = 3
 OFFER_IDS = tuple(o.id for o in DEFAULT_OFFERS[1:])
+START = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+"""The time of the contact policy tests' campaigns."""
 
 
 @dataclass(frozen=True)
@@ -72,3 +77,21 @@ def customers(tmp_path: Path) -> Path:
     path = tmp_path / "customers.parquet"
     customers_frame(campaign_world(POPULATION, SEED)).to_parquet(path, row_group_size=300)
     return path
+
+
+def contacted(database, customer_id: str, offer_id: str, ts: datetime, *, channel: str = "sms",
+               declined: bool = False) -> None:  # fmt: skip
+    """Log a decision that gave `offer_id` at `ts` (and the customer's decline an hour later)."""
+    decision = Decision(
+        id=str(uuid.uuid4()), ts=ts, customer_id=customer_id, churn_score=0.5, context=(),
+        channel=channel, eligible=(EligibleOffer(offer_id, 1, "discount"),), probabilities=(1.0,),
+        scores=(0.0,), chosen=offer_id, propensity=1.0, policy="test", model_version=None,
+    )  # fmt: skip
+    with database.session() as session:
+        decisions.add_decisions(session, [decision])
+        if declined:
+            at = ts + timedelta(hours=1)
+            answer = Feedback(
+                FeedbackKind.ACCEPTANCE, decision.id, False, None, at, "reported", 0.0
+            )
+            feedback.record_once(session, answer)

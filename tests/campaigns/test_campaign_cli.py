@@ -59,6 +59,9 @@ def test_a_rerun_after_a_crash_continues_and_assigns_no_customer_twice(
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "continuing campaign" in result.stderr
+    assert "customers the contact rules held offers back from: suppressed 0 (0 offers)" in (
+        result.stderr
+    )
     frame = pd.read_parquet(out)
     assert len(frame) == POPULATION and frame["customer_id"].is_unique
     with campaign_db.session(readonly=True) as session:
@@ -74,3 +77,4 @@ def test_a_rerun_after_a_crash_continues_and_assigns_no_customer_twice(
     assert report.exit_code == 0, report.output
     assert "technician_visit" in report.stdout
     assert "retention rate, treated - holdout: no answers in both arms yet" in report.stdout
+    assert "cooldown 0 (0 offers)" in report.stdout

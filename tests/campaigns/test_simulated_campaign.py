@@ -52,7 +52,7 @@ def test_the_priced_assignment_beats_random_and_rules_under_the_same_budgets(tra
     source = ModelSource(trained.policy, trained.params, trained.data, 1, 0)
     scorer = CampaignScorer(source.build(), DEFAULT_OFFERS, reward_mode=RewardMode.ACCEPTANCE,
                             reward_scale=100.0, channel=None, now=utc_now())  # fmt: skip
-    scores = scored(scorer, customers, seed=1)
+    scores, _ = scored(scorer, customers, seed=1)
     ids = [o.id for o in DEFAULT_OFFERS]
     caps = np.array([BUDGETED.get(o, np.inf) for o in ids])
     truth = true_acceptance(world)

@@ -87,3 +87,35 @@ def test_a_missing_file_or_offer_is_404(client, headers, customers, change):
 def test_an_unknown_campaign_is_404(client, headers):
     reply = client.get("/v1/campaigns/nope", headers=headers("marketer"))
     assert reply.status_code == 404
+
+
+def test_a_campaign_on_a_channel_in_quiet_hours_at_its_send_time_is_400(client, headers, customers):
+    policy = {"quiet_hours": [{"channel": "sms", "start": "21:00", "end": "08:00",
+                               "timezone": "Europe/Berlin"}]}  # fmt: skip
+    reply = client.put("/v1/contact-policy", json=policy, headers=headers("marketer"))
+    assert reply.status_code == 200, reply.json
+    body = {"input": customers, "out": "a.parquet", "offers": ["discount_10"], "channel": "sms",
+            "send_at": "2026-01-15T22:00:00Z"}  # fmt: skip
+    reply = client.post("/v1/campaigns", json=body, headers=headers("marketer"))
+    assert reply.status_code == 400, reply.json
+    assert reply.json["error"]["details"]["field"] == "send_at"
+    assert (
+        "sms is quiet 21:00-08:00 Europe/Berlin (it is 23:00 there)"
+        in (reply.json["error"]["message"])
+    )
+    body["send_at"] = "2026-01-15T10:00:00Z"
+    reply = client.post("/v1/campaigns", json=body, headers=headers("marketer"))
+    assert reply.status_code == 202, reply.json
+    campaign = _wait(client, headers, reply.json["id"])
+    assert campaign["status"] == "done", campaign["error"]
+    assert campaign["spec"]["send_at"] == "2026-01-15T10:00:00+00:00"
+    assert set(campaign["report"]["contact_rules"]) == {
+        "suppressed", "quiet_hours", "contact_limit", "cooldown"
+    }  # fmt: skip
+
+
+def test_a_send_time_that_is_no_time_is_400_naming_it(client, headers, customers):
+    body = {"input": customers, "out": "a.parquet", "offers": ["discount_10"], "send_at": "soon"}
+    reply = client.post("/v1/campaigns", json=body, headers=headers("marketer"))
+    assert reply.status_code == 400, reply.json
+    assert reply.json["error"]["details"]["field"] == "send_at"
