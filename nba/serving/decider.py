@@ -27,6 +27,7 @@ from nba.serving.expressions import Expressions
 from nba.serving.inputs import DecisionRequest
 from nba.serving.offer_cache import OfferCache
 from nba.serving.offer_counts import OfferCounts
+from nba.serving.uplift_guard import UpliftGuard
 from nba.storage import Database, decisions, offers
 from policies.base import Candidate, Context, Reason
 
@@ -50,8 +51,9 @@ class Decider:
     An active offer it cannot use is left out, logged once per version and counted
     (`unusable_counts`); the decision records it in `excluded`, as it records every active
     candidate that was not eligible, with why (dates, churn range, lists, a condition, a cap,
-    a budget). The chosen offer's budgets are reserved in the transaction that logs the
-    decision (`nba.serving.budgets`).
+    a budget), the contact policy's rule, or the uplift guard's (`uplift_guard`: an offer
+    flagged as losing value in the customer's churn band). The chosen offer's budgets are
+    reserved in the transaction that logs the decision (`nba.serving.budgets`).
     """
 
     def __init__(
@@ -65,8 +67,10 @@ class Decider:
         clock: Callable[[], datetime] = utc_now,
         apprentice: Apprentice | None = None,
         contact_rules: ContactRules | None = None,
+        uplift_guard: UpliftGuard | None = None,
     ) -> None:
         self._apprentice = apprentice
+        self._uplift_guard = uplift_guard
         self._contact_rules = contact_rules
         self._database = database
         self._keeper = keeper
@@ -261,6 +265,9 @@ class Decider:
             found, held = self._contact_rules.screen(
                 request.customer_id, request.channel, found, now, earlier, context
             )
+            refused.extend(held)
+        if self._uplift_guard is not None:
+            found, held = self._uplift_guard.screen(request.churn_score, found)
             refused.extend(held)
         if not found:
             raise NoEligibleOffer("no offer is eligible for this customer", field="offer_ids")

@@ -22,6 +22,7 @@ from nba.storage.feedback import (
     feedback_for,
     get_feedback,
     record_once,
+    retention_answers,
 )
 from nba.storage.keys import (
     add_api_key,
@@ -103,6 +104,7 @@ __all__ = [
     "record_once",
     "release_lock",
     "renew_lock",
+    "retention_answers",
     "revoke_api_key",
     "set_pinned",
     "set_state",
