@@ -20,8 +20,9 @@ import pandas as pd
 
 from nba.domain import Decision, EligibleOffer, Feedback, FeedbackKind
 from nba.logschema import EXPORT_COLUMNS
-from nba.storage import Database, add_decision, record_once
-from nba.storage.feedback import RetentionAnswer
+from nba.storage import Database
+from nba.storage.decisions import add_decisions
+from nba.storage.feedback import RetentionAnswer, add_answers
 
 OFFERS = ("discount", "loyalty", "no_action", "upsell")
 CATEGORY = {"discount": "discount", "loyalty": "loyalty", "no_action": "none", "upsell": "upsell"}
@@ -96,7 +97,7 @@ def world_frame(rows: list[WorldRow]) -> tuple[pd.DataFrame, list[RetentionAnswe
             "ts": pd.to_datetime([r.ts for r in rows], utc=True),
             "customer_id": [f"c{i}" for i in range(len(rows))],
             "churn_score": [r.churn_score for r in rows],
-            "context": [json.dumps({"customer_value": r.value}) for r in rows],
+            "context": [f'{{"customer_value": {r.value}}}' for r in rows],
             "eligible": [list(OFFERS) for _ in rows],
             "probabilities": [[p] * len(OFFERS) for _ in rows],
             "offer_id": [r.offer_id for r in rows],
@@ -107,7 +108,7 @@ def world_frame(rows: list[WorldRow]) -> tuple[pd.DataFrame, list[RetentionAnswe
             "model_version": pd.array([None] * len(rows), dtype="Int64"),
             "eligible_versions": [[1] * len(OFFERS) for _ in rows],
             "eligible_categories": [[CATEGORY[o] for o in OFFERS] for _ in rows],
-            "eligible_features": [json.dumps([{}] * len(OFFERS)) for _ in rows],
+            "eligible_features": [json.dumps([{}] * len(OFFERS))] * len(rows),
         }
     )[list(EXPORT_COLUMNS)]
     answers = [RetentionAnswer(r.decision_id, r.retained, r.value, COST[r.offer_id]) for r in rows]
@@ -119,24 +120,28 @@ def store_world(database: Database, rows: list[WorldRow]) -> None:
     p = 1.0 / len(OFFERS)
     eligible = tuple(EligibleOffer(o, 1, CATEGORY[o]) for o in OFFERS)
     with database.session() as session:
-        for r in rows:
-            add_decision(
-                session,
+        add_decisions(
+            session,
+            [
                 Decision(
                     id=r.decision_id, ts=r.ts, customer_id=f"c-{r.decision_id[:8]}",
                     churn_score=r.churn_score, context=(("customer_value", r.value),),
                     channel="app", eligible=eligible, probabilities=(p,) * len(OFFERS),
                     scores=(0.0,) * len(OFFERS), chosen=r.offer_id, propensity=p,
                     policy="uniform", model_version=None,
-                ),
-            )  # fmt: skip
-        session.flush()
-        for r in rows:
-            later = r.ts + timedelta(hours=1)
-            for kind, answer, value in (
-                (FeedbackKind.ACCEPTANCE, r.accepted, None),
-                (FeedbackKind.RETENTION, r.retained, r.value),
-            ):
-                record_once(
-                    session, Feedback(kind, r.decision_id, answer, value, later, "reported", 0.0)
                 )
+                for r in rows
+            ],
+        )  # fmt: skip
+        add_answers(
+            session,
+            [
+                Feedback(kind, r.decision_id, answer, value, r.ts + timedelta(hours=1),
+                         "reported", 0.0)
+                for r in rows
+                for kind, answer, value in (
+                    (FeedbackKind.ACCEPTANCE, r.accepted, None),
+                    (FeedbackKind.RETENTION, r.retained, r.value),
+                )
+            ],
+        )  # fmt: skip

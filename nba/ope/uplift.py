@@ -257,15 +257,22 @@ def _verdict(
     level = f"{100 * (1 - alpha):g}%"
     if thin is not None:
         return TOO_LITTLE_DATA, f"no figure: {thin}"
-    span = f"{uplift:+.4g} per customer ({level} interval {low:+.4g} to {high:+.4g})"
+    interval = f"{level} interval {low:+.4g} to {high:+.4g}"
     if low > 0:
-        return SAVES, f"offering {offer} instead of nothing gains {span}: all of it above 0"
+        return SAVES, (
+            f"offering {offer} instead of nothing gains {uplift:.4g} per customer ({interval}): "
+            "the whole interval is above 0"
+        )
     if high < 0:
         return SLEEPING_DOG, (
-            f"offering {offer} instead of nothing loses {span}: the whole interval is below 0, "
-            "the offer makes these customers leave (or costs more than it keeps)"
+            f"offering {offer} instead of nothing loses {-uplift:.4g} per customer ({interval}): "
+            "the whole interval is below 0, the offer makes these customers leave (or costs "
+            "more than it keeps)"
         )
-    return NO_CLEAR_EFFECT, f"{span}: the interval includes 0, no clear effect either way"
+    return NO_CLEAR_EFFECT, (
+        f"{uplift:+.4g} per customer ({interval}): the interval includes 0, no clear effect "
+        "either way"
+    )
 
 
 def _json_number(value: object) -> object:

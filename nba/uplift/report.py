@@ -89,7 +89,8 @@ class UpliftReport:
 
         return {
             "computed_at": time(self.computed_at),
-            "window": {"from": time(self.window_start), "to": time(self.window_end)},
+            "window_start": time(self.window_start),
+            "window_end": time(self.window_end),
             "first_decision": time(self.first),
             "last_decision": time(self.last),
             "reward": self.reward,

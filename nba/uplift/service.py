@@ -52,6 +52,26 @@ class GuardState:
     computed_at: str | None
     window_days: float
 
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready: on or off, when its report was computed, its flags with their reasons."""
+        return {
+            "enabled": self.enabled,
+            "computed_at": self.computed_at,
+            "window_days": self.window_days,
+            "flags": [
+                {
+                    "offer_id": f.offer_id,
+                    "band": f.band,
+                    "uplift": f.uplift,
+                    "ci_low": f.ci_low,
+                    "ci_high": f.ci_high,
+                    "reason": f.reason,
+                }
+                for f in self.flags
+            ],
+            "words": self.words,
+        }
+
     @property
     def words(self) -> str:
         """The guard's state in one sentence."""
@@ -153,13 +173,19 @@ class UpliftReports:
             return None
         now = self._clock()
         report = self.report(start=now - timedelta(days=s.uplift_window_days))
+        self.store(report, fingerprint)
+        return report
+
+    def store(self, report: UpliftReport, fingerprint: dict[str, object] | None = None) -> None:
+        """Store `report` as the guard's: its sleeping dogs become the flags decisions read
+        (within `offer_cache_s`). `fingerprint` is what `refresh` compares to skip a run."""
         with self._database.session() as session:
-            stored_now = {"fingerprint": fingerprint, "report": report.as_dict()}
-            set_state(session, GUARD_STATE, stored_now)
+            set_state(
+                session, GUARD_STATE, {"fingerprint": fingerprint, "report": report.as_dict()}
+            )
         log.info(
             "uplift report stored: %d decisions with a retention answer, %d offer-band pairs "
             "flagged",
             report.rows,
             len(report.flagged),
         )
-        return report
