@@ -57,10 +57,12 @@ def command(
     database_url: str | None,
     data_dir: str | None,
 ) -> None:
-    """Per offer and churn band: the value of always making the offer minus always doing
-    nothing (no_action), with its 95% interval, effective sample size, acceptance rate and
-    verdict (saves customers, sleeping dog, no clear effect, too little data). The last line
-    says what the uplift guard holds."""
+    """Which offers save customers: uplift over no_action per offer and churn band, off-policy.
+
+    Per offer and band: the value of always making the offer minus always doing nothing, with
+    its 95% interval, effective sample size, acceptance rate and verdict (saves customers,
+    sleeping dog, no clear effect, too little data). The last line says what the uplift guard
+    holds."""
     from nba.clock import parse_time
     from nba.errors import InvalidInput
     from nba.uplift.service import UpliftReports

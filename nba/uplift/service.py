@@ -132,6 +132,11 @@ class UpliftReports:
             min_ess=s.evaluation.uplift_min_ess if min_ess is None else min_ess,
         )
 
+    def recent(self, days: float | None, reward: str = GUARD_REWARD) -> UpliftReport:
+        """The report of the last `days` days of decisions (None: the whole log)."""
+        start = None if days is None else self._clock() - timedelta(days=days)
+        return self.report(start=start, reward=reward)
+
     def refresh(self, *, force: bool = False) -> UpliftReport | None:
         """Estimate the newest `uplift_window_days` and store it as the guard's report; None
         (nothing done) when no retention answer came since the last one (unless `force`) or
