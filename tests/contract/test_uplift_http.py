@@ -37,7 +37,8 @@ def test_the_uplift_of_every_offer_in_every_band_is_reported(client, headers, ru
     dog = cells[("upsell", "low")]
     assert dog["ci_low"] <= dog["uplift"] <= dog["ci_high"] and dog["ess"] >= 20
     assert dog["verdict"] in ("sleeping dog", "no clear effect") and dog["why"]
-    assert body["guard"]["enabled"] is False and "no uplift report is stored" in body["guard"]["words"]
+    guard = body["guard"]
+    assert guard["enabled"] is False and "no uplift report is stored" in guard["words"]
 
 
 def test_a_window_without_retention_answers_says_so(client, headers):

@@ -78,7 +78,8 @@ def test_the_dr_uplift_is_the_mean_of_the_per_row_doubly_robust_differences():
         ["no_action", "x", "y"], estimated_rewards=q, min_ess=10,
     )  # fmt: skip
     by_hand = [
-        q[i, 1] - q[i, 0]
+        q[i, 1]
+        - q[i, 0]
         + (action[i] == 1) / pscore[i] * (reward[i] - q[i, 1])
         - (action[i] == 0) / pscore[i] * (reward[i] - q[i, 0])
         for i in range(n)
