@@ -89,6 +89,10 @@ class Decider:
         """How many logged decisions chose each offer, by offer id, since start."""
         return self._shown.snapshot()
 
+    def uplift_guard_holds(self) -> int:
+        """Decisions in which the uplift guard left an offer out, since start (0 when off)."""
+        return 0 if self._uplift_guard is None else self._uplift_guard.held_count()
+
     def unusable_counts(self) -> dict[str, int]:
         """How many decisions left each unusable offer out, by offer id, since start."""
         with self._unusable_lock:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 GUARD_STATE = "uplift_guard"
 """The name of the shared state (`nba.storage.set_state`) holding the last stored report."""
@@ -28,7 +29,7 @@ class GuardFlag:
         return (
             f"uplift guard: in the {self.band} churn band offering {self.offer_id} is estimated "
             f"to lose {-self.uplift:.4g} per customer against no action (95% interval "
-            f"{self.ci_low:+.4g} to {self.ci_high:+.4g}, computed {self.computed_at})"
+            f"{self.ci_low:+.4g} to {self.ci_high:+.4g}, computed {_when(self.computed_at)})"
         )
 
 
@@ -57,3 +58,13 @@ def _finite(value: object) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
     return None
+
+
+def _when(iso: str) -> str:
+    """An ISO time to the minute, in UTC (`2026-12-01 22:45 UTC`); as given if it is none."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -181,12 +181,17 @@ class UpliftReports:
         self.store(report, fingerprint)
         return report
 
-    def store(self, report: UpliftReport, fingerprint: dict[str, object] | None = None) -> None:
+    def store(self, report: UpliftReport, fingerprint: Mapping[str, object] | None = None) -> None:
         """Store `report` as the guard's: its sleeping dogs become the flags decisions read
         (within `offer_cache_s`). `fingerprint` is what `refresh` compares to skip a run."""
         with self._database.session() as session:
             set_state(
-                session, GUARD_STATE, {"fingerprint": fingerprint, "report": report.as_dict()}
+                session,
+                GUARD_STATE,
+                {
+                    "fingerprint": None if fingerprint is None else dict(fingerprint),
+                    "report": report.as_dict(),
+                },
             )
         log.info(
             "uplift report stored: %d decisions with a retention answer, %d offer-band pairs "

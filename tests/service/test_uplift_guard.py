@@ -79,6 +79,7 @@ def test_with_the_guard_on_a_sleeping_dog_is_left_out_of_its_band_only(guarded, 
             else:
                 assert offer in eligible and offer not in held
     assert "upsell in the low band" in guarded.uplift.guard().words
+    assert guarded.decider.uplift_guard_holds() == len({band for _, band in flagged})
 
 
 def test_the_recorded_reason_gives_the_estimate_and_its_interval(guarded, world_report):
