@@ -23,13 +23,15 @@ DEFAULT_DAYS = 180
 @blueprint.get("/uplift")
 @page("marketer", "analyst")
 def uplift() -> str:
-    """Uplift over no_action per offer and band, on the last `?days=N` days (or `all`)."""
-    days = _days(request.args)
+    """Uplift over no_action per offer and band: the guard's stored report, or the last
+    `?days=N` days (or `all`) estimated now."""
     reports = runtime().uplift
-    report = reports.recent(days)
+    days = _days(request.args)
+    report, is_stored = reports.shown(days, prefer_stored="days" not in request.args)
     return render_template(
         "console/uplift.html",
         report=report,
+        is_stored=is_stored,
         guard=reports.guard(),
         chart=_chart(report) if any(c.is_called for c in report.cells) else None,
         days=days,

@@ -3,11 +3,14 @@ nothing, its interval, its support and its verdict, with every figure explained 
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
+from nba.clock import parse_time
 from nba.domain import NO_ACTION_ID
 from nba.ope.logs import BANDS
 from nba.ope.reward_model import cross_fit
@@ -105,6 +108,31 @@ class UpliftReport:
             "cells": [{**c.as_dict(), "is_flagged": c.verdict == SLEEPING_DOG} for c in self.cells],
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> UpliftReport:
+        """The report back from `as_dict()` (the stored one); missing figures read as NaN."""
+        cells = data.get("cells")
+        estimator = data.get("estimator")
+        note = data.get("note")
+        return cls(
+            computed_at=parse_time(data.get("computed_at"), "computed_at"),
+            window_start=_time(data.get("window_start")),
+            window_end=_time(data.get("window_end")),
+            reward=str(data.get("reward", "retention_value")),
+            rows=_int(data.get("rows")),
+            estimator=None if estimator is None else str(estimator),
+            alpha=_float(data.get("alpha")),
+            min_ess=_float(data.get("min_ess")),
+            cells=tuple(
+                _cell(c)
+                for c in (cells if isinstance(cells, list) else [])
+                if isinstance(c, Mapping)
+            ),
+            first=_time(data.get("first_decision")),
+            last=_time(data.get("last_decision")),
+            note=None if note is None else str(note),
+        )
+
 
 def build_report(
     log: RetentionLog | None,
@@ -154,6 +182,53 @@ def build_report(
         computed_at, start, end, reward, data.n, "snips" if q is None else "dr", alpha,
         min_ess, cells, _first(log), _last(log), note,
     )  # fmt: skip
+
+
+def _cell(raw: Mapping[str, object]) -> UpliftEstimate:
+    rate = raw.get("acceptance_rate")
+
+    def text(key: str) -> str:
+        return str(raw.get(key, ""))
+
+    def number(key: str) -> float:
+        return _float(raw.get(key))
+
+    def count(key: str) -> int:
+        return _int(raw.get(key))
+
+    return UpliftEstimate(
+        offer_id=text("offer_id"),
+        band=text("band"),
+        estimator=text("estimator"),
+        rows=count("rows"),
+        offered=count("offered"),
+        kept_quiet=count("kept_quiet"),
+        ess_offer=number("ess_offer"),
+        ess_no_action=number("ess_no_action"),
+        unsupported_share=number("unsupported_share"),
+        value=number("value"),
+        baseline=number("baseline"),
+        uplift=number("uplift"),
+        ci_low=number("ci_low"),
+        ci_high=number("ci_high"),
+        answered=count("answered"),
+        accepted=count("accepted"),
+        acceptance_rate=float(rate) if isinstance(rate, int | float) else None,
+        verdict=text("verdict"),
+        why=text("why"),
+    )
+
+
+def _int(value: object) -> int:
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def _float(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else math.nan
+
+
+def _time(value: object) -> datetime | None:
+    return None if value is None else parse_time(value, "time")
 
 
 def _first(log: RetentionLog) -> datetime | None:

@@ -151,6 +151,19 @@ class UpliftReports:
                 with self._database.session() as session:
                     release_lock(session, LEASE, self._owner)
 
+    def shown(self, days: float | None, *, prefer_stored: bool) -> tuple[UpliftReport, bool]:
+        """The stored report if `prefer_stored` and there is one, else `recent(days)`; and
+        whether it is the stored one (the console's page: fast by default, a window on ask)."""
+        stored = self.stored() if prefer_stored else None
+        return (stored, True) if stored is not None else (self.recent(days), False)
+
+    def stored(self) -> UpliftReport | None:
+        """The guard's stored report (what `refresh` or `store` saved last), if any."""
+        with self._database.session(readonly=True) as session:
+            stored = get_state(session, GUARD_STATE)
+        report = stored.get("report") if stored else None
+        return UpliftReport.from_dict(report) if isinstance(report, dict) else None
+
     def guard(self) -> GuardState:
         """The guard's state: on or off, and the flags of the stored report."""
         with self._database.session(readonly=True) as session:

@@ -43,16 +43,20 @@ def test_the_page_draws_the_uplift_with_error_bars_and_explains_each_row(console
     assert "effective sample size" in html and "The uplift guard is off" in html
 
 
-def test_the_guard_box_names_the_flagged_offers(console_client, runtime):
+def test_by_default_the_page_shows_the_guards_stored_report_and_its_flags(console_client, runtime):
     log_rng, model_rng = np.random.default_rng(3).spawn(2)
     frame, answers = world_frame(simulate(8000, log_rng))
     log = retention_log(frame, answers, "retention_value", 100.0)
     now = datetime(2026, 7, 1, tzinfo=UTC)
     runtime.uplift.store(build_report(log, reward="retention_value", computed_at=now,
                                       rng=model_rng))  # fmt: skip
-    html = console_client("analyst").get("/ui/uplift").get_data(as_text=True)
+    client = console_client("analyst")
+    html = client.get("/ui/uplift").get_data(as_text=True)
     assert "<strong>upsell</strong> in the low band: uplift guard:" in html
-    assert "No decision in this window has a retention answer" in html  # the page's own window
+    assert "The table below is that report, computed 2026-07-01 00:00 UTC" in html
+    assert 'id="uplift-upsell-low"' in html and len(chart_specs(html)) == 1
+    window = client.get("/ui/uplift?days=90").get_data(as_text=True)  # estimated now
+    assert "No decision in this window has a retention answer" in window
 
 
 def test_a_bad_window_is_refused_and_a_crm_key_may_not_open_the_page(console_client):

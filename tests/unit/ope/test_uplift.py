@@ -15,7 +15,7 @@ from nba.ope.uplift import (
     estimate_uplift,
 )
 from nba.uplift.data import retention_log
-from nba.uplift.report import build_report
+from nba.uplift.report import UpliftReport, build_report
 from tests.uplift_world import ACCEPT, simulate, true_uplift, world_frame
 
 NOW = datetime(2026, 7, 1, tzinfo=UTC)
@@ -121,3 +121,9 @@ def test_an_offer_never_eligible_beside_no_action_in_a_band_is_not_called():
     high = cells[1]
     assert high.band == "high" and high.rows == 0 and high.verdict == TOO_LITTLE_DATA
     assert "never both eligible" in high.why
+
+
+def test_a_stored_report_reads_back_as_it_was_written(report):
+    assert UpliftReport.from_dict(report.as_dict()).as_dict() == report.as_dict()
+    thin, _ = _report(300, 1, min_ess=500)
+    assert UpliftReport.from_dict(thin.as_dict()).as_dict() == thin.as_dict()
