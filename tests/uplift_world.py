@@ -115,8 +115,11 @@ def world_frame(rows: list[WorldRow]) -> tuple[pd.DataFrame, list[RetentionAnswe
     return frame, answers
 
 
-def store_world(database: Database, rows: list[WorldRow]) -> None:
-    """Log the rows as decisions with their outcomes and retention answers (one transaction)."""
+def store_world(
+    database: Database, rows: list[WorldRow], retention_source: str = "reported"
+) -> None:
+    """Log the rows as decisions with their outcomes and retention answers (one transaction);
+    `retention_source` "default" records the answers as the defaults job would."""
     p = 1.0 / len(OFFERS)
     eligible = tuple(EligibleOffer(o, 1, CATEGORY[o]) for o in OFFERS)
     with database.session() as session:
@@ -137,11 +140,11 @@ def store_world(database: Database, rows: list[WorldRow]) -> None:
             session,
             [
                 Feedback(kind, r.decision_id, answer, value, r.ts + timedelta(hours=1),
-                         "reported", 0.0)
+                         source, 0.0)
                 for r in rows
-                for kind, answer, value in (
-                    (FeedbackKind.ACCEPTANCE, r.accepted, None),
-                    (FeedbackKind.RETENTION, r.retained, r.value),
+                for kind, answer, value, source in (
+                    (FeedbackKind.ACCEPTANCE, r.accepted, None, "reported"),
+                    (FeedbackKind.RETENTION, r.retained, r.value, retention_source),
                 )
             ],
         )  # fmt: skip

@@ -107,13 +107,14 @@ def decisions_without_feedback(
 @dataclass(frozen=True, slots=True)
 class RetentionAnswer:
     """A decision's retention answer with what its value depends on: whether the customer
-    stayed, the customer's value as reported (None: not reported), and the cost of the chosen
-    offer's version (0 when the version is gone)."""
+    stayed, the customer's value as reported (None: not reported), the cost of the chosen
+    offer's version (0 when the version is gone), and whether it was `reported` or `default`."""
 
     decision_id: str
     retained: bool
     value: float | None
     chosen_cost: float
+    source: str = "reported"
 
 
 def retention_answers(
@@ -122,7 +123,7 @@ def retention_answers(
     """The retention answers of the decisions made in [start, end), in one query."""
     d, r, o = DecisionRow, RetentionRow, OfferRow
     query = (
-        sa.select(col(r.decision_id), col(r.retained), col(r.value), col(o.cost))
+        sa.select(col(r.decision_id), col(r.retained), col(r.value), col(o.cost), col(r.source))
         .join(d, col(d.id) == col(r.decision_id))
         .outerjoin(o, (col(o.id) == col(d.chosen)) & (col(o.version) == col(d.chosen_version)))
     )
@@ -131,8 +132,10 @@ def retention_answers(
     if end is not None:
         query = query.where(col(d.ts) < end)
     return [
-        RetentionAnswer(str(i), bool(kept), None if v is None else float(v), float(c or 0.0))
-        for i, kept, v, c in session.connection().execute(query)
+        RetentionAnswer(
+            str(i), bool(kept), None if v is None else float(v), float(c or 0.0), str(s)
+        )
+        for i, kept, v, c, s in session.connection().execute(query)
     ]
 
 

@@ -7,6 +7,10 @@ Rewards (`REWARDS`), in plain units, not the learner's scaled and clipped ones:
   in money per customer (the customer value is the one reported with the retention answer,
   else `Settings.reward.retention_default_value`). `no_action` costs nothing.
 - `retention_rate`: retained (1) or not (0), so an uplift is a change in the share who stay.
+
+Only reported retention answers count: a default answer (`NBA_RETENTION_DEFAULT_RETAINED`
+after the retention window) says what was assumed, not what the customer did, and would pull
+every offer's uplift towards 0.
 """
 
 from __future__ import annotations
@@ -61,9 +65,10 @@ def read_retention_log(
 def retention_log(
     frame: pd.DataFrame, answers: Sequence[RetentionAnswer], reward: str, default_value: float
 ) -> RetentionLog | None:
-    """The rows of a decision log (`nba.logschema` columns) that have an answer in `answers`,
-    rewarded by `reward`; None when none has."""
+    """The rows of a decision log (`nba.logschema` columns) that have a reported answer in
+    `answers`, rewarded by `reward`; None when none has."""
     check_reward(reward)
+    answers = [a for a in answers if a.source == "reported"]
     found = pd.DataFrame(
         {
             "decision_id": [a.decision_id for a in answers],

@@ -3,6 +3,7 @@ chose, and the reward retained x customer value - cost if accepted."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -57,3 +58,12 @@ def test_the_window_keeps_the_decisions_made_in_it(db, world):
     assert log is not None and log.data.n == 10
     assert set(log.data.reward) <= {0.0, 1.0}
     assert read_retention_log(db, None, START, "retention_value", 100.0) is None
+
+
+def test_default_retention_answers_are_left_out(db, world):
+    later = [replace(r, decision_id=f"default-{i}") for i, r in enumerate(world[:5])]
+    store_world(db, later, retention_source="default")
+    with db.session(readonly=True) as session:
+        assert len(retention_answers(session)) == 45
+    log = read_retention_log(db, None, None, "retention_value", 100.0)
+    assert log is not None and log.data.n == 40
