@@ -36,8 +36,8 @@ def coverage(seeds: int, rows: int) -> dict[str, float]:
     covered, saver, dog = [], [], []
     for rng in np.random.default_rng(20261201).spawn(seeds):
         log_rng, model_rng = rng.spawn(2)
-        frame, answers = world_frame(simulate(rows, log_rng))
-        log = retention_log(frame, answers, "retention_value", 100.0)
+        frame = world_frame(simulate(rows, log_rng))
+        log = retention_log(frame, "retention_value", 100.0)
         report = build_report(
             log, reward="retention_value", computed_at=datetime.now(UTC), rng=model_rng
         )

@@ -10,7 +10,6 @@ So the true uplift of "always X" over "always no_action" in a band is
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from nba.domain import Decision, EligibleOffer, Feedback, FeedbackKind
-from nba.logschema import EXPORT_COLUMNS
+from nba.logschema import COLUMNS
 from nba.storage import Database
-from nba.storage.decisions import add_decisions
-from nba.storage.feedback import RetentionAnswer, add_answers
+from nba.storage.decisions import RETENTION_COLUMNS, add_decisions
+from nba.storage.feedback import add_answers
 
 OFFERS = ("discount", "loyalty", "no_action", "upsell")
 CATEGORY = {"discount": "discount", "loyalty": "loyalty", "no_action": "none", "upsell": "upsell"}
@@ -88,10 +87,11 @@ def simulate(n: int, rng: np.random.Generator) -> list[WorldRow]:
     return rows
 
 
-def world_frame(rows: list[WorldRow]) -> tuple[pd.DataFrame, list[RetentionAnswer]]:
-    """The rows as a decision log (the export's columns) and their retention answers."""
+def world_frame(rows: list[WorldRow]) -> pd.DataFrame:
+    """The rows as `nba.storage.retention_frame` gives them: the log's columns and the
+    retention answers (reported), with each chosen offer's cost."""
     p = 1.0 / len(OFFERS)
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "decision_id": [r.decision_id for r in rows],
             "ts": pd.to_datetime([r.ts for r in rows], utc=True),
@@ -102,17 +102,16 @@ def world_frame(rows: list[WorldRow]) -> tuple[pd.DataFrame, list[RetentionAnswe
             "probabilities": [[p] * len(OFFERS) for _ in rows],
             "offer_id": [r.offer_id for r in rows],
             "propensity": [p] * len(rows),
-            "reward": [0.0] * len(rows),
+            "reward": [float("nan")] * len(rows),
             "accepted": pd.array([r.accepted for r in rows], dtype="boolean"),
             "policy": ["uniform"] * len(rows),
             "model_version": pd.array([None] * len(rows), dtype="Int64"),
-            "eligible_versions": [[1] * len(OFFERS) for _ in rows],
-            "eligible_categories": [[CATEGORY[o] for o in OFFERS] for _ in rows],
-            "eligible_features": [json.dumps([{}] * len(OFFERS))] * len(rows),
+            "retained": [r.retained for r in rows],
+            "customer_value": [r.value for r in rows],
+            "chosen_cost": [COST[r.offer_id] for r in rows],
+            "retention_source": ["reported"] * len(rows),
         }
-    )[list(EXPORT_COLUMNS)]
-    answers = [RetentionAnswer(r.decision_id, r.retained, r.value, COST[r.offer_id]) for r in rows]
-    return frame, answers
+    )[[*COLUMNS, *RETENTION_COLUMNS]]
 
 
 def store_world(

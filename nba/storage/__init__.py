@@ -15,6 +15,7 @@ from nba.storage.decisions import (
     get_decision,
     list_decisions,
     log_frame,
+    retention_frame,
 )
 from nba.storage.feedback import (
     count_feedback,
@@ -22,7 +23,6 @@ from nba.storage.feedback import (
     feedback_for,
     get_feedback,
     record_once,
-    retention_answers,
 )
 from nba.storage.keys import (
     add_api_key,
@@ -104,7 +104,7 @@ __all__ = [
     "record_once",
     "release_lock",
     "renew_lock",
-    "retention_answers",
+    "retention_frame",
     "revoke_api_key",
     "set_pinned",
     "set_state",

@@ -8,7 +8,6 @@ through `feedback_table`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from sqlmodel import Session, col, select
 from nba.domain import Decision, Feedback, FeedbackKind
 from nba.errors import Conflict
 from nba.storage.decisions import to_decision
-from nba.storage.tables import DecisionRow, FeedbackColumns, OfferRow, OutcomeRow, RetentionRow
+from nba.storage.tables import DecisionRow, FeedbackColumns, OutcomeRow, RetentionRow
 
 FeedbackTable = type[OutcomeRow] | type[RetentionRow]
 
@@ -102,41 +101,6 @@ def decisions_without_feedback(
         .limit(limit)
     )
     return [to_decision(row) for row in session.exec(query)]
-
-
-@dataclass(frozen=True, slots=True)
-class RetentionAnswer:
-    """A decision's retention answer with what its value depends on: whether the customer
-    stayed, the customer's value as reported (None: not reported), the cost of the chosen
-    offer's version (0 when the version is gone), and whether it was `reported` or `default`."""
-
-    decision_id: str
-    retained: bool
-    value: float | None
-    chosen_cost: float
-    source: str = "reported"
-
-
-def retention_answers(
-    session: Session, start: datetime | None = None, end: datetime | None = None
-) -> list[RetentionAnswer]:
-    """The retention answers of the decisions made in [start, end), in one query."""
-    d, r, o = DecisionRow, RetentionRow, OfferRow
-    query = (
-        sa.select(col(r.decision_id), col(r.retained), col(r.value), col(o.cost), col(r.source))
-        .join(d, col(d.id) == col(r.decision_id))
-        .outerjoin(o, (col(o.id) == col(d.chosen)) & (col(o.version) == col(d.chosen_version)))
-    )
-    if start is not None:
-        query = query.where(col(d.ts) >= start)
-    if end is not None:
-        query = query.where(col(d.ts) < end)
-    return [
-        RetentionAnswer(
-            str(i), bool(kept), None if v is None else float(v), float(c or 0.0), str(s)
-        )
-        for i, kept, v, c, s in session.connection().execute(query)
-    ]
 
 
 def count_feedback(session: Session, kind: FeedbackKind) -> int:

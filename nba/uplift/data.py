@@ -15,7 +15,6 @@ every offer's uplift towards 0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,8 +24,7 @@ import pandas as pd
 from nba.errors import InvalidInput
 from nba.ope.batch import BoolArray
 from nba.ope.logs import LoggedData, from_frame
-from nba.storage import Database, log_frame, retention_answers
-from nba.storage.feedback import RetentionAnswer
+from nba.storage import Database, retention_frame
 
 REWARDS = ("retention_value", "retention_rate")
 UNITS = {"retention_value": "money per customer", "retention_rate": "share retained"}
@@ -55,29 +53,15 @@ def read_retention_log(
     if start and end and start >= end:
         raise InvalidInput("to", "must be after from")
     with database.session(readonly=True) as session:
-        answers = retention_answers(session, start, end)
-        frame = log_frame(session, start=start, end=end) if answers else None
-    if frame is None:
-        return None
-    return retention_log(frame, answers, reward, default_value)
+        frame = retention_frame(session, start, end)
+    return retention_log(frame, reward, default_value)
 
 
-def retention_log(
-    frame: pd.DataFrame, answers: Sequence[RetentionAnswer], reward: str, default_value: float
-) -> RetentionLog | None:
-    """The rows of a decision log (`nba.logschema` columns) that have a reported answer in
-    `answers`, rewarded by `reward`; None when none has."""
+def retention_log(frame: pd.DataFrame, reward: str, default_value: float) -> RetentionLog | None:
+    """The rows of `frame` (`nba.storage.retention_frame`'s columns) whose retention answer
+    was reported, rewarded by `reward`; None when there is none."""
     check_reward(reward)
-    answers = [a for a in answers if a.source == "reported"]
-    found = pd.DataFrame(
-        {
-            "decision_id": [a.decision_id for a in answers],
-            "retained": np.array([a.retained for a in answers], dtype=bool),
-            "customer_value": [default_value if a.value is None else a.value for a in answers],
-            "chosen_cost": [a.chosen_cost for a in answers],
-        }
-    )
-    rows = frame.drop(columns=["reward"]).merge(found, on="decision_id", how="inner")
+    rows = frame.loc[frame["retention_source"] == "reported"].reset_index(drop=True)
     if rows.empty:
         return None
     answered = rows["accepted"].notna().to_numpy(dtype=bool)
@@ -86,8 +70,9 @@ def retention_log(
     if reward == "retention_rate":
         rows["reward"] = retained
     else:
+        value = rows["customer_value"].fillna(default_value).to_numpy(dtype=np.float64)
         cost = np.where(accepted, rows["chosen_cost"].to_numpy(dtype=np.float64), 0.0)
-        rows["reward"] = retained * rows["customer_value"].to_numpy(dtype=np.float64) - cost
+        rows["reward"] = retained * value - cost
     data = from_frame(rows, missing_reward="drop")
     return RetentionLog(data=data, accepted=accepted, answered=answered, reward=reward)
 

@@ -45,8 +45,8 @@ def test_the_page_draws_the_uplift_with_error_bars_and_explains_each_row(console
 
 def test_by_default_the_page_shows_the_guards_stored_report_and_its_flags(console_client, runtime):
     log_rng, model_rng = np.random.default_rng(3).spawn(2)
-    frame, answers = world_frame(simulate(8000, log_rng))
-    log = retention_log(frame, answers, "retention_value", 100.0)
+    frame = world_frame(simulate(8000, log_rng))
+    log = retention_log(frame, "retention_value", 100.0)
     now = datetime(2026, 7, 1, tzinfo=UTC)
     runtime.uplift.store(build_report(log, reward="retention_value", computed_at=now,
                                       rng=model_rng))  # fmt: skip

@@ -27,8 +27,8 @@ CHURN = {"low": 0.1, "medium": 0.45, "high": 0.8}
 @pytest.fixture(scope="module")
 def world_report() -> UpliftReport:
     log_rng, model_rng = np.random.default_rng(20261201).spawn(2)
-    frame, answers = world_frame(simulate(8000, log_rng))
-    log = retention_log(frame, answers, "retention_value", 100.0)
+    frame = world_frame(simulate(8000, log_rng))
+    log = retention_log(frame, "retention_value", 100.0)
     now = datetime(2026, 7, 1, tzinfo=UTC)
     return build_report(log, reward="retention_value", computed_at=now, rng=model_rng)
 

@@ -23,8 +23,8 @@ NOW = datetime(2026, 7, 1, tzinfo=UTC)
 
 def _report(n: int, seed: int, **options):
     log_rng, model_rng = np.random.default_rng(seed).spawn(2)
-    frame, answers = world_frame(simulate(n, log_rng))
-    log = retention_log(frame, answers, "retention_value", 100.0)
+    frame = world_frame(simulate(n, log_rng))
+    log = retention_log(frame, "retention_value", 100.0)
     return build_report(
         log, reward="retention_value", computed_at=NOW, rng=model_rng, **options
     ), log

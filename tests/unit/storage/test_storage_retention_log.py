@@ -1,5 +1,5 @@
-"""The retention log uplift reads: each answer with the cost of the offer version its decision
-chose, and the reward retained x customer value - cost if accepted."""
+"""The retention log uplift reads: the decisions with a retention answer, each with the cost of
+the offer version it chose, and the reward retained x customer value - cost if accepted."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from nba.domain import Offer
-from nba.storage import Database, add_offer, retention_answers, update_offer
+from nba.storage import Database, add_offer, retention_frame, update_offer
 from nba.uplift.data import read_retention_log
 from tests.uplift_world import CATALOG, COST, START, simulate, store_world
 
@@ -30,12 +30,13 @@ def test_each_answer_carries_the_cost_of_the_version_its_decision_chose(db, worl
     with db.session() as session:
         update_offer(session, "discount", {"cost": 99.0})  # a later version costs more
     with db.session(readonly=True) as session:
-        answers = {a.decision_id: a for a in retention_answers(session)}
-    assert len(answers) == 40
+        frame = retention_frame(session).set_index("decision_id")
+    assert len(frame) == 40
     for row in world:
-        found = answers[row.decision_id]
-        assert (found.retained, found.value) == (row.retained, row.value)
-        assert found.chosen_cost == COST[row.offer_id]
+        found = frame.loc[row.decision_id]
+        assert (found["retained"], found["customer_value"]) == (row.retained, row.value)
+        assert found["chosen_cost"] == COST[row.offer_id]
+        assert (found["offer_id"], bool(found["accepted"])) == (row.offer_id, row.accepted)
 
 
 def test_the_reward_is_retained_value_less_the_cost_of_an_accept(db, world):
@@ -64,6 +65,6 @@ def test_default_retention_answers_are_left_out(db, world):
     later = [replace(r, decision_id=f"default-{i}") for i, r in enumerate(world[:5])]
     store_world(db, later, retention_source="default")
     with db.session(readonly=True) as session:
-        assert len(retention_answers(session)) == 45
+        assert len(retention_frame(session)) == 45
     log = read_retention_log(db, None, None, "retention_value", 100.0)
     assert log is not None and log.data.n == 40
