@@ -163,7 +163,8 @@ def retention_frame(
     session: Session, start: datetime | None = None, end: datetime | None = None
 ) -> pd.DataFrame:
     """The decisions made in [start, end) that have a retention answer, in the log's columns
-    (`nba.logschema.COLUMNS`, `reward` null) plus `RETENTION_COLUMNS`: whether the customer
+    (`nba.logschema.COLUMNS`; `reward` null, `context` a dict, not JSON text) plus
+    `RETENTION_COLUMNS`: whether the customer
     stayed, the customer value reported with the answer (null: none), the cost of the offer
     version the decision chose (0 when that version is gone) and the answer's source
     (`reported` or `default`). One query; decisions without an answer are never read."""
@@ -195,7 +196,7 @@ def retention_frame(
             "ts": pd.to_datetime(pd.Series(data["ts"], dtype=object), utc=True),
             "customer_id": pd.Series(data["customer_id"], dtype=object),
             "churn_score": pd.Series(data["churn_score"], dtype="float64"),
-            "context": pd.Series([json.dumps(c) for c in data["context"]], dtype=object),
+            "context": pd.Series(data["context"], dtype=object),
             "eligible": pd.Series([[e["offer_id"] for e in es] for es in data["eligible"]],
                                   dtype=object),
             "probabilities": pd.Series([list(p) for p in data["probabilities"]], dtype=object),
