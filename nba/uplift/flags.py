@@ -28,8 +28,8 @@ class GuardFlag:
         """Why a decision leaves the offer out, led by the rule's name (`ExcludedOffer`)."""
         return (
             f"uplift guard: in the {self.band} churn band offering {self.offer_id} is estimated "
-            f"to lose {-self.uplift:.4g} per customer against no action (95% interval "
-            f"{self.ci_low:+.4g} to {self.ci_high:+.4g}, computed {_when(self.computed_at)})"
+            f"to lose {-self.uplift:.2f} per customer against no action (95% interval "
+            f"{self.ci_low:+.2f} to {self.ci_high:+.2f}, computed {minute_words(self.computed_at)})"
         )
 
 
@@ -60,7 +60,7 @@ def _finite(value: object) -> float | None:
     return None
 
 
-def _when(iso: str) -> str:
+def minute_words(iso: str) -> str:
     """An ISO time to the minute, in UTC (`2026-12-01 22:45 UTC`); as given if it is none."""
     try:
         moment = datetime.fromisoformat(iso)

@@ -31,7 +31,7 @@ from nba.storage import (
     set_state,
 )
 from nba.uplift.data import read_retention_log
-from nba.uplift.flags import GUARD_STATE, GuardFlag, flags_from_state
+from nba.uplift.flags import GUARD_STATE, GuardFlag, flags_from_state, minute_words
 from nba.uplift.report import UpliftReport, build_report
 
 log = logging.getLogger(__name__)
@@ -75,13 +75,14 @@ class GuardState:
     @property
     def words(self) -> str:
         """The guard's state in one sentence."""
-        if self.computed_at is None:
+        when = None if self.computed_at is None else minute_words(self.computed_at)
+        if when is None:
             stored = "no uplift report is stored yet"
         elif not self.flags:
-            stored = f"the report of {self.computed_at} flags no offer"
+            stored = f"the report of {when} flags no offer"
         else:
             pairs = ", ".join(f"{f.offer_id} in the {f.band} band" for f in self.flags)
-            stored = f"the report of {self.computed_at} flags {pairs}"
+            stored = f"the report of {when} flags {pairs}"
         if self.enabled:
             return f"The uplift guard is on: {stored}; decisions leave flagged offers out there."
         return (

@@ -86,8 +86,8 @@ def test_the_recorded_reason_gives_the_estimate_and_its_interval(guarded, world_
     guarded.uplift.store(world_report)
     dog = next(c for c in world_report.flagged if (c.offer_id, c.band) == ("upsell", "low"))
     (reason,) = [e.reason for e in _decide(guarded, "low").excluded if e.offer_id == "upsell"]
-    assert f"lose {-dog.uplift:.4g} per customer" in reason
-    assert f"{dog.ci_low:+.4g} to {dog.ci_high:+.4g}" in reason
+    assert f"lose {-dog.uplift:.2f} per customer" in reason
+    assert f"{dog.ci_low:+.2f} to {dog.ci_high:+.2f}" in reason
 
 
 def _everything_flagged_in_low(report: UpliftReport) -> UpliftReport:
