@@ -14,6 +14,7 @@ from nba.ope.uplift import (
     TOO_LITTLE_DATA,
     estimate_uplift,
 )
+from nba.uplift import flags_from_state
 from nba.uplift.data import retention_log
 from nba.uplift.report import UpliftReport, build_report
 from tests.uplift_world import ACCEPT, simulate, true_uplift, world_frame
@@ -127,3 +128,21 @@ def test_a_stored_report_reads_back_as_it_was_written(report):
     assert UpliftReport.from_dict(report.as_dict()).as_dict() == report.as_dict()
     thin, _ = _report(300, 1, min_ess=500)
     assert UpliftReport.from_dict(thin.as_dict()).as_dict() == thin.as_dict()
+
+
+def test_the_guard_reads_only_well_formed_confidently_negative_flags():
+    def cell(**changes):
+        return {"offer_id": "upsell", "band": "low", "uplift": -40.0, "ci_low": -50.0,
+                "ci_high": -30.0, "is_flagged": True, **changes}  # fmt: skip
+
+    stored = {"report": {"computed_at": "2026-07-01T00:00:00+00:00", "cells": [
+        cell(), cell(band="high", ci_high=1.0), cell(band="medium", uplift=None),
+        cell(offer_id="loyalty", is_flagged=False), "not a cell",
+    ]}}  # fmt: skip
+    (flag,) = flags_from_state(stored)
+    assert (flag.offer_id, flag.band) == ("upsell", "low")
+    assert flag.reason == (
+        "uplift guard: in the low churn band offering upsell is estimated to lose 40.00 per "
+        "customer against no action (95% interval -50.00 to -30.00, computed 2026-07-01 00:00 UTC)"
+    )
+    assert flags_from_state(None) == () and flags_from_state({"report": "junk"}) == ()
