@@ -1,5 +1,6 @@
 """Prometheus metrics of one app: requests, latencies, refusals, model lifecycle, drift,
-unusable offers, each offer's shows and accepts, and the contact policy's refusals."""
+unusable offers, each offer's shows and accepts, the contact policy's and the uplift guard's
+refusals."""
 
 from __future__ import annotations
 
@@ -120,3 +121,8 @@ class _Lifecycle(Collector):
         for rule, count in sorted(runtime.contacts.refusal_counts().items()):
             refusals.add_metric([rule], float(count))
         yield refusals
+        yield CounterMetricFamily(
+            "nba_uplift_guard_holds",
+            "Decisions in which the uplift guard left a sleeping-dog offer out of its band",
+            value=float(runtime.decider.uplift_guard_holds()),
+        )

@@ -20,6 +20,7 @@ from nba.domain import ROLES, STATUSES
 from nba.evaluation.exports import FORMATS
 from nba.schemas import campaigns as campaign_schemas
 from nba.schemas import contacts
+from nba.schemas import uplift as uplift_schemas
 from nba.schemas.examples import EXAMPLES
 
 
@@ -149,6 +150,12 @@ ENDPOINTS = (
              schemas.KeyInfo, errors=(404,)),
     Endpoint("get", "/v1/audit", "Changes, newest first (?entity=&actor=&from=&to=&limit=)",
              ("admin",), None, schemas.AuditList, errors=(400,)),
+    Endpoint("get", "/v1/uplift", "Which offers save customers: uplift over no_action per "
+             "offer and churn band", ("analyst", "marketer", "admin"), None,
+             uplift_schemas.UpliftReply, errors=(400,),
+             query=(*_WINDOW,
+                    Param("reward", {"type": "string", "enum": list(uplift_schemas.REWARDS)}),
+                    Param("min_ess", {"type": "number", "minimum": 1}))),
     *CONTACT_ENDPOINTS,
 )  # fmt: skip
 

@@ -101,6 +101,9 @@ class ServingSettings(_Group):
     access_log: bool = False
     # Decisions from raw signals (nba.health): the weights file, YAML or JSON (None: defaults).
     health_score_file: Path | None = None
+    # The uplift guard: leave an offer out of a churn band where the stored uplift report
+    # (nba.uplift) finds it confidently loses value against no_action.
+    uplift_guard: bool = False
 
     def rate_limit(self, role: str) -> str:
         """The request limit of a key with `role` ("" if none)."""
@@ -184,6 +187,12 @@ class EvaluationSettings(_Group):
     summary_interval_s: float = Field(default=10.0, gt=0)
     summary_settle_s: float = Field(default=5.0, ge=0)  # newer rows wait for the next run
     comparison_interval_s: float = Field(default=900.0, gt=0)
+    # Uplift over no_action per offer and band (nba.uplift): the guard's stored report is
+    # re-estimated this often on the trainer's process, over this many days of decisions;
+    # a figure needs this many effective decisions of both the offer and no_action.
+    uplift_interval_s: float = Field(default=3600.0, gt=0)
+    uplift_window_days: float = Field(default=180.0, gt=0)
+    uplift_min_ess: float = Field(default=50.0, gt=0)
 
 
 GROUPS: dict[str, type[_Group]] = {

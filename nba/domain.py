@@ -143,9 +143,10 @@ class ExcludedOffer:
     value stored before the limits of today, say), else the eligibility rule the offer failed
     for this customer (`dates:`, `churn score:`, `segment:`, `plan:`, `channel:`,
     `condition:`, `expression:`, `contact cap:`, `budget:`), or the contact policy's rule
-    (`suppressed:`, `quiet hours:`, `contact limit:`, `cool-down:`). Offers the request's
-    `offer_ids` left out, and offers that are not active, are not recorded; older decisions
-    record unusable offers only.
+    (`suppressed:`, `quiet hours:`, `contact limit:`, `cool-down:`), or the uplift guard's
+    (`uplift guard:`, an offer flagged as losing value in the customer's churn band). Offers
+    the request's `offer_ids` left out, and offers that are not active, are not recorded;
+    older decisions record unusable offers only.
     """
 
     offer_id: str

@@ -42,7 +42,9 @@ from nba.serving.feedback import FeedbackRecorder
 from nba.serving.keys import KeyRing
 from nba.serving.lookup import DecisionLookup
 from nba.serving.offer_cache import OfferCache
+from nba.serving.uplift_guard import UpliftGuard
 from nba.storage import Database
+from nba.uplift.service import UpliftReports
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class Runtime:
     contacts: ContactPolicies
     campaigns: CampaignJobs
     optimizer: AutoOptimizer
+    uplift: UpliftReports
     scheduler: BackgroundScheduler | None = field(default=None)
     health_weights: HealthWeights = field(default_factory=default_weights)
 
@@ -109,6 +112,8 @@ class Runtime:
         every(self.comparison.run, s.evaluation.comparison_interval_s, "comparison", now=True)
         if s.learning.auto_optimize and s.learning.trainer_enabled:
             every(self.optimizer.run_scheduled, s.learning.auto_optimize_interval_s, "optimize")
+        if s.learning.trainer_enabled:
+            every(self.uplift.refresh, s.evaluation.uplift_interval_s, "uplift", now=True)
         train_loops = s.learning.trainer_enabled
         every(lambda: self.personalizer.tick(train=train_loops), s.learning.model_poll_s, "loops")
         scheduler.start()
@@ -183,7 +188,7 @@ def build_runtime(
     database.upgrade()
     root = np.random.default_rng(settings.seed)
     # Spawned streams are numbered: a stream added at the end leaves the others as they were.
-    streams = root.spawn(11)
+    streams = root.spawn(12)
     policy_rng, service_rng, registry_rng, trainer_rng, refresh_rng, baseline_rng = streams[:6]
     lookup_rng = streams[6]
     comparison_rng = streams[7]
@@ -225,6 +230,11 @@ def build_runtime(
         clock=clock,
         apprentice=apprentice,
         contact_rules=contact_rules,
+        uplift_guard=(
+            UpliftGuard(database, ttl_s=settings.serving.offer_cache_s)
+            if settings.serving.uplift_guard
+            else None
+        ),
     )
     learner = OnlineLearner(keeper, queue_limit=settings.learning.online_queue)
     feedback = FeedbackRecorder(
@@ -267,5 +277,6 @@ def build_runtime(
         contacts=ContactPolicies(database, contact_rules, clock),
         campaigns=CampaignJobs(database, settings, campaign_rng, clock),
         optimizer=optimizer,
+        uplift=UpliftReports(database, settings, streams[11], clock),
         health_weights=health_weights,
     )  # fmt: skip

@@ -21,6 +21,7 @@ PAGE_MODULES = (
     "what_if",
     "suppressions",
     "campaigns",
+    "uplift",
 )  # fmt: skip
 
 

@@ -50,6 +50,12 @@ NAV: tuple[NavItem, ...] = (
         "try a new offer, cost or budget on simulated customers before launch",
     ),
     NavItem(
+        "console.uplift",
+        "Uplift",
+        ("marketer", "analyst"),
+        "which offers save customers in each churn band, and which the uplift guard keeps out",
+    ),
+    NavItem(
         "console.campaigns",
         "Campaigns",
         ("marketer", "analyst"),

@@ -1,4 +1,4 @@
-"""Analyst endpoints: export the decision log, off-policy evaluation jobs."""
+"""Analyst endpoints: export the decision log, off-policy evaluation jobs, uplift."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from nba import schemas
 from nba.clock import parse_time
 from nba.evaluation.exports import decision_log, export_bytes
 from nba.evaluation.jobs import EvaluationJobs
+from nba.schemas import uplift as uplift_schemas
 
 blueprint = Blueprint("analyst", __name__, url_prefix="/v1")
 install(blueprint)
@@ -56,3 +57,13 @@ def get_evaluation(evaluation_id: str) -> tuple[dict, int]:
 
 def _jobs() -> EvaluationJobs:
     return runtime().evaluations
+
+
+@blueprint.get("/uplift")
+@requires("analyst", "marketer")
+def uplift() -> tuple[dict, int]:
+    """Uplift over no_action per offer and churn band (`?from=&to=&reward=&min_ess=`)."""
+    query = uplift_schemas.uplift_query(request.args)
+    reports = runtime().uplift
+    report = reports.report(query.start, query.end, query.reward, query.min_ess)
+    return uplift_schemas.uplift_reply(report, reports.guard()), 200

@@ -47,6 +47,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                     "decisions give them `no_action` only."),
     "simulate": ("nba.cli.simulate:simulate", "Run policies on the same simulated customers for "
                  "several seeds and write a report."),
+    "uplift": ("nba.cli.uplift:command", "Which offers save customers: uplift over no_action "
+               "per offer and churn band, off-policy."),
     "worker": ("nba.cli.worker:command", "Run the scheduled jobs; several workers may run, one "
                "trains at a time (database lease)."),
 }  # fmt: skip

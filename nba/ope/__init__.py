@@ -15,6 +15,7 @@ from nba.ope.diagnostics import Diagnostics, diagnose
 from nba.ope.estimators import ESTIMATORS
 from nba.ope.evaluate import DEFAULT_ESTIMATORS, Estimate, evaluate
 from nba.ope.reward_model import cross_fit
+from nba.ope.uplift import UpliftEstimate, estimate_uplift
 
 if TYPE_CHECKING:
     from nba.ope.candidates import (
@@ -67,8 +68,10 @@ __all__ = [
     "RulesCandidate",
     "TableCandidate",
     "UniformCandidate",
+    "UpliftEstimate",
     "cross_fit",
     "diagnose",
+    "estimate_uplift",
     "evaluate",
     "from_decisions",
     "from_frame",

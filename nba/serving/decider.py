@@ -27,6 +27,7 @@ from nba.serving.expressions import Expressions
 from nba.serving.inputs import DecisionRequest
 from nba.serving.offer_cache import OfferCache
 from nba.serving.offer_counts import OfferCounts
+from nba.serving.uplift_guard import UpliftGuard
 from nba.storage import Database, decisions, offers
 from policies.base import Candidate, Context, Reason
 
@@ -50,8 +51,9 @@ class Decider:
     An active offer it cannot use is left out, logged once per version and counted
     (`unusable_counts`); the decision records it in `excluded`, as it records every active
     candidate that was not eligible, with why (dates, churn range, lists, a condition, a cap,
-    a budget). The chosen offer's budgets are reserved in the transaction that logs the
-    decision (`nba.serving.budgets`).
+    a budget), the contact policy's rule, or the uplift guard's (`uplift_guard`: an offer
+    flagged as losing value in the customer's churn band). The chosen offer's budgets are
+    reserved in the transaction that logs the decision (`nba.serving.budgets`).
     """
 
     def __init__(
@@ -65,8 +67,10 @@ class Decider:
         clock: Callable[[], datetime] = utc_now,
         apprentice: Apprentice | None = None,
         contact_rules: ContactRules | None = None,
+        uplift_guard: UpliftGuard | None = None,
     ) -> None:
         self._apprentice = apprentice
+        self._uplift_guard = uplift_guard
         self._contact_rules = contact_rules
         self._database = database
         self._keeper = keeper
@@ -84,6 +88,10 @@ class Decider:
     def shown_counts(self) -> dict[str, int]:
         """How many logged decisions chose each offer, by offer id, since start."""
         return self._shown.snapshot()
+
+    def uplift_guard_holds(self) -> int:
+        """Decisions in which the uplift guard left an offer out, since start (0 when off)."""
+        return 0 if self._uplift_guard is None else self._uplift_guard.held_count()
 
     def unusable_counts(self) -> dict[str, int]:
         """How many decisions left each unusable offer out, by offer id, since start."""
@@ -261,6 +269,9 @@ class Decider:
             found, held = self._contact_rules.screen(
                 request.customer_id, request.channel, found, now, earlier, context
             )
+            refused.extend(held)
+        if self._uplift_guard is not None:
+            found, held = self._uplift_guard.screen(request.churn_score, found)
             refused.extend(held)
         if not found:
             raise NoEligibleOffer("no offer is eligible for this customer", field="offer_ids")

@@ -15,6 +15,7 @@ from nba.storage.decisions import (
     get_decision,
     list_decisions,
     log_frame,
+    retention_frame,
 )
 from nba.storage.feedback import (
     count_feedback,
@@ -103,6 +104,7 @@ __all__ = [
     "record_once",
     "release_lock",
     "renew_lock",
+    "retention_frame",
     "revoke_api_key",
     "set_pinned",
     "set_state",

@@ -14,7 +14,7 @@ from nba.domain import Decision
 from nba.errors import InvalidInput
 from nba.logschema import COLUMNS, EXPORT_COLUMNS
 from nba.storage import _json
-from nba.storage.tables import DecisionRow, OutcomeRow
+from nba.storage.tables import DecisionRow, OfferRow, OutcomeRow, RetentionRow
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -153,6 +153,69 @@ def log_frame(
         }
     )
     return frame[list(EXPORT_COLUMNS)]
+
+
+RETENTION_COLUMNS = ("retained", "customer_value", "chosen_cost", "retention_source")
+"""What `retention_frame` adds to the log's columns."""
+
+
+def retention_frame(
+    session: Session, start: datetime | None = None, end: datetime | None = None
+) -> pd.DataFrame:
+    """The decisions made in [start, end) that have a retention answer, in the log's columns
+    (`nba.logschema.COLUMNS`; `reward` null, `context` a dict, not JSON text) plus
+    `RETENTION_COLUMNS`: whether the customer
+    stayed, the customer value reported with the answer (null: none), the cost of the offer
+    version the decision chose (0 when that version is gone) and the answer's source
+    (`reported` or `default`). One query; decisions without an answer are never read."""
+    import pandas as pd
+
+    d, o, r, offer = DecisionRow, OutcomeRow, RetentionRow, OfferRow
+    chosen = (col(offer.id) == col(d.chosen)) & (col(offer.version) == col(d.chosen_version))
+    query = (
+        sa.select(
+            col(d.id), col(d.ts), col(d.customer_id), col(d.churn_score), col(d.context),
+            col(d.eligible), col(d.probabilities), col(d.chosen), col(d.propensity),
+            col(o.accepted), col(d.policy), col(d.model_version), col(r.retained),
+            col(r.value), col(offer.cost), col(r.source),
+        )
+        .join(r, col(r.decision_id) == col(d.id))
+        .outerjoin(o, col(o.decision_id) == col(d.id))
+        .outerjoin(offer, chosen)
+    )  # fmt: skip
+    query = _filtered(query, start, end, None, None).order_by(col(d.ts), col(d.id))
+    rows = session.connection().execute(query).all()
+    names = ("decision_id", "ts", "customer_id", "churn_score", "context", "eligible",
+             "probabilities", "offer_id", "propensity", "accepted", "policy", "model_version",
+             "retained", "customer_value", "chosen_cost", "retention_source")  # fmt: skip
+    data = dict(zip(names, list(zip(*rows, strict=True)) if rows else [()] * len(names),
+                    strict=True))  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "decision_id": pd.Series(data["decision_id"], dtype=object),
+            "ts": pd.to_datetime(pd.Series(data["ts"], dtype=object), utc=True),
+            "customer_id": pd.Series(data["customer_id"], dtype=object),
+            "churn_score": pd.Series(data["churn_score"], dtype="float64"),
+            "context": pd.Series(data["context"], dtype=object),
+            "eligible": pd.Series([[e["offer_id"] for e in es] for es in data["eligible"]],
+                                  dtype=object),
+            "probabilities": pd.Series([list(p) for p in data["probabilities"]], dtype=object),
+            "offer_id": pd.Series(data["offer_id"], dtype=object),
+            "propensity": pd.Series(data["propensity"], dtype="float64"),
+            "reward": pd.Series([float("nan")] * len(rows), dtype="float64"),
+            "accepted": pd.Series(data["accepted"], dtype="boolean"),
+            "policy": pd.Series(data["policy"], dtype=object),
+            "model_version": pd.Series(data["model_version"], dtype="Int64"),
+            "retained": pd.Series(data["retained"], dtype=bool),
+            "customer_value": pd.Series(
+                [float("nan") if v is None else v for v in data["customer_value"]],
+                dtype="float64",
+            ),
+            "chosen_cost": pd.Series([c or 0.0 for c in data["chosen_cost"]], dtype="float64"),
+            "retention_source": pd.Series(data["retention_source"], dtype=object),
+        }
+    )  # fmt: skip
+    return frame[[*COLUMNS, *RETENTION_COLUMNS]]
 
 
 def to_decision(row: DecisionRow) -> Decision:

@@ -61,6 +61,15 @@ def record_once(session: Session, feedback: Feedback) -> tuple[Feedback, bool]:
     )
 
 
+def add_answers(session: Session, answers: Sequence[Feedback]) -> None:
+    """Insert answers of decisions that have none of their kind yet, one statement per kind
+    (a log loaded at once; reports go through `record_once`). IntegrityError on a repeat."""
+    for kind, table in _TABLES.items():
+        rows = [_to_row(f).model_dump() for f in answers if f.kind is kind]
+        if rows:
+            session.connection().execute(sa.insert(table), rows)
+
+
 def get_feedback(session: Session, kind: FeedbackKind, decision_id: str) -> Feedback | None:
     """The answer of `kind` on record for one decision, or None."""
     row = session.get(_TABLES[kind], decision_id)

@@ -210,3 +210,17 @@ def test_every_grouped_field_has_its_own_flat_name() -> None:
 
     fields = [(group, name) for group, model in GROUPS.items() for name in model.model_fields]
     assert sorted(FLAT_NAMES.values()) == sorted(fields)
+
+
+def test_the_uplift_guard_is_off_unless_the_environment_or_the_file_turns_it_on(
+    monkeypatch, tmp_path
+):
+    assert load_settings().serving.uplift_guard is False
+    monkeypatch.setenv("NBA_UPLIFT_GUARD", "true")
+    assert load_settings().serving.uplift_guard is True
+    monkeypatch.delenv("NBA_UPLIFT_GUARD")
+    config = tmp_path / "nba.toml"
+    config.write_text("uplift_guard = true\nuplift_interval_s = 600\n")
+    monkeypatch.setenv("NBA_CONFIG", str(config))
+    loaded = load_settings()
+    assert loaded.serving.uplift_guard is True and loaded.evaluation.uplift_interval_s == 600

@@ -30,6 +30,7 @@ RULES = [
     ("nba.evaluation", (), ("nba.serving", "nba.runtime", "nba.cli")),
     ("nba.learning", (), ("nba.serving", "nba.runtime", "nba.cli", "nba.evaluation.jobs")),
     ("nba.serving", (), ("nba.runtime", "nba.cli")),
+    ("nba.uplift", (), ("nba.serving", "nba.runtime", "nba.cli")),
     ("nba.schemas", (), ("nba.storage", "nba.runtime", "nba.cli", "nba.bench")),
     ("api", (), ("nba.storage", "sqlmodel", "sqlalchemy", "vowpal_wabbit_next", "simulator")),
     ("simulator", (), ("api", "flask", "werkzeug")),
