@@ -61,7 +61,9 @@ class FieldCounts:
         return [n for n in self.present if not _is_numeric(self, n)]
 
 
-def context_table(contexts: Sequence[Mapping[str, object]], churn_score: FloatArray) -> pd.DataFrame:
+def context_table(
+    contexts: Sequence[Mapping[str, object]], churn_score: FloatArray
+) -> pd.DataFrame:
     """The fields of each row (object columns, so every part reads a value the same way)."""
     table = pd.DataFrame(list(contexts), index=range(len(contexts)), dtype=object)
     table = table.drop(columns=[c for c in table.columns if c == _CHURN])

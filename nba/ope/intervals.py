@@ -40,7 +40,7 @@ import numpy.typing as npt
 
 from nba.errors import InvalidInput
 from nba.ope.batch import FloatArray
-from nba.ope.terms import Decomposition
+from nba.ope.terms import Decomposition, Form
 
 Progress = Callable[[int], None]
 Scheme = Literal["mammen", "poisson"]
@@ -83,7 +83,7 @@ def bootstrap(
     sums = bootstrap_sums(
         terms, means, 0, n_bootstrap, bootstrap_key(rng), scheme, progress=progress
     )
-    return resampled_estimates(decompositions, means, sums)
+    return resampled_estimates([d.form for d in decompositions], means, sums)
 
 
 def bootstrap_key(rng: np.random.Generator) -> int:
@@ -154,19 +154,18 @@ def bootstrap_sums(
 
 
 def resampled_estimates(
-    decompositions: Sequence[Decomposition], means: FloatArray, sums: FloatArray
+    forms: Sequence[Form], means: FloatArray, sums: FloatArray
 ) -> list[FloatArray]:
-    """Each decomposition's resampled estimates from the log's column means and the summed
-    `bootstrap_sums` of all its rows (columns in the decompositions' order)."""
+    """Each estimator's resampled estimates from the log's column means of the terms and the
+    summed `bootstrap_sums` of all its rows (columns in the order of `forms`)."""
     k = means.shape[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         resampled = means + sums[:, :k] / sums[:, k : k + 1]
     out = []
     column = 0
-    for d in decompositions:
-        width = d.terms.shape[1]
-        out.append(np.asarray(d.combine(resampled[:, column : column + width]), dtype=np.float64))
-        column += width
+    for f in forms:
+        out.append(np.asarray(f.combine(resampled[:, column : column + f.width]), dtype=np.float64))
+        column += f.width
     return out
 
 
@@ -206,5 +205,16 @@ def normal_interval(
     """(low, high, se) of value +- z se, with se = sd(influence terms) / sqrt(n)."""
     n = influence.shape[0]
     se = float(influence.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    z = NormalDist().inv_cdf(1 - alpha / 2)
+    return value - z * se, value + z * se, se
+
+
+def normal_interval_of_sums(
+    value: float, total: float, squares: float, n: int, alpha: float
+) -> tuple[float, float, float]:
+    """`normal_interval` from the sum and the sum of squares of the n influence terms."""
+    if n < 2:
+        return value - math.nan, value + math.nan, math.nan
+    se = math.sqrt(max(squares - total**2 / n, 0.0) / (n - 1) / n)
     z = NormalDist().inv_cdf(1 - alpha / 2)
     return value - z * se, value + z * se, se
