@@ -3,7 +3,9 @@ new LocalCluster. Needs the `dask` extra (`pip install 'nba[dask]'`), imported o
 
 from __future__ import annotations
 
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 from nba.errors import InvalidInput
 
@@ -37,6 +39,7 @@ class DaskClient:
                 "scheduler", f"expected tcp://HOST:PORT or {LOCAL!r}, got {scheduler!r}"
             )
         try:
+            _probe(scheduler, timeout_s)
             return cls(Client(scheduler, timeout=f"{timeout_s}s"))
         except (OSError, ValueError, TypeError) as error:
             raise InvalidInput(
@@ -59,3 +62,13 @@ class DaskClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _probe(scheduler: str, timeout_s: float) -> None:
+    """Fail at once (OSError) when nothing listens at a tcp:// address: Dask's client would
+    retry until its timeout."""
+    parts = urlsplit(scheduler)
+    if parts.scheme != "tcp" or parts.hostname is None:
+        return
+    with socket.create_connection((parts.hostname, parts.port or 8786), timeout=timeout_s):
+        pass

@@ -105,14 +105,7 @@ def evaluate_on_dask(
 ) -> DaskEvaluation:
     """`run.run_evaluation` of the Parquet log at `log` (a file or a folder of files) on the
     cluster of `client`; see the module docstring."""
-    for candidate in candidates:
-        if isinstance(candidate, LearnerCandidate) and candidate.model is None:
-            raise InvalidInput(
-                "policy",
-                f"{candidate.name} is trained by progressive validation, row after row in "
-                "time order, which does not split into partitions: evaluate it with "
-                "--engine local, or train it and pass model:FILE",
-            )
+    check_partitionable(candidates)
     log_part = _Log.read(client, log, missing_reward, default_reward)
     check_enough_outcomes(log_part.n, estimators)
     root = np.random.default_rng(seed)
@@ -162,6 +155,18 @@ def evaluate_on_dask(
         reward_kind="acceptance" if log_part.is_rate else "value",
     )
     return DaskEvaluation(result, log_part.rows_read)
+
+
+def check_partitionable(candidates: Sequence[CandidatePolicy]) -> None:
+    """Refuse a candidate that cannot score partitions apart (InvalidInput naming `policy`)."""
+    for candidate in candidates:
+        if isinstance(candidate, LearnerCandidate) and candidate.model is None:
+            raise InvalidInput(
+                "policy",
+                f"{candidate.name} is trained by progressive validation, row after row in "
+                "time order, which does not split into partitions: evaluate it with "
+                "--engine local, or train it and pass model:FILE",
+            )
 
 
 class _Log:

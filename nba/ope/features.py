@@ -122,11 +122,11 @@ def encode(table: pd.DataFrame, plan: FeaturePlan) -> FloatArray:
         values = table[column.name] if present else pd.Series([None] * n, dtype=object)
         if column.is_numeric:
             numeric = pd.to_numeric(values, errors="coerce").astype(np.float64)
-            columns.append(numeric.fillna(column.fill).to_numpy(dtype=np.float64))
+            columns.append(np.asarray(numeric.fillna(column.fill), dtype=np.float64))
             continue
         text = values.astype("string")
         for value in column.values:
-            columns.append((text == value).fillna(False).to_numpy(dtype=np.float64))
+            columns.append(np.asarray((text == value).fillna(False), dtype=np.float64))
     return np.column_stack(columns) if columns else np.zeros((n, 0))
 
 

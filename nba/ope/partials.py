@@ -75,12 +75,13 @@ def offer_sums(b: Batch, logging_dist: FloatArray) -> OfferSums:
     """
     k = b.n_actions
     if b.estimated_rewards is None or b.q_logged is None:
-        contribution = np.bincount(b.action, weights=b.weight * b.reward, minlength=k)
+        contribution = np.asarray(
+            np.bincount(b.action, weights=b.weight * b.reward, minlength=k), dtype=np.float64
+        )
     else:
         residual = b.weight * (b.reward - b.q_logged)
-        contribution = (b.action_dist * b.estimated_rewards).sum(axis=0) + np.bincount(
-            b.action, weights=residual, minlength=k
-        )
+        corrections = np.bincount(b.action, weights=residual, minlength=k)
+        contribution = (b.action_dist * b.estimated_rewards).sum(axis=0) + corrections
     return OfferSums(
         n=b.n,
         logged=np.bincount(b.action, minlength=k).astype(np.float64),

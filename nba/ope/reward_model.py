@@ -165,7 +165,9 @@ def fit_sums(
         gram=_grouped_sums(group, pair, n_groups).reshape(n_folds, n_actions, d, d),
         cross=_grouped_sums(group, x * r[:, None], n_groups).reshape(n_folds, n_actions, d),
         counts=np.bincount(group, minlength=n_groups).reshape(n_folds, n_actions).astype(float),
-        reward_sums=np.bincount(group, weights=r, minlength=n_groups).reshape(n_folds, n_actions),
+        reward_sums=np.asarray(
+            np.bincount(group, weights=r, minlength=n_groups), dtype=np.float64
+        ).reshape(n_folds, n_actions),
         reward_low=low,
         reward_high=high,
     )
