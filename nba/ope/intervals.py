@@ -57,6 +57,7 @@ def _poisson_table() -> Float32Array:
 
 
 _POISSON_OF_UINT16 = _poisson_table()
+_POISSON_OF_UINT16_64 = _POISSON_OF_UINT16.astype(np.float64)
 _MAMMEN_BYTE = 185
 _MAMMEN_P = _MAMMEN_BYTE / 256
 _MAMMEN_LOW = 1.0 - math.sqrt((1 - _MAMMEN_P) / _MAMMEN_P)
@@ -102,9 +103,18 @@ def block_weights(block: int, n_bootstrap: int, key: int, scheme: Scheme) -> Flo
     onwards of the whole log), from its own stream of `key`. For "mammen" these are the 0/1
     indicators of the upper value (see `bootstrap_sums`)."""
     stream = np.random.Generator(np.random.PCG64(np.random.SeedSequence(key, spawn_key=(block,))))
+    count = n_bootstrap * BLOCK_ROWS
     if scheme == "poisson":
-        return poisson_weights(n_bootstrap, BLOCK_ROWS, stream).astype(np.float64)
-    return _mammen_upper(n_bootstrap, BLOCK_ROWS, stream).astype(np.float64)
+        raw = stream.bit_generator.random_raw((count + 3) // 4)
+        uniforms = np.asarray(raw, dtype=np.uint64).view(np.uint16)[:count]
+        return _POISSON_OF_UINT16_64[uniforms].reshape(n_bootstrap, BLOCK_ROWS)
+    raw = stream.bit_generator.random_raw((count + 7) // 8)
+    uniforms = np.asarray(raw, dtype=np.uint64).view(np.uint8)[:count]
+    upper = np.empty((n_bootstrap, BLOCK_ROWS))
+    # The same draws as `mammen_weights`, compared straight into float64.
+    np.greater_equal(uniforms.reshape(n_bootstrap, BLOCK_ROWS), _MAMMEN_BYTE, out=upper,
+                     casting="unsafe")  # fmt: skip
+    return upper
 
 
 def bootstrap_sums(
