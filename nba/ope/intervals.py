@@ -15,8 +15,7 @@ Weights (`scheme`):
   1 + sqrt(p/(1-p)) otherwise, p = 185/256. They have mean 1, variance 1 and third central
   moment 0.995, the moments of Poisson(1) (i.e. of the classical multinomial bootstrap's
   counts), so the intervals keep the bootstrap's skewness; all weights are positive. One
-  random byte per weight, and the product needs only a 0/1 matrix, which is what makes
-  1,000,000 rows x 200 resamples take about a second.
+  random byte per weight, and the product needs only a 0/1 matrix.
 - "poisson": the Poisson bootstrap, Poisson(1) counts (16-bit inverse-CDF table, resolution
   2^-16); the same intervals up to Monte Carlo error, several times slower to draw.
 
