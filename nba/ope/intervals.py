@@ -105,8 +105,8 @@ def block_weights(block: int, n_bootstrap: int, key: int, scheme: Scheme) -> Flo
     count = n_bootstrap * BLOCK_ROWS
     if scheme == "poisson":
         raw = stream.bit_generator.random_raw((count + 3) // 4)
-        uniforms = np.asarray(raw, dtype=np.uint64).view(np.uint16)[:count]
-        return _POISSON_OF_UINT16_64[uniforms].reshape(n_bootstrap, BLOCK_ROWS)
+        counts = np.asarray(raw, dtype=np.uint64).view(np.uint16)[:count]
+        return _POISSON_OF_UINT16_64[counts].reshape(n_bootstrap, BLOCK_ROWS)
     raw = stream.bit_generator.random_raw((count + 7) // 8)
     uniforms = np.asarray(raw, dtype=np.uint64).view(np.uint8)[:count]
     upper = np.empty((n_bootstrap, BLOCK_ROWS))
