@@ -32,7 +32,9 @@ class DaskClient:
                 "engine", "the dask engine needs the dask extra: pip install 'nba[dask]'"
             ) from error
         if scheduler == LOCAL:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
+            # ":0": the dashboard on a free port (None would still take 8787, and warn when
+            # another cluster holds it).
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=":0")
             return cls(Client(cluster), owns_cluster=True)
         if "://" not in scheduler:
             raise InvalidInput(

@@ -20,7 +20,7 @@ def test_the_dask_engine_assigns_as_the_local_engine_does(
     results = {}
     plans = {}
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     engines = {"local": LocalEngine(), "dask": DaskEngine(distributed.Client(cluster))}
     try:

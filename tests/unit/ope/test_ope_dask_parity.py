@@ -29,7 +29,7 @@ CATEGORIES = {"offer_1": "discount", "offer_2": "loyalty", "offer_3": "upsell", 
 @pytest.fixture(scope="module")
 def client():
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
     )
     with cluster, distributed.Client(cluster) as connected:
         yield connected
