@@ -16,6 +16,22 @@ class NbaError(Exception):
         if field is not None:
             self.details["field"] = field
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Rebuilt as it was, whatever the subclass's __init__ takes: errors raised on a Dask
+        # worker reach the client pickled.
+        return (_rebuilt, (type(self), self.message, self.field, self.details))
+
+
+def _rebuilt(
+    cls: type[NbaError], message: str, field: str | None, details: dict[str, object]
+) -> NbaError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.message = message
+    error.field = field
+    error.details = dict(details)
+    return error
+
 
 class InvalidInput(NbaError):
     """The caller sent something malformed; nothing was written."""

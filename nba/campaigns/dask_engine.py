@@ -29,8 +29,6 @@ from nba.campaigns.reading import customer_ids_of
 from nba.campaigns.records import Recorded
 from nba.errors import InvalidInput
 
-LOCAL = "local"
-
 
 class DaskEngine:
     """Runs partitions on a Dask cluster through `client`."""
@@ -45,24 +43,12 @@ class DaskEngine:
 
     @classmethod
     def connect(cls, scheduler: str, *, workers: int = 2) -> DaskEngine:
-        """A client of the scheduler at `tcp://HOST:PORT`, or of a new LocalCluster (`local`)
-        of `workers` single-threaded worker processes (VW holds the GIL: processes, not
-        threads)."""
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError as error:
-            raise InvalidInput(
-                "engine", "the dask engine needs the dask extra: pip install 'nba[dask]'"
-            ) from error
-        if scheduler == LOCAL:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None)
-            return cls(Client(cluster), owns_cluster=True)
-        try:
-            return cls(Client(scheduler, timeout="10s"))
-        except OSError as error:
-            raise InvalidInput(
-                "scheduler", f"no Dask scheduler answers at {scheduler}: {error}"
-            ) from error
+        """An engine on the scheduler at `tcp://HOST:PORT`, or on a new LocalCluster (`local`);
+        see `nba.cluster.DaskClient.connect`."""
+        from nba.cluster import DaskClient
+
+        connected = DaskClient.connect(scheduler, workers=workers)
+        return cls(connected.client, owns_cluster=connected.owns_cluster)
 
     def close(self) -> None:
         """Close the client (and the LocalCluster it started)."""

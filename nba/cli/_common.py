@@ -23,6 +23,7 @@ from nba.errors import (
 from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 
 if TYPE_CHECKING:  # imported by the commands that use them: `nba --help` needs neither
+    from nba.cluster import DaskClient
     from nba.runtime import Runtime
     from nba.storage import Database
 
@@ -134,3 +135,21 @@ def iso_utc(moment: datetime) -> str:
 def echo_json(data: object) -> None:
     """Print JSON to stdout."""
     click.echo(json.dumps(data, indent=2, default=str))
+
+
+def dask_client(scheduler: str) -> DaskClient:
+    """A client of the cluster named by --scheduler; an address where no scheduler answers is
+    a usage error naming the option."""
+    import logging
+
+    from nba.cluster import DaskClient
+
+    # The cluster's lifecycle (workers starting, comms closing) is not the command's output.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    try:
+        return DaskClient.connect(scheduler)
+    except InvalidInput as error:
+        if error.field != "scheduler":
+            raise
+        problem = error.message.partition(": ")[2]
+        raise click.BadParameter(problem, param_hint="'--scheduler'") from None

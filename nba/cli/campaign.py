@@ -263,8 +263,10 @@ class _engine:  # used as a context manager, like a function
             self._engine = LocalEngine()
             return self._engine
         from nba.campaigns.dask_engine import DaskEngine
+        from nba.cli._common import dask_client
 
-        self._engine = DaskEngine.connect(self._scheduler)
+        connected = dask_client(self._scheduler)
+        self._engine = DaskEngine(connected.client, owns_cluster=connected.owns_cluster)
         return self._engine
 
     def __exit__(self, *exc: object) -> None:

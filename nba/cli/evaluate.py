@@ -19,11 +19,11 @@ if TYPE_CHECKING:
 
     from nba.ope.candidates import CandidatePolicy
     from nba.ope.logs import MissingReward
-    from nba.ope.run import EvaluationResult
+    from nba.ope.run import EvaluationResult, Progress
 
 
 @click.command("evaluate")
-@click.argument("log", type=click.Path(dir_okay=False))
+@click.argument("log", type=click.Path())
 @click.option(
     "--policy",
     "policies",
@@ -81,6 +81,19 @@ if TYPE_CHECKING:
 @click.option("--from", "start", default=None, help="With LOG=db: ISO time, inclusive.")
 @click.option("--to", "end", default=None, help="With LOG=db: ISO time, exclusive.")
 @click.option("--channel", default=None, help="With LOG=db: only decisions of this channel.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the work runs: this process, or a Dask cluster (LOG a Parquet file or folder).",
+)
+@click.option(
+    "--scheduler",
+    default="local",
+    show_default=True,
+    help="With --engine dask: tcp://HOST:PORT of a Dask scheduler, or local (a LocalCluster).",
+)
 @database_options
 def evaluate(
     log: str,
@@ -97,14 +110,18 @@ def evaluate(
     start: str | None,
     end: str | None,
     channel: str | None,
+    engine: str,
+    scheduler: str,
     database_url: str | None,
     data_dir: str | None,
 ) -> None:
     """Estimate each --policy's value on LOG (.parquet, .csv, or VW .dsjson) vs the logging one.
 
     LOG `db` reads the decision log from the database (--database-url / --data-dir, with
-    --from / --to) instead of a file. Prints a table, writes OUT/evaluation.json and
-    OUT/report.html; the last line printed is the JSON file's path.
+    --from / --to) instead of a file. With --engine dask, LOG is a Parquet file or a folder
+    of Parquet files, read by the cluster's workers in partitions, and the results are the
+    local engine's. Prints a table, writes OUT/evaluation.json and OUT/report.html; the last
+    line printed is the JSON file's path.
     """
     from dataclasses import replace
 
@@ -115,29 +132,38 @@ def evaluate(
 
     names = tuple(e.strip() for e in estimators.split(",") if e.strip())
     categories = _categories(categories_file)
-    if log == "db":
-        frame, candidates = _database_log(
-            database_url, data_dir, start, end, channel, policies, categories
-        )
-    else:
-        frame = read_decision_log(log)
-        candidates = [parse_candidate(spec, categories) for spec in policies]
-    candidates = [
-        replace(c, learn_every=learn_every) if isinstance(c, LearnerCandidate) else c
-        for c in candidates
-    ]
-    data = from_frame(frame, missing_reward, default_reward)
-    dropped = len(frame) - data.n
-    click.echo(
-        f"{data.n} decisions ({dropped} without reward dropped), {len(data.offer_ids)} offers",
-        err=True,
-    )
     if seed is None:
         seed = int(np.random.default_rng().integers(2**31))
-    with _Bars() as bars:
-        evaluation = run_evaluation(
-            data, candidates, names, alpha, n_bootstrap, seed, str(log), bars.advance
-        )
+    if engine == "dask":
+        if log == "db":
+            raise InvalidInput(
+                "engine", "the dask engine reads Parquet files: `nba export` the log first"
+            )
+        candidates = [parse_candidate(spec, categories) for spec in policies]
+        with _Bars() as bars:
+            evaluation, read = _on_dask(
+                scheduler, log, candidates, names, alpha, n_bootstrap, seed,
+                missing_reward, default_reward, bars.advance,
+            )  # fmt: skip
+        _say_rows(read, evaluation.n_rows, len(evaluation.offer_ids))
+    else:
+        if log == "db":
+            frame, candidates = _database_log(
+                database_url, data_dir, start, end, channel, policies, categories
+            )
+        else:
+            frame = read_decision_log(log)
+            candidates = [parse_candidate(spec, categories) for spec in policies]
+        candidates = [
+            replace(c, learn_every=learn_every) if isinstance(c, LearnerCandidate) else c
+            for c in candidates
+        ]
+        data = from_frame(frame, missing_reward, default_reward)
+        _say_rows(len(frame), data.n, len(data.offer_ids))
+        with _Bars() as bars:
+            evaluation = run_evaluation(
+                data, candidates, names, alpha, n_bootstrap, seed, str(log), bars.advance
+            )
     out = Path(out_dir)
     json_path = write_json(evaluation, out / "evaluation.json")
     html_path = write_html(evaluation, out / "report.html")
@@ -152,6 +178,37 @@ def evaluate(
             )
     click.echo(f"report: {html_path}", err=True)
     click.echo(str(json_path))
+
+
+def _say_rows(read: int, kept: int, offers: int) -> None:
+    click.echo(
+        f"{kept} decisions ({read - kept} without reward dropped), {offers} offers", err=True
+    )
+
+
+def _on_dask(
+    scheduler: str,
+    log: str,
+    candidates: list[CandidatePolicy],
+    names: tuple[str, ...],
+    alpha: float,
+    n_bootstrap: int,
+    seed: int,
+    missing_reward: MissingReward,
+    default_reward: float,
+    progress: Progress,
+) -> tuple[EvaluationResult, int]:
+    """The evaluation on the cluster at `scheduler` (closed after), and the rows read."""
+    from nba.cli._common import dask_client
+    from nba.ope.dask_engine import check_partitionable, evaluate_on_dask
+
+    check_partitionable(candidates)
+    with dask_client(scheduler) as connected:
+        done = evaluate_on_dask(
+            connected.client, log, candidates, names, alpha, n_bootstrap, seed,
+            missing_reward=missing_reward, default_reward=default_reward, progress=progress,
+        )  # fmt: skip
+    return done.result, done.rows_read
 
 
 class _Bars:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         UniformCandidate,
         parse_candidate,
     )
+    from nba.ope.dask_engine import evaluate_on_dask
     from nba.ope.dsjson import read_dsjson, write_dsjson
     from nba.ope.logs import LoggedData, from_decisions, from_frame, read_decision_log
     from nba.ope.report import write_html, write_json
@@ -41,6 +42,7 @@ _HOMES = {
     "RulesCandidate": "nba.ope.candidates",
     "TableCandidate": "nba.ope.candidates",
     "UniformCandidate": "nba.ope.candidates",
+    "evaluate_on_dask": "nba.ope.dask_engine",
     "from_decisions": "nba.ope.logs",
     "from_frame": "nba.ope.logs",
     "parse_candidate": "nba.ope.candidates",
@@ -73,6 +75,7 @@ __all__ = [
     "diagnose",
     "estimate_uplift",
     "evaluate",
+    "evaluate_on_dask",
     "from_decisions",
     "from_frame",
     "make_batch",

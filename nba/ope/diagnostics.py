@@ -34,10 +34,34 @@ class Diagnostics:
 
 def diagnose(b: Batch, logging_dist: npt.ArrayLike | None = None) -> Diagnostics:
     """Diagnostics of one batch; `logging_dist` (n, n_actions) makes the support check exact."""
+    return diagnostics_of(diagnostic_sums(b, logging_dist))
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosticSums:
+    """What the diagnostics of a log are made of; the sums of its parts add up (`+`)."""
+
+    n: int
+    weight_sum: float
+    weight_squares: float
+    max_weight: float
+    unsupported: int
+    support_known: bool
+
+    def __add__(self, other: DiagnosticSums) -> DiagnosticSums:
+        return DiagnosticSums(
+            self.n + other.n,
+            self.weight_sum + other.weight_sum,
+            self.weight_squares + other.weight_squares,
+            max(self.max_weight, other.max_weight),
+            self.unsupported + other.unsupported,
+            self.support_known and other.support_known,
+        )
+
+
+def diagnostic_sums(b: Batch, logging_dist: npt.ArrayLike | None = None) -> DiagnosticSums:
+    """The sums of one batch (see `diagnose`)."""
     w = b.weight
-    total = float(w.sum())
-    squares = float(w @ w)
-    ess = total**2 / squares if squares > 0 else 0.0
     if logging_dist is None:
         deterministic = b.pscore >= _DETERMINISTIC
         if deterministic.any():  # only rows logged with certainty can lack support
@@ -55,10 +79,23 @@ def diagnose(b: Batch, logging_dist: npt.ArrayLike | None = None) -> Diagnostics
             )
         unsupported = rows_where_any((b.action_dist > 0) & (logging <= 0))
         known = True
-    return Diagnostics(
-        ess=ess,
+    return DiagnosticSums(
+        n=b.n,
+        weight_sum=float(w.sum()),
+        weight_squares=float(w @ w),
         max_weight=float(w.max()),
-        mean_weight=total / b.n,
-        unsupported_share=float(unsupported.mean()),
+        unsupported=int(unsupported.sum()),
         support_known=known,
+    )
+
+
+def diagnostics_of(sums: DiagnosticSums) -> Diagnostics:
+    """The diagnostics of a log from its (summed) `DiagnosticSums`."""
+    squares = sums.weight_squares
+    return Diagnostics(
+        ess=sums.weight_sum**2 / squares if squares > 0 else 0.0,
+        max_weight=sums.max_weight,
+        mean_weight=sums.weight_sum / sums.n,
+        unsupported_share=sums.unsupported / sums.n,
+        support_known=sums.support_known,
     )

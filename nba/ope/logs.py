@@ -36,7 +36,6 @@ BANDS = ("low", "medium", "high")
 
 MissingReward = Literal["drop", "default"]
 REQUIRED = ("decision_id", "churn_score", "eligible", "probabilities", "offer_id", "propensity")
-_TOP_CATEGORIES = 20
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -80,25 +79,19 @@ class LoggedData:
         """Each row's context fields (`context` JSON text, or `ctx_*` columns)."""
         return _contexts(self.frame)
 
-    def features(self) -> FloatArray:
-        """Numeric features of the reward model: churn score, numeric and one-hot context fields.
+    def feature_table(self) -> pd.DataFrame:
+        """The churn score and context fields of each row (`nba.ope.features`)."""
+        from nba.ope.features import context_table
 
-        Missing numbers become the column mean; a text field is one-hot over its
-        20 most common values.
-        """
-        table = pd.DataFrame(self.contexts(), index=range(self.n))
-        table.insert(0, "churn_score", self.churn_score)
-        columns = []
-        for name in table.columns:
-            values = table[name]
-            numeric = pd.to_numeric(values, errors="coerce")
-            if numeric.notna().sum() >= values.notna().sum() and numeric.notna().any():
-                columns.append(numeric.fillna(numeric.mean()).to_numpy(dtype=np.float64))
-                continue
-            text = values.astype("string")
-            for value in text.value_counts().index[:_TOP_CATEGORIES]:
-                columns.append((text == value).fillna(False).to_numpy(dtype=np.float64))
-        return np.column_stack(columns)
+        return context_table(self.contexts(), self.churn_score)
+
+    def features(self) -> FloatArray:
+        """Numeric features of the reward model: churn score, numeric and one-hot context fields
+        (see `nba.ope.features`)."""
+        from nba.ope.features import encode, plan_of
+
+        table = self.feature_table()
+        return encode(table, plan_of(table))
 
 
 def read_decision_log(path: str | Path) -> pd.DataFrame:
@@ -117,6 +110,7 @@ def from_frame(
     frame: pd.DataFrame,
     missing_reward: MissingReward = "drop",
     default_reward: float = 0.0,
+    offer_ids: Sequence[str] | None = None,
 ) -> LoggedData:
     """Check a decision log and build its arrays.
 
@@ -125,6 +119,8 @@ def from_frame(
     columns, eligible / probabilities of different lengths, repeated offers in a row,
     probabilities not summing to 1, a chosen offer not among the eligible ones, propensity
     outside (0, 1] or different from the logged probability of the chosen offer.
+    `offer_ids` fixes the columns (a part of a log takes the whole log's; see `offer_ids_of`);
+    by default they are the offers this frame names.
     """
     missing = [c for c in (*REQUIRED, "reward") if c not in frame.columns]
     if missing:
@@ -154,7 +150,12 @@ def from_frame(
     _reject(frame, "eligible", lengths == 0, "must list at least one offer")
     flat_ids = np.array([str(o) for e in eligible_lists for o in e], dtype=object)
     chosen = frame["offer_id"].astype("string").to_numpy(dtype=object)
-    offer_ids = tuple(sorted(set(flat_ids.tolist()) | set(chosen.tolist())))
+    seen = set(flat_ids.tolist()) | set(chosen.tolist())
+    if offer_ids is None:
+        offer_ids = tuple(sorted(seen))
+    elif not seen <= set(offer_ids):
+        raise InvalidInput("offer_id", f"offers outside the log's: {sorted(seen - set(offer_ids))}")
+    offer_ids = tuple(offer_ids)
     column = {offer: j for j, offer in enumerate(offer_ids)}
     k = len(offer_ids)
     rows = np.repeat(np.arange(n), lengths)
@@ -198,6 +199,12 @@ def from_frame(
         churn_score=churn,
         offer_snapshots=snapshots,
     )
+
+
+def offer_ids_of(frame: pd.DataFrame) -> set[str]:
+    """Every offer id a frame names, eligible or chosen (the columns of `from_frame`)."""
+    ids = {str(o) for v in frame["eligible"] for o in _as_list(v)}
+    return ids | {str(o) for o in frame["offer_id"].astype("string").dropna()}
 
 
 def _snapshots(

@@ -16,11 +16,12 @@ from typing import Literal, TypedDict, cast
 import numpy as np
 
 from nba.errors import InvalidInput
-from nba.ope.batch import FloatArray
+from nba.ope.batch import FloatArray, make_batch
 from nba.ope.candidates import CandidatePolicy
 from nba.ope.estimators import ESTIMATORS, MODEL_BASED
 from nba.ope.evaluate import Estimate, evaluate
 from nba.ope.logs import BANDS, LoggedData
+from nba.ope.partials import offer_rows, offer_sums
 from nba.ope.reward_model import cross_fit
 
 RewardKind = Literal["acceptance", "value"]
@@ -197,7 +198,7 @@ def run_evaluation(
                 name=candidate.name,
                 estimates=estimates,
                 by_band=_by_band(data, dist, q, estimators, alpha),
-                by_offer=_by_offer(data, dist, q, weights),
+                by_offer=_by_offer(data, dist, q),
                 weights=weights,
             )
         )
@@ -250,6 +251,12 @@ def _names(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def band_estimator(estimators: Sequence[str], has_model: bool) -> str:
+    """The estimator of the breakdown by churn band: `dr` when there is a reward model, else
+    the first estimator that needs none (`ips` when none is asked)."""
+    return "dr" if has_model else next((e for e in estimators if e not in MODEL_BASED), "ips")
+
+
 def _by_band(
     data: LoggedData,
     dist: FloatArray,
@@ -257,7 +264,7 @@ def _by_band(
     estimators: Sequence[str],
     alpha: float,
 ) -> tuple[BandRow, ...]:
-    name = "dr" if q is not None else next((e for e in estimators if e not in MODEL_BASED), "ips")
+    name = band_estimator(estimators, q is not None)
     bands = data.bands()
     rows: list[BandRow] = []
     for band in BANDS:
@@ -291,36 +298,11 @@ def _by_band(
     return tuple(rows)
 
 
-def _by_offer(
-    data: LoggedData, dist: FloatArray, q: FloatArray | None, weights: FloatArray
-) -> tuple[OfferRow, ...]:
-    """Per offer: shares under both policies and the offer's additive share of the estimate.
-
-    DR's value is a sum over offers of mean(pi(a|x) q(x, a) + 1[a_i = a] w_i (r_i - q_i));
-    without a model the IPS share mean(1[a_i = a] w_i r_i) is given instead.
-    """
-    n = data.n
-    k = len(data.offer_ids)
-    logged = np.bincount(data.action, minlength=k) / n
-    if q is None:
-        contribution = np.bincount(data.action, weights=weights * data.reward, minlength=k) / n
-        kind = "ips"
-    else:
-        residual = weights * (data.reward - q[np.arange(n), data.action])
-        correction = np.bincount(data.action, weights=residual, minlength=k) / n
-        contribution = (dist * q).mean(axis=0) + correction
-        kind = "dr"
-    return tuple(
-        OfferRow(
-            offer_id=offer,
-            logging_share=float(data.logging_dist[:, j].mean()),
-            logged_share=float(logged[j]),
-            candidate_share=float(dist[:, j].mean()),
-            contribution=float(contribution[j]),
-            contribution_estimator=kind,
-        )
-        for j, offer in enumerate(data.offer_ids)
-    )
+def _by_offer(data: LoggedData, dist: FloatArray, q: FloatArray | None) -> tuple[OfferRow, ...]:
+    """Per offer: shares under both policies and the offer's additive share of the estimate
+    (`partials.offer_sums`)."""
+    batch = make_batch(data.reward, data.action, data.pscore, dist, q)
+    return offer_rows(data.offer_ids, offer_sums(batch, data.logging_dist), q is not None)
 
 
 def _stepper(progress: Progress | None, label: str, total: int) -> Callable[[int], None] | None:

@@ -29,6 +29,11 @@ class Decomposition:
     gradient: Combine
 
     @property
+    def form(self) -> Form:
+        """Its width and combination, without the terms."""
+        return Form(self.terms.shape[1], self.combine, self.gradient)
+
+    @property
     def value(self) -> float:
         """The estimate on the whole batch."""
         return float(self.combine(self.terms.mean(axis=0)))
@@ -37,6 +42,24 @@ class Decomposition:
         """Per-row influence terms (n,): their mean is 0, their sd / sqrt(n) the standard error."""
         means = self.terms.mean(axis=0)
         return (self.terms - means) @ self.gradient(means)
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """How `width` column means of an estimator's terms combine into its value."""
+
+    width: int
+    combine: Combine
+    gradient: Combine
+
+
+def form(name: str) -> Form:
+    """The form of estimator `name`'s decomposition (the same for every batch)."""
+    if name == "snips":
+        return Form(2, _ratio, _ratio_gradient)
+    if name == "sndr":
+        return Form(3, _corrected_ratio, _corrected_ratio_gradient)
+    return Form(1, _first, _first_gradient)
 
 
 def decompose(name: str, b: Batch, lambda_: float | None = None) -> Decomposition:
