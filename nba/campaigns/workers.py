@@ -14,6 +14,10 @@ fresh interpreter per worker and pass would pay that import each time.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import select
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -46,8 +50,28 @@ _worker: list[_Worker] = []
 """This worker process's job and scorer, set once by `_start` (empty in the parent)."""
 
 
-def _start(job: ScoringJob) -> None:
+def _start(job: ScoringJob, parent: int) -> None:
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     _worker.append(_Worker(job, job.scorer()))
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker as soon as the process that runs the campaign is gone (killed, say).
+
+    Nothing else would: a worker waits for its next batch on a queue whose both ends it
+    holds, and the fork server stays up as long as a worker does.
+    """
+    try:
+        handle = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # no pidfd (not Linux 5.3+): ask every half second
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+    select.select([handle], [], [])  # readable once the process has ended
+    os._exit(1)
 
 
 def _surveyed(raw: pa.RecordBatch, first_row: int, sample_rate: float) -> Survey:
@@ -81,7 +105,7 @@ class WorkerPool:
 
     def __init__(self, job: ScoringJob, workers: int, window: int = 0) -> None:
         self._executor = ProcessPoolExecutor(
-            workers, mp_context=_context(), initializer=_start, initargs=(job,)
+            workers, mp_context=_context(), initializer=_start, initargs=(job, os.getpid())
         )
         self._window = window or 2 * workers
 
