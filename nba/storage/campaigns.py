@@ -97,15 +97,19 @@ def assigned_rows(
     """Of `customer_ids`, those the campaign assigned already, with the input row of each."""
     found: dict[str, int] = {}
     unique = list(dict.fromkeys(customer_ids))
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    # Plain SQL: a campaign asks this of every batch, and compiling an IN of 900 bound
+    # values through SQLAlchemy took longer than the database's lookups.
     for start in range(0, len(unique), _IN_CHUNK):
         chunk = unique[start : start + _IN_CHUNK]
-        query = sa.select(
-            col(CampaignAssignmentRow.customer_id), col(CampaignAssignmentRow.row)
-        ).where(
-            col(CampaignAssignmentRow.campaign_id) == campaign_id,
-            col(CampaignAssignmentRow.customer_id).in_(chunk),
+        sql = (
+            f'SELECT customer_id, "row" FROM campaign_assignments WHERE campaign_id = {mark} '
+            f"AND customer_id IN ({', '.join([mark] * len(chunk))})"
         )
-        found.update((str(c), int(r)) for c, r in session.connection().execute(query))
+        found.update(
+            (str(c), int(r)) for c, r in connection.exec_driver_sql(sql, (campaign_id, *chunk))
+        )
     return found
 
 
