@@ -16,6 +16,18 @@ class NbaError(Exception):
         if field is not None:
             self.details["field"] = field
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as it is, whatever the subclass's arguments: a campaign's worker process
+        # sends the error it met back to the process that runs the campaign.
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(kind: type[NbaError], args: tuple[object, ...], state: dict[str, object]) -> NbaError:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class InvalidInput(NbaError):
     """The caller sent something malformed; nothing was written."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 
 import pandas as pd
+import pytest
 import sqlalchemy as sa
 
 from nba.campaigns import CampaignRunner, CampaignSpec, LocalEngine
 from nba.campaigns.records import decision_ids
+from nba.errors import InvalidInput
 from nba.storage.tables import CampaignAssignmentRow, DecisionRow
 from tests.campaigns.conftest import OFFER_IDS, POPULATION
 
@@ -46,6 +48,19 @@ def test_two_worker_processes_assign_and_log_as_one_process_does(
         outputs[2].drop(columns=["decision_id"]), outputs[1].drop(columns=["decision_id"])
     )
     assert logged[2] == logged[1] and len(logged[1]) == POPULATION
+
+
+def test_a_worker_process_refuses_a_file_without_a_churn_score_naming_the_column(
+    campaign_db, campaign_settings, tmp_path
+):
+    path = tmp_path / "customers.csv"
+    path.write_text("customer_id,tenure_months\n" + "".join(f"c{i},{i}\n" for i in range(8)))
+    spec = CampaignSpec(input=str(path), out=str(tmp_path / "out.csv"),
+                        offers=("discount_10",), seed=1, batch_size=2)  # fmt: skip
+    runner = CampaignRunner(campaign_db, campaign_settings)
+    with pytest.raises(InvalidInput) as refused:
+        runner.run(runner.create(spec).id, engine=LocalEngine(workers=2))
+    assert refused.value.details["field"] == "churn_score"
 
 
 def test_decision_ids_are_distinct_version_7_uuids_in_increasing_order():
