@@ -17,19 +17,15 @@ class NbaError(Exception):
             self.details["field"] = field
 
     def __reduce__(self) -> tuple[object, ...]:
-        # Rebuilt as it was, whatever the subclass's __init__ takes: errors raised on a Dask
-        # worker reach the client pickled.
-        return (_rebuilt, (type(self), self.message, self.field, self.details))
+        # Pickled as it is, whatever the subclass's arguments: a campaign's worker process or a
+        # Dask worker sends the error it met back to the process that runs the job.
+        return (_rebuilt, (type(self), self.args, self.__dict__))
 
 
-def _rebuilt(
-    cls: type[NbaError], message: str, field: str | None, details: dict[str, object]
-) -> NbaError:
-    error = cls.__new__(cls)
-    Exception.__init__(error, message)
-    error.message = message
-    error.field = field
-    error.details = dict(details)
+def _rebuilt(kind: type[NbaError], args: tuple[object, ...], state: dict[str, object]) -> NbaError:
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
     return error
 
 

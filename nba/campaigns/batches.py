@@ -64,7 +64,7 @@ def survey(
     sample, _ = scored(scorer, chosen, spec.seed, screen)
     explores, picks = exploration_picks(sample, chosen.customer_ids, spec.seed, spec.exploration)
     hashes = pd.util.hash_pandas_object(
-        pd.Series(good.customer_ids, dtype=object), index=False
+        pd.Series(good.customer_ids, dtype=object), index=False, categorize=False
     ).to_numpy(dtype=np.uint64)
     return Survey(
         sample_rows=chosen.rows,

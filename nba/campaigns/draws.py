@@ -23,8 +23,10 @@ SAMPLE = "sample"
 def uniforms(customer_ids: Sequence[str], seed: int, purpose: str) -> npt.NDArray[np.float64]:
     """A uniform in [0, 1) per customer id for `purpose`, the same on every run with `seed`."""
     key = hashlib.blake2b(f"{seed}:{purpose}".encode(), digest_size=8).hexdigest()
+    # categorize=False hashes each id as it is (the same hashes; categorising first only
+    # pays when values repeat, and ids do not).
     hashed = pd.util.hash_pandas_object(
-        pd.Series(list(customer_ids), dtype=object), index=False, hash_key=key
+        pd.Series(list(customer_ids), dtype=object), index=False, hash_key=key, categorize=False
     ).to_numpy(dtype=np.uint64)
     return (hashed >> np.uint64(11)).astype(np.float64) / float(2**53)
 

@@ -4,7 +4,9 @@ An engine yields per batch the planning pass's `Survey` and the assigning pass's
 (decision and output rows), batch by batch in file order; the runner does the rest (solving
 the prices, logging, the output file). The contact history of each batch's customers is
 read through `read` (one bulk read per batch, in the runner's process) and goes with the
-batch to where it runs.
+batch to where it runs. The local engine runs the batches in this process, or with `workers`
+> 1 in that many worker processes (`workers.WorkerPool`) while this one reads the file, the
+histories and logs: the same batches, the same functions, so the same assignments.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import numpy.typing as npt
 from nba.campaigns.batches import Assigned, Survey, assign_batch, in_sample, survey
 from nba.campaigns.contacts import BatchScreen, CampaignContacts, ContactHistory
 from nba.campaigns.model import ModelSource
-from nba.campaigns.reading import customer_ids_of, read_batches
+from nba.campaigns.reading import count_rows, customer_ids_of, read_batches
 from nba.campaigns.records import Recorded, recorded
 from nba.campaigns.scoring import CampaignScorer
 from nba.campaigns.spec import CampaignSpec
+from nba.campaigns.workers import Batch, WorkerPool
 from nba.config import RewardMode
 from nba.domain import Offer
 
@@ -115,16 +118,33 @@ class ScoringJob:
 
 
 class LocalEngine:
-    """Both passes in this process, one batch in memory at a time."""
+    """Both passes on this machine, a bounded number of batches in memory at a time.
+
+    `workers` 1 runs the batches in this process; more runs them in that many worker
+    processes (one per core is what pays: this process reads and logs meanwhile). A file of
+    one batch runs in this process whatever `workers` says.
+    """
 
     name = "local"
 
+    def __init__(self, workers: int = 1) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
+        self.workers = workers
+
     def surveys(self, job: ScoringJob, sample_rate: float, read: HistoryReader) -> Iterator[Survey]:
+        def screened() -> Iterator[Batch]:
+            for index, (first, raw) in enumerate(read_batches(job.spec.input, job.spec.batch_size)):
+                ids = job.sampled_ids(customer_ids_of(raw), sample_rate) if read.reads else []
+                yield Batch(index, first, raw, job.screen(read(ids)))
+
+        if self._workers_for(job) > 1:
+            with WorkerPool(job, self._workers_for(job)) as pool:
+                yield from pool.surveys(screened(), sample_rate)
+            return
         scorer = job.scorer()
-        for first, raw in read_batches(job.spec.input, job.spec.batch_size):
-            ids = job.sampled_ids(customer_ids_of(raw), sample_rate) if read.reads else []
-            screen = job.screen(read(ids))
-            yield survey(raw, first, scorer, job.spec, sample_rate, screen)
+        for batch in screened():
+            yield survey(batch.raw, batch.first_row, scorer, job.spec, sample_rate, batch.screen)
 
     def assigned(
         self,
@@ -135,11 +155,31 @@ class LocalEngine:
         read: HistoryReader,
     ) -> Iterator[tuple[int, int, Recorded | None]]:
         """(batch index, rows in the batch, its assignments or None when `done` holds it)."""
+
+        nobody = job.screen(read([]))  # the screen of a batch done before: never used
+
+        def screened() -> Iterator[Batch]:
+            for index, (first, raw) in enumerate(read_batches(job.spec.input, job.spec.batch_size)):
+                if index in done:
+                    yield Batch(index, first, raw, nobody, is_done=True)
+                    continue
+                screen = job.screen(read(customer_ids_of(raw) if read.reads else []))
+                yield Batch(index, first, raw, screen)
+
+        if self._workers_for(job) > 1:
+            with WorkerPool(job, self._workers_for(job)) as pool:
+                yield from pool.recorded(screened(), prices, skip_rows)
+            return
         scorer = job.scorer()
-        for index, (first, raw) in enumerate(read_batches(job.spec.input, job.spec.batch_size)):
-            if index in done:
-                yield index, raw.num_rows, None
+        for batch in screened():
+            if batch.is_done:
+                yield batch.index, batch.raw.num_rows, None
                 continue
-            screen = job.screen(read(customer_ids_of(raw) if read.reads else []))
-            assigned = assign_batch(raw, first, scorer, job.spec, prices, skip_rows, screen=screen)
-            yield index, raw.num_rows, job.recorded(assigned)
+            assigned = assign_batch(batch.raw, batch.first_row, scorer, job.spec, prices,
+                                    skip_rows, screen=batch.screen)  # fmt: skip
+            yield batch.index, batch.raw.num_rows, job.recorded(assigned)
+
+    def _workers_for(self, job: ScoringJob) -> int:
+        if self.workers == 1:
+            return 1
+        return max(1, min(self.workers, -(-count_rows(job.spec.input) // job.spec.batch_size)))

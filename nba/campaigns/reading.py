@@ -65,14 +65,15 @@ class CustomerBatch:
     def take(self, keep: npt.NDArray[np.bool_]) -> CustomerBatch:
         """The rows where `keep` is true."""
         index = np.flatnonzero(keep)
+        at = index.tolist()
         return CustomerBatch(
             rows=self.rows[index],
-            customer_ids=[self.customer_ids[i] for i in index],
+            customer_ids=[self.customer_ids[i] for i in at],
             churn_scores=self.churn_scores[index],
-            contexts=[self.contexts[i] for i in index],
+            contexts=[self.contexts[i] for i in at],
             columns=None
             if self.columns is None
-            else {f: [values[i] for i in index] for f, values in self.columns.items()},
+            else {f: [values[i] for i in at] for f, values in self.columns.items()},
         )
 
 
@@ -116,22 +117,24 @@ def checked(batch: pa.RecordBatch, first_row: int) -> tuple[CustomerBatch, list[
     ]
     rows = zip(*columns, strict=True) if columns else ((),) * n
     contexts = [
-        tuple((f, v) for f, v in zip(fields, row, strict=True) if v is not None) for row in rows
+        tuple([(f, v) for f, v in zip(fields, row, strict=True) if v is not None]) for row in rows
     ]
     bad = [
         BadRow(first_row + i, field, problem, ids[i] or None)
         for i, (field, problem) in sorted(problems.items())
     ]
-    keep = np.ones(n, dtype=bool)
-    keep[list(problems)] = False
-    index = np.flatnonzero(keep)
+    by_field = dict(zip(fields, columns, strict=True))
     good = CustomerBatch(
-        rows=(index + first_row).astype(np.int64),
-        customer_ids=[ids[i] for i in index],
-        churn_scores=churn[index],
-        contexts=[contexts[i] for i in index],
-        columns={f: [values[i] for i in index] for f, values in zip(fields, columns, strict=True)},
+        rows=np.arange(first_row, first_row + n, dtype=np.int64),
+        customer_ids=ids,
+        churn_scores=churn,
+        contexts=contexts,
+        columns=by_field,
     )
+    if problems:
+        keep = np.ones(n, dtype=bool)
+        keep[list(problems)] = False
+        good = good.take(keep)
     return good, bad
 
 

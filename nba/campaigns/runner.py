@@ -301,27 +301,26 @@ class CampaignRunner:
     def _log_batch(
         self, campaign_id: str, spec: CampaignSpec, index: int, done: Recorded | None, rows: int
     ) -> None:
+        """Write the batch's part, then commit its decisions, assignments and the campaign's
+        progress together (only the progress for a batch done before)."""
         if done is not None:
-            self._record(campaign_id, spec, index, done)
+            ids = done.output.column("customer_id").to_pylist()
+            with self._database.session(readonly=True) as session:
+                before = campaigns.assigned_rows(session, campaign_id, ids)
+            if before:
+                # Only a customer named twice in the file (found by the plan) or a redone
+                # batch (its earlier transaction never committed) can meet this: refuse it.
+                raise Conflict(
+                    f"batch {index}: {len(before)} customers already assigned in campaign "
+                    f"{campaign_id} (e.g. {next(iter(before))})"
+                )
+            output.write_part(spec.out, index, done.output)
         with self._database.session() as session:
+            if done is not None:
+                campaigns.prepare_bulk_write(session)
+                campaigns.add_encoded_decisions(session, done.decisions, ts=self._clock())
+                campaigns.add_assignments(session, campaign_id, assignment_rows(done.output))
             campaigns.update_campaign(session, campaign_id, rows_done=rows)
-
-    def _record(self, campaign_id: str, spec: CampaignSpec, index: int, done: Recorded) -> None:
-        """Write the batch's part, then commit its decisions and assignments together."""
-        ids = done.output.column("customer_id").to_pylist()
-        with self._database.session(readonly=True) as session:
-            before = campaigns.assigned_rows(session, campaign_id, ids)
-        if before:
-            # Only a customer named twice in the file (found by the plan) or a redone batch
-            # (its earlier transaction never committed) can meet this: refuse the batch.
-            raise Conflict(
-                f"batch {index}: {len(before)} customers already assigned in campaign "
-                f"{campaign_id} (e.g. {next(iter(before))})"
-            )
-        output.write_part(spec.out, index, done.output)
-        with self._database.session() as session:
-            campaigns.add_encoded_decisions(session, done.decisions, ts=self._clock())
-            campaigns.add_assignments(session, campaign_id, assignment_rows(done.output))
 
     def _done_batches(self, campaign_id: str, out: str) -> set[int]:
         """Batches whose part is written and whose decisions are committed."""

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from nba.campaigns import output
 from nba.campaigns.contacts import exclusion_counts
@@ -21,6 +22,7 @@ def summarise(
 ) -> dict[str, object]:
     """Join the parts into the output, and count what it holds per offer."""
     column = {o.id: j for j, o in enumerate(offers)}
+    names = pa.array([o.id for o in offers], pa.string())
     k = len(offers)
     assigned = np.zeros(k, dtype=np.int64)
     accepts = np.zeros(k)
@@ -30,7 +32,7 @@ def summarise(
     by_offer = {o.id: exclusion_counts() for o in offers}
     for table in output.join_parts(spec.out):
         _count_exclusions(table, customers_held, offers_held, by_offer)
-        ids = np.array([column[o] for o in table.column("offer_id").to_pylist()], dtype=int)
+        ids = pc.index_in(table.column("offer_id"), value_set=names).to_numpy().astype(np.int64)
         is_held = table.column("holdout").to_numpy(zero_copy_only=False)
         treated = ~is_held
         assigned += np.bincount(ids[treated], minlength=k)

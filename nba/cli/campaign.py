@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Never
 
@@ -83,6 +84,13 @@ def command() -> None:
 )
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --engine local: worker processes that score and assign batches while this "
+    "one logs them (default: one per core; 1 runs everything in this process).",
+)
+@click.option(
     "--scheduler",
     default="local",
     show_default=True,
@@ -104,6 +112,7 @@ def run(
     batch_size: int,
     sample_size: int,
     engine: str,
+    workers: int | None,
     scheduler: str,
     database_url: str | None,
     data_dir: str | None,
@@ -146,7 +155,7 @@ def run(
         campaign = runner.create(spec)
         if campaign.rows_done or campaign.plan is not None:
             click.echo(f"continuing campaign {campaign.id}", err=True)
-        with _Bars() as bars, _engine(engine, scheduler) as chosen:
+        with _Bars() as bars, _engine(engine, scheduler, workers) as chosen:
             done = runner.run(campaign.id, engine=chosen, progress=bars.advance)
     finally:
         database.dispose()
@@ -251,16 +260,17 @@ def _offers_table(summary: Mapping[str, object], *, observed: bool = False) -> s
 class _engine:  # used as a context manager, like a function
     """The chosen engine for the length of the run (a Dask client is closed after)."""
 
-    def __init__(self, name: str, scheduler: str) -> None:
+    def __init__(self, name: str, scheduler: str, workers: int | None) -> None:
         self._name = name
         self._scheduler = scheduler
+        self._workers = workers
         self._engine: Engine | None = None
 
     def __enter__(self) -> Engine:
         from nba.campaigns import LocalEngine
 
         if self._name == "local":
-            self._engine = LocalEngine()
+            self._engine = LocalEngine(workers=self._workers or _cores())
             return self._engine
         from nba.campaigns.dask_engine import DaskEngine
         from nba.cli._common import dask_client
@@ -273,6 +283,12 @@ class _engine:  # used as a context manager, like a function
         close = getattr(self._engine, "close", None)
         if close is not None:
             close()
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 class _Bars:

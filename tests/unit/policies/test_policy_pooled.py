@@ -37,7 +37,7 @@ def test_a_small_effect_in_large_noise_is_found_from_every_answer():
     ranking = policy.rank(events[0].context, events[0].candidates)
     assert np.argmax(ranking.scores) == 3
     assert ranking.scores[3] - max(ranking.scores[:3]) == pytest.approx(0.02, abs=0.008)
-    assert max(ranking.probabilities) == pytest.approx(0.95 + 0.05 / 4)
+    assert max(ranking.probabilities) == pytest.approx(0.98 + 0.02 / 4)
 
 
 def test_an_offer_with_few_answers_is_estimated_near_the_pooled_fit():
@@ -46,14 +46,14 @@ def test_an_offer_with_few_answers_is_estimated_near_the_pooled_fit():
     context = Context(0.8, freeze_features({"tenure_months": 12}))
     lucky = [Event(context, (rare, *events[0].candidates), 0, 0.5, 1.0)] * 3  # 3 lucky answers
     scores = {}
-    for pooling in (0.0, 3000.0):
+    for pooling in (0.0, 10_000.0):
         policy = PooledRidge(pooling=pooling, alpha=0.0, refit_every=1)
         policy.learn(events + lucky)
         scores[pooling] = policy.rank(context, (rare, *events[0].candidates)).scores
-    others = scores[3000.0][1:]
+    others = scores[10_000.0][1:]
     assert scores[0.0][0] > 0.5  # alone, three answers say "rare" earns about 1
     # pooled, its churn and tenure slopes stay the shared ones; only its constant moves
-    assert abs(scores[3000.0][0] - np.mean(others)) < abs(scores[0.0][0] - np.mean(others))
+    assert abs(scores[10_000.0][0] - np.mean(others)) < abs(scores[0.0][0] - np.mean(others))
 
 
 def test_a_new_offer_gets_the_optimistic_score_until_it_is_tried():
@@ -92,7 +92,7 @@ def test_state_round_trips_bit_for_bit_and_resumed_training_equals_uninterrupted
     # The same sums, added in two batches instead of one: equal up to rounding.
     mine, theirs = resumed.rank(context, world.offers), whole.rank(context, world.offers)
     assert mine.probabilities == theirs.probabilities
-    assert np.allclose(mine.scores, theirs.scores, rtol=1e-9, atol=1e-12)
+    assert np.allclose(mine.scores, theirs.scores, rtol=1e-6, atol=1e-9)
 
 
 def test_features_beyond_max_features_are_ignored_and_counted():
