@@ -108,10 +108,13 @@ class Decider:
         # Reserved in the order of the chosen offers, so that two batches lock budget rows in
         # one order and never wait for each other in a cycle (PostgreSQL would abort one).
         order = sorted(range(len(planned)), key=lambda i: planned[i][1].id)
-        with self._database.session() as session:
-            for i in order:
-                planned[i] = self._reserved(session, requests[i], planned[i], now, before[i])
-            decisions.add_decisions(session, [result.decision for result, _ in planned])
+        if any(offer.caps.has_budget for _, offer in planned):
+            with self._database.session() as session:
+                for i in order:
+                    planned[i] = self._reserved(session, requests[i], planned[i], now, before[i])
+                decisions.add_decisions(session, [result.decision for result, _ in planned])
+        else:  # nothing to reserve: the rows alone, by the prepared insert
+            decisions.log_decisions(self._database, [result.decision for result, _ in planned])
         results = [result for result, _ in planned]
         self._shown.add(result.decision.chosen for result in results)
         for result in results:
