@@ -21,6 +21,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from nba.errors import Unavailable
+from nba.storage._json import dumps_json
 from nba.storage.faults import Gate, Outage, describe, fault_reason, unavailable
 
 log = logging.getLogger(__name__)
@@ -65,11 +66,15 @@ class Database:
                 self._sqlite_file = Path(database).expanduser()
                 self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
                 self._sqlite_paths = _sqlite_paths(self._sqlite_file)
-            self.engine: sa.Engine = sa.create_engine(url, hide_parameters=True)
+            self.engine: sa.Engine = sa.create_engine(
+                url, hide_parameters=True, json_serializer=dumps_json
+            )
             event.listen(self.engine, "connect", self._sqlite_on_connect)
             event.listen(self.engine, "begin", self._sqlite_on_begin)
         else:
-            self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+            self.engine = sa.create_engine(
+                url, pool_pre_ping=True, hide_parameters=True, json_serializer=dumps_json
+            )
         event.listen(self.engine, "connect", self._stamp)
         event.listen(self.engine, "checkout", self._refuse_stale)
         # Sessions that may write begin IMMEDIATE on SQLite; plain connections (ping, reads)
