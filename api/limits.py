@@ -47,13 +47,11 @@ class RateLimits:
             notation = serving.rate_limit(role)
             if notation:
                 self._by_role[role] = tuple(parse_many(notation))
-        self._storage = storage_from_string(serving.rate_limit_storage)
+        uri = serving.rate_limit_storage
+        in_memory = uri.partition("://")[0] == "memory"
+        self._storage = _InProcessCounts() if in_memory else storage_from_string(uri)
         self._shared = FixedWindowRateLimiter(self._storage)
-        self._local = (
-            self._shared
-            if isinstance(self._storage, MemoryStorage)
-            else FixedWindowRateLimiter(MemoryStorage())
-        )
+        self._local = self._shared if in_memory else FixedWindowRateLimiter(_InProcessCounts())
         self._lock = threading.Lock()
         self._storage_down_at: float | None = None  # monotonic time it was last found down
 
@@ -109,6 +107,20 @@ class RateLimits:
             self._storage_down_at = time.monotonic()
         if first:
             log.warning("rate limit storage does not answer: counting in this process meanwhile")
+
+
+class _InProcessCounts(MemoryStorage):
+    """The `limits` library's in-process storage ("memory://"), without its expiry timer.
+
+    MemoryStorage starts a thread 10 ms after a hit to drop expired windows: under load up to
+    100 threads a second, and each start waits for the new thread to run, milliseconds inside
+    a request on a busy host. An expired window is dropped anyway when its key is counted
+    again (`incr` reads it first); without the timer only the windows of keys never used
+    again stay, one per API key and limit.
+    """
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # MemoryStorage's private hook
+        return None
 
 
 def install_rate_limits(app: Flask, serving: ServingSettings) -> RateLimits:
