@@ -1,5 +1,6 @@
-"""The decision path's hand-built parts agree with what they replace: the draw with numpy's
-`Generator.choice`, the reply with `DecisionReply`'s dump, the prepared insert with the ORM."""
+"""The decision path's fast parts agree with what they replace: the body reader with the strict
+standard parser, the draw with numpy's `Generator.choice`, the reply with `DecisionReply`'s
+dump, the prepared insert with the ORM's."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from nba.domain import Decision, EligibleOffer
+from nba.errors import InvalidInput
 from nba.schemas.decisions import DecisionReply, decision_reply
 from nba.serving.decider import DecisionResult, drawn
 from nba.storage import Database, decisions
@@ -109,3 +111,51 @@ def test_a_second_decision_with_the_same_id_is_refused_and_the_first_kept(db_url
     finally:
         database.dispose()
     assert kept is not None and kept.customer_id == "c-1"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"customer_id": "c-1", "churn_score": 0.5, "context": {"plan": "gold", "n": 3}}',
+        b'{"a": "say \\": here", "b": {"c\\":": [1, {"d": null}]}}',  # key ends inside strings
+        b'{"big": 123456789012345678901234567890, "small": -0, "tiny": 1.5e-7}',
+        b'  [1, 2.5, "x", true, false, null, {}]  ',
+        '{"name": "\u00e9t\u00e9", "emoji": "\\ud83d\\ude00"}'.encode(),
+    ],
+)
+def test_a_body_reads_as_the_standard_parser_reads_it(raw):
+    import json
+
+    from flask import Flask
+
+    from api.bodies import read_json
+
+    with Flask(__name__).test_request_context(data=raw, content_type="application/json"):
+        data = read_json()
+    assert data == json.loads(raw)
+    assert repr(data) == repr(json.loads(raw))  # the same types: an integer stays one
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"a": 1, "a": 2}', "key 'a' appears twice"),
+        (b'{"a": {"b": 1, "b" :2}}', "key 'b' appears twice"),
+        (b'{"x": "\\":", "a": 1, "a" : 2}', "key 'a' appears twice"),
+        (b'{"a": NaN}', "NaN is not valid JSON"),
+        (b'{"a": 1e400}', None),  # the standard parser reads infinity; the schema refuses it
+        (b"[" * 40 + b"]" * 40, "nested deeper than 32 levels"),
+        (b'{"a": ', "malformed JSON"),
+    ],
+)
+def test_a_body_the_strict_reading_refuses_is_refused_with_its_reason(raw, message):
+    from flask import Flask
+
+    from api.bodies import read_json
+
+    with Flask(__name__).test_request_context(data=raw, content_type="application/json"):
+        if message is None:
+            assert read_json() == {"a": float("inf")}
+            return
+        with pytest.raises(InvalidInput, match=message):
+            read_json()
