@@ -132,8 +132,6 @@ def _shape(data: object) -> tuple[int, int]:
         deepest = max(deepest, level)
         if isinstance(value, dict):
             keys += len(value)
-            children = value.values()
-        else:
-            children = value
+        children = value.values() if isinstance(value, dict) else value
         stack.extend((c, level + 1) for c in children if isinstance(c, dict | list))
     return deepest, keys

@@ -16,7 +16,5 @@ def json_reply(body: dict[str, object], status: int = 200) -> Response:
     try:
         data = orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
     except TypeError:
-        reply = current_app.json.response(body)
-        reply.status_code = status
-        return reply
-    return current_app.response_class(data, status=status, mimetype="application/json")
+        data = current_app.json.dumps(body).encode() + b"\n"
+    return Response(data, status=status, mimetype="application/json")

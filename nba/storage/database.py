@@ -211,7 +211,8 @@ class Database:
             if len(params) == 1:
                 cursor.execute(prepared.sql, params[0])
             else:
-                cursor.executemany(prepared.sql, params)
+                # One statement's rows are all positional or all named, as the driver wants.
+                cursor.executemany(prepared.sql, params)  # type: ignore[arg-type]
             connection.commit()
         except driver_error as error:
             _quiet_rollback(connection)

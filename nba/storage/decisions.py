@@ -37,7 +37,8 @@ def add_decisions(session: Session, decisions: Sequence[Decision]) -> None:
 def log_decisions(database: Database, decisions: Sequence[Decision]) -> None:
     """Log decisions in a transaction of their own, committed when this returns: the serving
     path's write (`Database.insert`, a prepared statement, no session)."""
-    database.insert(DecisionRow.__table__, [_row(d) for d in decisions])
+    table = DecisionRow.metadata.tables[DecisionRow.__tablename__]
+    database.insert(table, [_row(d) for d in decisions])
 
 
 def _row(decision: Decision) -> dict[str, object]:

@@ -109,10 +109,13 @@ def test_counting_in_process_starts_no_thread_per_request(settings):
     """limits' MemoryStorage would start an expiry thread 10 ms after each hit."""
     import threading
 
+    from limits.storage import MemoryStorage
+
     from api.limits import RateLimits
 
     limits = RateLimits(settings.serving)
     storage = limits._storage
+    assert isinstance(storage, MemoryStorage)
     storage.timer.join()  # the one timer MemoryStorage starts when it is made
     before = threading.active_count()
     item = limits._by_role["crm"][0]
