@@ -8,8 +8,10 @@ so no object means two things and no body can exhaust the parser's stack.
 from __future__ import annotations
 
 import json
+import re
 from typing import IO, TypeVar
 
+import orjson
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -41,11 +43,39 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return found
 
 
+_KEY_END = re.compile(rb'"\s*:')
+"""Where an object's key ends: every key of a JSON text matches once; text inside strings
+(an escaped quote before a colon) may match more, never less."""
+
+_LONG_DIGITS = re.compile(rb"\d{19}")
+"""A number orjson may read otherwise than the standard parser (an integer past 64 bits it
+makes a float), or digits inside a string."""
+
+
 def read_json() -> object:
     """The decoded body; InvalidInput('body', ...) when it is not strict JSON."""
     raw = _read_raw()
     if not raw:
         raise InvalidInput("body", "a JSON body is required")
+    # orjson first (a tenth of the standard parser's time with its duplicate-key hook). It
+    # refuses NaN and malformed text as the strict reading does; those, any body whose keys
+    # it may have merged (fewer keys decoded than key ends in the text) and any with very
+    # long numbers are read again the strict way, which names the problem.
+    if _LONG_DIGITS.search(raw):
+        return _read_strictly(raw)
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _read_strictly(raw)
+    depth, keys = _shape(data)
+    if keys != len(_KEY_END.findall(raw)):
+        return _read_strictly(raw)
+    if depth > MAX_DEPTH:
+        raise InvalidInput("body", f"nested deeper than {MAX_DEPTH} levels")
+    return data
+
+
+def _read_strictly(raw: bytes) -> object:
     try:
         data = json.loads(raw, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
     except _DuplicateKey as error:
@@ -54,7 +84,7 @@ def read_json() -> object:
         raise InvalidInput("body", f"nested deeper than {MAX_DEPTH} levels") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise InvalidInput("body", f"malformed JSON: {error}") from None
-    if _depth(data) > MAX_DEPTH:
+    if _shape(data)[0] > MAX_DEPTH:
         raise InvalidInput("body", f"nested deeper than {MAX_DEPTH} levels")
     return data
 
@@ -92,13 +122,16 @@ def _read_at_most(stream: IO[bytes], limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _depth(data: object) -> int:
-    """How deeply lists and objects nest in `data` (a scalar: 0), without recursion."""
+def _shape(data: object) -> tuple[int, int]:
+    """How deeply lists and objects nest in `data` (a scalar: 0), and how many keys its
+    objects hold in all; without recursion."""
     stack: list[tuple[dict | list, int]] = [(data, 1)] if isinstance(data, dict | list) else []
-    deepest = 0
+    deepest = keys = 0
     while stack:
         value, level = stack.pop()
         deepest = max(deepest, level)
+        if isinstance(value, dict):
+            keys += len(value)
         children = value.values() if isinstance(value, dict) else value
         stack.extend((c, level + 1) for c in children if isinstance(c, dict | list))
-    return deepest
+    return deepest, keys

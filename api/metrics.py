@@ -51,12 +51,22 @@ class Metrics:
         def _start() -> None:
             g.started = time.perf_counter()
 
+        counted: dict[tuple[str, int], Counter] = {}  # each label set's child, looked up once
+        timed: dict[str, Histogram] = {}
+
         @app.after_request
         def _done(reply: Response) -> Response:
             endpoint = request.endpoint or "unknown"
-            self.requests.labels(endpoint, str(reply.status_code)).inc()
+            status = reply.status_code
+            counter = counted.get((endpoint, status))
+            if counter is None:
+                counter = counted[endpoint, status] = self.requests.labels(endpoint, str(status))
+            counter.inc()
             if "started" in g:
-                self.latency.labels(endpoint).observe(time.perf_counter() - g.started)
+                histogram = timed.get(endpoint)
+                if histogram is None:
+                    histogram = timed[endpoint] = self.latency.labels(endpoint)
+                histogram.observe(time.perf_counter() - g.started)
             return reply
 
 

@@ -12,6 +12,8 @@ from datetime import timedelta
 from typing import ParamSpec, TypeVar
 
 from flask import Flask, abort, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.wrappers import Request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
@@ -42,7 +44,19 @@ def install_access(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,  # the bearer-key API needs none; the console checks below
         WTF_CSRF_TIME_LIMIT=SESSION_HOURS * 3600,
     )
+    app.session_interface = _CookieSessions()
     _csrf.init_app(app)
+
+
+class _CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, opened without building the cookie's signer when the
+    request sends no console cookie (every API call): a fresh empty session, as Flask's own
+    would be."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 @blueprint.before_request

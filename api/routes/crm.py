@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from api.auth import requires
 from api.bodies import read_body
+from api.replies import json_reply
 from api.routes._params import install
 from api.routes._runtime import runtime
 from nba import schemas
@@ -17,12 +18,12 @@ install(blueprint)
 
 @blueprint.post("")
 @requires("crm")
-def decide() -> tuple[dict, int]:
+def decide() -> Response:
     """Choose the best offer for one customer."""
     body = read_body(schemas.DecisionBody)
     rt = runtime()
     result = rt.decider.decide(schemas.decision_request(body, rt.health_weights))
-    return schemas.decision_reply(result), 200
+    return json_reply(schemas.decision_reply(result))
 
 
 @blueprint.post("/batch")

@@ -198,6 +198,8 @@ def check_text(data: object) -> None:
     Neither can be stored (PostgreSQL text holds no NUL; UTF-8 has no lone surrogates), so both
     are a 400 naming the field (`requests.0.customer_id`), in every body, before any other rule.
     """
+    if _all_storable(data):  # the common case, without building any field's path
+        return
     stack: list[tuple[object, str]] = [(data, "")]
     while stack:
         value, path = stack.pop()
@@ -213,6 +215,35 @@ def check_text(data: object) -> None:
             stack.extend(
                 (child, f"{path}.{i}" if path else str(i)) for i, child in enumerate(value)
             )
+
+
+def _all_storable(data: object) -> bool:
+    """Whether no key or string of `data` holds a NUL character or a lone surrogate."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if not _storable(value):
+                return False
+        elif isinstance(value, Mapping):
+            if not all(_storable(k) for k in value if isinstance(k, str)):
+                return False
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return True
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_string(text: str, field: str, what: str = "") -> None:

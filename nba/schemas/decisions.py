@@ -328,8 +328,31 @@ class LoggedDecision(Reply):
 
 
 def decision_reply(result: DecisionResult) -> dict[str, object]:
-    """The JSON reply for one committed decision."""
-    return DecisionReply.of(result).model_dump(mode="json")
+    """The JSON reply for one committed decision: `DecisionReply.of(result)` dumped, built
+    directly from the decision (validating values that are valid already cost a fifth of a
+    millisecond per decision; tests/unit/schemas check that the two agree)."""
+    d = result.decision
+    ranked = sorted(zip(d.eligible, d.probabilities, d.scores, strict=True), key=lambda t: -t[1])
+    reply: dict[str, object] = {
+        "decision_id": d.id,
+        "offer_id": d.chosen,
+        "probability": float(d.propensity),
+        "ranking": [
+            {"offer_id": e.offer_id, "probability": float(p), "score": float(s)}
+            for e, p, s in ranked
+        ],
+        "policy": {"name": d.policy, "model_version": d.model_version},
+    }
+    if result.reasons is not None:
+        reply["reasons"] = [
+            ReasonReply(
+                feature=r.feature, source=r.source, value=r.value, weight=r.weight
+            ).model_dump(mode="json")
+            for r in result.reasons
+        ]
+    if result.explain_note is not None:
+        reply["explain_note"] = result.explain_note
+    return reply
 
 
 def batch_reply(results: Sequence[DecisionResult]) -> dict[str, object]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import logging
+import math
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -116,10 +118,13 @@ class Decider:
         # Reserved in the order of the chosen offers, so that two batches lock budget rows in
         # one order and never wait for each other in a cycle (PostgreSQL would abort one).
         order = sorted(range(len(planned)), key=lambda i: planned[i][1].id)
-        with self._database.session() as session:
-            for i in order:
-                planned[i] = self._reserved(session, requests[i], planned[i], now, before[i])
-            decisions.add_decisions(session, [result.decision for result, _ in planned])
+        if any(offer.caps.has_budget for _, offer in planned):
+            with self._database.session() as session:
+                for i in order:
+                    planned[i] = self._reserved(session, requests[i], planned[i], now, before[i])
+                decisions.add_decisions(session, [result.decision for result, _ in planned])
+        else:  # nothing to reserve: the rows alone, by the prepared insert
+            decisions.log_decisions(self._database, [result.decision for result, _ in planned])
         results = [result for result, _ in planned]
         self._shown.add(result.decision.chosen for result in results)
         for result in results:
@@ -183,7 +188,8 @@ class Decider:
         # The ranking already holds the policy's cold-start floor (policies/cold_start.py).
         probabilities = tuple(float(p) for p in ranking.probabilities)
         with self._rng_lock:
-            index = int(self._rng.choice(len(candidates), p=_normalised(probabilities)))
+            uniform = float(self._rng.random())
+        index = drawn(probabilities, uniform)
         # Ids come from the OS, not the seeded stream: workers started with one NBA_SEED
         # would otherwise draw the same ids and collide in the log.
         decision_id = str(uuid.uuid4())
@@ -343,6 +349,21 @@ class Decider:
         return Usage(contacts=contacts, budgets={**ledger, **taken})
 
 
-def _normalised(probabilities: Sequence[float]) -> np.ndarray:
-    p = np.asarray(probabilities, dtype=np.float64)
-    return p / p.sum()
+def drawn(probabilities: Sequence[float], uniform: float) -> int:
+    """The index a uniform draw in [0, 1) picks from `probabilities` (normalised here).
+
+    What numpy's `Generator.choice(k, p=...)` does with the one `random()` it draws (the
+    cumulative sums, divided by the last, searched to the right), without building arrays
+    for 8 offers: the same seed draws the same offers.
+    """
+    total = 0.0
+    cumulative: list[float] = []
+    for p in probabilities:
+        if not 0.0 <= p < math.inf:
+            raise ValueError(f"probabilities must be finite and non-negative, got {p!r}")
+        total += p
+        cumulative.append(total)
+    if not total > 0.0:
+        raise ValueError("probabilities must not all be 0")
+    index = bisect.bisect_right([c / total for c in cumulative], uniform)
+    return min(index, len(cumulative) - 1)

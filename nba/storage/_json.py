@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+
+import orjson
 
 from nba.domain import Caps, Condition, Eligibility, EligibleOffer, ExcludedOffer
 from policies.base import Features, FeatureValue
 
 # The decoders read back what the encoders wrote; a value of another type means the row was
 # written by something else, and is reported as such rather than passed on.
+
+
+def dumps_json(value: object) -> str:
+    """A JSON column's text (the engines' serializer): orjson's, compact, key order kept;
+    what orjson does not take (integers past 64 bits) as the standard library writes it."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def _text(value: object, name: str) -> str:

@@ -8,8 +8,9 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,6 +21,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
 from nba.errors import Unavailable
+from nba.storage._json import dumps_json
 from nba.storage.faults import Gate, Outage, describe, fault_reason, unavailable
 
 log = logging.getLogger(__name__)
@@ -55,17 +57,24 @@ class Database:
         self._gate = Gate()
         self._epoch = 0  # connections opened before the last fault are replaced at checkout
         self._sqlite_file: Path | None = None
+        self._sqlite_paths: tuple[str, ...] = ()
+        self._inserts: dict[tuple[str, tuple[str, ...]], _PreparedInsert] = {}
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
                 self._sqlite_file = Path(database).expanduser()
                 self._sqlite_file.parent.mkdir(parents=True, exist_ok=True)
-            self.engine: sa.Engine = sa.create_engine(url, hide_parameters=True)
+                self._sqlite_paths = _sqlite_paths(self._sqlite_file)
+            self.engine: sa.Engine = sa.create_engine(
+                url, hide_parameters=True, json_serializer=dumps_json
+            )
             event.listen(self.engine, "connect", self._sqlite_on_connect)
             event.listen(self.engine, "begin", self._sqlite_on_begin)
         else:
-            self.engine = sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
+            self.engine = sa.create_engine(
+                url, pool_pre_ping=True, hide_parameters=True, json_serializer=dumps_json
+            )
         event.listen(self.engine, "connect", self._stamp)
         event.listen(self.engine, "checkout", self._refuse_stale)
         # Sessions that may write begin IMMEDIATE on SQLite; plain connections (ping, reads)
@@ -143,6 +152,94 @@ class Database:
         if not readonly:
             self.outage.recovered()
 
+    def insert(self, table: sa.Table, rows: Sequence[Mapping[str, object]]) -> None:
+        """Insert `rows` (each with the same columns) into `table` in a transaction of their
+        own, committed when this returns.
+
+        The decision log's write path: one INSERT compiled once per table and set of columns,
+        run on the driver's connection (no ORM session, no statement built per call), with the
+        guards of `session()`: SQLite's writer turn, BEGIN IMMEDIATE and writability check; a
+        database fault raises `Unavailable`; other driver errors are SQLAlchemy's exceptions
+        (IntegrityError for a duplicate key), as from `session()`.
+        """
+        if not rows:
+            return
+        prepared = self._prepared(table, tuple(rows[0]))
+        params = [prepared.params(row) for row in rows]
+        fault: Unavailable | None = None
+        with self._in_use(), self._writer_turn(False):
+            try:
+                self._run_insert(prepared, params)
+            except BaseException as error:
+                fault = self._fault_of(error)
+                if fault is None:
+                    raise
+        if fault is not None:
+            self._after(fault)
+            raise fault from None
+        self.outage.recovered()
+
+    def _prepared(self, table: sa.Table, columns: tuple[str, ...]) -> _PreparedInsert:
+        key = (table.name, columns)
+        prepared = self._inserts.get(key)
+        if prepared is None:
+            prepared = self._inserts[key] = _PreparedInsert.of(table, columns, self.engine.dialect)
+        return prepared
+
+    def _run_insert(self, prepared: _PreparedInsert, params: Sequence[_Params]) -> None:
+        """The insert on a pooled driver connection; a driver error (also in connecting) is
+        raised as SQLAlchemy's, the connection invalidated when it was lost."""
+        dialect = self.engine.dialect
+        driver_error = dialect.loaded_dbapi.Error
+        try:
+            connection = self.engine.raw_connection()
+        except driver_error as error:
+            raise sa.exc.DBAPIError.instance(
+                None, None, error, driver_error, hide_parameters=True, dialect=dialect
+            ) from error
+        cursor = None
+        try:
+            # As `_sqlite_on_begin`: a connection that mapped -shm writable must not write
+            # once the files are immutable (SIGBUS).
+            opened_writable = self.is_sqlite and connection.info.get("nba_writable", False)
+            if opened_writable and not self._files_writable():
+                self.outage.record("read_only", "the database files are not writable")
+                raise unavailable("read_only")
+            cursor = connection.cursor()
+            if self.is_sqlite:
+                cursor.execute("BEGIN IMMEDIATE")
+            if len(params) == 1:
+                cursor.execute(prepared.sql, params[0])
+            else:
+                # One statement's rows are all positional or all named, as the driver wants.
+                cursor.executemany(prepared.sql, params)  # type: ignore[arg-type]
+            connection.commit()
+        except driver_error as error:
+            _quiet_rollback(connection)
+            lost = dialect.is_disconnect(error, connection.dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(error)
+            raise sa.exc.DBAPIError.instance(
+                prepared.sql,
+                None,
+                error,
+                driver_error,
+                hide_parameters=True,
+                connection_invalidated=lost,
+                dialect=dialect,
+            ) from error
+        except BaseException:
+            _quiet_rollback(connection)
+            raise
+        finally:
+            if cursor is not None:
+                with _suppress_driver_errors(dialect):
+                    cursor.close()
+            connection.close()
+
+    def _files_writable(self) -> bool:
+        return _writable_paths(self._sqlite_paths)
+
     def _in_use(self) -> AbstractContextManager[object]:
         return self._gate.use() if self._sqlite_file is not None else nullcontext()
 
@@ -191,7 +288,7 @@ class Database:
         # A connection that mapped -shm writable must not store into it once the file is
         # immutable (SIGBUS). One opened since maps it read-only: SQLite refuses by itself.
         opened_writable = connection.connection.info.get("nba_writable", False)
-        if opened_writable and self._sqlite_file and not _writable(self._sqlite_file):
+        if opened_writable and self._sqlite_file and not self._files_writable():
             self.outage.record("read_only", "the database files are not writable")
             raise unavailable("read_only")
         _sqlite_on_begin(connection)
@@ -316,10 +413,70 @@ def _rollback(session: Session) -> None:
         log.debug("rollback failed", exc_info=True)
 
 
+def _sqlite_paths(database: Path) -> tuple[str, ...]:
+    """The SQLite file's folder, the file, its -wal and its -shm."""
+    return (str(database.parent), str(database), f"{database}-wal", f"{database}-shm")
+
+
 def _writable(database: Path) -> bool:
     """Whether this process may write the SQLite file, its -wal and -shm, and its folder."""
-    paths = (database.parent, database, Path(f"{database}-wal"), Path(f"{database}-shm"))
-    return all(os.access(p, os.W_OK) for p in paths if p.exists())
+    return _writable_paths(_sqlite_paths(database))
+
+
+def _writable_paths(paths: Sequence[str]) -> bool:
+    # One access() per path while all are writable (every transaction checks): existence is
+    # asked only of a path that is not.
+    return all(os.access(p, os.W_OK) or not os.path.exists(p) for p in paths)
+
+
+def _quiet_rollback(connection: sa.PoolProxiedConnection) -> None:
+    try:
+        connection.rollback()
+    except Exception:  # a connection already lost: the transaction is gone with it
+        log.debug("rollback failed", exc_info=True)
+
+
+@contextmanager
+def _suppress_driver_errors(dialect: sa.Dialect) -> Iterator[None]:
+    try:
+        yield
+    except dialect.loaded_dbapi.Error:
+        log.debug("closing a cursor failed", exc_info=True)
+
+
+_Params = Sequence[object] | Mapping[str, object]
+"""One row's parameters for the driver: in order (positional drivers) or by name."""
+
+
+@dataclass(frozen=True, slots=True)
+class _PreparedInsert:
+    """An INSERT of some columns of a table, compiled for one dialect, with each column's
+    bind processor (what SQLAlchemy applies to a value before the driver gets it)."""
+
+    sql: str
+    columns: tuple[str, ...]
+    processors: tuple[Callable[[object], object] | None, ...]
+    named: bool
+
+    @classmethod
+    def of(cls, table: sa.Table, columns: tuple[str, ...], dialect: sa.Dialect) -> _PreparedInsert:
+        compiled = sa.insert(table).compile(dialect=dialect, column_keys=list(columns))
+        # The compiled statement's parameter order (positional drivers) is that of its columns.
+        order = tuple(compiled.positiontup or ()) if dialect.positional else columns
+        if set(order) != set(columns):
+            raise ValueError(f"cannot prepare an insert of {columns} into {table.name}")
+        processors = tuple(
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in order
+        )
+        return cls(str(compiled), order, processors, not dialect.positional)
+
+    def params(self, row: Mapping[str, object]) -> _Params:
+        """The driver's parameters for one row (every column of the statement, in order)."""
+        values = [
+            row[name] if process is None else process(row[name])
+            for name, process in zip(self.columns, self.processors, strict=True)
+        ]
+        return dict(zip(self.columns, values, strict=True)) if self.named else values
 
 
 def _configure_sqlite(dbapi_connection: object, *, autocheckpoint: bool) -> None:

@@ -14,6 +14,7 @@ from nba.domain import Decision
 from nba.errors import InvalidInput
 from nba.logschema import COLUMNS, EXPORT_COLUMNS
 from nba.storage import _json
+from nba.storage.database import Database
 from nba.storage.tables import DecisionRow, OfferRow, OutcomeRow, RetentionRow
 
 if TYPE_CHECKING:
@@ -31,6 +32,13 @@ def add_decisions(session: Session, decisions: Sequence[Decision]) -> None:
     """Log decisions with one Core INSERT (half the CPU of ORM unit-of-work adds)."""
     if decisions:
         session.connection().execute(sa.insert(DecisionRow), [_row(d) for d in decisions])
+
+
+def log_decisions(database: Database, decisions: Sequence[Decision]) -> None:
+    """Log decisions in a transaction of their own, committed when this returns: the serving
+    path's write (`Database.insert`, a prepared statement, no session)."""
+    table = DecisionRow.metadata.tables[DecisionRow.__tablename__]
+    database.insert(table, [_row(d) for d in decisions])
 
 
 def _row(decision: Decision) -> dict[str, object]:

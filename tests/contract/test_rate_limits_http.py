@@ -103,3 +103,23 @@ def test_two_apps_in_memory_count_apart(two_apps):
     _, secret = two_apps[0].extensions["nba"].keys.create("crm", "two hosts")
     assert _offers(first, secret, 3) == [200, 200, 200]
     assert _offers(second, secret, 3) == [200, 200, 200]
+
+
+def test_counting_in_process_starts_no_thread_per_request(settings):
+    """limits' MemoryStorage would start an expiry thread 10 ms after each hit."""
+    import threading
+
+    from limits.storage import MemoryStorage
+
+    from api.limits import RateLimits
+
+    limits = RateLimits(settings.serving)
+    storage = limits._storage
+    assert isinstance(storage, MemoryStorage)
+    storage.timer.join()  # the one timer MemoryStorage starts when it is made
+    before = threading.active_count()
+    item = limits._by_role["crm"][0]
+    hits = [limits._shared.hit(item, "nba", "key-1") for _ in range(5)]
+    assert hits == [True, True, True, False, False]
+    assert threading.active_count() == before
+    assert not storage.timer.is_alive()
