@@ -83,7 +83,8 @@ _WHAT_IF_ROLES = ("marketer", "analyst", "admin")
 WHAT_IF_ENDPOINTS = (
     Endpoint("post", "/v1/what-if", "Start a what-if run: a proposed catalogue against the "
              "current one in the simulator (202, Location: the run)", _WHAT_IF_ROLES,
-             what_if_schemas.WhatIfBody, what_if_schemas.WhatIfReply, status=202, errors=(400,)),
+             what_if_schemas.WhatIfBody, what_if_schemas.WhatIfReply, status=202,
+             errors=(400, 422)),
     Endpoint("get", "/v1/what-if", "Recent what-if runs, newest first", _WHAT_IF_ROLES, None,
              what_if_schemas.WhatIfList, errors=(400,),
              query=(Param("limit", {"type": "integer", "minimum": 1,
@@ -334,7 +335,8 @@ _DESCRIPTIONS = {
     404: "unknown id",
     409: "conflicts with what is recorded",
     413: "body larger than the limit",
-    422: "no offer is eligible, or a stored model cannot be loaded",
+    422: "no offer is eligible, a stored model cannot be loaded, or this process cannot run "
+    "what-ifs (started without the simulator)",
     429: "too many requests for this key (Retry-After says when to try again)",
     503: "not ready: the database is unavailable (Retry-After says when to try again)",
 }

@@ -1,8 +1,8 @@
-"""What-if runs as background jobs: stored, run one at a time, read back by the console.
+"""What-if runs as background jobs: stored, run one at a time, read back by the console and the API.
 
 The runs themselves are the simulator's (`simulator.what_if`), which nba's core does not
 import: an entry point that has it (`nba serve`, tests) passes a `WhatIfEngine` in. Without
-one, `WhatIfJobs.available` is False and a submit is refused.
+one, `WhatIfJobs.available` is False and a submit is refused (Unsupported).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Protocol
 from nba.charts import Chart
 from nba.clock import utc_now
 from nba.domain import WhatIfRun
-from nba.errors import InvalidInput, NbaError, NotFound
+from nba.errors import NbaError, NotFound, Unsupported
 from nba.storage import Database, jobs
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ class WhatIfEngine(Protocol):
         """Run `spec`; its result as a JSON-ready document."""
 
     def report(self, results: Mapping[str, object]) -> WhatIfView:
-        """A stored result as the console shows it."""
+        """A stored result as the console and the API show it."""
 
 
 class WhatIfJobs:
@@ -176,9 +176,7 @@ class WhatIfJobs:
 
     def _need_engine(self) -> WhatIfEngine:
         if self._engine is None:
-            raise InvalidInput(
-                "catalog", "this process cannot run the simulator: start it with `nba serve`"
-            )
+            raise Unsupported("this process cannot run the simulator: start it with `nba serve`")
         return self._engine
 
     def _started(self) -> ThreadPoolExecutor:

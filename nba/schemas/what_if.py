@@ -14,7 +14,7 @@ from pydantic import Field, WithJsonSchema
 from nba.domain import WhatIfRun
 from nba.errors import InvalidInput
 from nba.evaluation.what_if_jobs import DEFAULTS, LIMITS, OfferFigures, WhatIfView
-from nba.schemas._common import OFFER_ID_PATTERN, Body, OneOf, Reply, Timestamp
+from nba.schemas._common import NO_NUL, OFFER_ID_PATTERN, Body, OneOf, Reply, Timestamp
 
 WHAT_IF_STATUSES = ("pending", "running", "done", "failed")
 METRICS = ("accepts", "cost", "retained_value", "net_value")
@@ -22,6 +22,26 @@ MAX_PROPOSED_OFFERS = 100
 DEFAULT_LIST_LIMIT = 20
 MAX_LIST_LIMIT = 100
 """GET /v1/what-if: runs listed by default, and at most."""
+
+
+def _json_without_nul(depth: int) -> dict[str, object]:
+    """The JSON schema of a value whose keys and strings hold no NUL (what `check_text` lets
+    through), nested at most `depth` levels: an offer's fields go no deeper than 3."""
+    scalars: list[dict[str, object]] = [
+        {"type": "string", "pattern": NO_NUL},
+        {"type": ["number", "boolean", "null"]},
+    ]
+    if depth == 0:
+        return {"anyOf": scalars}
+    inner = _json_without_nul(depth - 1)
+    return {
+        "anyOf": [
+            *scalars,
+            {"type": "array", "items": inner},
+            {"type": "object", "propertyNames": {"pattern": NO_NUL}, "additionalProperties": inner},
+        ]
+    }
+
 
 ProposedOffer = Annotated[
     dict[str, object],
@@ -33,6 +53,8 @@ ProposedOffer = Annotated[
                 "id": {"type": "string", "pattern": OFFER_ID_PATTERN},
                 "response": {
                     "type": "object",
+                    "propertyNames": {"pattern": NO_NUL},
+                    "additionalProperties": _json_without_nul(1),
                     "description": "the response customers are assumed to give a new offer: "
                     "intercept (acceptance logit), weights (on the simulator's signals), "
                     "save_rate (share of churn an accept removes, 0..1), revenue, "
@@ -40,7 +62,8 @@ ProposedOffer = Annotated[
                     "0..1)",
                 },
             },
-            "additionalProperties": True,
+            "propertyNames": {"pattern": NO_NUL},
+            "additionalProperties": _json_without_nul(3),
             "description": "an id the current catalogue has: the fields of PATCH "
             "/v1/offers/{id} to change; a new id: the fields of POST /v1/offers plus "
             "`response`",

@@ -152,7 +152,8 @@ def test_without_the_simulator_a_run_is_refused_and_nothing_stored(settings: Set
         reply = client.post(
             "/v1/what-if", json=PROPOSAL, headers={"Authorization": f"Bearer {secret}"}
         )
-        assert reply.status_code == 400 and "nba serve" in reply.json["error"]["message"]
+        assert reply.status_code == 422 and "nba serve" in reply.json["error"]["message"]
+        assert reply.json["error"]["code"] == "unsupported"
         assert plain.what_ifs.recent() == []
     finally:
         plain.close()
