@@ -22,6 +22,7 @@ from nba.errors import (
     NoEligibleOffer,
     NotFound,
     Unavailable,
+    Unsupported,
 )
 from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 
@@ -33,6 +34,7 @@ STATUS: dict[type[Exception], int] = {
     NotFound: 404,
     Conflict: 409,
     NoEligibleOffer: 422,
+    Unsupported: 422,  # a valid request this process cannot serve: no retry helps
     InvalidSetting: 500,  # the process's configuration, never the caller's fault
     Unavailable: 503,  # the database, for now: with Retry-After
     PolicyError: 400,

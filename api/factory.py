@@ -10,7 +10,17 @@ from api.errors import register_error_handlers
 from api.limits import install_rate_limits
 from api.metrics import Metrics
 from api.request_ids import install_request_ids
-from api.routes import admin, analyst, campaigns, contacts, crm, marketer, personalizer, public
+from api.routes import (
+    admin,
+    analyst,
+    campaigns,
+    contacts,
+    crm,
+    marketer,
+    personalizer,
+    public,
+    what_if,
+)
 from nba.config import Settings, load_settings
 from nba.runtime import Runtime, build_runtime
 
@@ -35,7 +45,8 @@ def create_app(
     app.extensions["nba_metrics"] = metrics
     register_error_handlers(app)
     app.extensions["nba_limiter"] = install_rate_limits(app, runtime.settings.serving)
-    for module in (crm, marketer, analyst, admin, contacts, public, personalizer, campaigns):
+    routes = (crm, marketer, analyst, admin, contacts, public, personalizer, campaigns, what_if)
+    for module in routes:
         app.register_blueprint(module.blueprint)
     install_console(app)
     if start_jobs:

@@ -21,6 +21,7 @@ from nba.evaluation.exports import FORMATS
 from nba.schemas import campaigns as campaign_schemas
 from nba.schemas import contacts
 from nba.schemas import uplift as uplift_schemas
+from nba.schemas import what_if as what_if_schemas
 from nba.schemas.examples import EXAMPLES
 
 
@@ -77,6 +78,20 @@ CONTACT_ENDPOINTS = (
              None, contacts.SuppressionReply, errors=(404,)),
     Endpoint("delete", "/v1/suppressions/{customer_id}", "Take a customer off the list",
              _EDITORS, None, contacts.SuppressionReply, errors=(404,)),
+)  # fmt: skip
+_WHAT_IF_ROLES = ("marketer", "analyst", "admin")
+WHAT_IF_ENDPOINTS = (
+    Endpoint("post", "/v1/what-if", "Start a what-if run: a proposed catalogue against the "
+             "current one in the simulator (202, Location: the run)", _WHAT_IF_ROLES,
+             what_if_schemas.WhatIfBody, what_if_schemas.WhatIfReply, status=202,
+             errors=(400, 422)),
+    Endpoint("get", "/v1/what-if", "Recent what-if runs, newest first", _WHAT_IF_ROLES, None,
+             what_if_schemas.WhatIfList, errors=(400,),
+             query=(Param("limit", {"type": "integer", "minimum": 1,
+                                    "maximum": what_if_schemas.MAX_LIST_LIMIT}),)),
+    Endpoint("get", "/v1/what-if/{run_id}", "A what-if run: status, and the changes in accepts, "
+             "cost and retained value with 95% intervals once done", _WHAT_IF_ROLES, None,
+             what_if_schemas.WhatIfReply, errors=(404,)),
 )  # fmt: skip
 ENDPOINTS = (
     Endpoint("post", "/v1/decisions", "Best offer for one customer (churn score or signals)",
@@ -157,6 +172,7 @@ ENDPOINTS = (
                     Param("reward", {"type": "string", "enum": list(uplift_schemas.REWARDS)}),
                     Param("min_ess", {"type": "number", "minimum": 1}))),
     *CONTACT_ENDPOINTS,
+    *WHAT_IF_ENDPOINTS,
 )  # fmt: skip
 
 
@@ -319,7 +335,8 @@ _DESCRIPTIONS = {
     404: "unknown id",
     409: "conflicts with what is recorded",
     413: "body larger than the limit",
-    422: "no offer is eligible, or a stored model cannot be loaded",
+    422: "no offer is eligible, a stored model cannot be loaded, or this process cannot run "
+    "what-ifs (started without the simulator)",
     429: "too many requests for this key (Retry-After says when to try again)",
     503: "not ready: the database is unavailable (Retry-After says when to try again)",
 }

@@ -59,6 +59,13 @@ class NoEligibleOffer(NbaError):
     code = "no_eligible_offer"
 
 
+class Unsupported(NbaError):
+    """This process cannot do what was asked, however it is asked (a what-if run in a process
+    started without the simulator); nothing was written."""
+
+    code = "unsupported"
+
+
 class InvalidSetting(NbaError):
     """A setting that does not exist or cannot be read (file, environment, keyword)."""
 

@@ -1,8 +1,10 @@
 """The simulator behind the console's what-if jobs (`nba.evaluation.what_if_jobs.WhatIfEngine`).
 
-A job's spec: `catalog` (the proposed catalogue file's text), `current` (its current one, or
-null for the simulator's), `steps`, `seeds`, `population` and `reward`; its result is
-`what_if_report.result_json`. Limits keep one run to a few seconds of one core.
+A job's spec: `catalog` (the proposed catalogue file's text, or from the API its decoded
+mapping), `current` (its current one in the same form, or null for the simulator's), `steps`,
+`seeds`, `population` and `reward`; its result is `what_if_report.result_json`. Limits keep one
+run to a few seconds of one core. A problem in a file's text is an InvalidInput of `catalog`
+(or `current`); one in a mapping names its place (`offers.1.cost`, `current.remove.0`).
 """
 
 from __future__ import annotations
@@ -14,17 +16,19 @@ import yaml
 
 from nba.config import RewardMode
 from nba.errors import InvalidInput
-from nba.evaluation.what_if_jobs import WhatIfView
+from nba.evaluation.what_if_jobs import DEFAULTS, LIMITS, MAX_DECISIONS, WhatIfView
 from simulator.proposal import Catalogue, apply_changes, default_catalogue
 from simulator.scenarios import Stationary
 from simulator.what_if import what_if
-from simulator.what_if_report import charts, explanation, result_from_json, result_json, rows
-
-LIMITS = {"steps": (100, 50_000), "seeds": (2, 10), "population": (1_000, 50_000)}
-"""The range of each size a console run may ask for."""
-MAX_DECISIONS = 200_000
-"""Decisions per run times seeds: two catalogues each, about 15 s of one core at most."""
-DEFAULTS = {"steps": 10_000, "seeds": 5, "population": 20_000, "reward": "retention_value"}
+from simulator.what_if_report import (
+    charts,
+    explanation,
+    figures,
+    offer_figures,
+    result_from_json,
+    result_json,
+    rows,
+)
 
 
 class SimulatorWhatIf:
@@ -40,7 +44,8 @@ class SimulatorWhatIf:
         steps, seeds = self._size(spec, "steps"), self._size(spec, "seeds")
         if steps * seeds > MAX_DECISIONS:
             raise InvalidInput(
-                "steps", f"decisions x seeds must be at most {MAX_DECISIONS:,} in the console"
+                "steps",
+                f"decisions x seeds must be at most {MAX_DECISIONS:,}, got {steps * seeds:,}",
             )
         reward = spec.get("reward", DEFAULTS["reward"])
         if reward not in {mode.value for mode in RewardMode}:
@@ -65,7 +70,12 @@ class SimulatorWhatIf:
         """A stored result as the console shows it (charts drawn in the browser)."""
         result = result_from_json(results)
         return WhatIfView(
-            explanation(result), f"{100 * (1 - result.alpha):g}%", rows(result), charts(result)
+            explanation(result),
+            f"{100 * (1 - result.alpha):g}%",
+            rows(result),
+            charts(result),
+            figures(result),
+            offer_figures(result),
         )
 
     def _catalogues(self, spec: Mapping[str, object]) -> tuple[Catalogue, Catalogue]:
@@ -81,13 +91,24 @@ class SimulatorWhatIf:
 
 
 def _applied(base: Catalogue, text: object, field: str) -> Catalogue:
-    """`base` changed by a file's text; a problem is an InvalidInput of `field` saying where."""
+    """`base` changed by a file's text, or by a decoded mapping (see the module for errors)."""
+    if isinstance(text, Mapping):
+        return _applied_mapping(base, text, "" if field == "catalog" else f"{field}.")
     try:
         return apply_changes(base, _decoded(text, field), source=field)
     except InvalidInput as error:
         if error.field == field:
             raise
         raise InvalidInput(field, error.message) from None
+
+
+def _applied_mapping(base: Catalogue, changes: Mapping[str, object], prefix: str) -> Catalogue:
+    try:
+        return apply_changes(base, dict(changes), source=prefix.rstrip(".") or "catalogue")
+    except InvalidInput as error:
+        field = error.field or "catalogue"
+        problem = error.message.removeprefix(f"{field}: ")
+        raise InvalidInput(f"{prefix}{field}", problem) from None
 
 
 def _decoded(text: object, field: str) -> object:
@@ -97,3 +118,6 @@ def _decoded(text: object, field: str) -> object:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise InvalidInput(field, f"not YAML or JSON: {error}") from None
+
+
+__all__ = ["DEFAULTS", "LIMITS", "MAX_DECISIONS", "SimulatorWhatIf"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nba.charts import BarChart
+from nba.evaluation.what_if_jobs import OfferFigures, WhatIfFigure
 from simulator.what_if import METRICS, Change, OfferUse, WhatIf
 
 LABELS = {
@@ -19,6 +20,14 @@ LABELS = {
     "net_value": "net value (retained - cost)",
 }
 """Each metric's name in reports."""
+MEANINGS = {
+    "accepts": "Offers accepted",
+    "cost": "Money the accepted offers cost",
+    "retained_value": "Value of the customers who stayed (their lifetime value, plus an "
+    "accepted upsell's revenue)",
+    "net_value": "Retained value less the cost of the accepted offers",
+}
+"""What each metric counts, in a sentence's opening words."""
 
 
 def _number(value: float) -> str:
@@ -187,6 +196,45 @@ def rows(result: WhatIf) -> tuple[tuple[str, str, str, str, str, bool], ...]:
     )  # fmt: skip
 
 
+def figures(result: WhatIf) -> tuple[WhatIfFigure, ...]:
+    """Each metric's figures with a note saying what they are and what the interval says."""
+    return tuple(
+        WhatIfFigure(
+            c.metric, LABELS[c.metric], c.current, c.proposed, c.change, c.ci_low, c.ci_high,
+            c.excludes_zero, _note(result, c),
+        )
+        for c in result.changes
+    )  # fmt: skip
+
+
+def _note(result: WhatIf, c: Change) -> str:
+    level = f"{100 * (1 - result.alpha):g}%"
+    if c.excludes_zero:
+        way = "raises" if c.change > 0 else "lowers"
+        verdict = f"the interval excludes 0: the proposal {way} {LABELS[c.metric]}"
+    else:
+        verdict = "the interval holds 0: no clear change"
+    return (
+        f"{MEANINGS[c.metric]}, per run of {result.steps:,} decisions (mean over "
+        f"{len(result.seeds)} seed(s)): {_plain(c.current)} with the current catalogue, "
+        f"{_plain(c.proposed)} with the proposed one; change {_number(c.change)}, {level} "
+        f"interval [{_number(c.ci_low)}, {_number(c.ci_high)}] ({result.interval}); {verdict}."
+    )
+
+
+def offer_figures(
+    result: WhatIf,
+) -> tuple[tuple[str, OfferFigures | None, OfferFigures | None], ...]:
+    """Each offer's mean shows, accepts and spend per run under both catalogues."""
+    return tuple(
+        (o.offer_id, _offer_figures(o.current), _offer_figures(o.proposed)) for o in result.offers
+    )
+
+
+def _offer_figures(use: tuple[float, float, float] | None) -> OfferFigures | None:
+    return None if use is None else OfferFigures(*use)
+
+
 def explanation(result: WhatIf) -> str:
     """How the figures came about, in one paragraph."""
     return _explanation(result)
@@ -231,6 +279,7 @@ def write_html(result: WhatIf, path: str | Path) -> Path:
     return out
 
 
-__all__ = ["LABELS", "METRICS", "charts", "explanation", "report_fragment", "report_html"]
+__all__ = ["LABELS", "MEANINGS", "METRICS", "charts", "explanation", "figures", "offer_figures"]
+__all__ += ["report_fragment", "report_html"]
 __all__ += ["result_from_json", "result_json", "rows", "table_text"]
 __all__ += ["write_html", "write_json"]

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from api.console._blueprint import blueprint
 from api.console.access import page
 from api.routes._runtime import runtime
-from nba.errors import InvalidInput
+from nba.errors import InvalidInput, Unsupported
 
 ROLES = ("marketer", "analyst")
 REFRESH_S = 2
@@ -46,7 +46,7 @@ def start_what_if() -> Response | tuple[str, int]:
     form = request.form
     try:
         run = runtime().what_ifs.submit(_spec(form))
-    except InvalidInput as error:
+    except (InvalidInput, Unsupported) as error:
         field = error.field if error.field in (*SIZES, "reward", "current") else "catalog"
         return _form_page(form, {field: error.message.removeprefix(f"{field}: ")}), 400
     return redirect(url_for("console.what_if", run_id=run.id))

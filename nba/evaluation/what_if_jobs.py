@@ -1,8 +1,8 @@
-"""What-if runs as background jobs: stored, run one at a time, read back by the console.
+"""What-if runs as background jobs: stored, run one at a time, read back by the console and the API.
 
 The runs themselves are the simulator's (`simulator.what_if`), which nba's core does not
 import: an entry point that has it (`nba serve`, tests) passes a `WhatIfEngine` in. Without
-one, `WhatIfJobs.available` is False and a submit is refused.
+one, `WhatIfJobs.available` is False and a submit is refused (Unsupported).
 """
 
 from __future__ import annotations
@@ -19,24 +19,65 @@ from typing import Protocol
 from nba.charts import Chart
 from nba.clock import utc_now
 from nba.domain import WhatIfRun
-from nba.errors import InvalidInput, NbaError, NotFound
+from nba.errors import NbaError, NotFound, Unsupported
 from nba.storage import Database, jobs
 
 log = logging.getLogger(__name__)
 
+LIMITS = {"steps": (100, 50_000), "seeds": (2, 10), "population": (1_000, 50_000)}
+"""The range of each size a run may ask for (the console's and the API's)."""
+MAX_DECISIONS = 200_000
+"""Decisions per run times seeds: two catalogues each, about 15 s of one core at most."""
+DEFAULTS: dict[str, int | str] = {
+    "steps": 10_000,
+    "seeds": 5,
+    "population": 20_000,
+    "reward": "retention_value",
+}
+"""The size and reward of a run that does not say."""
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIfFigure:
+    """One metric's total per run under each catalogue, the paired change and its interval,
+    and a sentence saying what they mean (`note`)."""
+
+    metric: str
+    label: str
+    current: float
+    proposed: float
+    change: float
+    ci_low: float
+    ci_high: float
+    excludes_zero: bool
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfferFigures:
+    """One offer's mean shows, accepts and spend per run under a catalogue."""
+
+    shows: float
+    accepts: float
+    spend: float
+
 
 @dataclass(frozen=True, slots=True)
 class WhatIfView:
-    """A finished run as a page shows it: how it was made, the table, the charts.
+    """A finished run as a page or a reply shows it: how it was made, the table, the charts.
 
     Each row is (metric, current, proposed, change, interval) as text, and whether the
-    interval excludes zero; `level` is the intervals' confidence ("95%").
+    interval excludes zero; `level` is the intervals' confidence ("95%"). `figures` are the
+    rows' numbers with a note each; `offers` each offer's use under the current and the
+    proposed catalogue (None: not in that catalogue).
     """
 
     explanation: str
     level: str
     rows: tuple[tuple[str, str, str, str, str, bool], ...]
     charts: tuple[Chart, ...]
+    figures: tuple[WhatIfFigure, ...] = ()
+    offers: tuple[tuple[str, OfferFigures | None, OfferFigures | None], ...] = ()
 
 
 class WhatIfEngine(Protocol):
@@ -49,7 +90,7 @@ class WhatIfEngine(Protocol):
         """Run `spec`; its result as a JSON-ready document."""
 
     def report(self, results: Mapping[str, object]) -> WhatIfView:
-        """A stored result as the console shows it."""
+        """A stored result as the console and the API show it."""
 
 
 class WhatIfJobs:
@@ -135,9 +176,7 @@ class WhatIfJobs:
 
     def _need_engine(self) -> WhatIfEngine:
         if self._engine is None:
-            raise InvalidInput(
-                "catalog", "this process cannot run the simulator: start it with `nba serve`"
-            )
+            raise Unsupported("this process cannot run the simulator: start it with `nba serve`")
         return self._engine
 
     def _started(self) -> ThreadPoolExecutor:

@@ -82,6 +82,28 @@ EXAMPLES: Mapping[str, object] = {
         "spend": {"device_upgrade": 25000},
         "holdout": 0.05,
     },
+    "WhatIfBody": {
+        "offers": [
+            {
+                "id": "streaming_bundle",
+                "name": "Streaming bundle, 3 months free",
+                "category": "loyalty",
+                "cost": 15,
+                "value": 80,
+                "response": {
+                    "intercept": -2.0,
+                    "weights": {"heavy_engaged": 2.2, "satisfaction_z": 0.3},
+                    "save_rate": 0.4,
+                    "revenue": 30,
+                    "fit": {"price": 0.6, "service": 0.4, "disengaged": 0.7, "loyal": 0.7},
+                },
+            },
+            {"id": "discount_25", "caps": {"budget_accepts": 150}},
+        ],
+        "remove": [],
+        "steps": 10000,
+        "seeds": 5,
+    },
     "DecisionReply": _DECISION_REPLY,
     "BatchReply": {"decisions": [_DECISION_REPLY]},
     "RecordedOutcomeReply": {

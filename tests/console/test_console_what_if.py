@@ -118,3 +118,14 @@ def test_without_the_simulator_the_page_says_so_and_refuses_a_run(settings: Sett
         assert plain.what_ifs.recent() == []
     finally:
         plain.close()
+
+
+def test_a_run_started_over_http_shows_its_proposal_on_the_page(
+    console_client: Clients, runtime: Runtime, headers
+) -> None:
+    body = {"remove": ["device_upgrade"], "steps": 300, "seeds": 2, "population": 1000}
+    api = create_app(runtime=runtime, start_jobs=False).test_client()
+    run_id = api.post("/v1/what-if", json=body, headers=headers("analyst")).json["id"]
+    assert _finished(runtime, run_id).status == "done"
+    text = _text(console_client("analyst").get(f"/ui/what-if/{run_id}"))
+    assert '"remove": [ "device_upgrade" ]' in text and "net value (retained - cost)" in text
