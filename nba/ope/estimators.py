@@ -26,9 +26,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from nba.errors import InvalidInput
-from nba.ope.batch import Batch, FloatArray
-from nba.ope.tuning import select_lambda, shrunk_weight
+from nba.ope.batch import Batch
+from nba.ope.row_terms import (
+    dr_os_terms,
+    dr_terms,
+    require_model,
+    switch_dr_terms,
+    weighted_residual,
+    weighted_reward,
+)
+from nba.ope.tuning import select_lambda
 
 Estimator = Callable[..., float]
 
@@ -40,12 +47,12 @@ def on_policy(b: Batch) -> float:
 
 def ips(b: Batch) -> float:
     """Inverse propensity scoring: unbiased when propensities are right, high variance."""
-    return float((b.weight * b.reward).mean())
+    return float(weighted_reward(b).mean())
 
 
 def snips(b: Batch) -> float:
     """Self-normalised IPS: a little bias for much less variance than IPS."""
-    return float((b.weight * b.reward).sum() / b.weight.sum())
+    return float(weighted_reward(b).sum() / b.weight.sum())
 
 
 def cips(b: Batch, lambda_: float | None = None) -> float:
@@ -61,29 +68,27 @@ def dm(b: Batch) -> float:
 
 def dr(b: Batch) -> float:
     """Doubly robust: DM plus the IPS-weighted residual of the logged action."""
-    q_pi, q_logged = require_model(b, "dr")
-    return float((q_pi + b.weight * (b.reward - q_logged)).mean())
+    return float(dr_terms(b, "dr").mean())
 
 
 def sndr(b: Batch) -> float:
     """Self-normalised DR: the residual correction divided by sum(w) instead of n."""
-    q_pi, q_logged = require_model(b, "sndr")
-    return float(q_pi.mean() + (b.weight * (b.reward - q_logged)).sum() / b.weight.sum())
+    q_pi = require_model(b, "sndr")[0]
+    return float(q_pi.mean() + weighted_residual(b, "sndr").sum() / b.weight.sum())
 
 
 def switch_dr(b: Batch, lambda_: float | None = None) -> float:
     """Switch-DR: the DR correction only on rows whose weight is at most `lambda_`."""
-    q_pi, q_logged = require_model(b, "switch_dr")
+    require_model(b, "switch_dr")
     lam = select_lambda("switch_dr", b) if lambda_ is None else lambda_
-    keep = b.weight <= lam
-    return float((q_pi + keep * b.weight * (b.reward - q_logged)).mean())
+    return float(switch_dr_terms(b, lam).mean())
 
 
 def dr_os(b: Batch, lambda_: float | None = None) -> float:
     """DR with optimistic shrinkage: weights shrunk to lambda w / (w^2 + lambda)."""
-    q_pi, q_logged = require_model(b, "dr_os")
+    require_model(b, "dr_os")
     lam = select_lambda("dr_os", b) if lambda_ is None else lambda_
-    return float((q_pi + shrunk_weight(b.weight, lam) * (b.reward - q_logged)).mean())
+    return float(dr_os_terms(b, lam).mean())
 
 
 ESTIMATORS: dict[str, Estimator] = {
@@ -99,10 +104,3 @@ ESTIMATORS: dict[str, Estimator] = {
 }
 TUNED = frozenset({"cips", "switch_dr", "dr_os"})
 MODEL_BASED = frozenset({"dm", "dr", "sndr", "switch_dr", "dr_os"})
-
-
-def require_model(b: Batch, name: str) -> tuple[FloatArray, FloatArray]:
-    """`(q_pi, q_logged)` of the batch, or InvalidInput naming the estimator that needs them."""
-    if b.q_pi is None or b.q_logged is None:
-        raise InvalidInput("estimated_rewards", f"is required by the {name!r} estimator")
-    return b.q_pi, b.q_logged

@@ -45,6 +45,7 @@ Scheme = Literal["mammen", "poisson"]
 Float32Array = npt.NDArray[np.float32]
 
 BLOCK_WEIGHTS = 4_000_000
+_CENTRE_ROWS = 65536
 
 
 def _poisson_table() -> Float32Array:
@@ -72,17 +73,15 @@ def bootstrap(
         raise InvalidInput("scheme", f"must be 'mammen' or 'poisson', got {scheme!r}")
     if not decompositions or n_bootstrap == 0:
         return [np.empty(0) for _ in decompositions]
-    terms = np.concatenate([d.terms for d in decompositions], axis=1)
-    n, k = terms.shape
-    means = terms.mean(axis=0)
+    columns = [column for d in decompositions for column in d.columns]
+    means = column_means(columns)
+    n, k = columns[0].shape[0], len(columns)
     # The last column (ones) makes each resample's total weight come out of the same product.
-    centred = np.empty((n, k + 1), dtype=np.float32)
-    np.subtract(terms, means, out=centred[:, :k], casting="same_kind")
-    centred[:, k] = 1.0
-    del terms
-    # Blocks of rows keep every buffer small (below malloc's mmap threshold, so reused
-    # without page faults) and cache-sized; a block's weights are drawn for all resamples.
+    centred = _centred(columns, means)
+    # Blocks of rows keep every buffer small and cache-sized; a block's weights are drawn
+    # for all resamples at once, into one reused buffer.
     rows = max(1, min(n, block_weights // n_bootstrap))
+    upper = np.empty(n_bootstrap * rows, dtype=np.float32)
     sums = np.zeros((n_bootstrap, k + 1), dtype=np.float64)
     reported = 0
     for start in range(0, n, rows):
@@ -92,8 +91,9 @@ def bootstrap(
         else:
             # W = low + (high - low) * upper: the product needs only the 0/1 matrix `upper`,
             # and the `low` part is the same for every resample (added after the loop).
-            upper = _mammen_upper(n_bootstrap, block.shape[0], rng)
-            sums += (_MAMMEN_HIGH - _MAMMEN_LOW) * (upper @ block).astype(np.float64)
+            drawn = upper[: n_bootstrap * block.shape[0]].reshape(n_bootstrap, block.shape[0])
+            _mammen_upper_into(drawn, rng)
+            sums += (_MAMMEN_HIGH - _MAMMEN_LOW) * (drawn @ block).astype(np.float64)
         if progress is not None:
             done = n_bootstrap * min(n, start + rows) // n
             progress(done - reported)
@@ -105,10 +105,40 @@ def bootstrap(
     out = []
     column = 0
     for d in decompositions:
-        width = d.terms.shape[1]
+        width = len(d.columns)
         out.append(np.asarray(d.combine(resampled[:, column : column + width]), dtype=np.float64))
         column += width
     return out
+
+
+def column_means(columns: Sequence[FloatArray]) -> FloatArray:
+    """The means of the columns, each the sequential (row by row) float64 sum over n: bit for
+    bit `np.column_stack(columns).mean(axis=0)`, without building that matrix. A column passed
+    more than once (the same array) is summed once."""
+    n = columns[0].shape[0]
+    if len(columns) == 1:  # a one-column matrix is reduced as a vector (pairwise)
+        return np.array([columns[0].mean()])
+    done: dict[int, float] = {}
+    scratch = np.empty(n)
+    for column in columns:
+        if id(column) not in done:
+            done[id(column)] = float(np.cumsum(column, out=scratch)[-1]) / n
+    return np.array([done[id(column)] for column in columns])
+
+
+def _centred(columns: Sequence[FloatArray], means: FloatArray) -> Float32Array:
+    """(n, k + 1) float32: column j minus its mean, then a column of ones; built by blocks of
+    rows so each block of the matrix is written while it is in the cache."""
+    n, k = columns[0].shape[0], len(columns)
+    centred = np.empty((n, k + 1), dtype=np.float32)
+    centred[:, k] = 1.0
+    for start in range(0, n, _CENTRE_ROWS):
+        stop = min(n, start + _CENTRE_ROWS)
+        for j, column in enumerate(columns):
+            np.subtract(
+                column[start:stop], means[j], out=centred[start:stop, j], casting="same_kind"
+            )
+    return centred
 
 
 def poisson_weights(n_resamples: int, n: int, rng: np.random.Generator) -> Float32Array:
@@ -126,10 +156,18 @@ def mammen_weights(n_resamples: int, n: int, rng: np.random.Generator) -> Float3
 
 
 def _mammen_upper(n_resamples: int, n: int, rng: np.random.Generator) -> Float32Array:
-    count = n_resamples * n
+    upper = np.empty((n_resamples, n), dtype=np.float32)
+    _mammen_upper_into(upper, rng)
+    return upper
+
+
+def _mammen_upper_into(upper: Float32Array, rng: np.random.Generator) -> None:
+    """Fill `upper` (C-contiguous) with iid 0/1 draws, 1 with probability 1 - p: one random
+    byte each, in the order of the generator's raw 64-bit outputs."""
+    count = upper.size
     raw = rng.bit_generator.random_raw((count + 7) // 8)
-    uniforms = np.asarray(raw, dtype=np.uint64).view(np.uint8)[:count].reshape(n_resamples, n)
-    return (uniforms >= _MAMMEN_BYTE).astype(np.float32)
+    uniforms = np.asarray(raw, dtype=np.uint64).view(np.uint8)[:count].reshape(upper.shape)
+    np.greater_equal(uniforms, _MAMMEN_BYTE, out=upper)
 
 
 def percentile_interval(resamples: FloatArray, alpha: float) -> tuple[float, float]:

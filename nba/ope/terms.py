@@ -14,19 +14,34 @@ from dataclasses import dataclass
 import numpy as np
 
 from nba.ope.batch import Batch, FloatArray
-from nba.ope.estimators import require_model
-from nba.ope.tuning import shrunk_weight
+from nba.ope.row_terms import (
+    dr_os_terms,
+    dr_terms,
+    require_model,
+    switch_dr_terms,
+    weighted_residual,
+    weighted_reward,
+)
 
 Combine = Callable[[FloatArray], FloatArray]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Decomposition:
-    """Per-row terms (n, k), how column means combine into the estimate, and its gradient."""
+    """Per-row terms (k columns of n), how column means combine into the estimate, and its
+    gradient. Columns are the batch's shared per-row arrays (`row_terms`), not copies: the
+    bootstrap centres each distinct one once."""
 
-    terms: FloatArray
+    columns: tuple[FloatArray, ...]
     combine: Combine
     gradient: Combine
+
+    @property
+    def terms(self) -> FloatArray:
+        """The (n, k) matrix of the columns."""
+        if len(self.columns) == 1:
+            return self.columns[0][:, None]
+        return np.column_stack(self.columns)
 
     @property
     def value(self) -> float:
@@ -35,8 +50,9 @@ class Decomposition:
 
     def influence(self) -> FloatArray:
         """Per-row influence terms (n,): their mean is 0, their sd / sqrt(n) the standard error."""
-        means = self.terms.mean(axis=0)
-        return (self.terms - means) @ self.gradient(means)
+        terms = self.terms
+        means = terms.mean(axis=0)
+        return (terms - means) @ self.gradient(means)
 
 
 def decompose(name: str, b: Batch, lambda_: float | None = None) -> Decomposition:
@@ -45,24 +61,23 @@ def decompose(name: str, b: Batch, lambda_: float | None = None) -> Decompositio
     if name == "on_policy":
         return _mean(r)
     if name == "ips":
-        return _mean(w * r)
+        return _mean(weighted_reward(b))
     if name == "snips":
-        return Decomposition(np.column_stack([w * r, w]), _ratio, _ratio_gradient)
+        return Decomposition((weighted_reward(b), w), _ratio, _ratio_gradient)
     if name == "cips":
         return _mean(np.minimum(w, _resolved(lambda_)) * r)
-    q_pi, q_logged = require_model(b, name)
-    residual = r - q_logged
+    q_pi = require_model(b, name)[0]
     if name == "dm":
-        return _mean(q_pi.copy())
+        return _mean(q_pi)
     if name == "dr":
-        return _mean(q_pi + w * residual)
+        return _mean(dr_terms(b, name))
     if name == "sndr":
-        terms = np.column_stack([q_pi, w * residual, w])
-        return Decomposition(terms, _corrected_ratio, _corrected_ratio_gradient)
+        columns = (q_pi, weighted_residual(b, name), w)
+        return Decomposition(columns, _corrected_ratio, _corrected_ratio_gradient)
     if name == "switch_dr":
-        return _mean(q_pi + (w <= _resolved(lambda_)) * w * residual)
+        return _mean(switch_dr_terms(b, _resolved(lambda_)))
     if name == "dr_os":
-        return _mean(q_pi + shrunk_weight(w, _resolved(lambda_)) * residual)
+        return _mean(dr_os_terms(b, _resolved(lambda_)))
     raise KeyError(name)
 
 
@@ -73,7 +88,7 @@ def _resolved(lambda_: float | None) -> float:
 
 
 def _mean(column: FloatArray) -> Decomposition:
-    return Decomposition(column[:, None], _first, _first_gradient)
+    return Decomposition((column,), _first, _first_gradient)
 
 
 def _first(m: FloatArray) -> FloatArray:

@@ -25,6 +25,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from nba.errors import InvalidInput
+from nba.ope.row_terms import (
+    dr_terms,
+    require_model,
+    residual,
+    weighted_residual,
+    weighted_reward,
+)
 
 if TYPE_CHECKING:
     from nba.ope.batch import Batch, FloatArray
@@ -32,15 +39,6 @@ if TYPE_CHECKING:
 _Z95 = 1.6448536269514722
 _QUANTILES = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)
 _SHRINK_EXPONENTS = tuple(range(-6, 3))
-
-
-def shrunk_weight(weight: FloatArray, lambda_: float) -> FloatArray:
-    """Optimistic shrinkage lambda w / (w^2 + lambda); w itself when lambda is inf, 0 when 0."""
-    if np.isinf(lambda_):
-        return weight
-    if lambda_ <= 0:
-        return np.zeros_like(weight)
-    return lambda_ * weight / (weight**2 + lambda_)
 
 
 def lambda_grid(name: str, weight: FloatArray) -> tuple[float, ...]:
@@ -78,15 +76,14 @@ class _Search:
         self.w = b.weight
         if name == "cips":
             self.residual = b.reward
-            self.t0 = b.weight * b.reward
+            self.t0 = self.weighted = weighted_reward(b)
         elif name in ("switch_dr", "dr_os"):
-            if b.q_pi is None or b.q_logged is None:
-                raise InvalidInput("estimated_rewards", f"is required by the {name!r} estimator")
-            self.residual = b.reward - b.q_logged
-            self.t0 = b.q_pi + b.weight * self.residual
+            require_model(b, name)
+            self.residual = residual(b, name)
+            self.t0 = dr_terms(b, name)
+            self.weighted = weighted_residual(b, name)
         else:
             raise InvalidInput("lambda_", f"estimator {name!r} has no lambda to tune")
-        self.weighted = self.w * self.residual
         self.squared = self.w**2 if name == "dr_os" else self.w
         self.t0_mean = float(self.t0.mean())
         self.t0_var = float(self.t0.var())
