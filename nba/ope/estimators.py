@@ -26,16 +26,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from nba.ope.batch import Batch
-from nba.ope.row_terms import (
-    dr_os_terms,
-    dr_terms,
-    require_model,
-    switch_dr_terms,
-    weighted_residual,
-    weighted_reward,
-)
-from nba.ope.tuning import select_lambda
+from nba.errors import InvalidInput
+from nba.ope.batch import Batch, FloatArray
+from nba.ope.tuning import select_lambda, shrunk_weight
 
 Estimator = Callable[..., float]
 
@@ -47,12 +40,12 @@ def on_policy(b: Batch) -> float:
 
 def ips(b: Batch) -> float:
     """Inverse propensity scoring: unbiased when propensities are right, high variance."""
-    return float(weighted_reward(b).mean())
+    return float((b.weight * b.reward).mean())
 
 
 def snips(b: Batch) -> float:
     """Self-normalised IPS: a little bias for much less variance than IPS."""
-    return float(weighted_reward(b).sum() / b.weight.sum())
+    return float((b.weight * b.reward).sum() / b.weight.sum())
 
 
 def cips(b: Batch, lambda_: float | None = None) -> float:
@@ -68,27 +61,29 @@ def dm(b: Batch) -> float:
 
 def dr(b: Batch) -> float:
     """Doubly robust: DM plus the IPS-weighted residual of the logged action."""
-    return float(dr_terms(b, "dr").mean())
+    q_pi, q_logged = require_model(b, "dr")
+    return float((q_pi + b.weight * (b.reward - q_logged)).mean())
 
 
 def sndr(b: Batch) -> float:
     """Self-normalised DR: the residual correction divided by sum(w) instead of n."""
-    q_pi = require_model(b, "sndr")[0]
-    return float(q_pi.mean() + weighted_residual(b, "sndr").sum() / b.weight.sum())
+    q_pi, q_logged = require_model(b, "sndr")
+    return float(q_pi.mean() + (b.weight * (b.reward - q_logged)).sum() / b.weight.sum())
 
 
 def switch_dr(b: Batch, lambda_: float | None = None) -> float:
     """Switch-DR: the DR correction only on rows whose weight is at most `lambda_`."""
-    require_model(b, "switch_dr")
+    q_pi, q_logged = require_model(b, "switch_dr")
     lam = select_lambda("switch_dr", b) if lambda_ is None else lambda_
-    return float(switch_dr_terms(b, lam).mean())
+    keep = b.weight <= lam
+    return float((q_pi + keep * b.weight * (b.reward - q_logged)).mean())
 
 
 def dr_os(b: Batch, lambda_: float | None = None) -> float:
     """DR with optimistic shrinkage: weights shrunk to lambda w / (w^2 + lambda)."""
-    require_model(b, "dr_os")
+    q_pi, q_logged = require_model(b, "dr_os")
     lam = select_lambda("dr_os", b) if lambda_ is None else lambda_
-    return float(dr_os_terms(b, lam).mean())
+    return float((q_pi + shrunk_weight(b.weight, lam) * (b.reward - q_logged)).mean())
 
 
 ESTIMATORS: dict[str, Estimator] = {
@@ -104,3 +99,10 @@ ESTIMATORS: dict[str, Estimator] = {
 }
 TUNED = frozenset({"cips", "switch_dr", "dr_os"})
 MODEL_BASED = frozenset({"dm", "dr", "sndr", "switch_dr", "dr_os"})
+
+
+def require_model(b: Batch, name: str) -> tuple[FloatArray, FloatArray]:
+    """`(q_pi, q_logged)` of the batch, or InvalidInput naming the estimator that needs them."""
+    if b.q_pi is None or b.q_logged is None:
+        raise InvalidInput("estimated_rewards", f"is required by the {name!r} estimator")
+    return b.q_pi, b.q_logged

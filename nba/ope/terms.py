@@ -14,14 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from nba.ope.batch import Batch, FloatArray
-from nba.ope.row_terms import (
-    dr_os_terms,
-    dr_terms,
-    require_model,
-    switch_dr_terms,
-    weighted_residual,
-    weighted_reward,
-)
+from nba.ope.estimators import require_model
+from nba.ope.tuning import shrunk_weight
 
 Combine = Callable[[FloatArray], FloatArray]
 
@@ -29,8 +23,8 @@ Combine = Callable[[FloatArray], FloatArray]
 @dataclass(frozen=True, slots=True, eq=False)
 class Decomposition:
     """Per-row terms (k columns of n), how column means combine into the estimate, and its
-    gradient. Columns are the batch's shared per-row arrays (`row_terms`), not copies: the
-    bootstrap centres each distinct one once."""
+    gradient. A column several estimators share (w r, w, q_pi, w (r - q)) is one array of
+    the batch (`Batch.derived`) in all their decompositions, so the bootstrap centres it once."""
 
     columns: tuple[FloatArray, ...]
     combine: Combine
@@ -56,29 +50,42 @@ class Decomposition:
 
 
 def decompose(name: str, b: Batch, lambda_: float | None = None) -> Decomposition:
-    """The decomposition of estimator `name`; tuned estimators need their resolved `lambda_`."""
+    """The decomposition of estimator `name`; tuned estimators need their resolved `lambda_`.
+
+    The columns are computed by the same expressions as the estimators' values, so a
+    decomposition's terms are exactly the per-row terms the value averages.
+    """
     w, r = b.weight, b.reward
     if name == "on_policy":
         return _mean(r)
     if name == "ips":
-        return _mean(weighted_reward(b))
+        return _mean(_weighted_reward(b))
     if name == "snips":
-        return Decomposition((weighted_reward(b), w), _ratio, _ratio_gradient)
+        return Decomposition((_weighted_reward(b), w), _ratio, _ratio_gradient)
     if name == "cips":
-        return _mean(np.minimum(w, _resolved(lambda_)) * r)
-    q_pi = require_model(b, name)[0]
+        lam = _resolved(lambda_)
+        return _mean(b.derived(f"cips:{lam!r}", lambda: np.minimum(w, lam) * r))
+    q_pi, q_logged = require_model(b, name)
+    correction = b.derived("weighted_residual", lambda: w * (r - q_logged))
     if name == "dm":
         return _mean(q_pi)
     if name == "dr":
-        return _mean(dr_terms(b, name))
+        return _mean(b.derived("dr", lambda: q_pi + correction))
     if name == "sndr":
-        columns = (q_pi, weighted_residual(b, name), w)
+        columns = (q_pi, correction, w)
         return Decomposition(columns, _corrected_ratio, _corrected_ratio_gradient)
     if name == "switch_dr":
-        return _mean(switch_dr_terms(b, _resolved(lambda_)))
+        lam = _resolved(lambda_)
+        return _mean(b.derived(f"switch_dr:{lam!r}", lambda: q_pi + (w <= lam) * correction))
     if name == "dr_os":
-        return _mean(dr_os_terms(b, _resolved(lambda_)))
+        lam = _resolved(lambda_)
+        shrunk = b.derived(f"dr_os:{lam!r}", lambda: q_pi + shrunk_weight(w, lam) * (r - q_logged))
+        return _mean(shrunk)
     raise KeyError(name)
+
+
+def _weighted_reward(b: Batch) -> FloatArray:
+    return b.derived("weighted_reward", lambda: b.weight * b.reward)
 
 
 def _resolved(lambda_: float | None) -> float:

@@ -20,18 +20,12 @@ weights; for `dr_os` max(w)^2 times 10^k for k in -6..2, and 0 (which is DM).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from nba.errors import InvalidInput
-from nba.ope.row_terms import (
-    dr_terms,
-    require_model,
-    residual,
-    weighted_residual,
-    weighted_reward,
-)
 
 if TYPE_CHECKING:
     from nba.ope.batch import Batch, FloatArray
@@ -39,6 +33,15 @@ if TYPE_CHECKING:
 _Z95 = 1.6448536269514722
 _QUANTILES = (0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 0.999)
 _SHRINK_EXPONENTS = tuple(range(-6, 3))
+
+
+def shrunk_weight(weight: FloatArray, lambda_: float) -> FloatArray:
+    """Optimistic shrinkage lambda w / (w^2 + lambda); w itself when lambda is inf, 0 when 0."""
+    if np.isinf(lambda_):
+        return weight
+    if lambda_ <= 0:
+        return np.zeros_like(weight)
+    return lambda_ * weight / (weight**2 + lambda_)
 
 
 def lambda_grid(name: str, weight: FloatArray) -> tuple[float, ...]:
@@ -54,13 +57,46 @@ def lambda_grid(name: str, weight: FloatArray) -> tuple[float, ...]:
 
 def select_lambda(name: str, b: Batch) -> float:
     """The lambda on `lambda_grid` with the smallest estimated MSE (see the module docstring)."""
-    search = _Search(name, b)
-    return min(lambda_grid(name, b.weight), key=search.mse)
+    grid = lambda_grid(name, b.weight)
+    return best_lambda(grid, search_sums(name, b, grid))
 
 
 def estimated_mse(name: str, b: Batch, lambda_: float) -> float:
     """Bias upper bound squared plus variance of estimator `name` at `lambda_`."""
-    return _Search(name, b).mse(lambda_)
+    return float(mse_of_sums(search_sums(name, b, (lambda_,)))[0])
+
+
+def search_sums(name: str, b: Batch, grid: Sequence[float]) -> FloatArray:
+    """The sums over these rows that the search needs: (len(grid) + 1, 3).
+
+    Row 0 is (sum t0, sum t0^2, n); row 1 + j is (sum d, sum d^2, sum t0 d) at grid[j]. The
+    sums of consecutive parts of a log add up to the whole log's.
+    """
+    search = _Search(name, b)
+    out = np.empty((len(grid) + 1, 3))
+    out[0] = (search.t0.sum(), search.t0 @ search.t0, b.n)
+    for j, lambda_ in enumerate(grid):
+        d = search.gap(lambda_)
+        out[j + 1] = (d.sum(), d @ d, search.t0 @ d)
+    return out
+
+
+def mse_of_sums(sums: FloatArray) -> FloatArray:
+    """B(lambda)^2 + var(t(lambda)) / n per grid value, from `search_sums` (summed)."""
+    t0_sum, t0_squares, n = sums[0]
+    t0_mean = t0_sum / n
+    t0_var = max(t0_squares / n - t0_mean**2, 0.0)
+    mean = sums[1:, 0] / n
+    var_d = np.maximum(sums[1:, 1] / n - mean**2, 0.0)
+    cov = sums[1:, 2] / n - t0_mean * mean
+    var_t = np.maximum(t0_var + var_d - 2.0 * cov, 0.0)
+    bias = np.abs(mean) + _Z95 * np.sqrt(var_d / n)
+    return np.asarray(bias**2 + var_t / n, dtype=np.float64)
+
+
+def best_lambda(grid: Sequence[float], sums: FloatArray) -> float:
+    """The first grid value of least estimated MSE."""
+    return float(grid[int(np.argmin(mse_of_sums(sums)))])
 
 
 class _Search:
@@ -76,17 +112,16 @@ class _Search:
         self.w = b.weight
         if name == "cips":
             self.residual = b.reward
-            self.t0 = self.weighted = weighted_reward(b)
+            self.t0 = b.weight * b.reward
         elif name in ("switch_dr", "dr_os"):
-            require_model(b, name)
-            self.residual = residual(b, name)
-            self.t0 = dr_terms(b, name)
-            self.weighted = weighted_residual(b, name)
+            if b.q_pi is None or b.q_logged is None:
+                raise InvalidInput("estimated_rewards", f"is required by the {name!r} estimator")
+            self.residual = b.reward - b.q_logged
+            self.t0 = b.q_pi + b.weight * self.residual
         else:
             raise InvalidInput("lambda_", f"estimator {name!r} has no lambda to tune")
+        self.weighted = self.w * self.residual
         self.squared = self.w**2 if name == "dr_os" else self.w
-        self.t0_mean = float(self.t0.mean())
-        self.t0_var = float(self.t0.var())
 
     def gap(self, lambda_: float) -> FloatArray:
         """d_i(lambda) = (w_i - w~_i(lambda)) (r_i - q_i)."""
@@ -99,13 +134,3 @@ class _Search:
         if lambda_ <= 0:
             return self.weighted
         return self.weighted * (self.squared / (self.squared + lambda_))
-
-    def mse(self, lambda_: float) -> float:
-        """B(lambda)^2 + var(t(lambda)) / n."""
-        d = self.gap(lambda_)
-        mean = float(d.sum()) / self.n
-        var_d = max(float(d @ d) / self.n - mean**2, 0.0)
-        cov = float(self.t0 @ d) / self.n - self.t0_mean * mean
-        var_t = max(self.t0_var + var_d - 2.0 * cov, 0.0)
-        bias = abs(mean) + _Z95 * np.sqrt(var_d / self.n)
-        return float(bias**2 + var_t / self.n)
