@@ -74,7 +74,7 @@ def bootstrap(
     if not decompositions or n_bootstrap == 0:
         return [np.empty(0) for _ in decompositions]
     columns = [column for d in decompositions for column in d.columns]
-    means = column_means(columns)
+    means = _column_means(columns)
     n, k = columns[0].shape[0], len(columns)
     # The last column (ones) makes each resample's total weight come out of the same product.
     centred = _centred(columns, means)
@@ -111,7 +111,7 @@ def bootstrap(
     return out
 
 
-def column_means(columns: Sequence[FloatArray]) -> FloatArray:
+def _column_means(columns: Sequence[FloatArray]) -> FloatArray:
     """The means of the columns, each the sequential (row by row) float64 sum over n: bit for
     bit `np.column_stack(columns).mean(axis=0)`, without building that matrix. A column passed
     more than once (the same array) is summed once."""
