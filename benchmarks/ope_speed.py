@@ -175,9 +175,15 @@ def compare(nba: dict, obp: dict, n_boot: int) -> dict[str, object]:
             "point_ips_snips_dm_dr": round(
                 turns["obp_point_ips_snips_dm_dr_s"] / turns["nba_point_ips_snips_dm_dr_s"], 1
             ),
+            "bootstrap_ips_snips_dm_dr": round(
+                turns["obp_bootstrap200_ips_snips_dm_dr_s"]
+                / turns["nba_bootstrap200_ips_snips_dm_dr_s"],
+                1,
+            ),
             "bootstrap_all_vs_obp_dr_only": round(
                 turns["obp_bootstrap200_dr_s"] / turns["nba_bootstrap200_all_s"], 1
             ),
+            "per_turn": turns.get("speedup_per_turn"),
         }
     return {
         "speedup_interleaved_same_process": turns,

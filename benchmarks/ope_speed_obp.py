@@ -3,7 +3,11 @@
     bench-env/bin/python benchmarks/ope_speed_obp.py FOLDER LAMBDAS_JSON N_BOOTSTRAP REPEATS
 
 Reads the .npy arrays ope_speed.py saved, times obp's estimators on them (inputs reshaped to
-obp's (n, n_actions, 1) layout) and prints one JSON line: values and seconds.
+obp's (n, n_actions, 1) layout) and prints one JSON line: values and seconds. With
+`--with-nba` it also times nba (this checkout) and obp turn about in this one process, on
+the same numpy: point estimates of ips, snips, dm and dr; the 200-resample bootstrap of
+those four (obp: one `estimate_interval` each; nba: one `evaluate`); and nba's bootstrap of
+all seven estimators against obp's of DR alone.
 """
 
 from __future__ import annotations
@@ -81,7 +85,22 @@ def main() -> None:
         )
 
     t_boot, interval = best(max(1, repeats - 1), dr_interval)
-    interleaved = _interleaved(a, value, dr_interval, repeats) if "--with-nba" in sys.argv else {}
+
+    def other_intervals() -> None:
+        """obp's bootstrap of IPS, SNIPS and DM (with DR's: the four nba is timed on)."""
+        for estimator, model in ((InverseProbabilityWeighting(), False),
+                                 (SelfNormalizedInverseProbabilityWeighting(), False),
+                                 (DirectMethod(), True)):  # fmt: skip
+            extra = {"estimated_rewards_by_reg_model": q} if model else {}
+            estimator.estimate_interval(
+                action_dist=dist, n_bootstrap_samples=n_boot, random_state=0, **common, **extra
+            )
+
+    interleaved = (
+        _interleaved(a, value, dr_interval, other_intervals, repeats)
+        if "--with-nba" in sys.argv
+        else {}
+    )
     print(
         json.dumps(
             {
@@ -100,9 +119,15 @@ def _interleaved(
     a: dict[str, np.ndarray],
     value: Callable[[str], float],
     dr_interval: Callable[[], object],
+    other_intervals: Callable[[], object],
     repeats: int,
-) -> dict[str, float]:
-    """obp and nba (imported from this checkout) timed turn about in one process, same numpy."""
+) -> dict[str, object]:
+    """obp and nba (imported from this checkout) timed turn about in one process, same numpy.
+
+    Each turn runs every job once, obp then nba; the best time of each job counts, and the
+    ratio obp / nba of every turn is kept too (its spread shows how much the shared machine's
+    load moved during the run).
+    """
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from nba.ope import evaluate
 
@@ -127,13 +152,36 @@ def _interleaved(
         "nba_point_ips_snips_dm_dr_s": lambda: nba(four, 0),
         "obp_bootstrap200_dr_s": dr_interval,
         "nba_bootstrap200_all_s": lambda: nba(every, 200),
+        "obp_bootstrap200_ips_snips_dm_s": other_intervals,
+        "nba_bootstrap200_ips_snips_dm_dr_s": lambda: nba(four, 200),
     }
     for _ in range(repeats):
         for key, run in runs.items():
             start = time.perf_counter()
             run()
             times.setdefault(key, []).append(time.perf_counter() - start)
-    return {key: round(min(values), 3) for key, values in times.items()}
+    obp_four = [
+        dr + rest
+        for dr, rest in zip(
+            times["obp_bootstrap200_dr_s"], times["obp_bootstrap200_ips_snips_dm_s"], strict=True
+        )
+    ]
+    times["obp_bootstrap200_ips_snips_dm_dr_s"] = obp_four
+    pairs = {
+        "point_ips_snips_dm_dr": ("obp_point_ips_snips_dm_dr_s", "nba_point_ips_snips_dm_dr_s"),
+        "bootstrap_ips_snips_dm_dr": (
+            "obp_bootstrap200_ips_snips_dm_dr_s",
+            "nba_bootstrap200_ips_snips_dm_dr_s",
+        ),
+        "bootstrap_all_vs_obp_dr_only": ("obp_bootstrap200_dr_s", "nba_bootstrap200_all_s"),
+    }
+    per_turn = {
+        name: [round(o / n, 1) for o, n in zip(times[obp], times[nba], strict=True)]
+        for name, (obp, nba) in pairs.items()
+    }
+    out: dict[str, object] = {key: round(min(values), 3) for key, values in times.items()}
+    out["speedup_per_turn"] = per_turn
+    return out
 
 
 if __name__ == "__main__":

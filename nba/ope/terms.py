@@ -22,16 +22,25 @@ Combine = Callable[[FloatArray], FloatArray]
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Decomposition:
-    """Per-row terms (n, k), how column means combine into the estimate, and its gradient."""
+    """Per-row terms (k columns of n), how column means combine into the estimate, and its
+    gradient. A column several estimators share (w r, w, q_pi, w (r - q)) is one array of
+    the batch (`Batch.derived`) in all their decompositions, so the bootstrap centres it once."""
 
-    terms: FloatArray
+    columns: tuple[FloatArray, ...]
     combine: Combine
     gradient: Combine
 
     @property
+    def terms(self) -> FloatArray:
+        """The (n, k) matrix of the columns."""
+        if len(self.columns) == 1:
+            return self.columns[0][:, None]
+        return np.column_stack(self.columns)
+
+    @property
     def form(self) -> Form:
         """Its width and combination, without the terms."""
-        return Form(self.terms.shape[1], self.combine, self.gradient)
+        return Form(len(self.columns), self.combine, self.gradient)
 
     @property
     def value(self) -> float:
@@ -40,8 +49,9 @@ class Decomposition:
 
     def influence(self) -> FloatArray:
         """Per-row influence terms (n,): their mean is 0, their sd / sqrt(n) the standard error."""
-        means = self.terms.mean(axis=0)
-        return (self.terms - means) @ self.gradient(means)
+        terms = self.terms
+        means = terms.mean(axis=0)
+        return (terms - means) @ self.gradient(means)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,30 +73,42 @@ def form(name: str) -> Form:
 
 
 def decompose(name: str, b: Batch, lambda_: float | None = None) -> Decomposition:
-    """The decomposition of estimator `name`; tuned estimators need their resolved `lambda_`."""
+    """The decomposition of estimator `name`; tuned estimators need their resolved `lambda_`.
+
+    The columns are computed by the same expressions as the estimators' values, so a
+    decomposition's terms are exactly the per-row terms the value averages.
+    """
     w, r = b.weight, b.reward
     if name == "on_policy":
         return _mean(r)
     if name == "ips":
-        return _mean(w * r)
+        return _mean(_weighted_reward(b))
     if name == "snips":
-        return Decomposition(np.column_stack([w * r, w]), _ratio, _ratio_gradient)
+        return Decomposition((_weighted_reward(b), w), _ratio, _ratio_gradient)
     if name == "cips":
-        return _mean(np.minimum(w, _resolved(lambda_)) * r)
+        lam = _resolved(lambda_)
+        return _mean(b.derived(f"cips:{lam!r}", lambda: np.minimum(w, lam) * r))
     q_pi, q_logged = require_model(b, name)
-    residual = r - q_logged
+    correction = b.derived("weighted_residual", lambda: w * (r - q_logged))
     if name == "dm":
-        return _mean(q_pi.copy())
+        return _mean(q_pi)
     if name == "dr":
-        return _mean(q_pi + w * residual)
+        return _mean(b.derived("dr", lambda: q_pi + correction))
     if name == "sndr":
-        terms = np.column_stack([q_pi, w * residual, w])
-        return Decomposition(terms, _corrected_ratio, _corrected_ratio_gradient)
+        columns = (q_pi, correction, w)
+        return Decomposition(columns, _corrected_ratio, _corrected_ratio_gradient)
     if name == "switch_dr":
-        return _mean(q_pi + (w <= _resolved(lambda_)) * w * residual)
+        lam = _resolved(lambda_)
+        return _mean(b.derived(f"switch_dr:{lam!r}", lambda: q_pi + (w <= lam) * correction))
     if name == "dr_os":
-        return _mean(q_pi + shrunk_weight(w, _resolved(lambda_)) * residual)
+        lam = _resolved(lambda_)
+        shrunk = b.derived(f"dr_os:{lam!r}", lambda: q_pi + shrunk_weight(w, lam) * (r - q_logged))
+        return _mean(shrunk)
     raise KeyError(name)
+
+
+def _weighted_reward(b: Batch) -> FloatArray:
+    return b.derived("weighted_reward", lambda: b.weight * b.reward)
 
 
 def _resolved(lambda_: float | None) -> float:
@@ -96,7 +118,7 @@ def _resolved(lambda_: float | None) -> float:
 
 
 def _mean(column: FloatArray) -> Decomposition:
-    return Decomposition(column[:, None], _first, _first_gradient)
+    return Decomposition((column,), _first, _first_gradient)
 
 
 def _first(m: FloatArray) -> FloatArray:
