@@ -295,7 +295,8 @@ def _as_validated(node: object) -> None:
     """Make a body's schema say what `check_text` and the key rules refuse, in place.
 
     Every string without a pattern, enum or format gets `NO_NUL`. pydantic gives an object's key
-    rule as `patternProperties`, which leaves other keys free: it becomes `propertyNames`.
+    rule as `patternProperties`, which leaves other keys free: it becomes `propertyNames`. An
+    object with free keys (a map such as a campaign's `budget`) gets `NO_NUL` on its names too.
     """
     if isinstance(node, list):
         for child in node:
@@ -313,6 +314,8 @@ def _as_validated(node: object) -> None:
         node["propertyNames"] = {**node.get("propertyNames", {}), "pattern": pattern}
         node["additionalProperties"] = values
         del node["patternProperties"]
+    if isinstance(node.get("additionalProperties"), dict):
+        node.setdefault("propertyNames", {})
     if isinstance(node.get("propertyNames"), dict):
         node["propertyNames"].setdefault("pattern", schemas.NO_NUL)
     for child in node.values():

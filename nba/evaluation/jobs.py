@@ -186,6 +186,10 @@ class EvaluationJobs:
         return database_candidate(spec, self._database, categories)
 
 
+MAX_VERSION = 2**31 - 1
+"""The largest model version number (the database column is a 32-bit integer)."""
+
+
 def database_candidate(
     spec: str, database: Database, categories: dict[str, str]
 ) -> CandidatePolicy:
@@ -193,8 +197,10 @@ def database_candidate(
     kind, _, rest = spec.partition(":")
     if kind != "version":
         return parse_candidate(spec, categories)
-    if not rest.isdigit():
-        raise InvalidInput("policies", f"{spec!r}: version:N needs a version number")
+    if not (rest.isascii() and rest.isdigit()) or int(rest) > MAX_VERSION:
+        raise InvalidInput(
+            "policies", f"{spec!r}: version:N needs a version number up to {MAX_VERSION}"
+        )
     with database.session(readonly=True) as session:
         stored = models.get_model_version(session, int(rest))
     if stored is None:

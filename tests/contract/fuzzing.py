@@ -10,6 +10,7 @@ was eligible, the business answer to a valid request). Used by tests/contract/te
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -82,9 +83,12 @@ def operations_for(schema: Any, role: str) -> list[Any]:
     return found
 
 
-def fuzz(app: Flask, key: str, role: str, *, max_examples: int, seed: int) -> Figures:
-    """Fuzz every operation `role` may call with `max_examples` cases each."""
-    schema = load_schema(app)
+def fuzz(
+    app: Flask, key: str, role: str, *, max_examples: int, seed: int, schema: Any = None
+) -> Figures:
+    """Fuzz every operation `role` may call with `max_examples` cases each (`schema`: the app's
+    from `load_schema`, loaded here when not given)."""
+    schema = schema if schema is not None else load_schema(app)
     figures = Figures()
     started = time.perf_counter()
     headers = {"Authorization": f"Bearer {key}"}
@@ -92,6 +96,28 @@ def fuzz(app: Flask, key: str, role: str, *, max_examples: int, seed: int) -> Fi
         _fuzz_operation(operation, headers, figures, max_examples, seed)
     figures.seconds = time.perf_counter() - started
     return figures
+
+
+def fuzz_cases(app: Flask, key: str, role: str, *, cases: int, seed: int, schema: Any) -> Figures:
+    """Fuzz every operation `role` may call, `cases` in all: each operation gets an even share
+    of what is left. An operation with few distinct requests (no parameters, no body) runs out
+    before its share, so those go first and the others take up what they left."""
+    figures = Figures()
+    started = time.perf_counter()
+    headers = {"Authorization": f"Bearer {key}"}
+    operations = sorted(operations_for(schema, role), key=_inputs)
+    for left, operation in zip(range(len(operations), 0, -1), operations, strict=True):
+        share = math.ceil(max(0, cases - figures.cases) / left)
+        if share:
+            _fuzz_operation(operation, headers, figures, share, seed)
+    figures.seconds = time.perf_counter() - started
+    return figures
+
+
+def _inputs(operation: Any) -> int:
+    """How many inputs an operation takes: its parameters, and one for a body."""
+    raw = operation.definition.raw
+    return len(raw.get("parameters", [])) + ("requestBody" in raw)
 
 
 def _fuzz_operation(

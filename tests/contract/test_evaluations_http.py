@@ -87,3 +87,16 @@ def test_bad_evaluation_spec_is_400_naming_the_field(client, headers, body, fiel
 
 def test_unknown_evaluation_is_404(client, headers):
     assert client.get("/v1/evaluations/nope", headers=headers("analyst")).status_code == 404
+
+
+@pytest.mark.parametrize("version", ["¹", "٣", "99999999999"])
+def test_a_version_that_is_no_stored_number_fails_the_job_naming_policies(
+    client, headers, runtime, version
+):
+    """Found by benchmarks/fuzz.py: `version:¹` passed `isdigit` and crashed on `int`."""
+    _fill_log(runtime, 20)
+    reply = client.post("/v1/evaluations", json={"policies": [f"version:{version}"],
+                        "n_bootstrap": 0}, headers=headers("analyst"))  # fmt: skip
+    job = _wait(client, headers, reply.json["id"])
+    assert job["status"] == "failed"
+    assert job["error"].startswith("policies: ") and "version number" in job["error"]

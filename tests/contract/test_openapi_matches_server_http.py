@@ -70,3 +70,13 @@ def test_query_parameters_and_every_status_are_documented(client):
             if "requestBody" in operation:
                 assert {"400", "413"} <= set(operation["responses"]), (method, path)
     assert "422" in paths["/v1/decisions"]["post"]["responses"]
+
+
+def test_a_budget_keyed_by_a_name_with_a_nul_is_refused_by_both(client, headers):
+    """Found by benchmarks/fuzz.py: the document let any key name a campaign's budget."""
+    body = {"input": "in.csv", "out": "out.csv", "offers": ["loyalty"], "budget": {"a\x00": 1}}
+    reply = client.post("/v1/campaigns", json=body, headers=headers("marketer"))
+    assert reply.status_code == 400
+    document = _body_schema(client.document, "CampaignBody")
+    assert not document.is_valid(body)
+    assert not document.is_valid({**body, "budget": {}, "spend": {"a\x00": 1}})
