@@ -120,20 +120,20 @@ def test_the_retention_oracle_often_does_nothing() -> None:
     assert result.net_values.mean() == pytest.approx(result.oracle_net_values.mean(), rel=0.01)
 
 
-@pytest.mark.slow  # 30,000 steps
+@pytest.mark.slow  # 40,000 steps
 def test_the_default_retention_learner_captures_a_real_share_of_the_retained_value() -> None:
     # A small operator: 50 decisions a day, so answers come 1,500-4,500 decisions late.
     world = Delayed(population_size=20_000, steps_per_day=50.0)
-    steps, later = 30_000, slice(15_000, None)
+    steps, later = 40_000, slice(20_000, None)
     name = Settings(reward_mode="retention_value").policy_name
     policy = lineup.factory(name, "retention_value")(np.random.default_rng(0))
     result = run(world, policy, steps, seed=0, reward_mode="retention_value")
     no_action = result.net_expected[later, 0].mean()
     captured = result.net_values[later].mean() - no_action
     possible = result.oracle_net_values[later].mean() - no_action
-    # seed 0: pooled-ridge +17.7 of +48.7 (36%); VW, nba's learner before it, +1.7 (3%)
+    # seed 0: pooled-ridge +24.0 of +48.8 (49%); VW, nba's learner before it, +11.8 (24%)
     assert name == "pooled-ridge"
-    assert captured / possible > 0.25
+    assert captured / possible > 0.4
 
 
 def test_simulate_reports_net_value_under_retention_value(tmp_path) -> None:
