@@ -19,6 +19,7 @@ from nba.errors import (
     NoEligibleOffer,
     NotFound,
     Unavailable,
+    Unsupported,
 )
 from policies import InvalidModel, InvalidParameter, PolicyError, UnknownPolicy
 
@@ -80,6 +81,7 @@ EXIT_CODES: dict[type[Exception], int] = {
     UnknownPolicy: 1,
     InvalidModel: 7,
     Unavailable: 8,
+    Unsupported: 1,
 }
 """The exit code of each error class a command may raise (the nearest class in its MRO);
 click itself exits 2 on a usage error. Every command of the `nba` group maps them."""
