@@ -23,4 +23,9 @@ def parse_time(raw: object, field: str) -> datetime:
             raise InvalidInput(field, f"must be an ISO-8601 time, got {raw!r}") from None
     else:
         raise InvalidInput(field, "must be an ISO-8601 time string")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    try:
+        parsed.astimezone(UTC)  # stored and compared in UTC: it must have a UTC time
+    except OverflowError:
+        raise InvalidInput(field, f"is out of range in UTC, got {raw!r}") from None
+    return parsed

@@ -61,7 +61,7 @@ class EvaluationBody(Body):
     channel: str | None = None
     alpha: float = Field(DEFAULT_ALPHA, ge=1e-9, lt=1)  # below, 1 - alpha/2 rounds to 1
     n_bootstrap: int = Field(DEFAULT_N_BOOTSTRAP, ge=0, le=MAX_N_BOOTSTRAP)
-    seed: int | None = None
+    seed: int | None = Field(None, ge=0, le=2**63 - 1)
 
     @field_validator("estimators")
     @classmethod

@@ -77,6 +77,9 @@ def test_evaluation_of_one_outcome_fails_saying_how_many_are_needed(client, head
         ({"policies": ["random"], "alpha": 2}, "alpha"),
         ({"policies": ["random"], "n_bootstrap": -1}, "n_bootstrap"),
         ({"policies": ["random"], "from": "soon"}, "from"),
+        # found by benchmarks/fuzz.py: both were accepted (202), then failed the job
+        ({"policies": ["random"], "seed": -1}, "seed"),
+        ({"policies": ["random"], "to": "9999-12-31T23:00:00-05:00"}, "to"),
     ],
 )
 def test_bad_evaluation_spec_is_400_naming_the_field(client, headers, body, field):
